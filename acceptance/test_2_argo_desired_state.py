@@ -1,0 +1,20 @@
+"""Truth level 2: Argo CD desired state (criteria.md section 2)."""
+
+import pytest
+
+from pytest_agentrun.checks import argo as argo_checks
+
+
+@pytest.mark.criterion("AR-02")
+def test_application_reads_the_lane_gitops_path_into_the_lane_namespace(lane, argo, verdict):
+    """AR-02: the Application belongs to the lane project, tracks the GitOps branch and runtime path, deploys to the lane namespace."""
+    repos = [lane.config.source_repo_url, lane.config.mirror_read_url,
+             lane.profile["sourceRepo"], lane.profile["mirror"]["readUrl"]]
+    verdict(argo_checks.application_source(lane.profile, argo.application(), sorted(set(repos))))
+
+
+@pytest.mark.criterion("AR-03")
+def test_application_is_synced_and_healthy_at_the_gitops_head(lane, argo, gitops, verdict):
+    """AR-03: the Application is Synced and Healthy, and its synced revision is the head of the GitOps branch."""
+    head_where = f"ls-remote {lane.mirror_remote.shown_url} refs/heads/{lane.profile.gitops_branch}"
+    verdict(argo_checks.application_synced(lane.profile, argo.application(), gitops.head(), head_where))

@@ -1,0 +1,60 @@
+"""Argo CD desired-state checks (truth level 2): AR-*."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..finding import Finding, failed, judge
+from ..lane import LaneProfile
+
+
+def _app_where(profile: LaneProfile) -> str:
+    return f"Application {profile.argocd_namespace}/{profile.application}"
+
+
+def application_source(profile: LaneProfile, app: dict[str, Any] | None, lane_repo_urls: list[str]) -> list[Finding]:
+    """AR-02: the Application belongs to the lane project, reads the lane's GitOps path, deploys to the lane namespace."""
+    where = _app_where(profile)
+    if app is None:
+        return [failed("AR-02", "Application", "exists", "not found (404)", where)]
+    spec = app.get("spec", {})
+    source = spec.get("source") or (spec.get("sources") or [{}])[0]
+    destination = spec.get("destination", {})
+    expected = {
+        "spec.project": profile.app_project,
+        "spec.source.targetRevision": profile.gitops_branch,
+        "spec.source.path": profile.runtime_path,
+        "spec.destination.namespace": profile.runtime_namespace,
+    }
+    found = {
+        "spec.project": spec.get("project"),
+        "spec.source.targetRevision": source.get("targetRevision"),
+        "spec.source.path": (source.get("path") or "").strip("/"),
+        "spec.destination.namespace": destination.get("namespace"),
+    }
+    findings = [judge("AR-02", found[key] == value, f"{where} {key}", repr(value), repr(found[key]), where)
+                for key, value in expected.items()]
+    repo = source.get("repoURL")
+    findings.append(judge("AR-02", repo in lane_repo_urls, f"{where} spec.source.repoURL",
+                          "the lane repository (" + " or ".join(lane_repo_urls) + ")", repr(repo), where))
+    return findings
+
+
+def application_synced(profile: LaneProfile, app: dict[str, Any] | None, gitops_head: str | None,
+                       head_where: str) -> list[Finding]:
+    """AR-03: Synced and Healthy, at the head of the GitOps branch."""
+    where = _app_where(profile)
+    if app is None:
+        return [failed("AR-03", "Application", "exists", "not found (404)", where)]
+    status = app.get("status", {})
+    sync = status.get("sync", {})
+    health = status.get("health", {})
+    revision = sync.get("revision") or (sync.get("revisions") or [None])[0]
+    return [
+        judge("AR-03", sync.get("status") == "Synced", f"{where} status.sync.status", "Synced", repr(sync.get("status")), where),
+        judge("AR-03", health.get("status") == "Healthy", f"{where} status.health.status", "Healthy",
+              repr(health.get("status")) + (f" ({health['message']})" if health.get("message") else ""), where),
+        judge("AR-03", gitops_head is not None and revision == gitops_head, f"{where} status.sync.revision",
+              f"head of {profile.gitops_branch} {gitops_head} ({head_where})", repr(revision), where,
+              sync=sync, health=health),
+    ]

@@ -1,0 +1,54 @@
+"""The GitOps branch (truth level 3) as read through the mirror: catalog, runtime manifests, history."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from .documents import Catalog, ManifestSet, parse_manifests
+from .errors import EvidenceError
+from .lane import LaneProfile
+from .readers.git import CommitInfo, GitRemote
+
+
+class GitopsBranch:
+    def __init__(self, remote: GitRemote, profile: LaneProfile):
+        self.remote = remote
+        self.profile = profile
+        self.branch = profile.gitops_branch
+
+    def head(self) -> str | None:
+        return self.remote.head(self.branch)
+
+    def require_head(self) -> str:
+        head = self.remote.fetch_branch(self.branch)
+        if head is None:
+            raise EvidenceError("git", f"branch {self.branch}", self.remote.shown_url, "branch does not exist")
+        return head
+
+    def where(self, path: str, sha: str | None = None) -> str:
+        return f"{self.branch}@{(sha or self.require_head())[:12]}:{path}"
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        head = self.require_head()
+        path = self.profile.catalog_path
+        return Catalog.parse(self.where(path, head), self.remote.read(head, path))
+
+    def runtime_files(self) -> list[str]:
+        return self.remote.files(self.require_head(), self.profile.runtime_path)
+
+    @cached_property
+    def manifests(self) -> ManifestSet:
+        head = self.require_head()
+        texts = {path: self.remote.read(head, path) or "" for path in self.runtime_files()}
+        return parse_manifests(texts, f"{self.branch}@{head[:12]}:")
+
+    def history(self) -> list[CommitInfo]:
+        return self.remote.history(self.branch) if self.require_head() else []
+
+    def catalog_versions(self) -> list[tuple[CommitInfo, Catalog]]:
+        """Every committed version of the catalog, newest first."""
+        self.require_head()
+        path = self.profile.catalog_path
+        return [(c, Catalog.parse(f"{self.branch}@{c.sha[:12]}:{path}", self.remote.read(c.sha, path)))
+                for c in self.remote.history(self.branch, path)]

@@ -1,0 +1,132 @@
+"""A lane: its profile (fixed names, data/lanes/<lane>.yaml) and its connection config.
+
+The profile says what the lane *is* (namespaces, branches, object names); the connection config
+says how to *reach* it (kubeconfig or in-cluster, repo/mirror/registry URLs, worktree path).
+The same suite runs against a real lane or the sandbox: only the connection config differs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import LaneConfigError
+
+
+def available_lanes() -> list[str]:
+    folder = resources.files("pytest_agentrun").joinpath("lanes")
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+@dataclass(frozen=True)
+class LaneProfile:
+    data: dict[str, Any]
+
+    @classmethod
+    def load(cls, lane: str) -> "LaneProfile":
+        lanes = available_lanes()
+        if lane not in lanes:
+            raise LaneConfigError(f"unknown lane {lane!r}: profiles exist for {', '.join(lanes)} (pytest_agentrun/lanes/)")
+        text = resources.files("pytest_agentrun").joinpath(f"lanes/{lane}.yaml").read_text()
+        return cls(yaml.safe_load(text))
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    # The names used everywhere, spelled once.
+    lane = property(lambda self: self.data["lane"])
+    source_branch = property(lambda self: self.data["sourceBranch"])
+    gitops_branch = property(lambda self: self.data["gitopsBranch"])
+    runtime_namespace = property(lambda self: self.data["runtimeNamespace"])
+    catalog_path = property(lambda self: self.data["artifactCatalog"]["path"])
+    runtime_path = property(lambda self: self.data["runtimePath"]["path"])
+    deploy_intent_path = property(lambda self: self.data["deployIntent"])
+    tekton_namespace = property(lambda self: self.data["tekton"]["namespace"])
+    pipeline = property(lambda self: self.data["tekton"]["pipeline"])
+    tekton_service_account = property(lambda self: self.data["tekton"]["serviceAccount"])
+    env_repository = property(lambda self: self.data["envImage"]["repository"])
+    argocd_namespace = property(lambda self: self.data["argocd"]["namespace"])
+    app_project = property(lambda self: self.data["argocd"]["appProject"])
+    application = property(lambda self: self.data["argocd"]["application"])
+
+    def pipeline_run_name(self, source_commit: str) -> str:
+        return self.data["tekton"]["pipelineRunName"].format(short12=source_commit[:12])
+
+
+@dataclass(frozen=True)
+class LaneConfig:
+    """How to reach one lane. Every field defaults to the lane profile's value."""
+
+    profile: LaneProfile
+    kubeconfig: Path | None
+    context: str | None
+    in_cluster: bool
+    source_repo_url: str
+    mirror_read_url: str
+    mirror_write_url: str
+    registry_url: str
+    worktree: Path
+    cache_dir: Path
+    origin: str = "lane profile defaults"          # where this config came from, for messages
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, profile: LaneProfile, path: Path | None, cache_dir: Path) -> "LaneConfig":
+        raw: dict[str, Any] = {}
+        base = Path.cwd()
+        if path is not None:
+            if not path.is_file():
+                raise LaneConfigError(f"lane config {path} does not exist")
+            try:
+                raw = yaml.safe_load(path.read_text()) or {}
+            except yaml.YAMLError as exc:
+                raise LaneConfigError(f"lane config {path} is not valid YAML: {exc}".splitlines()[0]) from None
+            if not isinstance(raw, dict):
+                raise LaneConfigError(f"lane config {path} must be a mapping")
+            if raw.get("lane", profile.lane) != profile.lane:
+                raise LaneConfigError(f"lane config {path} is for lane {raw['lane']!r}, but --lane is {profile.lane!r}")
+            base = path.parent
+        return cls._from_raw(profile, raw, base, cache_dir, str(path) if path else "lane profile defaults")
+
+    @classmethod
+    def _from_raw(cls, profile: LaneProfile, raw: dict, base: Path, cache_dir: Path, origin: str) -> "LaneConfig":
+        kube = raw.get("kubernetes") or {}
+        source = raw.get("source") or {}
+        mirror = raw.get("mirror") or {}
+        registry = raw.get("registry") or {}
+        in_cluster = bool(kube.get("inCluster", False))
+        kubeconfig = None
+        if not in_cluster:
+            given = kube.get("kubeconfig") or os.environ.get("KUBECONFIG") or "~/.kube/config"
+            kubeconfig = (base / Path(given).expanduser()).resolve()
+        return cls(
+            profile=profile,
+            kubeconfig=kubeconfig,
+            context=kube.get("context"),
+            in_cluster=in_cluster,
+            source_repo_url=source.get("repoUrl", profile["sourceRepo"]),
+            mirror_read_url=mirror.get("readUrl", profile["mirror"]["readUrl"]),
+            mirror_write_url=mirror.get("writeUrl", profile["mirror"]["writeUrl"]),
+            registry_url=registry.get("url", profile["registryUrl"]).rstrip("/"),
+            worktree=(base / Path(source.get("worktree", profile["sourceWorktree"]["path"])).expanduser()).resolve(),
+            cache_dir=Path(raw.get("cacheDir") and base / raw["cacheDir"] or cache_dir),
+            origin=origin,
+            extra={k: v for k, v in raw.items() if k not in {"lane", "kubernetes", "source", "mirror", "registry", "cacheDir"}},
+        )
+
+    def describe(self) -> dict[str, str]:
+        """The connection as shown in reports (URLs and paths only, never credentials)."""
+        return {
+            "lane": self.profile.lane,
+            "kubernetes": "in-cluster" if self.in_cluster else f"{self.kubeconfig} (context {self.context or 'current'})",
+            "source repo": self.source_repo_url,
+            "mirror read": self.mirror_read_url,
+            "mirror write": self.mirror_write_url,
+            "registry": self.registry_url,
+            "worktree": str(self.worktree),
+        }

@@ -1,0 +1,53 @@
+"""Git mirror status (spec: `agentrun v01 git-mirror status`), read from ls-remote of both sides."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .lane import LaneProfile
+from .readers.git import GitRemote
+
+
+@dataclass(frozen=True)
+class MirrorStatus:
+    localV01: str | None
+    githubV01: str | None
+    localGitops: str | None
+    githubGitops: str | None
+    pendingFlush: bool
+    sourceInSync: bool
+    exactFetch: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Mirror:
+    """The lane's git mirror seen against the source repository. Read-only here; driving comes later."""
+
+    def __init__(self, source: GitRemote, mirror: GitRemote, profile: LaneProfile):
+        self.source, self.remote, self.profile = source, mirror, profile
+        self._status: MirrorStatus | None = None
+
+    def status(self) -> MirrorStatus:
+        if self._status is None:
+            self._status = read_mirror_status(self.source, self.remote, self.profile)
+        return self._status
+
+
+def read_mirror_status(source: GitRemote, mirror: GitRemote, profile: LaneProfile) -> MirrorStatus:
+    local_v01 = mirror.head(profile.source_branch)
+    github_v01 = source.head(profile.source_branch)
+    local_gitops = mirror.head(profile.gitops_branch)
+    github_gitops = source.head(profile.gitops_branch)
+    if local_v01:
+        ok, detail = mirror.exact_fetch(local_v01)
+    else:
+        ok, detail = False, f"mirror has no branch {profile.source_branch}"
+    return MirrorStatus(
+        localV01=local_v01, githubV01=github_v01, localGitops=local_gitops, githubGitops=github_gitops,
+        pendingFlush=local_gitops != github_gitops,
+        sourceInSync=local_v01 is not None and local_v01 == github_v01,
+        exactFetch={"localV01": ok, "sha": local_v01, "detail": detail},
+    )

@@ -1,0 +1,210 @@
+"""The pytest plugin: options, markers, fixtures and report hooks. It wires; logic lives elsewhere."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from . import preflight
+from .criteria import catalogue
+from .errors import LaneConfigError
+from .lane import LaneConfig, LaneProfile
+from .report.evidence import attach_to_allure, decorate_report
+from .report.labels import label_item, truth_order
+from .report.summary import write_criteria_listing, write_truth_summary
+from .session import LaneSession
+from .verdict import criteria_of, decide
+
+LANE_CONFIG = pytest.StashKey[LaneConfig]()
+SESSION = pytest.StashKey[LaneSession]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("agentrun", "AgentRun lane acceptance")
+    group.addoption("--lane", metavar="NAME", help="the lane to judge, e.g. v0.1 (a profile in pytest_agentrun/lanes/)")
+    group.addoption("--lane-config", metavar="PATH", type=Path,
+                    help="lane connection config (kubeconfig/context or in-cluster, repo, mirror and registry URLs, "
+                         "worktree); every key defaults to the lane profile")
+    group.addoption("--sandbox", action="store_true",
+                    help="bring up an embedded sandbox lane for this session and judge it (torn down at the end)")
+    group.addoption("--list-criteria", action="store_true",
+                    help="print every criterion of the catalogue with the tests that cover it, run nothing")
+    group.addoption("--agentrun-reports", metavar="DIR", type=Path, default=Path("reports"),
+                    help="where the JUnit, HTML and Allure reports go when a lane is judged (default: reports)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "criterion(*ids): the criteria (criteria.md IDs) this test decides")
+    if config.getoption("lane") and not config.getoption("list_criteria"):
+        _default_reports(config)
+
+
+def _default_reports(config: pytest.Config) -> None:
+    """Every lane run leaves JUnit, HTML and Allure results unless told otherwise."""
+    reports: Path = config.getoption("agentrun_reports")
+    opt = config.option
+    if not getattr(opt, "xmlpath", None):
+        opt.xmlpath = str(reports / "junit.xml")
+    if hasattr(opt, "htmlpath") and not opt.htmlpath:
+        opt.htmlpath = str(reports / "report.html")
+        opt.self_contained_html = True
+    if hasattr(opt, "allure_report_dir") and not opt.allure_report_dir:
+        opt.allure_report_dir = str(reports / "allure-results")
+        opt.clean_alluredir = True
+
+
+def pytest_configure_node(node) -> None:  # pytest-xdist: workers judge the lane the controller set up
+    config = node.config
+    if LANE_CONFIG in config.stash and config.stash[LANE_CONFIG].origin != "lane profile defaults":
+        node.workerinput["agentrun_lane_config"] = config.stash[LANE_CONFIG].origin
+pytest_configure_node.optionalhook = True  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    lane = config.getoption("lane")
+    if not lane:
+        if config.getoption("sandbox") or config.getoption("lane_config"):
+            raise pytest.UsageError("--sandbox and --lane-config need --lane (profiles: see pytest_agentrun/lanes/)")
+        return
+    try:
+        profile = LaneProfile.load(lane)
+        if config.getoption("list_criteria"):
+            return
+        path = _lane_config_path(config, profile)
+        lane_config = LaneConfig.load(profile, path, LaneSession.default_cache_dir())
+        config.add_cleanup(lambda: shutil.rmtree(lane_config.cache_dir, ignore_errors=True))
+        if not config.getoption("collectonly"):
+            preflight.check(lane_config)
+    except LaneConfigError as exc:
+        raise pytest.UsageError(f"agentrun: {exc}") from None
+    config.stash[LANE_CONFIG] = lane_config
+
+
+def _lane_config_path(config: pytest.Config, profile: LaneProfile) -> Path | None:
+    worker_path = getattr(config, "workerinput", {}).get("agentrun_lane_config")
+    if worker_path:
+        return Path(worker_path)
+    given = config.getoption("lane_config")
+    if config.getoption("sandbox"):
+        if given:
+            raise LaneConfigError("--sandbox brings up its own lane: do not combine it with --lane-config")
+        from . import sandbox_session
+        return sandbox_session.start(config, profile)
+    return given
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        label_item(item)
+    if config.getoption("lane"):
+        items.sort(key=truth_order)  # the report lists findings in truth order (LG-02)
+    elif any(criteria_of(item) for item in items):
+        raise pytest.UsageError("agentrun: the acceptance suite judges a lane: pass --lane NAME "
+                                "(with --sandbox, or --lane-config PATH for a running lane)")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.getoption("list_criteria"):
+        write_criteria_listing(session.config, session.items)
+
+
+def pytest_runtestloop(session: pytest.Session):
+    if session.config.getoption("list_criteria"):
+        return True  # listing only: run nothing
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    report = yield
+    decorate_report(item, call, report)
+    return report
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    if config.getoption("lane") and not config.getoption("list_criteria"):
+        write_truth_summary(terminalreporter)
+
+
+# -- fixtures --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def lane(request: pytest.FixtureRequest) -> Iterator[LaneSession]:
+    """The lane under judgement: its profile, its connection, and every evidence reader (read-only)."""
+    config = request.config
+    if LANE_CONFIG not in config.stash:
+        raise pytest.UsageError("agentrun: no lane selected: pass --lane NAME")
+    session = LaneSession(config.stash[LANE_CONFIG])
+    yield session
+    session.close()
+
+
+@pytest.fixture(scope="session")
+def cluster(lane: LaneSession):
+    """Live runtime objects of the lane's runtime namespace (Kubernetes API, GET only)."""
+    return lane.cluster
+
+
+@pytest.fixture(scope="session")
+def tekton(lane: LaneSession):
+    """The lane's Tekton Pipeline, Tasks, PipelineRuns and TaskRuns (Kubernetes API)."""
+    return lane.tekton
+
+
+@pytest.fixture(scope="session")
+def argo(lane: LaneSession):
+    """The lane's Argo CD AppProject and Application (Kubernetes API)."""
+    return lane.argo
+
+
+@pytest.fixture(scope="session")
+def gitops(lane: LaneSession):
+    """The GitOps branch read through the mirror: head, catalog, runtime manifests, history."""
+    return lane.gitops
+
+
+@pytest.fixture(scope="session")
+def catalog(gitops):
+    """The artifact catalog at the head of the GitOps branch (parsed; a broken file carries its error)."""
+    return gitops.catalog
+
+
+@pytest.fixture(scope="session")
+def mirror(lane: LaneSession):
+    """The git mirror: `mirror.status()` gives localV01, githubV01, localGitops, githubGitops, pendingFlush,
+    sourceInSync and exactFetch (ls-remote of both sides, a real shallow fetch of the full SHA)."""
+    return lane.mirror
+
+
+@pytest.fixture(scope="session")
+def registry(lane: LaneSession):
+    """The env image registry (HTTP API v2, schema2 Accept)."""
+    return lane.registry
+
+
+@pytest.fixture(scope="session")
+def worktree(lane: LaneSession):
+    """The fixed source worktree (git status, ignore rules; never fetched into)."""
+    return lane.worktree
+
+
+@pytest.fixture(scope="session")
+def source(lane: LaneSession):
+    """The source repository (GitHub, or what the lane config names), read with ls-remote and fetch."""
+    return lane.source
+
+
+@pytest.fixture
+def verdict(request: pytest.FixtureRequest):
+    """verdict(findings): pass only if every finding passed; attaches the findings to the reports."""
+    def _decide(findings) -> None:
+        findings = list(findings)
+        attach_to_allure(findings, "findings: " + ", ".join(criteria_of(request.node)))
+        decide(request.node, findings)
+    return _decide

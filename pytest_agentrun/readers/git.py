@@ -1,0 +1,162 @@
+"""Git evidence through GitPython: ls-remote, fetch into a session cache, files and history at refs.
+
+Each remote (source repo, mirror) gets its own bare cache repository for the session. Nothing
+here can push: the only commands are ls-remote, fetch (into the cache) and reads of the cache.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from ..errors import EvidenceError
+from ..evidence import EvidenceCache
+from ..redact import redact_url
+
+# Never wait for a password or a host-key prompt: an unreachable remote must fail at once.
+GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o ConnectTimeout=10",
+           "GIT_HTTP_LOW_SPEED_LIMIT": "1", "GIT_HTTP_LOW_SPEED_TIME": "30"}
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    author_email: str
+    committer_email: str
+    message: str
+    files: tuple[str, ...]     # paths changed against the first parent (all paths for a root commit)
+
+
+def _last_line(exc: git.GitCommandError) -> str:
+    lines = [l.strip() for l in str(exc.stderr or exc).splitlines() if l.strip()]
+    return lines[-1].strip("'") if lines else "git failed"
+
+
+class GitRemote:
+    def __init__(self, name: str, url: str, cache: EvidenceCache, cache_dir: Path):
+        self.name = name
+        self.url = url
+        self.shown_url = redact_url(url)
+        self._cache = cache
+        self._dir = cache_dir / "git" / f"{name}.git"
+        self._repo: git.Repo | None = None
+
+    @property
+    def repo(self) -> git.Repo:
+        if self._repo is None:
+            self._dir.parent.mkdir(parents=True, exist_ok=True)
+            self._repo = git.Repo.init(self._dir, bare=True)
+            self._repo.git.update_environment(**GIT_ENV)
+        return self._repo
+
+    # -- remote refs ---------------------------------------------------------------------------
+    def refs(self) -> dict[str, str]:
+        def fetch() -> dict[str, str]:
+            try:
+                out = git.cmd.Git().execute(["git", "ls-remote", self.url], env=GIT_ENV)
+            except git.GitCommandError as exc:
+                raise EvidenceError("git", "ls-remote", self.shown_url, _last_line(exc)) from None
+            pairs = (line.split("\t", 1) for line in out.splitlines() if "\t" in line)
+            return {ref: sha for sha, ref in pairs}
+        return self._cache.get(f"git:{self.name}", "ls-remote", fetch)
+
+    def head(self, branch: str) -> str | None:
+        """The branch's head commit on the remote, or None if the branch does not exist."""
+        return self.refs().get(f"refs/heads/{branch}")
+
+    # -- objects -------------------------------------------------------------------------------
+    def fetch_branch(self, branch: str) -> str | None:
+        """Fetch the branch (full history) into the cache; its head, or None if absent."""
+        head = self.head(branch)
+        if head is None:
+            return None
+        def fetch() -> str:
+            try:
+                self.repo.git.fetch(self.url, f"+refs/heads/{branch}:refs/remotes/{self.name}/{branch}")
+            except git.GitCommandError as exc:
+                raise EvidenceError("git", f"fetch {branch}", self.shown_url, _last_line(exc)) from None
+            return head
+        return self._cache.get(f"git:{self.name}", f"fetch {branch}", fetch)
+
+    def ensure_commit(self, sha: str) -> git.Commit:
+        """The commit, fetched by full SHA if no fetched branch holds it."""
+        def fetch() -> str:
+            try:
+                self.repo.commit(sha)
+            except (ValueError, git.BadName):
+                try:
+                    self.repo.git.fetch(self.url, sha)
+                except git.GitCommandError as exc:
+                    raise EvidenceError("git", f"commit {sha}", self.shown_url, _last_line(exc)) from None
+            return sha
+        self._cache.get(f"git:{self.name}", f"commit {sha}", fetch)
+        return self.repo.commit(sha)
+
+    def read(self, sha: str, path: str) -> str | None:
+        """A file's text at a commit, or None if the commit has no such file."""
+        blob = self._entry(sha, path)
+        if blob is None or blob.type != "blob":
+            return None
+        return blob.data_stream.read().decode("utf-8", "replace")
+
+    def exists(self, sha: str, path: str) -> bool:
+        return self._entry(sha, path) is not None
+
+    def files(self, sha: str, prefix: str = "") -> list[str]:
+        """Every file path at a commit, under `prefix` when given."""
+        tree = self.ensure_commit(sha).tree
+        prefix = prefix.strip("/")
+        if prefix:
+            entry = self._entry(sha, prefix)
+            if entry is None or entry.type != "tree":
+                return []
+            tree = entry
+        return sorted(item.path for item in tree.traverse() if item.type == "blob")
+
+    def _entry(self, sha: str, path: str):
+        try:
+            return self.ensure_commit(sha).tree / path.strip("/")
+        except KeyError:
+            return None
+
+    def history(self, branch_or_sha: str, path: str | None = None) -> list[CommitInfo]:
+        """Commits reachable from a fetched ref (newest first), optionally only those touching path."""
+        rev = branch_or_sha if len(branch_or_sha) == 40 else f"refs/remotes/{self.name}/{branch_or_sha}"
+        commits = self.repo.iter_commits(rev, paths=path) if path else self.repo.iter_commits(rev)
+        return [self._info(c) for c in commits]
+
+    def _info(self, commit: git.Commit) -> CommitInfo:
+        if commit.parents:
+            files = {d.a_path for d in commit.parents[0].diff(commit)} | {d.b_path for d in commit.parents[0].diff(commit)}
+        else:
+            files = {item.path for item in commit.tree.traverse() if item.type == "blob"}
+        return CommitInfo(commit.hexsha, tuple(p.hexsha for p in commit.parents), commit.author.name,
+                          commit.author.email, commit.committer.email, commit.message.strip(),
+                          tuple(sorted(f for f in files if f)))
+
+    def changed_files(self, old: str, new: str) -> list[str]:
+        a, b = self.ensure_commit(old), self.ensure_commit(new)
+        return sorted({p for d in a.diff(b) for p in (d.a_path, d.b_path) if p})
+
+    def exact_fetch(self, sha: str) -> tuple[bool, str]:
+        """A real shallow fetch of one full SHA (`git fetch --depth=1 <url> <sha>`) into a scratch repo."""
+        def fetch() -> tuple[bool, str]:
+            with tempfile.TemporaryDirectory(prefix="agentrun-exact-fetch-") as scratch:
+                repo = git.Repo.init(scratch, bare=True)
+                try:
+                    repo.git.execute(["git", "fetch", "--depth=1", self.url, sha], env=GIT_ENV)
+                    got = repo.git.rev_parse("FETCH_HEAD")
+                except git.GitCommandError as exc:
+                    return False, _last_line(exc)
+                return got == sha, f"FETCH_HEAD {got}"
+        return self._cache.get(f"git:{self.name}", f"exact-fetch {sha}", fetch)
+
+
+def matches_any(path: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase(path, pattern) for pattern in patterns)

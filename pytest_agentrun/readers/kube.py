@@ -1,0 +1,169 @@
+"""Read-only access to the Kubernetes API through the official client.
+
+One `ApiClient` per session, configured from a kubeconfig (and context) or in-cluster. Objects
+come back as plain dicts (the API's JSON), so checks never depend on client model classes.
+Only GET is ever sent: this reader has no write path.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+from urllib.parse import quote
+
+import urllib3
+import yaml
+from kubernetes import client, config as kube_config
+from kubernetes.client.rest import ApiException
+
+from ..errors import EvidenceError, LaneConfigError
+from ..evidence import EvidenceCache
+from ..lane import LaneConfig
+
+TIMEOUT = (5, 30)  # connect, read seconds
+
+
+@cache
+def resource_table() -> dict[str, dict[str, Any]]:
+    return yaml.safe_load(resources.files("pytest_agentrun").joinpath("data/resources.yaml").read_text())
+
+
+def resource_path(kind: str, namespace: str | None = None, name: str | None = None) -> str:
+    spec = resource_table()[kind]
+    api_version = spec["apiVersion"]
+    root = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
+    path = root
+    if spec["namespaced"] and namespace:
+        path += f"/namespaces/{quote(namespace)}"
+    path += f"/{spec['plural']}"
+    if name:
+        path += f"/{quote(name)}"
+    return path
+
+
+def object_ref(obj: dict[str, Any]) -> str:
+    """How a reviewer finds an object: `Deployment agentrun-v01/agentrun-mgr`."""
+    meta = obj.get("metadata", {})
+    ns = meta.get("namespace")
+    return f"{obj.get('kind', '?')} {ns + '/' if ns else ''}{meta.get('name', '?')}"
+
+
+def build_api_client(cfg: LaneConfig) -> client.ApiClient:
+    """The official client, configured exactly as kubectl would be. Raises LaneConfigError."""
+    configuration = client.Configuration()
+    try:
+        if cfg.in_cluster:
+            kube_config.load_incluster_config(client_configuration=configuration)
+        else:
+            if cfg.kubeconfig is None or not cfg.kubeconfig.is_file():
+                raise LaneConfigError(f"kubeconfig {cfg.kubeconfig} does not exist (from {cfg.origin})")
+            kube_config.load_kube_config(config_file=str(cfg.kubeconfig), context=cfg.context,
+                                         client_configuration=configuration)
+    except LaneConfigError:
+        raise
+    except Exception as exc:  # the client raises ConfigException and plain errors alike
+        where = "in-cluster service account" if cfg.in_cluster else f"kubeconfig {cfg.kubeconfig}"
+        raise LaneConfigError(f"cannot use {where}: {str(exc).splitlines()[0]}") from None
+    configuration.retries = 0  # an unreachable server must fail fast, not after urllib3's retries
+    return client.ApiClient(configuration)
+
+
+class Kube:
+    """GET-only Kubernetes reader with the session's evidence cache."""
+
+    def __init__(self, cfg: LaneConfig, cache: EvidenceCache):
+        self._cfg = cfg
+        self._cache = cache
+        self._api: client.ApiClient | None = None
+
+    @property
+    def api(self) -> client.ApiClient:
+        if self._api is None:
+            self._api = build_api_client(self._cfg)
+        return self._api
+
+    @property
+    def server(self) -> str:
+        return self.api.configuration.host
+
+    def _get_json(self, path: str, query: list[tuple[str, str]] | None = None) -> tuple[int, Any]:
+        url = self.server + path
+        try:
+            response = self.api.call_api(
+                path, "GET", query_params=query or [], header_params={"Accept": "application/json"},
+                auth_settings=["BearerToken"], _preload_content=False, _request_timeout=TIMEOUT,
+                _return_http_data_only=True)
+        except ApiException as exc:
+            if exc.status == 404:
+                return 404, None
+            raise EvidenceError("kubernetes", path, url, f"HTTP {exc.status} {exc.reason}: {_status_message(exc.body)}") from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise EvidenceError("kubernetes", path, url, f"API server unreachable ({_reason(exc)})") from None
+        body = response.data.decode("utf-8", "replace")
+        try:
+            return response.status, json.loads(body) if body else None
+        except ValueError:
+            raise EvidenceError("kubernetes", path, url, f"answer is not JSON: {body[:120]!r}") from None
+
+    def version(self) -> dict[str, Any]:
+        status, data = self._get_json("/version")
+        if status != 200 or not isinstance(data, dict):
+            raise EvidenceError("kubernetes", "/version", self.server + "/version", f"HTTP {status}")
+        return data
+
+    def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
+        """The object, or None when the API answers 404."""
+        path = resource_path(kind, namespace, name)
+        def fetch() -> dict[str, Any] | None:
+            status, data = self._get_json(path)
+            if data is not None:
+                data.setdefault("kind", kind)
+                data.setdefault("apiVersion", resource_table()[kind]["apiVersion"])
+            return data if status != 404 else None
+        return self._cache.get("kubernetes", path, fetch)
+
+    def list(self, kind: str, namespace: str | None = None, label_selector: str | None = None) -> list[dict[str, Any]]:
+        path = resource_path(kind, namespace)
+        query = [("labelSelector", label_selector)] if label_selector else []
+        def fetch() -> list[dict[str, Any]]:
+            status, data = self._get_json(path, query)
+            if status == 404:
+                return []  # the namespace (or the resource kind) does not exist: no objects
+            items = data.get("items", []) if isinstance(data, dict) else []
+            for item in items:  # list items omit kind/apiVersion on real servers
+                item.setdefault("kind", kind)
+                item.setdefault("apiVersion", resource_table()[kind]["apiVersion"])
+            return items
+        return self._cache.get("kubernetes", path + (f"?labelSelector={label_selector}" if label_selector else ""), fetch)
+
+    def proxy_get(self, namespace: str, service: str, port: int | str, path: str) -> tuple[int, str]:
+        """GET through the API server's service proxy: (HTTP status, body excerpt)."""
+        api_path = f"/api/v1/namespaces/{quote(namespace)}/services/{quote(service)}:{port}/proxy/{path.lstrip('/')}"
+        def fetch() -> tuple[int, str]:
+            url = self.server + api_path
+            try:
+                response = self.api.call_api(api_path, "GET", auth_settings=["BearerToken"], _preload_content=False,
+                                             _request_timeout=TIMEOUT, _return_http_data_only=True)
+                return response.status, response.data.decode("utf-8", "replace")[:300]
+            except ApiException as exc:
+                return exc.status, _status_message(exc.body)
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                raise EvidenceError("kubernetes", "service proxy", url, f"API server unreachable ({_reason(exc)})") from None
+        return self._cache.get("kubernetes-proxy", api_path, fetch)
+
+
+def _status_message(body: Any) -> str:
+    try:
+        return json.loads(body).get("message", "")[:200]
+    except (TypeError, ValueError, AttributeError):
+        return str(body or "")[:200]
+
+
+def _reason(exc: Exception) -> str:
+    reason = getattr(exc, "reason", None) or exc
+    text = str(reason)
+    if "Connection refused" in text or "Errno 111" in text:
+        return "connection refused"
+    return text.split(": ", 1)[-1][:160]

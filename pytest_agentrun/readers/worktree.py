@@ -1,0 +1,70 @@
+"""The fixed source worktree (truth level 5): branch, upstream distance, cleanliness, ignore rules.
+
+Read-only: `git status`, `git rev-list` and `git check-ignore` never change a worktree, and the
+suite never fetches into it (the remote head is read with ls-remote by the git reader).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from ..errors import EvidenceError
+from ..evidence import EvidenceCache
+
+
+@dataclass(frozen=True)
+class WorktreeState:
+    path: str
+    branch: str | None          # None when HEAD is detached
+    head: str
+    upstream: str | None        # e.g. origin/v0.1
+    upstream_head: str | None
+    ahead: int
+    behind: int
+    changes: tuple[str, ...]    # `git status --porcelain` lines: modified, staged and untracked
+
+
+class Worktree:
+    def __init__(self, path: Path, cache: EvidenceCache):
+        self.path = path
+        self._cache = cache
+
+    def _repo(self) -> git.Repo:
+        if not self.path.is_dir():
+            raise EvidenceError("worktree", "source worktree", str(self.path), "directory does not exist")
+        try:
+            return git.Repo(self.path)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise EvidenceError("worktree", "source worktree", str(self.path), "not a git worktree") from None
+
+    def state(self, branch: str) -> WorktreeState:
+        def fetch() -> WorktreeState:
+            repo = self._repo()
+            current = None if repo.head.is_detached else repo.active_branch.name
+            upstream = f"origin/{branch}"
+            try:
+                upstream_head = repo.git.rev_parse("--verify", "--quiet", f"refs/remotes/{upstream}")
+            except git.GitCommandError:
+                upstream_head = None
+            ahead = behind = 0
+            if upstream_head:
+                counts = repo.git.rev_list("--left-right", "--count", f"HEAD...{upstream}").split()
+                ahead, behind = int(counts[0]), int(counts[1])
+            porcelain = repo.git.status("--porcelain=v1", "--untracked-files=all")
+            return WorktreeState(str(self.path), current, repo.head.commit.hexsha, upstream if upstream_head else None,
+                                 upstream_head or None, ahead, behind, tuple(l for l in porcelain.splitlines() if l))
+        return self._cache.get("worktree", f"state {self.path}", fetch)
+
+    def is_ignored(self, relpath: str) -> bool:
+        def fetch() -> bool:
+            try:
+                self._repo().git.check_ignore("-q", "--no-index", relpath)
+                return True
+            except git.GitCommandError as exc:
+                if exc.status == 1:
+                    return False
+                raise EvidenceError("worktree", f"check-ignore {relpath}", str(self.path), str(exc.stderr).strip()) from None
+        return self._cache.get("worktree", f"check-ignore {relpath}", fetch)

@@ -1,0 +1,28 @@
+"""Per-test report metadata derived from the criterion marker: JUnit property and Allure labels."""
+
+from __future__ import annotations
+
+import pytest
+
+from ..criteria import catalogue
+from ..verdict import criteria_of
+
+
+def label_item(item: pytest.Item) -> None:
+    ids = criteria_of(item)
+    known = catalogue()
+    for cid in ids:
+        if cid not in known:
+            raise pytest.UsageError(f"{item.nodeid}: criterion {cid!r} is not in the catalogue (data/criteria.yaml)")
+        item.user_properties.append(("criterion", cid))
+        criterion = known[cid]
+        item.add_marker(pytest.mark.allure_label(criterion.level, label_type="epic"))
+        item.add_marker(pytest.mark.allure_label(criterion.section, label_type="feature"))
+        item.add_marker(pytest.mark.allure_label(cid, label_type="story"))
+
+
+def truth_order(item: pytest.Item) -> int:
+    """Sort key: the catalogue's order is truth order; tests of no criterion go last."""
+    ids = criteria_of(item)
+    known = catalogue()
+    return min((known[c].order for c in ids if c in known), default=10_000)

@@ -1,0 +1,56 @@
+"""The object the suite holds: one lane, its readers, and the session's evidence cache.
+
+Whether the lane is real, the sandbox, or (later) recorded evidence is decided once, by the
+connection config; checks and tests never ask which.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .documents import DeployIntent
+from .evidence import EvidenceCache
+from .gitops import GitopsBranch
+from .lane import LaneConfig
+from .mirror import Mirror
+from .readers.argo import Argo
+from .readers.cluster import Cluster
+from .readers.git import GitRemote
+from .readers.kube import Kube
+from .readers.registry import Registry
+from .readers.tekton import Tekton
+from .readers.worktree import Worktree
+
+
+class LaneSession:
+    def __init__(self, config: LaneConfig):
+        self.config = config
+        self.profile = config.profile
+        self.cache = EvidenceCache()
+        self.kube = Kube(config, self.cache)
+        self.cluster = Cluster(self.kube, self.profile)
+        self.tekton = Tekton(self.kube, self.profile)
+        self.argo = Argo(self.kube, self.profile)
+        self.source = GitRemote("source", config.source_repo_url, self.cache, config.cache_dir)
+        self.mirror_remote = GitRemote("mirror", config.mirror_read_url, self.cache, config.cache_dir)
+        self.mirror = Mirror(self.source, self.mirror_remote, self.profile)
+        self.gitops = GitopsBranch(self.mirror_remote, self.profile)
+        self.registry = Registry(config.registry_url, self.cache)
+        self.worktree = Worktree(config.worktree, self.cache)
+
+
+    def deploy_intent(self, commit: str) -> DeployIntent:
+        """deploy.json as the source repository holds it at a commit."""
+        path = self.profile.deploy_intent_path
+        text = self.source.read(commit, path)
+        return DeployIntent.parse(f"{self.profile.source_branch}@{commit[:12]}:{path}", text)
+
+    def close(self) -> None:
+        self.registry.close()
+        if self.kube._api is not None:
+            self.kube._api.close()
+
+    @staticmethod
+    def default_cache_dir() -> Path:
+        import tempfile
+        return Path(tempfile.mkdtemp(prefix="agentrun-evidence-"))

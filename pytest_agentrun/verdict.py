@@ -1,0 +1,33 @@
+"""Turning a check's findings into a test outcome, with the findings kept for the reports."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import pytest
+
+from .finding import Finding
+
+FINDINGS = pytest.StashKey[list[Finding]]()
+
+
+def criteria_of(item: pytest.Item) -> list[str]:
+    return [str(arg) for mark in item.iter_markers("criterion") for arg in mark.args]
+
+
+def decide(item: pytest.Item, findings: Iterable[Finding]) -> None:
+    """Fail the test unless every finding passed; a check that examined nothing is a failure too."""
+    findings = list(findings)
+    item.stash.setdefault(FINDINGS, []).extend(findings)
+    allowed = criteria_of(item)
+    stray = [f.criterion for f in findings if f.criterion not in allowed]
+    if stray:
+        raise AssertionError(f"test marked {allowed} produced findings for {sorted(set(stray))}: mark it with those criteria")
+    if not findings:
+        pytest.fail(f"{', '.join(allowed)}: the check examined nothing (no finding): it cannot be decided", pytrace=False)
+    failures = [f for f in findings if not f.ok]
+    if failures:
+        lines = [f"{len(failures)} of {len(findings)} findings failed:"]
+        for f in failures:
+            lines.append(f"{f.criterion} {f.subject}\n    expected: {f.expected}\n    found:    {f.found}\n    where:    {f.where}")
+        pytest.fail("\n".join(lines), pytrace=False)
