@@ -57,11 +57,11 @@ def _default_reports(config: pytest.Config) -> None:
         opt.clean_alluredir = True
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node) -> None:  # pytest-xdist: workers judge the lane the controller set up
     config = node.config
     if LANE_CONFIG in config.stash and config.stash[LANE_CONFIG].origin != "lane profile defaults":
         node.workerinput["agentrun_lane_config"] = config.stash[LANE_CONFIG].origin
-pytest_configure_node.optionalhook = True  # type: ignore[attr-defined]
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -88,24 +88,30 @@ class Kube:
     def server(self) -> str:
         return self.api.configuration.host
 
-    def _get_json(self, path: str, query: list[tuple[str, str]] | None = None) -> tuple[int, Any]:
+    def _call(self, path: str, query: list[tuple[str, str]] | None = None, accept: str = "application/json"):
+        """One GET through the official client (its auth, TLS and proxy settings): (status, body bytes)."""
         url = self.server + path
         try:
-            response = self.api.call_api(
-                path, "GET", query_params=query or [], header_params={"Accept": "application/json"},
-                auth_settings=["BearerToken"], _preload_content=False, _request_timeout=TIMEOUT,
-                _return_http_data_only=True)
-        except ApiException as exc:
-            if exc.status == 404:
-                return 404, None
-            raise EvidenceError("kubernetes", path, url, f"HTTP {exc.status} {exc.reason}: {_status_message(exc.body)}") from None
+            method, full_url, headers, _, _ = self.api.param_serialize(
+                "GET", path, query_params=query or [], header_params={"Accept": accept}, auth_settings=["BearerToken"])
+            response = self.api.call_api(method, full_url, header_params=headers, _request_timeout=TIMEOUT)
+            return response.status, response.read() or b""
+        except ApiException as exc:  # the client's own transport errors (TLS) arrive as status 0
+            raise EvidenceError("kubernetes", path, url, f"API server unreachable ({exc.reason})") from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise EvidenceError("kubernetes", path, url, f"API server unreachable ({_reason(exc)})") from None
-        body = response.data.decode("utf-8", "replace")
+
+    def _get_json(self, path: str, query: list[tuple[str, str]] | None = None) -> tuple[int, Any]:
+        status, raw = self._call(path, query)
+        if status == 404:
+            return 404, None
+        body = raw.decode("utf-8", "replace")
+        if status >= 300:
+            raise EvidenceError("kubernetes", path, self.server + path, f"HTTP {status}: {_status_message(body)}")
         try:
-            return response.status, json.loads(body) if body else None
+            return status, json.loads(body) if body else None
         except ValueError:
-            raise EvidenceError("kubernetes", path, url, f"answer is not JSON: {body[:120]!r}") from None
+            raise EvidenceError("kubernetes", path, self.server + path, f"answer is not JSON: {body[:120]!r}") from None
 
     def version(self) -> dict[str, Any]:
         status, data = self._get_json("/version")
@@ -142,15 +148,9 @@ class Kube:
         """GET through the API server's service proxy: (HTTP status, body excerpt)."""
         api_path = f"/api/v1/namespaces/{quote(namespace)}/services/{quote(service)}:{port}/proxy/{path.lstrip('/')}"
         def fetch() -> tuple[int, str]:
-            url = self.server + api_path
-            try:
-                response = self.api.call_api(api_path, "GET", auth_settings=["BearerToken"], _preload_content=False,
-                                             _request_timeout=TIMEOUT, _return_http_data_only=True)
-                return response.status, response.data.decode("utf-8", "replace")[:300]
-            except ApiException as exc:
-                return exc.status, _status_message(exc.body)
-            except (urllib3.exceptions.HTTPError, OSError) as exc:
-                raise EvidenceError("kubernetes", "service proxy", url, f"API server unreachable ({_reason(exc)})") from None
+            status, raw = self._call(api_path, accept="*/*")
+            body = raw.decode("utf-8", "replace")
+            return status, (_status_message(body) if status >= 400 and body.startswith("{") else body[:300])
         return self._cache.get("kubernetes-proxy", api_path, fetch)
 
 

@@ -1,0 +1,56 @@
+"""`agentrun-lane`: the command line around a lane (sandbox up/down for now)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _sandbox_up(args: argparse.Namespace) -> int:
+    from agentrun_sandbox import lane as sandbox
+    try:
+        handle = sandbox.up(args.dir, lane=args.lane, timeout=args.timeout)
+    except sandbox.SandboxError as exc:
+        print(f"agentrun-lane: {exc}", file=sys.stderr)
+        return 1
+    print(f"sandbox lane {args.lane} up in {handle.info['seconds']}s")
+    print(f"  lane config  {handle.lane_config}")
+    print(f"  kubeconfig   {handle.kubeconfig}")
+    for key in ("api", "git", "registry"):
+        print(f"  {key:<12} {handle.info[key]}")
+    print(f"judge it:  pytest acceptance --lane {args.lane} --lane-config {handle.lane_config}")
+    print(f"stop it:   agentrun-lane sandbox down --dir {args.dir}")
+    return 0
+
+
+def _sandbox_down(args: argparse.Namespace) -> int:
+    from agentrun_sandbox import lane as sandbox
+    stopped = sandbox.down(args.dir)
+    print(f"sandbox lane in {args.dir}: " + (f"stopped pids {stopped}" if stopped else "nothing was running"))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="agentrun-lane", description="Operate an AgentRun version lane.")
+    commands = root.add_subparsers(dest="command", required=True)
+    sandbox = commands.add_parser("sandbox", help="an embedded sandbox lane on this machine")
+    actions = sandbox.add_subparsers(dest="action", required=True)
+    up = actions.add_parser("up", help="start a sandbox lane that keeps running (detached)")
+    up.add_argument("--dir", type=Path, required=True, help="where the lane lives: lane.yaml, kubeconfig, pids, data")
+    up.add_argument("--lane", default="v0.1")
+    up.add_argument("--timeout", type=float, default=60.0)
+    up.set_defaults(run=_sandbox_up)
+    down = actions.add_parser("down", help="stop the sandbox lane started in --dir (removes nothing else)")
+    down.add_argument("--dir", type=Path, required=True)
+    down.set_defaults(run=_sandbox_down)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""`--sandbox`: a sandbox lane for one pytest session, stopped when the session ends."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from .errors import LaneConfigError
+from .lane import LaneProfile
+
+
+def start(config: pytest.Config, profile: LaneProfile) -> Path:
+    try:
+        from agentrun_sandbox import lane as sandbox
+    except ImportError as exc:
+        raise LaneConfigError(f"--sandbox needs the agentrun_sandbox package (install the project: pip install -e .): {exc}") from None
+    directory = Path(tempfile.mkdtemp(prefix="agentrun-sandbox-"))
+    try:
+        # parent_pid: the lane stops by itself even if this session is killed.
+        handle = sandbox.up(directory, lane=profile.lane, parent_pid=os.getpid())
+    except sandbox.SandboxError as exc:
+        raise LaneConfigError(str(exc).splitlines()[0] + f" (see {directory})") from None
+    config.add_cleanup(lambda: sandbox.down(directory))
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter:
+        reporter.write_line(f"agentrun: sandbox lane {profile.lane} up in {handle.info['seconds']}s at {directory}")
+    return handle.lane_config

@@ -1,0 +1,37 @@
+"""Fixtures for the plugin's own tests: sandbox lanes started per test (or once, read-only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agentrun_sandbox import lane as sandbox
+
+pytest_plugins = ["pytester"]
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    if not REFERENCE.is_dir():
+        pytest.fail(f"the upstream reference objects are missing: expected {REFERENCE} (shared/ beside the checkout)")
+    return REFERENCE
+
+
+@pytest.fixture(scope="session")
+def conforming_lane(tmp_path_factory):
+    """One conforming sandbox lane for the session. Tests that use it must not change it."""
+    directory = tmp_path_factory.mktemp("conforming-lane")
+    handle = sandbox.up(directory)
+    yield handle
+    sandbox.down(directory)
+
+
+@pytest.fixture
+def fresh_lane(tmp_path):
+    """A sandbox lane of this test's own, free to be violated."""
+    handle = sandbox.up(tmp_path / "lane")
+    yield handle
+    sandbox.down(tmp_path / "lane")

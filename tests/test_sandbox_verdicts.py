@@ -1,0 +1,56 @@
+"""The suite against the sandbox lane: a conforming lane passes, each violation fails its criteria,
+and a plain run is read-only (no mutating API request, no git push)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
+from suite_run import run_suite
+
+FIRST_CRITERIA = {"RT-01", "RT-02", "AR-02", "AR-03", "GO-01", "GO-02", "CT-01", "REG-01", "TK-02", "SRC-01", "MR-01"}
+
+
+def log_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
+
+
+def test_conforming_lane_passes_every_implemented_criterion_read_only(conforming_lane, tmp_path):
+    paths = conforming_lane.paths
+    api_before, git_before = len(log_lines(paths.api_log)), len(log_lines(paths.git_log))
+
+    result = run_suite(conforming_lane.lane_config, tmp_path / "reports")
+
+    assert result.returncode == 0, result.output
+    assert not result.failed(), {c: result.messages.get(c) for c in result.failed()}
+    assert FIRST_CRITERIA <= result.passed(), f"not judged: {FIRST_CRITERIA - result.passed()}"
+    api_requests = log_lines(paths.api_log)[api_before:]
+    git_requests = log_lines(paths.git_log)[git_before:]
+    assert api_requests, "the run made no API request at all: the log is not being written"
+    mutating = [r for r in api_requests if r["method"] not in ("GET", "HEAD")]
+    assert not mutating, f"a plain run must not mutate the cluster: {mutating[:5]}"
+    assert git_requests, "the run read nothing from git"
+    pushes = [r for r in git_requests if r.get("service") == "receive-pack"]
+    assert not pushes, f"a plain run must not push: {pushes[:5]}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in SCENARIOS.items() if s.kills))
+def test_violation_fails_the_criteria_it_declares(name, fresh_lane, tmp_path):
+    scenario = SCENARIOS[name]
+    scenario.apply(SandboxControl(fresh_lane.paths.root))
+
+    result = run_suite(fresh_lane.lane_config, tmp_path / "reports")
+
+    assert result.returncode == 1, result.output
+    missed = set(scenario.kills) - result.failed()
+    assert not missed, f"{name} ({scenario.description}) should fail {sorted(missed)}; verdicts: {result.verdicts}"
+    for criterion in scenario.kills:
+        assert all("expected" in m or "cannot be decided" in m for m in result.messages[criterion]), result.messages[criterion]
+
+
+def test_every_first_criterion_has_a_killing_scenario():
+    killed = {c for s in SCENARIOS.values() for c in s.kills}
+    assert FIRST_CRITERIA <= killed, f"no scenario kills {sorted(FIRST_CRITERIA - killed)}"
