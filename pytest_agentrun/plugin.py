@@ -74,8 +74,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     try:
         profile = LaneProfile.load(lane)
-        if config.getoption("list_criteria"):
-            return
+        if config.getoption("list_criteria") or config.getoption("showfixtures") or config.getoption("markers"):
+            return  # nothing will run: no lane needs to be reached
         path = _lane_config_path(config, profile)
         lane_config = LaneConfig.load(profile, path, LaneSession.default_cache_dir())
         config.add_cleanup(lambda: shutil.rmtree(lane_config.cache_dir, ignore_errors=True))

@@ -26,6 +26,7 @@ except ImportError:
     sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures"))
 
 from agentrun_sandbox.apiserver import ApiServer
+from agentrun_sandbox.objectstore import ObjectStore
 
 TOKEN = "sandbox-test-token"
 KUBECTL = "/usr/bin/kubectl"
@@ -390,6 +391,28 @@ def test_store_api_and_seeding(server):
     store.delete("v1", "Namespace", None, NS)  # cascades to the namespace's objects
     assert store.get("tekton.dev/v1", "PipelineRun", NS, "seeded") is None
     assert {n["metadata"]["name"] for n in store.list("v1", "Namespace")} == {"argocd", "default", "kube-system"}
+
+
+def test_store_watch_history_dry_run_and_collections(http, server):
+    store = ObjectStore(history=3)
+    start = store.resource_version()
+    for i in range(4):
+        store.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm{i}"}})
+    expired = list(store.watch("v1", "ConfigMap", "default", resource_version=start, timeout=1))
+    assert [(e["type"], e["object"]["code"], e["object"]["reason"]) for e in expired] == [("ERROR", 410, "Expired")]
+    recent = store.watch("v1", "ConfigMap", resource_version=str(int(start) + 3), timeout=0.3)
+    assert [e["object"]["metadata"]["name"] for e in recent] == ["cm3"]
+
+    base = f"/api/v1/namespaces/{NS}/secrets"
+    dry = http.post(f"{base}?dryRun=All", json={"metadata": {"name": "s"}, "stringData": {"k": "v"}})
+    assert dry.status_code == 201 and dry.json()["data"] == {"k": "dg=="}  # stringData folded into data
+    assert server.store.get("v1", "Secret", NS, "s") is None
+    for name, team in (("a", "x"), ("b", "x"), ("c", "y")):
+        http.post(base, json={"metadata": {"name": name, "labels": {"team": team}}})
+    swept = http.delete(base, params={"labelSelector": "team=x"})
+    assert [i["metadata"]["name"] for i in swept.json()["items"]] == ["a", "b"]
+    assert [s["metadata"]["name"] for s in server.store.list("v1", "Secret", NS)] == ["c"]
+    assert [e["verb"] for e in server.requests()] == ["create"] * 4 + ["deletecollection"]
 
 
 def test_request_log_records_every_request(api_client, server, tmp_path):

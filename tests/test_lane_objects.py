@@ -20,7 +20,7 @@ except ImportError:
     sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures"))
 
 from agentrun_sandbox.lane_objects import (  # noqa: E402
-    argo_objects, live_runtime_objects, namespace_objects, tekton_objects)
+    argo_objects, assign_uids, live_runtime_objects, namespace_objects, tekton_objects)
 from agentrun_sandbox.release import ReleaseRecord  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,11 +159,20 @@ def test_every_tekton_and_argo_object_validates_against_its_crd(objects):
     assert not problems, "\n".join(problems)
 
 
-def test_owner_references_carry_uids(objects):
-    # The CRD schema leaves metadata open, but the API server rejects an ownerReference without uid.
-    tekton, _, live = objects
-    refs = [r for o in tekton + live for r in o["metadata"].get("ownerReferences", [])]
-    assert refs and all(r.get("uid") and r["apiVersion"] and r["kind"] and r["name"] for r in refs)
+def test_every_uid_reference_resolves_once_uids_are_assigned(objects):
+    # The CRD schemas leave metadata open, but the API server rejects an ownerReference without
+    # a uid, and the controllers match owners by uid.
+    tekton, argo, live = copy.deepcopy(objects)
+    everything = assign_uids(tekton + argo + live)
+    uids = {o["metadata"]["uid"] for o in everything}
+    refs = [r["uid"] for o in everything for r in o["metadata"].get("ownerReferences", [])]
+    refs += [o["metadata"]["labels"]["tekton.dev/pipelineRunUID"] for o in tekton if o["kind"] == "TaskRun"]
+    refs += [o["involvedObject"]["uid"] for o in live if o["kind"] == "Event"]
+    refs += [a["targetRef"]["uid"] for o in live if o["kind"] == "Endpoints"
+             for subset in o.get("subsets", []) for a in subset["addresses"]]
+    refs += [o["spec"]["selector"]["matchLabels"]["batch.kubernetes.io/controller-uid"]
+             for o in live if o["kind"] == "Job"]
+    assert len(refs) > 20 and set(refs) <= uids, set(refs) - uids
 
 
 # --------------------------------------------------------------------------- Tekton

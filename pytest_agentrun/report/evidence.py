@@ -36,4 +36,5 @@ def decorate_report(item: pytest.Item, call: pytest.CallInfo, report: pytest.Tes
         # Missing evidence: a one-line reason naming the criterion, not a traceback wall.
         exc: EvidenceError = call.excinfo.value
         report.outcome = "failed"
-        report.longrepr = redact_text(f"{', '.join(criteria_of(item))} cannot be decided: {exc}")
+        subject = ", ".join(criteria_of(item)) or item.name
+        report.longrepr = redact_text(f"{subject} cannot be decided: {exc}")

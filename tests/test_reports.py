@@ -1,0 +1,47 @@
+"""Reports of a lane run: JUnit with the criterion property, self-contained HTML, Allure labels and evidence."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from pytest_agentrun.criteria import catalogue
+from suite_run import run_suite
+
+
+@pytest.fixture(scope="module")
+def reports(conforming_lane, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("reports")
+    result = run_suite(conforming_lane.lane_config, directory)
+    assert result.returncode == 0, result.output
+    return directory
+
+
+def test_every_junit_test_case_carries_its_criterion(reports):
+    cases = list(ET.parse(reports / "junit.xml").getroot().iter("testcase"))
+    assert cases
+    for case in cases:
+        criteria = [p.get("value") for p in case.iter("property") if p.get("name") == "criterion"]
+        assert criteria and all(c in catalogue() for c in criteria), case.get("name")
+
+
+def test_html_report_is_self_contained(reports):
+    html = (reports / "report.html").read_text()
+    assert "RT-01" in html and "<script" in html
+    assert not (reports / "assets").exists(), "a self-contained report has no assets folder"
+
+
+def test_allure_results_carry_truth_level_section_criterion_and_evidence(reports):
+    results = [json.loads(p.read_text()) for p in (reports / "allure-results").glob("*-result.json")]
+    assert results
+    for result in results:
+        labels = {(l["name"], l["value"]) for l in result["labels"]}
+        story = next(v for n, v in labels if n == "story")
+        criterion = catalogue()[story]
+        assert ("epic", criterion.level) in labels and ("feature", criterion.section) in labels
+        attachments = result.get("attachments", [])
+        assert attachments, f"{story}: no evidence attached"
+        findings = json.loads((reports / "allure-results" / attachments[0]["source"]).read_text())
+        assert findings and all(f["criterion"] == story and "where" in f for f in findings)
