@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -359,6 +359,10 @@ def test_errors_never_kill_the_server(http, server):
     assert http.post("/api/v1/pods", json=pod("x")).status_code == 405
     assert http.get(f"/api/v1/namespaces/{NS}/pods/x/log").status_code == 404
     assert http.put(f"/apis/apps/v1/namespaces/{NS}/deployments/none", json=deployment("none")).status_code == 404
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as raw:
+        raw.sendall(b"GET /api/v1/pods HTTP/1.1\r\nContent-Length: lots\r\n\r\n")
+        assert raw.recv(100).startswith(b"HTTP/1.1 400")
     assert http.get("/healthz").status_code == 200
     assert all(e["status"] for e in server.requests())
 
