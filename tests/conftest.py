@@ -35,3 +35,19 @@ def fresh_lane(tmp_path):
     handle = sandbox.up(tmp_path / "lane")
     yield handle
     sandbox.down(tmp_path / "lane")
+
+
+def pytest_sessionstart(session):
+    import shutil
+    from kill_matrix import MATRIX_DIR
+    if not hasattr(session.config, "workerinput"):  # the controller starts a fresh matrix
+        shutil.rmtree(MATRIX_DIR, ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    from kill_matrix import gather, table
+    matrix = gather()
+    if matrix:
+        terminalreporter.write_sep("=", "kill matrix (reports/kill-matrix.json)")
+        for line in table(matrix):
+            terminalreporter.write_line(line)

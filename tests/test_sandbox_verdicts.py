@@ -1,14 +1,12 @@
-"""The suite against the sandbox lane: a conforming lane passes, each violation fails its criteria,
-and a plain run is read-only (no mutating API request, no git push)."""
+"""The suite against the conforming sandbox lane: every criterion passes, and a plain run is
+read-only (no mutating API request, no git push). Violations are in test_kill_matrix.py."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import pytest
-
-from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
+from agentrun_sandbox.scenarios import SCENARIOS
 from suite_run import run_suite
 
 FIRST_CRITERIA = {"RT-01", "RT-02", "AR-02", "AR-03", "GO-01", "GO-02", "CT-01", "REG-01", "TK-02", "SRC-01", "MR-01"}
@@ -35,20 +33,6 @@ def test_conforming_lane_passes_every_implemented_criterion_read_only(conforming
     assert git_requests, "the run read nothing from git"
     pushes = [r for r in git_requests if r.get("service") == "receive-pack"]
     assert not pushes, f"a plain run must not push: {pushes[:5]}"
-
-
-@pytest.mark.parametrize("name", sorted(n for n, s in SCENARIOS.items() if s.kills))
-def test_violation_fails_the_criteria_it_declares(name, fresh_lane, tmp_path):
-    scenario = SCENARIOS[name]
-    scenario.apply(SandboxControl(fresh_lane.paths.root))
-
-    result = run_suite(fresh_lane.lane_config, tmp_path / "reports")
-
-    assert result.returncode == 1, result.output
-    missed = set(scenario.kills) - result.failed()
-    assert not missed, f"{name} ({scenario.description}) should fail {sorted(missed)}; verdicts: {result.verdicts}"
-    for criterion in scenario.kills:
-        assert all("expected" in m or "cannot be decided" in m for m in result.messages[criterion]), result.messages[criterion]
 
 
 def test_every_first_criterion_has_a_killing_scenario():

@@ -1,0 +1,53 @@
+"""The kill matrix: every scenario applied to a fresh sandbox lane, the suite run against it.
+
+A scenario must make every criterion it declares fail; a precision scenario (declaring none) must
+make nothing fail. Each run's verdicts are written to reports/kill-matrix/, gathered at the end into
+reports/kill-matrix.json and a terminal table (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
+from pytest_agentrun.criteria import catalogue
+from suite_run import run_suite
+from kill_matrix import MATRIX_DIR
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_scenario_kills_what_it_declares(name, fresh_lane, tmp_path):
+    scenario = SCENARIOS[name]
+    scenario.apply(SandboxControl(fresh_lane.paths.root))
+
+    result = run_suite(fresh_lane.lane_config, tmp_path / "reports")
+
+    MATRIX_DIR.mkdir(parents=True, exist_ok=True)
+    (MATRIX_DIR / f"{name}.json").write_text(json.dumps(
+        {"scenario": name, "description": scenario.description, "declares": list(scenario.kills),
+         "failed": sorted(result.failed()), "judged": sorted(result.verdicts)}, indent=2))
+    assert result.verdicts, f"the suite judged nothing:\n{result.output[-3000:]}"
+    if scenario.kills:
+        missed = set(scenario.kills) - result.failed()
+        assert not missed, (f"{name} ({scenario.description}) did not make {sorted(missed)} fail; "
+                            f"failed: {sorted(result.failed())}")
+        for criterion in scenario.kills:
+            for message in result.messages[criterion]:
+                assert "expected" in message or "cannot be decided" in message, message
+    else:
+        assert not result.failed(), (f"precision scenario {name} ({scenario.description}) made "
+                                     f"{sorted(result.failed())} fail: " + json.dumps(
+                                         {c: result.messages.get(c) for c in result.failed()})[:3000])
+
+
+def test_every_passive_criterion_has_a_killing_scenario():
+    killed = {c for s in SCENARIOS.values() for c in s.kills}
+    passive = {cid for cid, c in catalogue().items() if c.kind != "drive"}
+    assert not passive - killed, f"criteria no scenario kills (defects): {sorted(passive - killed)}"
+
+
+def test_scenarios_declare_only_known_criteria():
+    for scenario in SCENARIOS.values():
+        assert set(scenario.kills) <= set(catalogue()), scenario.name
