@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -23,7 +24,10 @@ def start(config: pytest.Config, profile: LaneProfile) -> Path:
         handle = sandbox.up(directory, lane=profile.lane, parent_pid=os.getpid())
     except sandbox.SandboxError as exc:
         raise LaneConfigError(str(exc).splitlines()[0] + f" (see {directory})") from None
-    config.add_cleanup(lambda: sandbox.down(directory))
+    def teardown() -> None:
+        sandbox.down(directory)
+        shutil.rmtree(directory, ignore_errors=True)
+    config.add_cleanup(teardown)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter:
         reporter.write_line(f"agentrun: sandbox lane {profile.lane} up in {handle.info['seconds']}s at {directory}")

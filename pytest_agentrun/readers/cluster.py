@@ -31,10 +31,7 @@ class Cluster:
 
     def secret_metadata(self, name: str) -> dict[str, Any] | None:
         """A Secret's name and key names only: values are dropped as soon as they arrive."""
-        secret = self.kube.get("Secret", self.namespace_name, name)
-        if secret is None:
-            return None
-        return {"metadata": secret.get("metadata", {}), "keys": sorted((secret.get("data") or {}).keys())}
+        return self.kube.secret_keys(self.namespace_name, name)
 
     def health(self, service: str, port: int | str, path: str) -> tuple[int, str]:
         return self.kube.proxy_get(self.namespace_name, service, port, path)

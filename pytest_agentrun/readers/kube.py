@@ -121,6 +121,7 @@ class Kube:
 
     def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
         """The object, or None when the API answers 404."""
+        _refuse_secret_values(kind)
         path = resource_path(kind, namespace, name)
         def fetch() -> dict[str, Any] | None:
             status, data = self._get_json(path)
@@ -130,7 +131,21 @@ class Kube:
             return data if status != 404 else None
         return self._cache.get("kubernetes", path, fetch)
 
+    def secret_keys(self, namespace: str, name: str) -> dict[str, Any] | None:
+        """A Secret's metadata and key names, or None. Values are dropped before anything keeps them."""
+        path = resource_path("Secret", namespace, name)
+        def fetch() -> dict[str, Any] | None:
+            status, data = self._get_json(path)
+            if status == 404 or data is None:
+                return None
+            meta = {k: v for k, v in data.get("metadata", {}).items() if k != "managedFields"}
+            meta.get("annotations", {}).pop("kubectl.kubernetes.io/last-applied-configuration", None)
+            return {"metadata": meta, "type": data.get("type"),
+                    "keys": sorted(set(data.get("data") or {}) | set(data.get("stringData") or {}))}
+        return self._cache.get("kubernetes", path + "#keys", fetch)
+
     def list(self, kind: str, namespace: str | None = None, label_selector: str | None = None) -> list[dict[str, Any]]:
+        _refuse_secret_values(kind)
         path = resource_path(kind, namespace)
         query = [("labelSelector", label_selector)] if label_selector else []
         def fetch() -> list[dict[str, Any]]:
@@ -152,6 +167,12 @@ class Kube:
             body = raw.decode("utf-8", "replace")
             return status, (_status_message(body) if status >= 400 and body.startswith("{") else body[:300])
         return self._cache.get("kubernetes-proxy", api_path, fetch)
+
+
+def _refuse_secret_values(kind: str) -> None:
+    # Secret values never enter the evidence: Secrets are read only through secret_keys().
+    if kind == "Secret":
+        raise ValueError("Secrets are read with Kube.secret_keys(), which keeps key names only")
 
 
 def _status_message(body: Any) -> str:
