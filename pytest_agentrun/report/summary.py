@@ -8,6 +8,7 @@ import pytest
 
 from ..criteria import catalogue
 from ..verdict import criteria_of
+from .outcomes import verdicts_in_truth_order
 
 
 def coverage(items: list[pytest.Item]) -> dict[str, list[str]]:
@@ -30,23 +31,13 @@ def write_criteria_listing(config: pytest.Config, items: list[pytest.Item]) -> N
 
 def write_truth_summary(terminalreporter) -> None:
     """One line per criterion judged, grouped by truth level, strongest truth first."""
-    outcomes: dict[str, list[str]] = defaultdict(list)
-    for key in ("passed", "failed", "error"):
-        for report in terminalreporter.stats.get(key, []):
-            if getattr(report, "when", "call") != "call" and key == "passed":
-                continue
-            for name, value in getattr(report, "user_properties", []):
-                if name == "criterion":
-                    outcomes[value].append("FAIL" if key != "passed" else "pass")
-    if not outcomes:
+    rows = verdicts_in_truth_order(terminalreporter.stats)
+    if not rows:
         return
     terminalreporter.write_sep("=", "verdict by criterion, in truth order")
     level = None
-    for cid, criterion in catalogue().items():
-        if cid not in outcomes:
-            continue
-        if criterion.level != level:
-            level = criterion.level
+    for row_level, cid, verdict, text in rows:
+        if row_level != level:
+            level = row_level
             terminalreporter.write_line(f"[{level}]")
-        verdict = "FAIL" if "FAIL" in outcomes[cid] else "pass"
-        terminalreporter.write_line(f"  {verdict}  {cid}  {criterion.text[:100]}")
+        terminalreporter.write_line(f"  {verdict}  {cid}  {text[:100]}")
