@@ -12,6 +12,7 @@ from . import preflight
 from .criteria import catalogue
 from .errors import LaneConfigError
 from .lane import LaneConfig, LaneProfile
+from .report.allure import write_run_metadata
 from .report.evidence import attach_to_allure, decorate_report
 from .report.labels import label_item, truth_order
 from .report.summary import write_criteria_listing, write_truth_summary
@@ -39,6 +40,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "criterion(*ids): the criteria (criteria.md IDs) this test decides")
+    if config.pluginmanager.hasplugin("html"):
+        from .report import html
+        config.pluginmanager.register(html, "agentrun-html")
     if config.getoption("lane") and not config.getoption("list_criteria"):
         _default_reports(config)
 
@@ -127,6 +131,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     return report
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    allure_dir = getattr(config.option, "allure_report_dir", None)
+    if allure_dir and config.getoption("lane") and not hasattr(config, "workerinput"):
+        write_run_metadata(Path(allure_dir), config.stash.get(SESSION, None), config.getoption("lane"))
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
     if config.getoption("lane") and not config.getoption("list_criteria"):
         write_truth_summary(terminalreporter)
@@ -141,6 +152,7 @@ def lane(request: pytest.FixtureRequest) -> Iterator[LaneSession]:
     if LANE_CONFIG not in config.stash:
         raise pytest.UsageError("agentrun: no lane selected: pass --lane NAME")
     session = LaneSession(config.stash[LANE_CONFIG])
+    config.stash[SESSION] = session
     yield session
     session.close()
 
