@@ -25,7 +25,7 @@ class EvidenceRecord:
 class EvidenceCache:
     def __init__(self) -> None:
         self._values: dict[tuple[str, str], Any] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # reentrant: a fetch may read other evidence (a file needs its commit)
         self.records: list[EvidenceRecord] = []
 
     def get(self, source: str, key: str, fetch: Callable[[], Any]) -> Any:

@@ -98,26 +98,33 @@ class GitRemote:
         self._cache.get(f"git:{self.name}", f"commit {sha}", fetch)
         return self.repo.commit(sha)
 
+    # Every read below goes through the evidence cache, so a run can be recorded and replayed.
+    def _cached(self, key: str, fetch):
+        return self._cache.get(f"git:{self.name}", key, fetch)
+
     def read(self, sha: str, path: str) -> str | None:
         """A file's text at a commit, or None if the commit has no such file."""
-        blob = self._entry(sha, path)
-        if blob is None or blob.type != "blob":
-            return None
-        return blob.data_stream.read().decode("utf-8", "replace")
+        def fetch() -> str | None:
+            blob = self._entry(sha, path)
+            if blob is None or blob.type != "blob":
+                return None
+            return blob.data_stream.read().decode("utf-8", "replace")
+        return self._cached(f"read {sha}:{path}", fetch)
 
     def exists(self, sha: str, path: str) -> bool:
-        return self._entry(sha, path) is not None
+        return self._cached(f"exists {sha}:{path}", lambda: self._entry(sha, path) is not None)
 
     def files(self, sha: str, prefix: str = "") -> list[str]:
         """Every file path at a commit, under `prefix` when given."""
-        tree = self.ensure_commit(sha).tree
-        prefix = prefix.strip("/")
-        if prefix:
-            entry = self._entry(sha, prefix)
-            if entry is None or entry.type != "tree":
-                return []
-            tree = entry
-        return sorted(item.path for item in tree.traverse() if item.type == "blob")
+        def fetch() -> list[str]:
+            tree = self.ensure_commit(sha).tree
+            if prefix.strip("/"):
+                entry = self._entry(sha, prefix)
+                if entry is None or entry.type != "tree":
+                    return []
+                tree = entry
+            return sorted(item.path for item in tree.traverse() if item.type == "blob")
+        return self._cached(f"files {sha}:{prefix}", fetch)
 
     def _entry(self, sha: str, path: str):
         try:
@@ -127,13 +134,16 @@ class GitRemote:
 
     def history(self, branch_or_sha: str, path: str | None = None) -> list[CommitInfo]:
         """Commits reachable from a fetched ref (newest first), optionally only those touching path."""
-        rev = branch_or_sha if len(branch_or_sha) == 40 else f"refs/remotes/{self.name}/{branch_or_sha}"
-        commits = self.repo.iter_commits(rev, paths=path) if path else self.repo.iter_commits(rev)
-        return [self._info(c) for c in commits]
+        def fetch() -> list[CommitInfo]:
+            rev = branch_or_sha if len(branch_or_sha) == 40 else f"refs/remotes/{self.name}/{branch_or_sha}"
+            commits = self.repo.iter_commits(rev, paths=path) if path else self.repo.iter_commits(rev)
+            return [self._info(c) for c in commits]
+        return self._cached(f"history {branch_or_sha}:{path or ''}", fetch)
 
     def _info(self, commit: git.Commit) -> CommitInfo:
         if commit.parents:
-            files = {d.a_path for d in commit.parents[0].diff(commit)} | {d.b_path for d in commit.parents[0].diff(commit)}
+            diff = commit.parents[0].diff(commit)
+            files = {d.a_path for d in diff} | {d.b_path for d in diff}
         else:
             files = {item.path for item in commit.tree.traverse() if item.type == "blob"}
         return CommitInfo(commit.hexsha, tuple(p.hexsha for p in commit.parents), commit.author.name,
@@ -141,8 +151,23 @@ class GitRemote:
                           tuple(sorted(f for f in files if f)))
 
     def changed_files(self, old: str, new: str) -> list[str]:
-        a, b = self.ensure_commit(old), self.ensure_commit(new)
-        return sorted({p for d in a.diff(b) for p in (d.a_path, d.b_path) if p})
+        def fetch() -> list[str]:
+            a, b = self.ensure_commit(old), self.ensure_commit(new)
+            return sorted({p for d in a.diff(b) for p in (d.a_path, d.b_path) if p})
+        return self._cached(f"changed {old}..{new}", fetch)
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """Whether `ancestor` is reachable from `descendant` (both fetched or fetchable by SHA)."""
+        def fetch() -> bool:
+            self.ensure_commit(ancestor), self.ensure_commit(descendant)
+            try:
+                self.repo.git.merge_base("--is-ancestor", ancestor, descendant)
+                return True
+            except git.GitCommandError as exc:
+                if exc.status == 1:
+                    return False
+                raise EvidenceError("git", f"merge-base {ancestor} {descendant}", self.shown_url, _last_line(exc)) from None
+        return self._cached(f"is-ancestor {ancestor} {descendant}", fetch)
 
     def exact_fetch(self, sha: str) -> tuple[bool, str]:
         """A real shallow fetch of one full SHA (`git fetch --depth=1 <url> <sha>`) into a scratch repo."""
