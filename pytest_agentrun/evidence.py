@@ -23,7 +23,12 @@ class EvidenceRecord:
 
 
 class EvidenceCache:
-    def __init__(self) -> None:
+    """Reads each (source, key) once. With a `recorder`, every read is also written to an evidence
+    bundle; with `replay`, nothing is read at all: the bundle's recorded values are served."""
+
+    def __init__(self, recorder: Any = None, replay: Any = None) -> None:
+        self.recorder = recorder
+        self.replay = replay
         self._values: dict[tuple[str, str], Any] = {}
         self._lock = threading.RLock()  # reentrant: a fetch may read other evidence (a file needs its commit)
         self.records: list[EvidenceRecord] = []
@@ -33,12 +38,14 @@ class EvidenceCache:
             if (source, key) not in self._values:
                 started = time.monotonic()
                 try:
-                    value: Any = fetch()
+                    value: Any = self.replay.lookup(source, key) if self.replay else fetch()
                     error = None
                 except EvidenceError as exc:
                     value, error = exc, str(exc)
                 self._values[(source, key)] = value
                 self.records.append(EvidenceRecord(source, key, time.monotonic() - started, error))
+                if self.recorder is not None:
+                    self.recorder.record(source, key, None if error else value, value if error else None)
             value = self._values[(source, key)]
         if isinstance(value, EvidenceError):
             raise value

@@ -119,6 +119,17 @@ class LaneConfig:
             extra={k: v for k, v in raw.items() if k not in {"lane", "kubernetes", "source", "mirror", "registry", "cacheDir"}},
         )
 
+    def to_raw(self) -> dict[str, Any]:
+        """The connection as a lane config file would hold it (recorded in evidence bundles)."""
+        return {
+            "lane": self.profile.lane,
+            "kubernetes": {"inCluster": self.in_cluster, "kubeconfig": str(self.kubeconfig) if self.kubeconfig else None,
+                           "context": self.context},
+            "source": {"repoUrl": self.source_repo_url, "worktree": str(self.worktree)},
+            "mirror": {"readUrl": self.mirror_read_url, "writeUrl": self.mirror_write_url},
+            "registry": {"url": self.registry_url},
+        }
+
     def describe(self) -> dict[str, str]:
         """The connection as shown in reports (URLs and paths only, never credentials)."""
         return {

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from . import preflight
+from .bundle import BundleWriter, RecordedEvidence, write_manifest
 from .criteria import catalogue
 from .errors import LaneConfigError
+from .evidence import EvidenceCache
 from .lane import LaneConfig, LaneProfile
 from .report.allure import write_run_metadata
 from .report.evidence import attach_to_allure, decorate_report
@@ -20,7 +24,13 @@ from .session import LaneSession
 from .verdict import criteria_of, decide
 
 LANE_CONFIG = pytest.StashKey[LaneConfig]()
+RUN_ID = pytest.StashKey[str]()
+REPLAY = pytest.StashKey[RecordedEvidence]()
 SESSION = pytest.StashKey[LaneSession]()
+
+
+def evidence_run_id(lane: str) -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + f"-{lane}-{os.getpid()}"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -33,6 +43,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="bring up an embedded sandbox lane for this session and judge it (torn down at the end)")
     group.addoption("--list-criteria", action="store_true",
                     help="print every criterion of the catalogue with the tests that cover it, run nothing")
+    group.addoption("--replay", metavar="BUNDLE", type=Path,
+                    help="judge the lane offline from a recorded evidence bundle (reports/evidence/<run>), "
+                         "reading nothing live")
     group.addoption("--agentrun-reports", metavar="DIR", type=Path, default=Path("reports"),
                     help="where the JUnit, HTML and Allure reports go when a lane is judged (default: reports)")
 
@@ -45,6 +58,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(html, "agentrun-html")
     if config.getoption("lane") and not config.getoption("list_criteria"):
         _default_reports(config)
+        worker = getattr(config, "workerinput", {})
+        config.stash[RUN_ID] = worker.get("agentrun_run") or evidence_run_id(config.getoption("lane"))
 
 
 def _default_reports(config: pytest.Config) -> None:
@@ -66,6 +81,8 @@ def pytest_configure_node(node) -> None:  # pytest-xdist: workers judge the lane
     config = node.config
     if LANE_CONFIG in config.stash and config.stash[LANE_CONFIG].origin != "lane profile defaults":
         node.workerinput["agentrun_lane_config"] = config.stash[LANE_CONFIG].origin
+    if RUN_ID in config.stash:
+        node.workerinput["agentrun_run"] = config.stash[RUN_ID]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -80,14 +97,33 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         profile = LaneProfile.load(lane)
         if config.getoption("list_criteria") or config.getoption("showfixtures") or config.getoption("markers"):
             return  # nothing will run: no lane needs to be reached
-        path = _lane_config_path(config, profile)
-        lane_config = LaneConfig.load(profile, path, LaneSession.default_cache_dir())
+        if config.getoption("replay"):
+            lane_config = _replay_config(config, profile)
+        else:
+            path = _lane_config_path(config, profile)
+            lane_config = LaneConfig.load(profile, path, LaneSession.default_cache_dir())
+            if not config.getoption("collectonly"):
+                preflight.check(lane_config)
         config.add_cleanup(lambda: shutil.rmtree(lane_config.cache_dir, ignore_errors=True))
-        if not config.getoption("collectonly"):
-            preflight.check(lane_config)
     except LaneConfigError as exc:
         raise pytest.UsageError(f"agentrun: {exc}") from None
     config.stash[LANE_CONFIG] = lane_config
+
+
+def _replay_config(config: pytest.Config, profile: LaneProfile) -> LaneConfig:
+    """The recorded lane's connection, with its evidence opened for replay."""
+    if config.getoption("sandbox") or config.getoption("lane_config"):
+        raise LaneConfigError("--replay judges recorded evidence: do not combine it with --sandbox or --lane-config")
+    directory: Path = config.getoption("replay")
+    try:
+        recorded = RecordedEvidence(directory)
+    except (ValueError, OSError) as exc:
+        raise LaneConfigError(f"cannot replay {directory}: {exc}") from None
+    if recorded.manifest["lane"] != profile.lane:
+        raise LaneConfigError(f"bundle {directory} records lane {recorded.manifest['lane']!r}, but --lane is {profile.lane!r}")
+    config.stash[REPLAY] = recorded
+    return LaneConfig._from_raw(profile, recorded.manifest["connection"], Path("/"), LaneSession.default_cache_dir(),
+                                f"replay of {directory}")
 
 
 def _lane_config_path(config: pytest.Config, profile: LaneProfile) -> Path | None:
@@ -134,8 +170,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     allure_dir = getattr(config.option, "allure_report_dir", None)
-    if allure_dir and config.getoption("lane") and not hasattr(config, "workerinput"):
+    controller = not hasattr(config, "workerinput")
+    if allure_dir and config.getoption("lane") and controller:
         write_run_metadata(Path(allure_dir), config.stash.get(SESSION, None), config.getoption("lane"))
+    if controller and RUN_ID in config.stash and REPLAY not in config.stash and bundle_dir(config).is_dir():
+        write_manifest(bundle_dir(config), config.getoption("lane"), config.stash[LANE_CONFIG].to_raw(), config.stash[RUN_ID])
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
@@ -151,10 +190,22 @@ def lane(request: pytest.FixtureRequest) -> Iterator[LaneSession]:
     config = request.config
     if LANE_CONFIG not in config.stash:
         raise pytest.UsageError("agentrun: no lane selected: pass --lane NAME")
-    session = LaneSession(config.stash[LANE_CONFIG])
+    session = LaneSession(config.stash[LANE_CONFIG], _evidence_cache(config))
     config.stash[SESSION] = session
     yield session
     session.close()
+
+
+def _evidence_cache(config: pytest.Config) -> EvidenceCache:
+    """Replay a bundle, or record this run's evidence into a new one."""
+    if REPLAY in config.stash:
+        return EvidenceCache(replay=config.stash[REPLAY])
+    part = getattr(config, "workerinput", {}).get("workerid", "main")
+    return EvidenceCache(recorder=BundleWriter(bundle_dir(config), part))
+
+
+def bundle_dir(config: pytest.Config) -> Path:
+    return config.getoption("agentrun_reports") / "evidence" / config.stash[RUN_ID]
 
 
 @pytest.fixture(scope="session")

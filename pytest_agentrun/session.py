@@ -23,10 +23,10 @@ from .readers.worktree import Worktree
 
 
 class LaneSession:
-    def __init__(self, config: LaneConfig):
+    def __init__(self, config: LaneConfig, cache: EvidenceCache | None = None):
         self.config = config
         self.profile = config.profile
-        self.cache = EvidenceCache()
+        self.cache = cache or EvidenceCache()
         self.kube = Kube(config, self.cache)
         self.cluster = Cluster(self.kube, self.profile)
         self.tekton = Tekton(self.kube, self.profile)

@@ -8,7 +8,7 @@ import pytest
 
 from ..errors import EvidenceError
 from ..finding import Finding
-from ..redact import redact_text
+from ..redact import redact_text, redact_value
 from ..verdict import FINDINGS, criteria_of
 
 
@@ -17,7 +17,7 @@ def findings_text(findings: list[Finding]) -> str:
 
 
 def findings_json(findings: list[Finding]) -> str:
-    return redact_text(json.dumps([f.as_dict() for f in findings], indent=2, default=str))
+    return json.dumps(redact_value([f.as_dict() for f in findings]), indent=2, default=str)
 
 
 def attach_to_allure(findings: list[Finding], name: str) -> None:

@@ -1,0 +1,123 @@
+"""Evidence bundles: everything a run read, saved so that a sign-off can be audited and replayed.
+
+A bundle is a directory `reports/evidence/<run>/` holding `evidence-<part>.jsonl` (one line per
+piece of evidence: source, key, value or error; one part per pytest worker) and `manifest.json`
+(lane, connection, time, and the sha256 of every file). Values are redacted as they are written.
+`--replay DIR` serves the recorded values back instead of reading the lane.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import EvidenceError
+import importlib
+from .redact import redact_value
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+PACKAGE = __name__.rsplit(".", 1)[0]
+
+
+def encode(value: Any) -> Any:
+    # Readers may return this package's dataclasses besides JSON's own types: restored by name on replay.
+    if dataclasses.is_dataclass(value) and type(value).__module__.startswith(PACKAGE + "."):
+        kind = f"{type(value).__module__}:{type(value).__qualname__}"
+        return {"__type__": kind, "fields": {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode(v) for v in value]}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): encode(v) for k, v in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"evidence of type {type(value).__name__} cannot be recorded")
+
+
+def decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    if isinstance(value, dict):
+        if "__tuple__" in value:
+            return tuple(decode(v) for v in value["__tuple__"])
+        if "__type__" in value:
+            return _recorded_type(value["__type__"])(**{k: decode(v) for k, v in value["fields"].items()})
+        return {k: decode(v) for k, v in value.items()}
+    return value
+
+
+def _recorded_type(kind: str) -> type:
+    module, _, name = kind.partition(":")
+    if not module.startswith(PACKAGE + "."):
+        raise ValueError(f"a bundle may only restore {PACKAGE} types, not {kind}")
+    cls = importlib.import_module(module)
+    for part in name.split("."):
+        cls = getattr(cls, part)
+    return cls
+
+
+class BundleWriter:
+    """Appends each piece of evidence, as it is read, to this part's JSON-lines file."""
+
+    def __init__(self, directory: Path, part: str):
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / f"evidence-{part}.jsonl"
+        self._lock = threading.Lock()
+
+    def record(self, source: str, key: str, value: Any, error: EvidenceError | None) -> None:
+        entry = {"source": source, "key": key}
+        if error is not None:
+            entry["error"] = {"source": error.source, "what": error.what, "where": error.where, "reason": error.reason}
+        else:
+            entry["value"] = encode(value)
+        line = json.dumps(redact_value(entry), sort_keys=True)
+        with self._lock, self.path.open("a") as handle:
+            handle.write(line + "\n")
+
+
+def write_manifest(directory: Path, lane: str, connection: dict[str, Any], run: str) -> Path:
+    files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.glob("evidence-*.jsonl"))}
+    manifest = {"format": FORMAT, "run": run, "lane": lane, "suite": __version__,
+                "written": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "connection": connection, "files": files,
+                "entries": sum(len(p.read_text().splitlines()) for p in directory.glob("evidence-*.jsonl"))}
+    path = directory / MANIFEST
+    path.write_text(json.dumps(redact_value(manifest), indent=2) + "\n")
+    return path
+
+
+class RecordedEvidence:
+    """A bundle opened for replay: the manifest, and every recorded value by (source, key)."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        manifest_path = directory / MANIFEST
+        if not manifest_path.is_file():
+            raise ValueError(f"{directory} is not an evidence bundle: no {MANIFEST}")
+        self.manifest = json.loads(manifest_path.read_text())
+        if self.manifest.get("format") != FORMAT:
+            raise ValueError(f"{manifest_path}: bundle format {self.manifest.get('format')!r}, this suite reads {FORMAT}")
+        self.entries: dict[tuple[str, str], dict[str, Any]] = {}
+        for name, digest in self.manifest["files"].items():
+            data = (directory / name).read_bytes()
+            if hashlib.sha256(data).hexdigest() != digest:
+                raise ValueError(f"{directory / name}: checksum does not match the manifest (the bundle was altered)")
+            for line in data.decode().splitlines():
+                entry = json.loads(line)
+                self.entries.setdefault((entry["source"], entry["key"]), entry)
+
+    def lookup(self, source: str, key: str) -> Any:
+        entry = self.entries.get((source, key))
+        if entry is None:
+            raise EvidenceError("replay", f"{source} {key}", str(self.directory), "not recorded in this bundle")
+        if "error" in entry:
+            raise EvidenceError(**entry["error"])
+        return decode(entry["value"])
