@@ -16,6 +16,7 @@ from .criteria import catalogue
 from .errors import LaneConfigError
 from .evidence import EvidenceCache
 from .lane import LaneConfig, LaneProfile
+from .redact import redact_text
 from .report.allure import write_run_metadata
 from .report.evidence import attach_to_allure, decorate_report
 from .report.labels import label_item, truth_order
@@ -108,6 +109,17 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     except LaneConfigError as exc:
         raise pytest.UsageError(f"agentrun: {exc}") from None
     config.stash[LANE_CONFIG] = lane_config
+    _show_lane_in_report_environment(config, lane_config)
+
+
+def _show_lane_in_report_environment(config: pytest.Config, lane_config: LaneConfig) -> None:
+    """The HTML report's Environment table names the lane and how it was reached (no credentials)."""
+    try:
+        from pytest_metadata.plugin import metadata_key
+    except ImportError:
+        return
+    if metadata_key in config.stash:
+        config.stash[metadata_key].update({f"agentrun {k}": redact_text(v) for k, v in lane_config.describe().items()})
 
 
 def _replay_config(config: pytest.Config, profile: LaneProfile) -> LaneConfig:

@@ -8,6 +8,7 @@ need=()
 command -v git >/dev/null || need+=(git)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v kubectl >/dev/null || need+=(kubernetes-client)   # scenarios use `kubectl patch --subresource` (kubectl >= 1.24)
+command -v chromium >/dev/null || need+=(chromium)            # renders the reports for their screenshots
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "setup: installing ${need[*]}" >&2
@@ -22,4 +23,10 @@ fi
 if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ]; then
   .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
   touch .venv/.installed
+fi
+
+# Allure 3 (npm) renders reports/allure-results: bash scripts/allure-report.sh
+if [ ! -x .tools/node_modules/.bin/allure ] && command -v npm >/dev/null; then
+  mkdir -p .tools
+  npm install --silent --no-audit --no-fund --prefix .tools allure@3 >/dev/null 2>&1 || echo "setup: npm could not install allure@3" >&2
 fi
