@@ -11,3 +11,87 @@ def test_pipelinerun_of_the_catalog_commit_succeeded(lane, tekton, catalog, verd
     commit = catalog.source_commit()
     run = tekton.pipeline_run(lane.profile.pipeline_run_name(commit))
     verdict(tekton_checks.pipeline_run_for_commit(lane.profile, commit, run, catalog.line(commit)))
+
+
+@pytest.mark.criterion("TK-01")
+def test_pipeline_and_tekton_service_account_exist(lane, tekton, verdict):
+    """TK-01: the lane's Pipeline and its Tekton ServiceAccount exist in the Tekton namespace."""
+    verdict(tekton_checks.pipeline_and_service_account(lane.profile, tekton.pipeline(), tekton.service_account()))
+
+
+@pytest.mark.criterion("TK-03")
+def test_pipelinerun_runs_on_the_host_network_as_the_lane_service_account(lane, tekton, catalog, verdict):
+    """TK-03: the catalog commit's PipelineRun uses hostNetwork with ClusterFirstWithHostNet DNS, and its TaskRuns
+    run as the lane's Tekton ServiceAccount."""
+    commit = catalog.source_commit()
+    name = lane.profile.pipeline_run_name(commit)
+    verdict(tekton_checks.pipeline_run_on_host_network(lane.profile, commit, tekton.pipeline_run(name), tekton.task_runs(name)))
+
+
+@pytest.mark.criterion("TK-04")
+def test_no_proxy_of_every_task_keeps_the_cluster_and_lane_hosts(lane, tekton, verdict):
+    """TK-04: NO_PROXY in the Pipeline's tasks keeps hyueapi.com, .hyueapi.com, the service CIDR, .svc and .cluster.local."""
+    verdict(tekton_checks.no_proxy_kept(lane.profile, tekton.pipeline(), tekton.tasks()))
+
+
+@pytest.mark.criterion("TK-05")
+def test_source_and_promotion_go_through_the_git_mirror(lane, tekton, catalog, verdict):
+    """TK-05: source preparation fetches the full SHA through the mirror read URL, promotion pushes through the
+    mirror write URL, and no task uses GitHub over SSH or HTTPS."""
+    commit = catalog.source_commit()
+    run = tekton.pipeline_run(lane.profile.pipeline_run_name(commit))
+    verdict(tekton_checks.checkout_and_push_through_mirror(lane.profile, commit, tekton.pipeline(), tekton.tasks(), run))
+
+
+@pytest.mark.criterion("TK-06")
+def test_pipeline_runs_only_the_lane_tasks_without_retired_gates(lane, tekton, verdict):
+    """TK-06: the Pipeline's tasks are source preparation, bun run check plus render check, plan, image publish
+    (BuildKit) and promotion; no self-test, dev or prod gate."""
+    verdict(tekton_checks.pipeline_tasks_are_the_lane_kinds(lane.profile, tekton.pipeline(), tekton.tasks()))
+
+
+@pytest.mark.criterion("TK-07")
+def test_no_custom_runner_poller_or_docker_daemon(lane, tekton, cluster, verdict):
+    """TK-07: no DinD, Docker socket, privileged container or CI.json runner in the tasks, and no runner, poller or
+    reconciler Deployment/StatefulSet in the Tekton or runtime namespace."""
+    namespaces = (lane.profile.tekton_namespace, lane.profile.runtime_namespace)
+    workloads = {ns: cluster.objects("Deployment", ns) + cluster.objects("StatefulSet", ns) for ns in namespaces}
+    verdict(tekton_checks.no_custom_runner_or_docker_daemon(lane.profile, tekton.pipeline(), tekton.tasks(), workloads))
+
+
+@pytest.mark.criterion("TK-08")
+def test_plan_summary_reports_no_unsafe_reuse(lane, tekton, catalog, verdict):
+    """TK-08: the plan TaskRun's planArtifacts.summary has the form build=N reuse=M unsafeReuse=K, with K = 0."""
+    name = lane.profile.pipeline_run_name(catalog.source_commit())
+    verdict(tekton_checks.plan_summary_safe(lane.profile, name, tekton.task_runs(name)))
+
+
+@pytest.mark.criterion("TK-09")
+def test_env_image_is_reused_unless_an_env_input_changed(lane, gitops, source, tekton, catalog, verdict):
+    """TK-09: with no env-identity input changed since the previous catalog's source commit, the plan is
+    build=0 reuse=1 unsafeReuse=0, image-publish reused, no image build ran and the tag is unchanged; with one
+    changed, a new envIdentity was built."""
+    previous = gitops.previous_catalog()
+    commit = catalog.source_commit()
+    changed = source.changed_files(previous.source_commit(), commit) if previous else None
+    task_runs = tekton.task_runs(lane.profile.pipeline_run_name(commit))
+    verdict(tekton_checks.env_reuse_follows_inputs(lane.profile, catalog, previous, changed, task_runs))
+
+
+@pytest.mark.criterion("TK-10")
+def test_env_identity_changes_exactly_when_an_env_input_changes(lane, gitops, source, verdict):
+    """TK-10: across the catalog history, the envIdentity changes exactly when an env-identity input changed
+    between consecutive catalog source commits."""
+    versions = gitops.catalog_versions()
+    commits = [catalog.source_commit() for _, catalog in versions]
+    changed = {(old, new): source.changed_files(old, new) for new, old in zip(commits, commits[1:])}
+    verdict(tekton_checks.env_identity_follows_inputs(lane.profile, versions, changed))
+
+
+@pytest.mark.criterion("TK-11")
+def test_promotion_never_writes_the_source_branch(lane, source, verdict):
+    """TK-11: no commit on the source branch touches the catalog or runtime path or is by the CI identity, and
+    deploy.json changed only by hand."""
+    branch = lane.profile.source_branch
+    head = source.fetch_branch(branch)
+    verdict(tekton_checks.source_branch_untouched_by_ci(lane.profile, head, source.history(branch) if head else []))

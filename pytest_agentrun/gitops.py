@@ -52,3 +52,8 @@ class GitopsBranch:
         path = self.profile.catalog_path
         return [(c, Catalog.parse(f"{self.branch}@{c.sha[:12]}:{path}", self.remote.read(c.sha, path)))
                 for c in self.remote.history(self.branch, path)]
+
+    def previous_catalog(self) -> Catalog | None:
+        """The catalog version before the head's, or None while the catalog has only its first version."""
+        versions = self.catalog_versions()
+        return versions[1][1] if len(versions) > 1 else None

@@ -1,12 +1,26 @@
-"""Tekton evidence checks (truth level 4): TK-*."""
+"""Tekton evidence checks (truth level 4): TK-*.
+
+The Pipeline's tasks are known by role (pytest_agentrun/data/tekton-lane-tasks.yaml): a check asks
+for "the plan task", never for a literal task name. A pipeline task's spec is its Task object's, or
+the taskSpec the Pipeline embeds; each step is read with the stepTemplate merged in, as Tekton runs it.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import asdict, dataclass
+from functools import cache
+from importlib import resources
 from typing import Any
 
-from ..finding import Finding, failed, judge
+import yaml
+
+from ..documents import Catalog
+from ..envidentity import InputChanges, classify
+from ..finding import Finding, failed, judge, passed
 from ..lane import LaneProfile
+from ..readers.git import CommitInfo
+from ..readers.kube import object_ref
 
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
@@ -35,3 +49,510 @@ def pipeline_run_for_commit(profile: LaneProfile, commit: str, run: dict[str, An
               f"{condition.get('status')!r} reason {condition.get('reason')!r}: {condition.get('message', '')}", where,
               condition=condition),
     ]
+
+
+# -- the lane's pipeline tasks -------------------------------------------------------------------
+
+@cache
+def lane_tasks() -> dict[str, Any]:
+    """The pipeline tasks of the lane by role, and the forbidden gates and machinery (data file)."""
+    return yaml.safe_load(resources.files("pytest_agentrun").joinpath("data/tekton-lane-tasks.yaml").read_text())
+
+
+def task_name(role: str) -> str:
+    return lane_tasks()["tasks"][role]["name"]
+
+
+@dataclass(frozen=True)
+class PipelineTask:
+    """One task of the Pipeline with the spec it runs (None when that spec cannot be read)."""
+    entry: dict[str, Any]      # the Pipeline's tasks[]/finally[] entry
+    spec: dict[str, Any] | None
+    where: str                 # the Task object, or the Pipeline for an embedded taskSpec
+    problem: str = ""
+
+    @property
+    def name(self) -> str:
+        return str(self.entry.get("name", "?"))
+
+    @property
+    def ref(self) -> str:
+        return str((self.entry.get("taskRef") or {}).get("name") or "(embedded taskSpec)")
+
+
+def pipeline_where(profile: LaneProfile) -> str:
+    return f"Pipeline {profile.tekton_namespace}/{profile.pipeline}"
+
+
+def pipeline_tasks(profile: LaneProfile, pipeline: dict[str, Any], tasks: list[dict[str, Any]]) -> list[PipelineTask]:
+    """The Pipeline's tasks and finally tasks, each with its Task's spec or its embedded taskSpec."""
+    ns = profile.tekton_namespace
+    by_name = {t.get("metadata", {}).get("name"): t for t in tasks}
+    spec = pipeline.get("spec", {})
+    result = []
+    for entry in [*(spec.get("tasks") or []), *(spec.get("finally") or [])]:
+        if "taskSpec" in entry:
+            result.append(PipelineTask(entry, entry["taskSpec"], f"{pipeline_where(profile)} task {entry.get('name')}"))
+            continue
+        ref = entry.get("taskRef") or {}
+        where = f"Task {ns}/{ref.get('name')}"
+        if ref.get("resolver"):
+            result.append(PipelineTask(entry, None, where, f"taskRef resolver {ref['resolver']!r}: not readable from the cluster"))
+        elif (task := by_name.get(ref.get("name"))) is None or ref.get("kind", "Task") != "Task":
+            result.append(PipelineTask(entry, None, where, f"{ref.get('kind', 'Task')} {ns}/{ref.get('name')} not found"))
+        else:
+            result.append(PipelineTask(entry, task.get("spec") or {}, object_ref(task)))
+    return result
+
+
+def missing_pipeline(criterion: str, profile: LaneProfile) -> list[Finding]:
+    return [failed(criterion, f"Pipeline {profile.pipeline}", "exists, so its tasks can be examined",
+                   "not found (404)", pipeline_where(profile))]
+
+
+def unreadable(criterion: str, ptask: PipelineTask) -> Finding:
+    return failed(criterion, f"pipeline task {ptask.name}", "a Task spec the suite can read", ptask.problem, ptask.where)
+
+
+def containers(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(label, container) of every step, with the stepTemplate merged in as Tekton does, and every sidecar."""
+    template = spec.get("stepTemplate") or {}
+    result = []
+    for step in spec.get("steps") or []:
+        merged = {**template, **step}
+        env = {e.get("name"): e for e in [*(template.get("env") or []), *(step.get("env") or [])]}
+        merged["env"] = list(env.values())
+        result.append((f"step {step.get('name', '?')}", merged))
+    result += [(f"sidecar {s.get('name', '?')}", s) for s in spec.get("sidecars") or []]
+    return result
+
+
+def container_text(container: dict[str, Any]) -> str:
+    """What a container runs: image, command, args and script."""
+    parts = [container.get("image") or "", *(container.get("command") or []), *(container.get("args") or []),
+             container.get("script") or ""]
+    return "\n".join(str(p) for p in parts)
+
+
+_PARAM = re.compile(r"\$\(params\.([\w.-]+)\)")
+
+
+def substitute(text: str, values: dict[str, str]) -> str:
+    """Tekton's `$(params.x)` substitution (unknown params are left as they are)."""
+    return _PARAM.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def task_params(pipeline: dict[str, Any], run: dict[str, Any] | None, ptask: PipelineTask) -> dict[str, str]:
+    """The values a pipeline task's params take: the Pipeline's defaults overridden by the run's params,
+    substituted into the pipeline task's params; the Task's own defaults for the rest."""
+    def strings(params: list[dict[str, Any]] | None, key: str) -> dict[str, str]:
+        return {p["name"]: p[key] for p in params or [] if isinstance(p.get(key), str) and "name" in p}
+    pipeline_values = strings(pipeline.get("spec", {}).get("params"), "default")
+    pipeline_values |= strings((run or {}).get("spec", {}).get("params"), "value")
+    values = strings((ptask.spec or {}).get("params"), "default")
+    values |= {k: substitute(v, pipeline_values) for k, v in strings(ptask.entry.get("params"), "value").items()}
+    return values
+
+
+def words(text: str, vocabulary: list[str]) -> list[str]:
+    """The vocabulary entries that appear in text as whole words (`prod` in deploy-prod, not in product)."""
+    lowered = text.lower()
+    return [w for w in vocabulary if re.search(rf"(?<![a-z0-9]){re.escape(w.lower())}(?![a-z0-9])", lowered)]
+
+
+# -- TK-01 ---------------------------------------------------------------------------------------
+
+def pipeline_and_service_account(profile: LaneProfile, pipeline: dict[str, Any] | None,
+                                 service_account: dict[str, Any] | None) -> list[Finding]:
+    """TK-01: the lane's Pipeline and its Tekton ServiceAccount exist in the Tekton namespace."""
+    ns = profile.tekton_namespace
+    return [
+        judge("TK-01", pipeline is not None, f"Pipeline {profile.pipeline}", "exists",
+              "exists" if pipeline else "not found (404)", pipeline_where(profile)),
+        judge("TK-01", service_account is not None, f"ServiceAccount {profile.tekton_service_account}", "exists",
+              "exists" if service_account else "not found (404)", f"ServiceAccount {ns}/{profile.tekton_service_account}"),
+    ]
+
+
+# -- TK-03 ---------------------------------------------------------------------------------------
+
+HOST_NETWORK = {"hostNetwork": True, "dnsPolicy": "ClusterFirstWithHostNet"}
+
+
+def pipeline_run_on_host_network(profile: LaneProfile, commit: str, run: dict[str, Any] | None,
+                                 task_runs: list[dict[str, Any]]) -> list[Finding]:
+    """TK-03: the catalog commit's PipelineRun runs its TaskRuns on the host network (DNS ClusterFirstWithHostNet)
+    as the lane's Tekton ServiceAccount."""
+    name = profile.pipeline_run_name(commit)
+    where = f"PipelineRun {profile.tekton_namespace}/{name}"
+    if run is None:
+        return [failed("TK-03", f"PipelineRun {name}", f"exists for source commit {commit}", "not found (404)", where)]
+    template = run.get("spec", {}).get("taskRunTemplate") or {}
+    pod = template.get("podTemplate") or {}
+    findings = [judge("TK-03", pod.get(key) == value, f"{where} spec.taskRunTemplate.podTemplate.{key}", repr(value),
+                      repr(pod.get(key)) if key in pod else "not set", where)
+                for key, value in HOST_NETWORK.items()]
+    if not task_runs:
+        return findings + [failed("TK-03", f"TaskRuns of {name}", f"run as {profile.tekton_service_account}",
+                                  "no TaskRun of the PipelineRun (label tekton.dev/pipelineRun)", where)]
+    for task_run in task_runs:
+        spec = task_run.get("spec", {})
+        account = spec.get("serviceAccountName") or template.get("serviceAccountName")
+        pod = spec.get("podTemplate")
+        drifted = {k: pod.get(k) for k, v in HOST_NETWORK.items() if pod is not None and pod.get(k) != v}
+        findings.append(judge(
+            "TK-03", account == profile.tekton_service_account and not drifted, f"TaskRun {task_run['metadata']['name']}",
+            f"runs as {profile.tekton_service_account} with the run's host-network podTemplate",
+            f"serviceAccountName {account!r}" + (f", podTemplate {drifted}" if drifted else ""), object_ref(task_run)))
+    return findings
+
+
+# -- TK-04 ---------------------------------------------------------------------------------------
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+NO_PROXY_VARIABLES = ("NO_PROXY", "no_proxy")
+
+
+def no_proxy_kept(profile: LaneProfile, pipeline: dict[str, Any] | None, tasks: list[dict[str, Any]]) -> list[Finding]:
+    """TK-04: every step of the Pipeline's tasks that goes through a proxy bypasses it for every entry of
+    the profile's noProxyRequired (hyueapi.com, .hyueapi.com, the service CIDR, .svc, .cluster.local),
+    in each NO_PROXY spelling it sets."""
+    if pipeline is None:
+        return missing_pipeline("TK-04", profile)
+    required = profile["noProxyRequired"]
+    findings = []
+    for ptask in pipeline_tasks(profile, pipeline, tasks):
+        if ptask.spec is None:
+            findings.append(unreadable("TK-04", ptask))
+            continue
+        params = task_params(pipeline, None, ptask)
+        for label, container in containers(ptask.spec):
+            env = {e.get("name"): e for e in container.get("env") or []}
+            subject, where = f"{ptask.name} {label} NO_PROXY", f"{ptask.where} {label}"
+            set_values = {k: substitute(str(env[k].get("value", "")), params) for k in NO_PROXY_VARIABLES if k in env}
+            if not set_values:
+                proxied = [k for k in PROXY_VARIABLES if k in env]
+                findings.append(judge("TK-04", not proxied, subject, f"NO_PROXY keeping {', '.join(required)}",
+                                      f"{', '.join(proxied)} set without NO_PROXY" if proxied
+                                      else "no proxy set: connects directly", where))
+                continue
+            missing = {k: [r for r in required if r not in {e.strip() for e in v.split(",")}] for k, v in set_values.items()}
+            findings.append(judge("TK-04", not any(missing.values()), subject, f"keeps {', '.join(required)}",
+                                  "; ".join(f"{k}={v!r}" + (f" lacks {', '.join(missing[k])}" if missing[k] else "")
+                                            for k, v in set_values.items()), where, no_proxy=set_values))
+    return findings
+
+
+# -- TK-05 ---------------------------------------------------------------------------------------
+
+def github_remotes(profile: LaneProfile) -> re.Pattern[str]:
+    """GitHub remotes a task must never use: SSH (scp-like or ssh://) and HTTPS of the source repo's host."""
+    host = re.escape(re.search(r"([\w.-]+\.[a-z]{2,})[:/]", profile["sourceRepo"]).group(1))
+    return re.compile(rf"ssh://\S+|git@{host}:\S*|https?://(?:[^/\s@]+@)?{host}\S*", re.IGNORECASE)
+
+
+def _mirror_step(profile: LaneProfile, pipeline: dict[str, Any], run: dict[str, Any] | None, ptask: PipelineTask | None,
+                 role: str, url: str, verbs: tuple[str, ...], also: tuple[str, ...], expected: str) -> Finding:
+    """The task of a role has a step that runs one of `verbs` against `url` (after param substitution)."""
+    if ptask is None:
+        return failed("TK-05", f"{role} task {task_name(role)}", expected, "no such task in the Pipeline",
+                      pipeline_where(profile))
+    if ptask.spec is None:
+        return unreadable("TK-05", ptask)
+    params = task_params(pipeline, run, ptask)
+    steps = [(label, substitute(container_text(c), params)) for label, c in containers(ptask.spec) if label.startswith("step")]
+    for label, text in steps:
+        if url in text and any(v in text for v in verbs) and all(a in text for a in also):
+            return passed("TK-05", f"{ptask.name} {label}", expected, f"{' or '.join(verbs)} with {url}",
+                          f"{ptask.where} {label}")
+    found = ", ".join(f"{k}={v}" for k, v in params.items()) or "no params"
+    return failed("TK-05", f"{role} task {ptask.name}", expected,
+                  f"no step runs {' or '.join(verbs)} with {url}" + (f" and {', '.join(also)}" if also else "")
+                  + f" (params: {found})", ptask.where, params=params)
+
+
+def checkout_and_push_through_mirror(profile: LaneProfile, commit: str, pipeline: dict[str, Any] | None,
+                                     tasks: list[dict[str, Any]], run: dict[str, Any] | None) -> list[Finding]:
+    """TK-05: source preparation fetches the full source commit through the mirror read URL, promotion pushes
+    through the mirror write URL, and no step, param or run param uses GitHub over SSH or HTTPS."""
+    if pipeline is None:
+        return missing_pipeline("TK-05", profile)
+    ptasks = pipeline_tasks(profile, pipeline, tasks)
+    by_name = {p.name: p for p in ptasks}
+    read, write = profile["mirror"]["readUrl"], profile["mirror"]["writeUrl"]
+    findings = [
+        _mirror_step(profile, pipeline, run, by_name.get(task_name("source")), "source", read, ("git fetch", "git clone"),
+                     (commit,), f"checks out {commit} by full SHA through {read}"),
+        _mirror_step(profile, pipeline, run, by_name.get(task_name("promote")), "promote", write, ("git push",), (),
+                     f"pushes through {write}"),
+    ]
+    github = github_remotes(profile)
+    run_params = {p.get("name"): p.get("value") for p in (run or {}).get("spec", {}).get("params") or []}
+    defaults = {p.get("name"): p.get("default") for p in pipeline.get("spec", {}).get("params") or []}
+    hits = [f"{k}={v}" for k, v in {**defaults, **run_params}.items() if isinstance(v, str) and github.search(v)]
+    findings.append(judge("TK-05", not hits, "Pipeline params and the run's params", "no GitHub SSH/HTTPS remote",
+                          "; ".join(hits) or "none", pipeline_where(profile)))
+    for ptask in ptasks:
+        if ptask.spec is None:
+            findings.append(unreadable("TK-05", ptask))
+            continue
+        params = task_params(pipeline, run, ptask)
+        texts = [(label, substitute(container_text(c), params)) for label, c in containers(ptask.spec)]
+        texts += [(f"param {k}", v) for k, v in params.items()]
+        hits = [f"{label}: {m.group(0)}" for label, text in texts for m in [github.search(text)] if m]
+        findings.append(judge("TK-05", not hits, f"pipeline task {ptask.name} steps and params",
+                              "no GitHub SSH/HTTPS fetch or push", "; ".join(hits) or "none", ptask.where))
+    return findings
+
+
+# -- TK-06 ---------------------------------------------------------------------------------------
+
+def pipeline_tasks_are_the_lane_kinds(profile: LaneProfile, pipeline: dict[str, Any] | None,
+                                      tasks: list[dict[str, Any]]) -> list[Finding]:
+    """TK-06: the Pipeline runs exactly the lane's tasks (source preparation, check, plan, image publish with
+    BuildKit, promotion; a when-guarded image build), and no self-test, dev or prod gate."""
+    if pipeline is None:
+        return missing_pipeline("TK-06", profile)
+    lane = lane_tasks()
+    roles = {t["name"]: t for t in lane["tasks"].values()}
+    ptasks = pipeline_tasks(profile, pipeline, tasks)
+    findings = []
+    for ptask in ptasks:
+        gates = words(f"{ptask.name} {ptask.ref}", lane["forbiddenGates"])
+        role = roles.get(ptask.name)
+        problems = [f"a {'/'.join(gates)} gate"] if gates else []
+        if role is None:
+            problems.append("not a task of the lane")
+        elif role.get("whenGuarded") and not ptask.entry.get("when"):
+            problems.append("runs without a `when` guard")
+        findings.append(judge("TK-06", not problems, f"pipeline task {ptask.name} (taskRef {ptask.ref})",
+                              "one of the lane's tasks: " + ", ".join(roles), "; ".join(problems) or role["role"],
+                              f"{pipeline_where(profile)} task {ptask.name}"))
+    by_name = {p.name: p for p in ptasks}
+    for key, role in lane["tasks"].items():
+        present = [by_name[lane["tasks"][k]["name"]] for k in [key, *role.get("runsWith", [])] if lane["tasks"][k]["name"] in by_name]
+        text = "\n".join(container_text(c) for p in present for _, c in containers(p.spec or {})).lower()
+        missing = [r for r in role.get("runs", []) if r.lower() not in text]
+        if role["name"] not in by_name:
+            findings.append(judge("TK-06", role.get("optional", False), f"lane task {role['name']} ({role['role']})",
+                                  "in the Pipeline", "absent" + (" (optional)" if role.get("optional") else ""),
+                                  pipeline_where(profile)))
+        elif by_name[role["name"]].spec is None:
+            findings.append(unreadable("TK-06", by_name[role["name"]]))
+        else:
+            expected = "in the Pipeline" + (f", running {', '.join(role['runs'])}" if role.get("runs") else "")
+            findings.append(judge("TK-06", not missing, f"lane task {role['name']} ({role['role']})", expected,
+                                  f"no step runs {', '.join(missing)}" if missing else "present", by_name[role["name"]].where))
+    return findings
+
+
+# -- TK-07 ---------------------------------------------------------------------------------------
+
+def _docker_or_runner(container: dict[str, Any]) -> list[str]:
+    """Why a step or sidecar looks like a Docker daemon, DinD or a custom runner (empty when it does not)."""
+    lane = lane_tasks()
+    image = str(container.get("image") or "")
+    problems = [f"image {image} ({w})" for w in words(image, lane["dockerDaemon"]["images"] + lane["forbiddenWorkloads"])]
+    if (container.get("securityContext") or {}).get("privileged"):
+        problems.append("securityContext.privileged: true")
+    text = (container_text(container) + "\n" + yaml.safe_dump(container.get("env") or [])
+            + yaml.safe_dump(container.get("volumeMounts") or [])).lower()
+    problems += [f"uses {t}" for t in lane["dockerDaemon"]["text"] if t.lower() in text]
+    return problems
+
+
+def no_custom_runner_or_docker_daemon(profile: LaneProfile, pipeline: dict[str, Any] | None, tasks: list[dict[str, Any]],
+                                      workloads: dict[str, list[dict[str, Any]]]) -> list[Finding]:
+    """TK-07: no DinD image, privileged container, Docker socket or CI.json runner in the Pipeline's tasks, and no
+    runner/poller/reconciler Deployment or StatefulSet (by name or image) in the Tekton or runtime namespace."""
+    lane = lane_tasks()
+    findings = missing_pipeline("TK-07", profile) if pipeline is None else []
+    for ptask in pipeline_tasks(profile, pipeline, tasks) if pipeline else []:
+        if ptask.spec is None:
+            findings.append(unreadable("TK-07", ptask))
+            continue
+        problems = [f"{label}: {p}" for label, c in containers(ptask.spec) for p in _docker_or_runner(c)]
+        problems += [f"volume {v.get('name')}: hostPath {v['hostPath'].get('path')}" for v in ptask.spec.get("volumes") or []
+                     if "docker.sock" in str((v.get("hostPath") or {}).get("path", ""))]
+        findings.append(judge("TK-07", not problems, f"pipeline task {ptask.name} steps and sidecars",
+                              "no Docker daemon, DinD, privileged container or custom runner",
+                              "; ".join(problems) or "none", ptask.where))
+    for namespace, objects in workloads.items():
+        if not objects:
+            findings.append(passed("TK-07", f"workloads in {namespace}", "no runner/poller/reconciler Deployment or StatefulSet",
+                                   "no Deployment or StatefulSet", f"Namespace {namespace}"))
+        for obj in objects:
+            pod = obj.get("spec", {}).get("template", {}).get("spec", {})
+            images = [c.get("image", "") for c in [*(pod.get("containers") or []), *(pod.get("initContainers") or [])]]
+            problems = [f"name ({w})" for w in words(obj["metadata"]["name"], lane["forbiddenWorkloads"])]
+            problems += [f"image {i} ({w})" for i in images for w in words(i, lane["forbiddenWorkloads"] + lane["dockerDaemon"]["images"])]
+            findings.append(judge("TK-07", not problems, f"{obj.get('kind')} {obj['metadata']['name']}",
+                                  "not a runner, poller, reconciler or Docker daemon", "; ".join(problems) or ", ".join(images),
+                                  object_ref(obj)))
+    return findings
+
+
+# -- TK-08 ---------------------------------------------------------------------------------------
+
+PLAN_SUMMARY = re.compile(r"build=(\d+) reuse=(\d+) unsafeReuse=(\d+)")
+
+
+def task_run_of(task_runs: list[dict[str, Any]], role: str) -> dict[str, Any] | None:
+    """The TaskRun of the lane task with this role (label tekton.dev/pipelineTask)."""
+    name = task_name(role)
+    return next((r for r in task_runs if r.get("metadata", {}).get("labels", {}).get("tekton.dev/pipelineTask") == name), None)
+
+
+def result_of(task_run: dict[str, Any], name: str) -> Any:
+    """A TaskRun result's value: `name`, or `object.property` of an object result, or a string result so named."""
+    results = {r.get("name"): r.get("value") for r in task_run.get("status", {}).get("results") or []}
+    if name in results:
+        return results[name]
+    base, _, prop = name.partition(".")
+    value = results.get(base)
+    return value.get(prop) if prop and isinstance(value, dict) else None
+
+
+def plan_summary(task_runs: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, str | None, re.Match[str] | None]:
+    """The plan TaskRun, its planArtifacts.summary, and the summary parsed (None when malformed)."""
+    run = task_run_of(task_runs, "plan")
+    summary = result_of(run, "planArtifacts.summary") if run else None
+    return run, summary, PLAN_SUMMARY.fullmatch(summary.strip()) if isinstance(summary, str) else None
+
+
+def missing_task_run(criterion: str, profile: LaneProfile, run_name: str, role: str) -> Finding:
+    return failed(criterion, f"{task_name(role)} TaskRun of {run_name}", "exists (label tekton.dev/pipelineTask)",
+                  "not found", f"PipelineRun {profile.tekton_namespace}/{run_name}")
+
+
+def plan_summary_safe(profile: LaneProfile, run_name: str, task_runs: list[dict[str, Any]]) -> list[Finding]:
+    """TK-08: the plan TaskRun's planArtifacts.summary reads `build=N reuse=M unsafeReuse=K` with K = 0."""
+    run, summary, parsed = plan_summary(task_runs)
+    if run is None:
+        return [missing_task_run("TK-08", profile, run_name, "plan")]
+    return [judge("TK-08", parsed is not None and parsed.group(3) == "0", f"{task_name('plan')} result planArtifacts.summary",
+                  "build=N reuse=M unsafeReuse=0", repr(summary) if summary is not None else "no planArtifacts.summary result",
+                  f"{object_ref(run)} status.results")]
+
+
+# -- TK-09 ---------------------------------------------------------------------------------------
+
+def _changes(profile: LaneProfile, old: Catalog, new: Catalog, changed_files: list[str], service_id: str) -> InputChanges:
+    old_entry, new_entry = old.service(service_id) or {}, new.service(service_id) or {}
+    return classify(profile, changed_files, old_entry.get("imageRef"), new_entry.get("imageRef"))
+
+
+def env_reuse_follows_inputs(profile: LaneProfile, current: Catalog, previous: Catalog | None,
+                             changed_files: list[str] | None, task_runs: list[dict[str, Any]]) -> list[Finding]:
+    """TK-09: when no env-identity input changed since the previous catalog's source commit, the release reused
+    the env image (plan build=0 reuse=1 unsafeReuse=0, image-publish status=reused, no image-build TaskRun,
+    the previous tag); when one changed, it built a new envIdentity (status built, image-build succeeded)."""
+    findings, reuses = [], []
+    for entry in current.services():
+        sid = entry.get("serviceId")
+        before = previous.service(sid) if previous else None
+        changes = _changes(profile, previous, current, changed_files or [], sid) if before else None
+        reuse = changes is not None and not changes.changed
+        reuses.append(reuse)
+        basis = f"since {previous.where}: {changes.describe()}" if changes else "no previous catalog entry: a first env image"
+        tag, old_tag = entry.get("image", {}).get("tag"), (before or {}).get("image", {}).get("tag")
+        if reuse:
+            ok = tag == old_tag and entry.get("status") == "reused"
+            expected = f"the previous tag {old_tag}, status reused ({basis})"
+        else:
+            ok = entry.get("envIdentity") != (before or {}).get("envIdentity") and entry.get("status") == "built"
+            expected = f"a new envIdentity, status built ({basis})"
+        findings.append(judge("TK-09", ok, f"catalog {sid} env image", expected,
+                              f"envIdentity {entry.get('envIdentity')}, tag {tag}, status {entry.get('status')}",
+                              current.line(f'"{sid}"'), changes=asdict(changes) if changes else None))
+    run_name = profile.pipeline_run_name(current.source_commit())
+    return findings + _run_followed(profile, run_name, task_runs, bool(reuses) and all(reuses))
+
+
+def _run_followed(profile: LaneProfile, run_name: str, task_runs: list[dict[str, Any]], reuse: bool) -> list[Finding]:
+    """The TaskRuns of the release did what the source diff calls for: reuse or build."""
+    findings = []
+    plan, summary, parsed = plan_summary(task_runs)
+    if plan is None:
+        findings.append(missing_task_run("TK-09", profile, run_name, "plan"))
+    else:
+        ok = summary == "build=0 reuse=1 unsafeReuse=0" if reuse else bool(parsed and int(parsed.group(1)) > 0 and parsed.group(3) == "0")
+        findings.append(judge("TK-09", ok, "plan result planArtifacts.summary",
+                              "build=0 reuse=1 unsafeReuse=0" if reuse else "build=N (N > 0) unsafeReuse=0",
+                              repr(summary), f"{object_ref(plan)} status.results"))
+    publish = task_run_of(task_runs, "publish")
+    if publish is None:
+        findings.append(missing_task_run("TK-09", profile, run_name, "publish"))
+    else:
+        status = result_of(publish, "status")
+        findings.append(judge("TK-09", status == ("reused" if reuse else "built"), f"{task_name('publish')} result status",
+                              "reused" if reuse else "built", repr(status), f"{object_ref(publish)} status.results"))
+    build = task_run_of(task_runs, "build")
+    where = object_ref(build) if build else f"PipelineRun {profile.tekton_namespace}/{run_name}"
+    if reuse:
+        findings.append(judge("TK-09", build is None, f"{task_name('build')} TaskRun", "none (the build is skipped on reuse)",
+                              "ran" if build else "none", where))
+    else:
+        state = succeeded_condition(build).get("status") if build else None
+        findings.append(judge("TK-09", state == "True", f"{task_name('build')} TaskRun", "ran and Succeeded=True",
+                              f"Succeeded={state}" if build else "none", where))
+    return findings
+
+
+# -- TK-10 ---------------------------------------------------------------------------------------
+
+def env_identity_follows_inputs(profile: LaneProfile, versions: list[tuple[CommitInfo, Catalog]],
+                                changed: dict[tuple[str, str], list[str]]) -> list[Finding]:
+    """TK-10: across consecutive catalog versions, each service's envIdentity changes exactly when an env-identity
+    input changed between their source commits. `versions` is newest first; `changed` maps (old, new) source
+    commits to the files changed between them."""
+    if len(versions) < 2:
+        where = versions[0][1].where if versions else profile.catalog_path
+        return [passed("TK-10", "catalog history", "consecutive versions to compare",
+                       f"{len(versions)} version(s): nothing to compare yet", where)]
+    findings = []
+    for (_, new), (_, old) in zip(versions, versions[1:]):
+        files = changed[(old.source_commit(), new.source_commit())]
+        for entry in new.services():
+            sid = entry.get("serviceId")
+            before = old.service(sid)
+            if before is None:
+                continue
+            changes = _changes(profile, old, new, files, sid)
+            moved = before.get("envIdentity") != entry.get("envIdentity")
+            findings.append(judge(
+                "TK-10", moved == changes.changed, f"{sid} envIdentity {old.where} -> {new.where}",
+                "a new envIdentity" if changes.changed else f"unchanged ({before.get('envIdentity')})",
+                f"{before.get('envIdentity')} -> {entry.get('envIdentity')}; {changes.describe()}",
+                new.line(f'"{sid}"'), changes=asdict(changes)))
+    return findings or [passed("TK-10", "catalog history", "services present in consecutive versions",
+                               "no service in two consecutive versions", versions[0][1].where)]
+
+
+# -- TK-11 ---------------------------------------------------------------------------------------
+
+def source_branch_untouched_by_ci(profile: LaneProfile, head: str, history: list[CommitInfo]) -> list[Finding]:
+    """TK-11: no commit on the source branch touches the catalog or the runtime path, none is authored or
+    committed by the CI identity, and every commit touching deploy.json was made by hand."""
+    branch = profile.source_branch
+    ci = profile["ciIdentity"]
+    generated = (profile.catalog_path, profile.runtime_path.rstrip("/") + "/")
+    def by_ci(c: CommitInfo) -> bool:
+        return ci["email"] in (c.author_email, c.committer_email) or c.author == ci["name"]
+    rules = [
+        ("touches the catalog or the runtime path", f"no commit touches {profile.catalog_path} or {profile.runtime_path}/",
+         lambda c: [f for f in c.files if f == generated[0] or f.startswith(generated[1])]),
+        ("is by the CI identity", f"no commit authored or committed by {ci['name']} <{ci['email']}>",
+         lambda c: [f"{c.author} <{c.author_email}>, committer {c.committer_email}"] if by_ci(c) else []),
+        (f"changes {profile.deploy_intent_path} as CI", f"{profile.deploy_intent_path} changed only by hand",
+         lambda c: [f"{profile.deploy_intent_path} by {c.author} <{c.author_email}>"]
+         if profile.deploy_intent_path in c.files and by_ci(c) else []),
+    ]
+    findings = []
+    for label, expected, offence in rules:
+        offenders = [(c, offence(c)) for c in history if offence(c)]
+        findings += [failed("TK-11", f"commit {c.sha[:12]} {c.message.splitlines()[0] if c.message else ''!r}", expected,
+                            f"{label}: {', '.join(found)}", f"{branch}@{c.sha[:12]}") for c, found in offenders]
+        if not offenders:
+            findings.append(passed("TK-11", f"{len(history)} commits of {branch}", expected, "none", f"{branch}@{head[:12]}"))
+    return findings

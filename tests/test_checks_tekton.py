@@ -1,0 +1,318 @@
+"""The Tekton checks (TK-*) on evidence shaped as Tekton v1 stores it: the lane's own Pipeline, Tasks and
+runs (rendered from the sandbox's lane templates), then each violation applied to a copy. No lane needed."""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+try:
+    import agentrun_sandbox  # noqa: F401
+except ImportError:
+    sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures"))
+
+from agentrun_sandbox.lane_objects import tekton_objects  # noqa: E402
+from agentrun_sandbox.release import ReleaseRecord  # noqa: E402
+from pytest_agentrun import envidentity  # noqa: E402
+from pytest_agentrun.checks import tekton  # noqa: E402
+from pytest_agentrun.documents import Catalog  # noqa: E402
+from pytest_agentrun.lane import LaneProfile  # noqa: E402
+from pytest_agentrun.readers.git import CommitInfo  # noqa: E402
+
+BUILT, REUSED = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d", "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432"
+DIGEST = "sha256:" + "3c" * 32
+ENV, NEW_ENV = "env-3f9a0c1d2e4b5a69", "env-0000000000000001"
+DEV = ("Lin Wei", "lin.wei@agentrun.invalid")
+CONTAINERFILE = "deploy/runtime/env/Containerfile"
+
+
+@pytest.fixture(scope="module")
+def profile():
+    return LaneProfile.load("v0.1")
+
+
+@pytest.fixture(scope="module")
+def lane_objects(profile):
+    """Two releases as the lane makes them: the first builds the env image, the second (doc-only) reuses it."""
+    releases = [ReleaseRecord(BUILT, "a" * 40, ENV, DIGEST, "built", datetime(2026, 1, 5, 9, tzinfo=timezone.utc)),
+                ReleaseRecord(REUSED, "b" * 40, ENV, DIGEST, "reused", datetime(2026, 1, 6, 9, tzinfo=timezone.utc))]
+    return tekton_objects(profile.data, releases, mirror_read_url=profile["mirror"]["readUrl"],
+                          mirror_write_url=profile["mirror"]["writeUrl"])
+
+
+def of_kind(objects, kind, name=None):
+    found = [copy.deepcopy(o) for o in objects if o["kind"] == kind and name in (None, o["metadata"]["name"])]
+    return found if name is None else found[0]
+
+
+@pytest.fixture
+def pipeline(lane_objects):
+    return of_kind(lane_objects, "Pipeline")[0]
+
+
+@pytest.fixture
+def tasks(lane_objects):
+    return of_kind(lane_objects, "Task")
+
+
+def task(tasks, role):
+    return next(t for t in tasks if t["metadata"]["name"].endswith("-" + tekton.task_name(role)))
+
+
+def run_of(profile, lane_objects, commit):
+    return of_kind(lane_objects, "PipelineRun", profile.pipeline_run_name(commit))
+
+
+def task_runs_of(profile, lane_objects, commit):
+    name = profile.pipeline_run_name(commit)
+    return [t for t in of_kind(lane_objects, "TaskRun") if t["metadata"]["labels"]["tekton.dev/pipelineRun"] == name]
+
+
+def oks(findings):
+    assert findings, "a check must always examine something"
+    return [f.ok for f in findings]
+
+
+def failures(findings):
+    return [f for f in findings if not f.ok]
+
+
+def test_tk01_pipeline_and_service_account(profile, pipeline):
+    assert all(oks(tekton.pipeline_and_service_account(profile, pipeline, {"metadata": {}})))
+    [missing] = failures(tekton.pipeline_and_service_account(profile, None, {"metadata": {}}))
+    assert missing.found == "not found (404)" and missing.where == "Pipeline agentrun-ci/agentrun-v01-ci-image-publish"
+
+
+def test_tk03_host_network_and_service_account(profile, lane_objects):
+    run, task_runs = run_of(profile, lane_objects, REUSED), task_runs_of(profile, lane_objects, REUSED)
+    assert all(oks(tekton.pipeline_run_on_host_network(profile, REUSED, run, task_runs)))
+    run["spec"]["taskRunTemplate"]["podTemplate"]["dnsPolicy"] = "ClusterFirst"
+    [dns] = failures(tekton.pipeline_run_on_host_network(profile, REUSED, run, task_runs))
+    assert dns.found == "'ClusterFirst'" and dns.subject.endswith("podTemplate.dnsPolicy")
+    task_runs[0]["spec"]["serviceAccountName"] = "default"
+    bad = failures(tekton.pipeline_run_on_host_network(profile, REUSED, run_of(profile, lane_objects, REUSED), task_runs))
+    assert [f.where for f in bad] == [f"TaskRun agentrun-ci/{task_runs[0]['metadata']['name']}"]
+    assert not any(oks(tekton.pipeline_run_on_host_network(profile, REUSED, None, task_runs)))
+    assert not all(oks(tekton.pipeline_run_on_host_network(profile, REUSED, run, [])))
+
+
+def test_tk04_no_proxy_kept(profile, pipeline, tasks):
+    assert all(oks(tekton.no_proxy_kept(profile, pipeline, tasks)))
+    step = task(tasks, "plan")["spec"]["steps"][0]
+    for variable in step["env"]:
+        if variable["name"] == "NO_PROXY":
+            variable["value"] = variable["value"].replace(",.svc", "")
+    [dropped] = failures(tekton.no_proxy_kept(profile, pipeline, tasks))
+    assert "lacks .svc" in dropped.found and dropped.where == f"Task agentrun-ci/agentrun-v01-plan step {step['name']}"
+    step["env"] = [v for v in step["env"] if v["name"] in ("HTTP_PROXY",)]
+    [unset] = failures(tekton.no_proxy_kept(profile, pipeline, tasks))
+    assert "HTTP_PROXY set without NO_PROXY" in unset.found
+
+
+def test_tk04_reads_the_step_template_and_params(profile, pipeline, tasks):
+    plan = task(tasks, "plan")["spec"]
+    required = ",".join(profile["noProxyRequired"])
+    for step in plan["steps"]:
+        step["env"] = [v for v in step["env"] if v["name"] not in ("NO_PROXY", "no_proxy")]
+    plan["stepTemplate"] = {"env": [{"name": "NO_PROXY", "value": "$(params.no-proxy)"}]}
+    plan["params"].append({"name": "no-proxy", "type": "string", "default": required})
+    assert all(oks(tekton.no_proxy_kept(profile, pipeline, tasks)))
+    plan["params"][-1]["default"] = "127.0.0.1"
+    assert len(failures(tekton.no_proxy_kept(profile, pipeline, tasks))) == len(plan["steps"])
+
+
+def test_tk05_checkout_and_push_through_the_mirror(profile, lane_objects, pipeline, tasks):
+    run = run_of(profile, lane_objects, REUSED)
+    assert all(oks(tekton.checkout_and_push_through_mirror(profile, REUSED, pipeline, tasks, run)))
+    # Without the run the revision stays $(params.revision): a full-SHA checkout cannot be shown.
+    [unresolved] = failures(tekton.checkout_and_push_through_mirror(profile, REUSED, pipeline, tasks, None))
+    assert unresolved.subject == "source task prepare-source"
+
+
+def test_tk05_github_over_ssh_or_https(profile, lane_objects, pipeline, tasks):
+    run = run_of(profile, lane_objects, REUSED)
+    fetch = task(tasks, "plan")["spec"]["steps"][0]
+    fetch["script"] = fetch["script"].replace('"$(params.git-mirror-read-url)"', "git@github.com:pikasTech/agentrun.git")
+    [ssh] = failures(tekton.checkout_and_push_through_mirror(profile, REUSED, pipeline, tasks, run))
+    assert "git@github.com:pikasTech/agentrun.git" in ssh.found and ssh.where == "Task agentrun-ci/agentrun-v01-plan"
+    push = task(tasks, "promote")["spec"]["steps"][-1]
+    push["script"] = push["script"].replace('"$(params.git-mirror-write-url)"', "https://github.com/pikasTech/agentrun.git")
+    bad = failures(tekton.checkout_and_push_through_mirror(profile, REUSED, pipeline, tasks, run))
+    assert [f.subject for f in bad] == ["promote task promote", "pipeline task plan steps and params",
+                                       "pipeline task promote steps and params"]
+
+
+def test_tk05_run_param_pointing_at_github(profile, lane_objects, pipeline, tasks):
+    run = run_of(profile, lane_objects, REUSED)
+    for param in run["spec"]["params"]:
+        if param["name"] == "git-mirror-read-url":
+            param["value"] = "ssh://git@github.com/pikasTech/agentrun.git"
+    bad = failures(tekton.checkout_and_push_through_mirror(profile, REUSED, pipeline, tasks, run))
+    assert {f.subject for f in bad} >= {"source task prepare-source", "Pipeline params and the run's params"}
+
+
+def test_tk06_lane_tasks_only(profile, pipeline, tasks):
+    assert all(oks(tekton.pipeline_tasks_are_the_lane_kinds(profile, pipeline, tasks)))
+    pipeline["spec"]["tasks"].append({"name": "deploy-prod", "runAfter": ["promote"],
+                                      "taskRef": {"kind": "Task", "name": "agentrun-v01-promote"}})
+    [gate] = failures(tekton.pipeline_tasks_are_the_lane_kinds(profile, pipeline, tasks))
+    assert gate.found == "a prod gate; not a task of the lane" and gate.where.endswith("task deploy-prod")
+
+
+def test_tk06_guard_check_and_missing_task(profile, pipeline, tasks):
+    build = next(t for t in pipeline["spec"]["tasks"] if t["name"] == tekton.task_name("build"))
+    del build["when"]
+    for step in task(tasks, "check")["spec"]["steps"]:
+        step["script"] = step["script"].replace("bun run check", "bun test")
+    pipeline["spec"]["tasks"] = [t for t in pipeline["spec"]["tasks"] if t["name"] != tekton.task_name("promote")]
+    found = {f.subject: f.found for f in failures(tekton.pipeline_tasks_are_the_lane_kinds(profile, pipeline, tasks))}
+    assert found == {"pipeline task image-build (taskRef agentrun-v01-image-build)": "runs without a `when` guard",
+                     "lane task check (`bun run check` and the GitOps render check)": "no step runs bun run check",
+                     "lane task promote (promotion to the GitOps branch)": "absent"}
+
+
+def test_tk06_optional_build_and_words():
+    assert tekton.words("deploy-prod", ["dev", "prod"]) == ["prod"]
+    assert tekton.words("product-devices repo-self-test", ["dev", "prod", "self-test"]) == ["self-test"]
+
+
+def test_tk06_unreadable_task(profile, pipeline, tasks):
+    remaining = [t for t in tasks if not t["metadata"]["name"].endswith("-plan")]
+    bad = failures(tekton.pipeline_tasks_are_the_lane_kinds(profile, pipeline, remaining))
+    assert [f.found for f in bad] == ["Task agentrun-ci/agentrun-v01-plan not found"]
+
+
+def deployment(name, image):
+    return {"kind": "Deployment", "metadata": {"name": name, "namespace": "agentrun-ci"},
+            "spec": {"template": {"spec": {"containers": [{"name": "main", "image": image}]}}}}
+
+
+def test_tk07_no_runner_or_docker_daemon(profile, pipeline, tasks):
+    mgr = deployment("agentrun-mgr", "127.0.0.1:5000/agentrun/agentrun-mgr-env@" + DIGEST)
+    workloads = {"agentrun-ci": [], "agentrun-v01": [mgr]}
+    assert all(oks(tekton.no_custom_runner_or_docker_daemon(profile, pipeline, tasks, workloads)))
+    task(tasks, "build")["spec"]["sidecars"] = [{"name": "dind", "image": "docker:27-dind",
+                                                 "securityContext": {"privileged": True}}]
+    poller = deployment("agentrun-ci-poller", "docker.io/library/alpine:3.20")
+    bad = failures(tekton.no_custom_runner_or_docker_daemon(profile, pipeline, tasks, {"agentrun-ci": [poller]}))
+    assert [f.found for f in bad] == [
+        "sidecar dind: image docker:27-dind (dind); sidecar dind: securityContext.privileged: true",
+        "name (poller)"]
+    assert bad[1].where == "Deployment agentrun-ci/agentrun-ci-poller"
+
+
+def test_tk07_docker_socket(profile, pipeline, tasks):
+    spec = task(tasks, "publish")["spec"]
+    spec["volumes"] = [{"name": "sock", "hostPath": {"path": "/var/run/docker.sock"}}]
+    spec["steps"][0]["volumeMounts"] = [{"name": "sock", "mountPath": "/var/run/docker.sock"}]
+    [bad] = failures(tekton.no_custom_runner_or_docker_daemon(profile, pipeline, tasks, {}))
+    assert "uses /var/run/docker.sock" in bad.found and "hostPath /var/run/docker.sock" in bad.found
+
+
+def with_results(task_run, results):
+    task_run["status"]["results"] = results
+    return task_run
+
+
+def test_tk08_plan_summary(profile, lane_objects):
+    name = profile.pipeline_run_name(REUSED)
+    task_runs = task_runs_of(profile, lane_objects, REUSED)
+    assert all(oks(tekton.plan_summary_safe(profile, name, task_runs)))
+    plan = tekton.task_run_of(task_runs, "plan")
+    with_results(plan, [{"name": "planArtifacts.summary", "type": "string", "value": "build=0 reuse=1 unsafeReuse=0"}])
+    assert all(oks(tekton.plan_summary_safe(profile, name, task_runs)))
+    for summary in ("build=0 reuse=1 unsafeReuse=1", "reused"):
+        with_results(plan, [{"name": "planArtifacts", "type": "object", "value": {"summary": summary}}])
+        [bad] = tekton.plan_summary_safe(profile, name, task_runs)
+        assert not bad.ok and bad.found == repr(summary) and bad.where == f"TaskRun agentrun-ci/{name}-plan status.results"
+    [absent] = tekton.plan_summary_safe(profile, name, [t for t in task_runs if t is not plan])
+    assert not absent.ok and absent.found == "not found"
+
+
+def catalog(source_commit, env=ENV, status="reused", commit_id=BUILT, where="v0.1-gitops@x:c.json"):
+    entry = {"serviceId": "agentrun-mgr", "envIdentity": env, "status": status,
+             "imageRef": {"kind": "env-image-dockerfile", "repoUrl": "git@github.com:pikasTech/agentrun.git",
+                          "commitId": commit_id, "dockerfilePath": CONTAINERFILE},
+             "image": {"repository": "127.0.0.1:5000/agentrun/agentrun-mgr-env", "tag": env, "digest": DIGEST}}
+    return Catalog.parse(where, json.dumps({"sourceCommit": source_commit, "services": [entry]}, indent=2))
+
+
+def test_envidentity_classify(profile):
+    ref = {"repoUrl": "r", "commitId": BUILT, "dockerfilePath": CONTAINERFILE}
+    docs = envidentity.classify(profile, ["docs/a.md", "src/index.ts"], ref, ref)
+    assert not docs.changed and docs.describe() == "no env-identity input changed (only docs/a.md, src/index.ts)"
+    boot = envidentity.classify(profile, ["deploy/runtime/boot/agentrun-boot.sh", "bun.lock"], ref, ref)
+    assert boot.files == ("deploy/runtime/boot/agentrun-boot.sh", "bun.lock") and boot.other == ()
+    moved = envidentity.classify(profile, ["deploy/env/Dockerfile"], ref, {**ref, "dockerfilePath": "deploy/env/Dockerfile"})
+    assert moved.files == ("deploy/env/Dockerfile",) and moved.image_ref[0].startswith("dockerfilePath")
+    assert envidentity.classify(profile, [], ref, {**ref, "commitId": REUSED}).changed
+
+
+def test_tk09_reuse_when_no_input_changed(profile, lane_objects):
+    task_runs = task_runs_of(profile, lane_objects, REUSED)
+    previous, current = catalog(BUILT, status="built"), catalog(REUSED)
+    assert all(oks(tekton.env_reuse_follows_inputs(profile, current, previous, ["docs/a.md"], task_runs)))
+    rebuilt = catalog(REUSED, env=NEW_ENV, status="built")
+    [bad] = failures(tekton.env_reuse_follows_inputs(profile, rebuilt, previous, ["docs/a.md"], task_runs))
+    assert bad.found == f"envIdentity {NEW_ENV}, tag {NEW_ENV}, status built" and bad.where.endswith("c.json:5")
+    with_results(tekton.task_run_of(task_runs, "publish"), [{"name": "status", "type": "string", "value": "built"}])
+    build = copy.deepcopy(tekton.task_run_of(task_runs_of(profile, lane_objects, BUILT), "build"))
+    bad = failures(tekton.env_reuse_follows_inputs(profile, current, previous, ["docs/a.md"], [*task_runs, build]))
+    assert [f.subject for f in bad] == ["image-publish result status", "image-build TaskRun"]
+
+
+def test_tk09_build_when_an_input_changed(profile, lane_objects):
+    previous = catalog(BUILT, status="built")
+    built = catalog(REUSED, env=NEW_ENV, status="built", commit_id=REUSED)
+    task_runs = task_runs_of(profile, lane_objects, BUILT)
+    assert all(oks(tekton.env_reuse_follows_inputs(profile, built, previous, ["package.json"], task_runs)))
+    reused = catalog(REUSED, commit_id=REUSED)
+    bad = failures(tekton.env_reuse_follows_inputs(profile, reused, previous, ["package.json"],
+                                                  task_runs_of(profile, lane_objects, REUSED)))
+    assert [f.subject for f in bad] == ["catalog agentrun-mgr env image", "plan result planArtifacts.summary",
+                                       "image-publish result status", "image-build TaskRun"]
+    assert "env-identity inputs changed: package.json, imageRef.commitId" in bad[0].expected
+
+
+def test_tk09_first_release_builds(profile, lane_objects):
+    first = catalog(BUILT, status="built")
+    assert all(oks(tekton.env_reuse_follows_inputs(profile, first, None, None, task_runs_of(profile, lane_objects, BUILT))))
+
+
+def commit(sha, files=(), who=DEV, message="change"):
+    return CommitInfo(sha, (), who[0], who[1], who[1], message, tuple(files))
+
+
+def test_tk10_env_identity_follows_inputs(profile):
+    third = "c" * 40
+    versions = [(commit("3" * 40), catalog(third, where="v3")), (commit("2" * 40), catalog(REUSED, where="v2")),
+                (commit("1" * 40), catalog(BUILT, status="built", where="v1"))]
+    changed = {(BUILT, REUSED): ["docs/a.md"], (REUSED, third): ["src/index.ts"]}
+    assert oks(tekton.env_identity_follows_inputs(profile, versions, changed)) == [True, True]
+    versions[0] = (commit("3" * 40), catalog(third, env=NEW_ENV, status="built", where="v3"))
+    [same_inputs] = failures(tekton.env_identity_follows_inputs(profile, versions, changed))
+    assert same_inputs.expected == f"unchanged ({ENV})" and same_inputs.found.startswith(f"{ENV} -> {NEW_ENV}")
+    changed[(REUSED, third)] = ["bun.lock"]
+    assert all(oks(tekton.env_identity_follows_inputs(profile, versions, changed)))
+    versions[0] = (commit("3" * 40), catalog(third, where="v3"))
+    [stale] = failures(tekton.env_identity_follows_inputs(profile, versions, changed))
+    assert stale.expected == "a new envIdentity" and "bun.lock" in stale.found
+    assert all(oks(tekton.env_identity_follows_inputs(profile, versions[2:], {})))
+
+
+def test_tk11_source_branch_untouched_by_ci(profile):
+    ci = (profile["ciIdentity"]["name"], profile["ciIdentity"]["email"])
+    history = [commit("2" * 40, ["docs/a.md"]), commit("1" * 40, ["deploy/deploy.json", "src/index.ts"])]
+    assert oks(tekton.source_branch_untouched_by_ci(profile, "2" * 40, history)) == [True, True, True]
+    history.insert(0, commit("3" * 40, ["deploy/deploy.json"], who=ci, message="promote: bump replicas"))
+    history.insert(0, commit("4" * 40, [f"{profile.runtime_path}/deployment-agentrun-mgr.yaml"]))
+    bad = failures(tekton.source_branch_untouched_by_ci(profile, "4" * 40, history))
+    assert [(f.where, f.found.split(":")[0]) for f in bad] == [
+        ("v0.1@444444444444", "touches the catalog or the runtime path"),
+        ("v0.1@333333333333", "is by the CI identity"),
+        ("v0.1@333333333333", "changes deploy/deploy.json as CI")]
