@@ -35,6 +35,24 @@ class Mirror:
             self._status = read_mirror_status(self.source, self.remote, self.profile)
         return self._status
 
+    def gitops_relation(self) -> str:
+        """GitHub's GitOps branch against the mirror's: `equal`; `behind` (GitHub's head is an
+        ancestor of the mirror's: a pending flush fast-forwards it); `ahead` (the mirror's head is an
+        ancestor of GitHub's); `diverged`; or `missing` on either side. Both histories are fetched."""
+        status, branch = self.status(), self.profile.gitops_branch
+        local, github = status.localGitops, status.githubGitops
+        if local is None or github is None:
+            return "missing"
+        if local == github:
+            return "equal"
+        self.remote.fetch_branch(branch)
+        self.source.fetch_branch(branch)
+        if github in {c.sha for c in self.remote.history(branch)}:
+            return "behind"
+        if local in {c.sha for c in self.source.history(branch)}:
+            return "ahead"
+        return "diverged"
+
 
 def read_mirror_status(source: GitRemote, mirror: GitRemote, profile: LaneProfile) -> MirrorStatus:
     local_v01 = mirror.head(profile.source_branch)

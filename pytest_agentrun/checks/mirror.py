@@ -17,3 +17,27 @@ def status_complete_and_in_sync(status: MirrorStatus, mirror_where: str, source_
                           f"localV01 = githubV01 ({status.githubV01})", f"localV01 {status.localV01}",
                           mirror_where, status=status.as_dict()))
     return findings
+
+
+def exact_fetch_of_source_head(status: MirrorStatus, mirror_where: str) -> list[Finding]:
+    """MR-02: a shallow fetch (--depth=1) of the mirror's full v0.1 SHA from the read URL succeeded."""
+    fetch = status.exactFetch
+    return [judge("MR-02", bool(fetch.get("localV01")), f"git fetch --depth=1 {fetch.get('sha')}",
+                  "the mirror serves the full v0.1 SHA", str(fetch.get("detail")), mirror_where, exactFetch=fetch)]
+
+
+GITOPS_RELATIONS = {
+    "equal": "flushed: localGitops = githubGitops",
+    "behind": "flush pending: githubGitops is an ancestor of localGitops (fast-forward)",
+    "ahead": "GitHub has GitOps commits the mirror lacks (a flush would not be a fast-forward)",
+    "diverged": "diverged: neither head is an ancestor of the other",
+    "missing": "a GitOps branch head is missing",
+}
+
+
+def gitops_flush_fast_forward(status: MirrorStatus, relation: str, mirror_where: str, source_where: str) -> list[Finding]:
+    """MR-03: GitHub's GitOps branch equals the mirror's, or (flush pending) is an ancestor of it."""
+    return [judge("MR-03", relation in ("equal", "behind"), "GitHub GitOps branch head against the mirror's",
+                  "localGitops = githubGitops, or githubGitops an ancestor of localGitops",
+                  f"{GITOPS_RELATIONS[relation]} (localGitops {status.localGitops}, githubGitops {status.githubGitops})",
+                  f"{mirror_where}; {source_where}", pendingFlush=status.pendingFlush)]

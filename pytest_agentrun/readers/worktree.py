@@ -27,6 +27,18 @@ class WorktreeState:
     changes: tuple[str, ...]    # `git status --porcelain` lines: modified, staged and untracked
 
 
+@dataclass(frozen=True)
+class IgnoreRule:
+    """The exclude pattern that decides a path (`git check-ignore -v`)."""
+    source: str                 # file holding it: `.gitignore`, `sub/.gitignore`, `.git/info/exclude` or absolute
+    line: int
+    pattern: str
+
+    @property
+    def negated(self) -> bool:  # `!pattern` re-includes the path
+        return self.pattern.startswith("!")
+
+
 class Worktree:
     def __init__(self, path: Path, cache: EvidenceCache):
         self.path = path
@@ -68,3 +80,14 @@ class Worktree:
                     return False
                 raise EvidenceError("worktree", f"check-ignore {relpath}", str(self.path), str(exc.stderr).strip()) from None
         return self._cache.get("worktree", f"check-ignore {relpath}", fetch)
+
+    def ignore_rule(self, relpath: str) -> IgnoreRule | None:
+        """The rule that matches `relpath` (ignoring or re-including it), or None if none does."""
+        def fetch() -> IgnoreRule | None:
+            status, out, err = self._repo().git.check_ignore(
+                "-v", "-n", "--no-index", relpath, with_extended_output=True, with_exceptions=False)
+            if status not in (0, 1):
+                raise EvidenceError("worktree", f"check-ignore {relpath}", str(self.path), err.strip())
+            source, line, pattern = out.split("\t", 1)[0].split(":", 2)
+            return IgnoreRule(source, int(line), pattern) if source else None
+        return self._cache.get("worktree", f"check-ignore -v {relpath}", fetch)

@@ -1,0 +1,93 @@
+"""Aipod env image reuse checks: AP-*.
+
+The workloads judged are the runtime namespace's runner Jobs and Aipod workloads: every Job, Pods
+that a Job owns, and Pods/Deployments/StatefulSets labelled `agentrun.io/component=aipod`.
+Workloads of any other namespace are none of this lane's business.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from ..documents import Catalog, line_of
+from ..finding import Finding, failed, judge, passed
+from ..forbidden import members
+from ..readers.kube import object_ref
+from .gitops import containers
+from .source import credential_in
+
+AIPOD_LABEL = ("agentrun.io/component", "aipod")
+# Installing the environment at run time: package managers of the OS and of JavaScript.
+INSTALLS = re.compile(r"\b(?:apt(?:-get)?|apk|yum|dnf|bun|npm|pnpm|yarn)\s+(?:-\S+\s+)*"
+                      r"(?:install|add|update|upgrade|ci|i)\b")
+REUSE_STATUSES = ("built", "reused")
+# Keys (lower-case, without `-_.`) that carry a credential or provider config: never in a catalog entry.
+CREDENTIAL_KEYS = {"secretref", "secretrefs", "secretname", "secretkeyref", "stringdata", "token", "accesstoken",
+                   "password", "kubeconfig", "sshkey", "privatekey", "apikey", "credentials", "auth", "authjson",
+                   "configtoml", "provider", "providers", "providerconfig"}
+
+
+def runner_workloads(jobs: list[dict], pods: list[dict], controllers: list[dict]) -> list[dict[str, Any]]:
+    """Runner Jobs and Aipod workloads among the runtime namespace's objects."""
+    def aipod(obj: dict) -> bool:
+        return (obj.get("metadata", {}).get("labels") or {}).get(AIPOD_LABEL[0]) == AIPOD_LABEL[1]
+    def job_owned(pod: dict) -> bool:
+        return any(o.get("kind") == "Job" for o in pod.get("metadata", {}).get("ownerReferences") or [])
+    return [*jobs, *(p for p in pods if job_owned(p) or aipod(p)), *(c for c in controllers if aipod(c))]
+
+
+def _each_container(workloads: list[dict]):
+    for obj in workloads:
+        for field, container in containers(obj):
+            yield obj, f"{object_ref(obj)} {field}[{container.get('name')}]", container
+
+
+def env_images_from_catalog(workloads: list[dict], catalog: Catalog, namespace: str) -> list[Finding]:
+    """AP-01: every runner/Aipod container runs a digest-pinned env image that the catalog records."""
+    pinned = sorted({s.get("image", {}).get("repositoryDigest") for s in catalog.services()} - {None})
+    findings = [judge("AP-01", container.get("image") in pinned, subject,
+                      "a catalog repositoryDigest (" + ", ".join(pinned) + f") from {catalog.where}",
+                      repr(container.get("image")), object_ref(obj))
+                for obj, subject, container in _each_container(workloads)]
+    return findings or [passed("AP-01", f"runner Jobs and Aipod workloads in {namespace}", "digest-pinned catalog images",
+                               "none running", f"Namespace {namespace}")]
+
+
+def no_runtime_install(workloads: list[dict], namespace: str) -> list[Finding]:
+    """AP-02: no runner/Aipod container command or args installs its environment (apt, apk, bun/npm install)."""
+    findings = []
+    for obj, subject, container in _each_container(workloads):
+        line = " ".join(str(a) for a in [*(container.get("command") or []), *(container.get("args") or [])])
+        match = INSTALLS.search(line)
+        findings.append(judge("AP-02", match is None, f"{subject} command", "no package installation at run time",
+                              f"installs with {match[0]!r} in {line!r}" if match else repr(line), object_ref(obj)))
+    return findings or [passed("AP-02", f"runner Jobs and Aipod workloads in {namespace}", "no run-time installation",
+                               "none running", f"Namespace {namespace}")]
+
+
+def catalog_image_refs_reusable(catalog: Catalog) -> list[Finding]:
+    """AP-03: every catalog imageRef entry is built or reused and carries no SecretRef, token, SSH key or provider config."""
+    text = catalog.text or ""
+    findings = []
+    for entry in catalog.services():
+        sid = entry.get("serviceId", "?")
+        start = line_of(text, f'"serviceId": "{sid}"') or 1
+        where = lambda needle: f"{catalog.where}:{line_of(text, needle, start) or start}"  # noqa: E731
+        status = entry.get("status")
+        findings.append(judge("AP-03", status in REUSE_STATUSES, f"catalog service {sid} status",
+                              " or ".join(REUSE_STATUSES), repr(status), where('"status"')))
+        secrets = [f"{path} ({kind})" for path, kind in _credentials(entry)]
+        findings.append(judge("AP-03", not secrets, f"catalog service {sid}",
+                              "no SecretRef, token, SSH key or provider config",
+                              "; ".join(secrets) or "none", where('"serviceId"')))
+    return findings or [failed("AP-03", "catalog services", "at least one imageRef entry", "none", catalog.where)]
+
+
+def _credentials(entry: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(json path, kind) of every credential-looking key or value of a catalog entry; values are never shown."""
+    for path, key, value in members(entry):
+        if key is not None and re.sub(r"[-_.]", "", key.lower()) in CREDENTIAL_KEYS:
+            yield path, "credential or provider key"
+        elif isinstance(value, str) and (kind := credential_in(value)):
+            yield path, kind
