@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ def reference_dir() -> Path:
 def conforming_lane(tmp_path_factory):
     """One conforming sandbox lane for the session. Tests that use it must not change it."""
     directory = tmp_path_factory.mktemp("conforming-lane")
-    handle = sandbox.up(directory)
+    handle = sandbox.up(directory, parent_pid=os.getpid())  # stops by itself if this run is killed
     yield handle
     sandbox.down(directory)
 
@@ -32,7 +33,7 @@ def conforming_lane(tmp_path_factory):
 @pytest.fixture
 def fresh_lane(tmp_path):
     """A sandbox lane of this test's own, free to be violated."""
-    handle = sandbox.up(tmp_path / "lane")
+    handle = sandbox.up(tmp_path / "lane", parent_pid=os.getpid())
     yield handle
     sandbox.down(tmp_path / "lane")
 

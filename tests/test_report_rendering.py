@@ -4,6 +4,7 @@ Chromium (screenshots kept in reports/screenshots/ for a human to look at)."""
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import subprocess
 import threading
@@ -39,7 +40,7 @@ def screenshot(url: str, out: Path, profile: Path) -> Path:
 def failing_reports(tmp_path_factory):
     from agentrun_sandbox import lane as sandbox
     directory = tmp_path_factory.mktemp("failing-lane")
-    handle = sandbox.up(directory / "lane")
+    handle = sandbox.up(directory / "lane", parent_pid=os.getpid())
     try:
         for name in ("deployment-not-ready", "image-by-tag", "worktree-untracked-file"):
             SCENARIOS[name].apply(SandboxControl(handle.paths.root))
