@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -31,7 +32,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="agentrun-bench-") as scratch:
             root = Path(scratch) / "lane"
             started = time.monotonic()
-            handle = sandbox.up(root)
+            handle = sandbox.up(root, parent_pid=os.getpid())
             startups.append(time.monotonic() - started)
             api_before, git_before = len(lines(handle.paths.api_log)), len(lines(handle.paths.git_log))
             started = time.monotonic()
