@@ -136,7 +136,7 @@ def test_src05_credentials_fail_and_are_never_shown(profile):
     key = "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----"
     bad = [f for f in source.deploy_intent_only_intent(profile, intent(lambda d: d["runtime"].update(sshKey=key)))
            if not f.ok]
-    assert {f.found for f in bad} == {"SSH key: key 'sshKey'", "private key: value <redacted>"}
+    assert {f.found for f in bad} == {"SSH key: key 'sshKey'", "private-key: value <redacted>"}
 
 
 # -- SRC-06 ------------------------------------------------------------------------------------------

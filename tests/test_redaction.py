@@ -56,7 +56,7 @@ def test_planted_credentials_appear_in_no_output(fresh_lane, tmp_path):
     assert not leaks, f"credentials leaked into outputs: {leaks}"
     # the masked form is what a reviewer sees instead
     manifest = next(text for name, text in outputs.items() if name.endswith("manifest.json"))
-    assert "ci-bot:***@" in manifest
+    assert "ci-bot:<redacted:url-credential>@" in manifest
 
 
 def test_secret_values_are_never_in_evidence_even_unplanted(conforming_lane, tmp_path):

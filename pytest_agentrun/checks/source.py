@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import fnmatch
 import re
+
+from ..secrets_scan import credential_kind
 from pathlib import PurePosixPath
 from typing import Callable
 
@@ -133,20 +135,9 @@ ARTIFACT_KEYS = {
     "sshkey": "SSH key", "privatekey": "private key", "apikey": "API key", "stringdata": "Secret value",
     "credentials": "credential",
 }
-CREDENTIALS = [
-    ("private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
-    ("SSH key", re.compile(r"\bssh-(?:rsa|ed25519|dss)\s+AAAA[0-9A-Za-z+/]{20,}|ecdsa-sha2-nistp\d+\s+AAAA")),
-    ("kubeconfig", re.compile(r"client-(?:key|certificate)-data|certificate-authority-data|current-context:")),
-    ("token", re.compile(r"\b(?:gh[pousr]_[0-9A-Za-z]{20,}|github_pat_\w{20,}|xox[abpr]-[\w-]{10,}|sk-[0-9A-Za-z]{20,}"
-                         r"|glpat-[\w-]{20,}|eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]+)")),
-    ("bearer token", re.compile(r"\bBearer\s+[\w.~+/-]{20,}")),
-    ("URL credential", re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")),
-]
-
-
 def credential_in(value: str) -> str | None:
     """The kind of credential value the string holds (private/SSH key, kubeconfig, token), if any."""
-    return next((kind for kind, pattern in CREDENTIALS if pattern.search(value)), None)
+    return credential_kind(value)
 
 
 def _artifact_values(profile: LaneProfile) -> list[tuple[str, re.Pattern[str]]]:
