@@ -68,3 +68,22 @@ def test_secret_values_are_never_in_evidence_even_unplanted(conforming_lane, tmp
     placeholder = subprocess.run(["bash", "-c", "printf sandbox-placeholder-not-a-credential | base64"],
                                  capture_output=True, text=True).stdout.strip()
     assert placeholder not in bundle and "sandbox-placeholder-not-a-credential" not in bundle
+
+
+def test_credentials_planted_in_lane_files_are_masked_yet_still_fail_on_replay(fresh_lane, tmp_path):
+    """A token in deploy.json and a private key in the catalog fail SRC-05/AP-03; neither value reaches
+    any output, and the replayed bundle (holding only masked values) fails them the same way."""
+    from agentrun_sandbox.scenarios import SCENARIOS
+    from test_replay import assert_same_verdicts, replay, the_bundle
+    for name in ("deploy-intent-inline-token", "catalog-imageref-ssh-key"):
+        SCENARIOS[name].apply(SandboxControl(fresh_lane.paths.root))
+    planted = ["ghp_sandboxPlantedNotARealToken000000000", "sandbox-planted-not-a-key"]
+
+    result = run_suite(fresh_lane.lane_config, tmp_path / "recorded")
+
+    assert {"SRC-05", "AP-03"} <= result.failed()
+    texts = [result.output] + [p.read_text(errors="replace") for p in (tmp_path / "recorded").rglob("*") if p.is_file()]
+    assert not [value for value in planted for text in texts if value in text]
+    done = replay(the_bundle(tmp_path / "recorded"), tmp_path / "replayed")
+    assert done.returncode == 1
+    assert_same_verdicts(tmp_path / "recorded", tmp_path / "replayed")
