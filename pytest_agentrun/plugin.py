@@ -47,6 +47,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--replay", metavar="BUNDLE", type=Path,
                     help="judge the lane offline from a recorded evidence bundle (reports/evidence/<run>), "
                          "reading nothing live")
+    group.addoption("--spec-url", metavar="URL", default=None,
+                    help="where reports link each criterion to (criteria.md); default: the shared spec beside the "
+                         "checkout if present, else the catalogue in the package")
     group.addoption("--agentrun-reports", metavar="DIR", type=Path, default=Path("reports"),
                     help="where the JUnit, HTML and Allure reports go when a lane is judged (default: reports)")
 
@@ -152,13 +155,24 @@ def _lane_config_path(config: pytest.Config, profile: LaneProfile) -> Path | Non
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    spec_base = spec_url(config)
     for item in items:
-        label_item(item)
+        label_item(item, spec_base)
     if config.getoption("lane"):
         items.sort(key=truth_order)  # the report lists findings in truth order (LG-02)
     elif any(criteria_of(item) for item in items):
         raise pytest.UsageError("agentrun: the acceptance suite judges a lane: pass --lane NAME "
                                 "(with --sandbox, or --lane-config PATH for a running lane)")
+
+
+def spec_url(config: pytest.Config) -> str:
+    given = config.getoption("spec_url")
+    if given:
+        return given
+    beside = Path(__file__).resolve().parents[2] / "shared" / "spec" / "criteria.md"
+    if beside.is_file():
+        return beside.as_uri()
+    return (Path(__file__).resolve().parent / "data" / "criteria.yaml").as_uri()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

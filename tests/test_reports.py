@@ -41,7 +41,17 @@ def test_allure_results_carry_truth_level_section_criterion_and_evidence(reports
         story = next(v for n, v in labels if n == "story")
         criterion = catalogue()[story]
         assert ("epic", criterion.level) in labels and ("feature", criterion.section) in labels
+        [link] = result["links"]
+        assert link["url"].endswith(f"#:~:text={story}") and criterion.section in link["name"]
         attachments = result.get("attachments", [])
         assert attachments, f"{story}: no evidence attached"
         findings = json.loads((reports / "allure-results" / attachments[0]["source"]).read_text())
         assert findings and all(f["criterion"] == story and "where" in f for f in findings)
+
+
+def test_allure_run_metadata_names_the_lane_and_tells_defects_from_missing_evidence(reports):
+    props = dict(line.split("=", 1) for line in (reports / "allure-results" / "environment.properties").read_text().splitlines())
+    assert props["lane"] == "v0.1" and len(props["gitops.head"]) == 40 and len(props["source.commit"]) == 40
+    categories = [c["name"] for c in json.loads((reports / "allure-results" / "categories.json").read_text())]
+    assert any("Lane defect" in c for c in categories) and any("Missing evidence" in c for c in categories)
+    assert any("Infrastructure" in c for c in categories)

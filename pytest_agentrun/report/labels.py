@@ -8,7 +8,12 @@ from ..criteria import catalogue
 from ..verdict import criteria_of
 
 
-def label_item(item: pytest.Item) -> None:
+def criterion_url(base: str, cid: str) -> str:
+    """Where a reviewer reads the criterion: its row in criteria.md (a text fragment finds the row)."""
+    return f"{base}#:~:text={cid}"
+
+
+def label_item(item: pytest.Item, spec_base: str) -> None:
     ids = criteria_of(item)
     known = catalogue()
     for cid in ids:
@@ -19,6 +24,8 @@ def label_item(item: pytest.Item) -> None:
         item.add_marker(pytest.mark.allure_label(criterion.level, label_type="epic"))
         item.add_marker(pytest.mark.allure_label(criterion.section, label_type="feature"))
         item.add_marker(pytest.mark.allure_label(cid, label_type="story"))
+        item.add_marker(pytest.mark.allure_link(criterion_url(spec_base, cid), link_type="link",
+                                                name=f"{cid} in criteria.md ({criterion.section})"))
 
 
 def truth_order(item: pytest.Item) -> int:
