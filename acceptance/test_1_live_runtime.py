@@ -19,3 +19,49 @@ def test_declared_workloads_are_present_and_fully_ready(lane, cluster, catalog, 
     declared = runtime.declared_workloads(intent.enabled_services())
     live = {(kind, name): cluster.workload(kind, name) for kind, name, _ in declared}
     verdict(runtime.workloads_ready(declared, live, lane.profile.runtime_namespace, intent.where))
+
+
+def declared_and_live(lane, cluster, catalog):
+    intent = lane.deploy_intent(catalog.source_commit())
+    declared = runtime.declared_workloads(intent.enabled_services())
+    return intent, declared, {(kind, name): cluster.workload(kind, name) for kind, name, _ in declared}
+
+
+@pytest.mark.criterion("RT-03")
+def test_every_pod_of_the_declared_workloads_is_ready(lane, cluster, catalog, verdict):
+    """RT-03: every Pod of the declared workloads is Ready and no container crash-loops or fails to pull (restarts and Warning events reported)."""
+    _, declared, live = declared_and_live(lane, cluster, catalog)
+    verdict(runtime.pods_ready(declared, live, cluster.pods(), cluster.objects("Event")))
+
+
+@pytest.mark.criterion("RT-04")
+def test_running_containers_carry_the_catalog_digest(lane, cluster, catalog, verdict):
+    """RT-04: the image each running container actually runs (status imageID) carries the catalog's digest for its service."""
+    _, declared, live = declared_and_live(lane, cluster, catalog)
+    digests = {s.get("serviceId"): s.get("image", {}).get("digest") for s in catalog.services()}
+    verdict(runtime.images_match_catalog(declared, live, cluster.pods(), digests, catalog.where))
+
+
+@pytest.mark.criterion("RT-05")
+def test_service_health_paths_answer_through_the_service_proxy(lane, cluster, catalog, verdict):
+    """RT-05: each service's health path from deploy.json answers 2xx through the Kubernetes service proxy."""
+    intent = lane.deploy_intent(catalog.source_commit())
+    results = [(s["id"], s["health"]["port"], s["health"]["path"], *cluster.health(s["id"], s["health"]["port"], s["health"]["path"]))
+               for s in intent.enabled_services() if s.get("health")]
+    verdict(runtime.health_answers(results, lane.profile.runtime_namespace))
+
+
+@pytest.mark.criterion("RT-06")
+def test_live_objects_are_managed_by_argo_without_hand_drift(lane, cluster, gitops, verdict):
+    """RT-06: live objects of the runtime manifests carry Argo CD's tracking and no hand field manager (kubectl apply/patch/edit)."""
+    manifests = [(m.kind, m.name, gitops.manifests.where(m)) for m in gitops.manifests.manifests]
+    live = {(kind, name): cluster.workload(kind, name) for kind, name, _ in manifests}
+    verdict(runtime.managed_by_argo(manifests, live, lane.profile.application, lane.profile["allowedFieldManagers"]))
+
+
+@pytest.mark.criterion("RT-07")
+def test_every_secret_ref_of_the_runtime_exists_with_its_keys(lane, cluster, gitops, verdict):
+    """RT-07: every SecretRef the runtime manifests name exists in the runtime namespace with its keys (values never read)."""
+    refs = runtime.secret_refs([m.obj for m in gitops.manifests.manifests])
+    secrets = {name: cluster.secret_metadata(name) for name in refs}
+    verdict(runtime.secret_refs_exist(refs, secrets, lane.profile.runtime_namespace, gitops.where(lane.profile.runtime_path)))

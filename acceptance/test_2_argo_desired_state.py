@@ -18,3 +18,15 @@ def test_application_is_synced_and_healthy_at_the_gitops_head(lane, argo, gitops
     """AR-03: the Application is Synced and Healthy, and its synced revision is the head of the GitOps branch."""
     head_where = f"ls-remote {lane.mirror_remote.shown_url} refs/heads/{lane.profile.gitops_branch}"
     verdict(argo_checks.application_synced(lane.profile, argo.application(), gitops.head(), head_where))
+
+
+@pytest.mark.criterion("AR-01")
+def test_app_project_destinations_are_only_the_lane_namespace(lane, argo, verdict):
+    """AR-01: the AppProject of the lane exists and its destinations contain only the lane's runtime namespace."""
+    verdict(argo_checks.project_destinations(lane.profile, argo.app_project()))
+
+
+@pytest.mark.criterion("AR-04")
+def test_no_lane_application_targets_a_forbidden_namespace(lane, argo, verdict):
+    """AR-04: no Application of this lane, and no destination of its AppProject, targets agentrun_dev/agentrun_prod."""
+    verdict(argo_checks.no_forbidden_destinations(lane.profile, argo.applications(), argo.app_project()))

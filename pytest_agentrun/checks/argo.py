@@ -58,3 +58,44 @@ def application_synced(profile: LaneProfile, app: dict[str, Any] | None, gitops_
               f"head of {profile.gitops_branch} {gitops_head} ({head_where})", repr(revision), where,
               sync=sync, health=health),
     ]
+
+
+def project_destinations(profile: LaneProfile, project: dict[str, Any] | None) -> list[Finding]:
+    """AR-01: the lane's AppProject exists and its destinations name only the runtime namespace."""
+    where = f"AppProject {profile.argocd_namespace}/{profile.app_project}"
+    if project is None:
+        return [failed("AR-01", "AppProject", "exists", "not found (404)", where)]
+    destinations = project.get("spec", {}).get("destinations") or []
+    if not destinations:
+        return [failed("AR-01", f"{where} spec.destinations", f"only namespace {profile.runtime_namespace}", "none", where)]
+    return [judge("AR-01", d.get("namespace") == profile.runtime_namespace, f"{where} destination {i}",
+                  f"namespace {profile.runtime_namespace!r}", f"namespace {d.get('namespace')!r} server {d.get('server')!r}", where)
+            for i, d in enumerate(destinations)]
+
+
+def belongs_to_lane(profile: LaneProfile, app: dict[str, Any]) -> bool:
+    spec = app.get("spec", {})
+    source = spec.get("source") or (spec.get("sources") or [{}])[0]
+    return (spec.get("project") == profile.app_project or (source.get("path") or "").strip("/") == profile.runtime_path
+            or (spec.get("destination") or {}).get("namespace") == profile.runtime_namespace)
+
+
+def no_forbidden_destinations(profile: LaneProfile, applications: list[dict[str, Any]],
+                              project: dict[str, Any] | None) -> list[Finding]:
+    """AR-04: no Application of the lane, and no destination of its AppProject, targets agentrun_dev/agentrun_prod.
+    Applications of other lanes are not this lane's concern."""
+    forbidden = set(profile["forbiddenTargets"]["namespaces"])
+    findings = []
+    for app in applications:
+        if not belongs_to_lane(profile, app):
+            continue
+        target = (app.get("spec", {}).get("destination") or {}).get("namespace")
+        where = f"Application {app['metadata'].get('namespace')}/{app['metadata']['name']}"
+        findings.append(judge("AR-04", target not in forbidden, f"{where} destination", f"none of {sorted(forbidden)}",
+                              f"namespace {target!r}", where))
+    for d in (project or {}).get("spec", {}).get("destinations") or []:
+        where = f"AppProject {profile.argocd_namespace}/{profile.app_project}"
+        findings.append(judge("AR-04", d.get("namespace") not in forbidden, f"{where} destination",
+                              f"none of {sorted(forbidden)}", f"namespace {d.get('namespace')!r}", where))
+    return findings or [failed("AR-04", "lane Applications", "at least one Application of the lane", "none",
+                               f"namespace {profile.argocd_namespace}")]
