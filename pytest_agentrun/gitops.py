@@ -57,3 +57,8 @@ class GitopsBranch:
         """The catalog version before the head's, or None while the catalog has only its first version."""
         versions = self.catalog_versions()
         return versions[1][1] if len(versions) > 1 else None
+
+    def all_files(self) -> dict[str, str]:
+        """Every file of the branch at its head, path -> text."""
+        head = self.require_head()
+        return {path: self.remote.read(head, path) or "" for path in self.remote.files(head)}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..documents import Catalog, ManifestSet
+from ..documents import Catalog, ManifestSet, parse_manifests
 from ..finding import Finding, failed, judge
 from ..lane import LaneProfile
+from ..secrets_scan import credential_kind
 
 PINNED = re.compile(r"^(?P<repo>[^@\s]+)@(?P<digest>sha256:[0-9a-f]{64})$")
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet")
@@ -72,3 +73,186 @@ def images_pinned_to_catalog(manifests: ManifestSet, catalog: Catalog) -> list[F
         findings.append(failed("GO-02", "runtime manifests", "at least one workload with containers", "none", "runtime path",
                                parseErrors=manifests.errors))
     return findings
+
+
+CLUSTER_SCOPED = ("Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PersistentVolume",
+                  "StorageClass", "PriorityClass")
+FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
+
+
+def objects_in_lane_namespace(manifests: ManifestSet, namespace: str) -> list[Finding]:
+    """GO-03: every namespaced object is in the runtime namespace. An object without a namespace is
+    placed by Argo CD in the Application's destination namespace (checked by AR-02), so it passes."""
+    findings = []
+    for m in manifests.manifests:
+        if m.kind in CLUSTER_SCOPED:
+            ok = m.kind != "Namespace" or m.name == namespace
+            findings.append(judge("GO-03", ok, f"{m.kind} {m.name}", f"no cluster-scoped object outside {namespace}",
+                                  f"cluster-scoped {m.kind} {m.name}", manifests.where(m)))
+            continue
+        given = (m.obj.get("metadata") or {}).get("namespace")
+        findings.append(judge("GO-03", given in (None, namespace), f"{m.kind} {m.name}", f"namespace {namespace}",
+                              repr(given) if given else "none (Argo CD's destination namespace)",
+                              manifests.where(m, f"namespace: {given}" if given else None)))
+    return findings or [failed("GO-03", "runtime manifests", "at least one object", "none", "runtime path",
+                               parseErrors=manifests.errors)]
+
+
+def no_secret_values(files: dict[str, str], where_prefix: str) -> list[Finding]:
+    """GO-04: no Secret with data/stringData and no credential-looking value in any file of the branch.
+    Findings name the line and the kind of credential, never the value."""
+    findings = []
+    for path, text in sorted(files.items()):
+        hits = [f"line {n}: {kind}" for n, line in enumerate(text.splitlines(), 1) if (kind := credential_kind(line))]
+        secrets = [m for m in parse_manifests({path: text}, where_prefix).manifests
+                   if m.kind == "Secret" and (m.obj.get("data") or m.obj.get("stringData"))]
+        hits += [f"line {m.line}: Secret {m.name} with {'stringData' if m.obj.get('stringData') else 'data'}" for m in secrets]
+        findings.append(judge("GO-04", not hits, path, "no Secret value, token, key, kubeconfig or password",
+                              "; ".join(hits) if hits else "none", f"{where_prefix}{path}"))
+    return findings or [failed("GO-04", "GitOps branch files", "at least one file", "none", where_prefix)]
+
+
+def _mounts(container: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    mounts: dict[str, list[dict[str, Any]]] = {}
+    for mount in container.get("volumeMounts", []) or []:
+        mounts.setdefault(mount.get("name"), []).append(mount)
+    return mounts
+
+
+def credentials_as_secret_refs(manifests: ManifestSet, providers: dict[str, str]) -> list[Finding]:
+    """GO-05: provider credentials only as SecretRef + read-only projection; the runner Job mounts a
+    writable runtime home for CODEX_HOME; DATABASE_URL comes from a SecretRef."""
+    findings = []
+    provider_names = set(providers.values())
+    for m in manifests.of_kind(*WORKLOAD_KINDS):
+        spec = pod_spec(m.obj)
+        volumes = {v.get("name"): v for v in spec.get("volumes", []) or []}
+        for field, container in containers(m.obj):
+            subject = f"{m.kind} {m.name} {field}[{container.get('name')}]"
+            mounts = _mounts(container)
+            for name, volume in volumes.items():
+                secret = (volume.get("secret") or {}).get("secretName")
+                for mount in mounts.get(name, []) if secret in provider_names else []:
+                    findings.append(judge("GO-05", mount.get("readOnly") is True, f"{subject} mount of {secret}",
+                                          "readOnly: true", f"readOnly: {mount.get('readOnly')}",
+                                          manifests.where(m, f"mountPath: {mount.get('mountPath')}")))
+            for env in container.get("env", []) or []:
+                if env.get("name") == "DATABASE_URL":
+                    from_ref = bool((env.get("valueFrom") or {}).get("secretKeyRef")) and "value" not in env
+                    findings.append(judge("GO-05", from_ref, f"{subject} env DATABASE_URL", "valueFrom.secretKeyRef",
+                                          "a SecretRef" if from_ref else "an inline value", manifests.where(m, "DATABASE_URL")))
+            if m.kind == "Job":
+                findings.append(_codex_home(subject, container, volumes, manifests.where(m, "CODEX_HOME")))
+    return findings or [failed("GO-05", "runtime workloads", "at least one workload", "none", "runtime path")]
+
+
+def _codex_home(subject: str, container: dict[str, Any], volumes: dict[str, dict], where: str) -> Finding:
+    home = next((e.get("value") for e in container.get("env", []) or [] if e.get("name") == "CODEX_HOME"), None)
+    mount = next((mt for mt in container.get("volumeMounts", []) or [] if home and mt.get("mountPath") == home), None)
+    volume = volumes.get(mount.get("name")) if mount else None
+    writable = bool(mount) and not mount.get("readOnly") and volume is not None and "secret" not in volume
+    found = ("no CODEX_HOME env" if not home else f"CODEX_HOME={home} " +
+             ("not mounted" if not mount else "mounted read-only or from a Secret" if not writable else "on a writable volume"))
+    return judge("GO-05", writable, f"{subject} runtime home", "CODEX_HOME on a writable mounted volume", found, where)
+
+
+def boot_commit_env(manifests: ManifestSet, catalog: Catalog) -> list[Finding]:
+    """GO-06: runtime containers get AGENTRUN_BOOT_COMMIT = the catalog's bootCommit, a full 40-hex SHA."""
+    findings = []
+    for m in manifests.of_kind(*WORKLOAD_KINDS):
+        entry = catalog.service(service_id(m.obj)) or {}
+        want = entry.get("bootCommit")
+        for field, container in containers(m.obj):
+            value = next((e.get("value") for e in container.get("env", []) or [] if e.get("name") == "AGENTRUN_BOOT_COMMIT"), None)
+            ok = value is not None and value == want and bool(FULL_SHA.match(str(value)))
+            findings.append(judge("GO-06", ok, f"{m.kind} {m.name} {field}[{container.get('name')}] AGENTRUN_BOOT_COMMIT",
+                                  f"catalog bootCommit {want} (full 40-hex)", repr(value),
+                                  manifests.where(m, "AGENTRUN_BOOT_COMMIT")))
+    return findings or [failed("GO-06", "runtime workloads", "at least one container", "none", "runtime path")]
+
+
+def _service_view(container: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
+    env = container.get("env", []) or []
+    volumes = pod_spec(obj).get("volumes", []) or []
+    return {
+        "replicas": obj.get("spec", {}).get("replicas") if obj.get("kind") in ("Deployment", "StatefulSet") else None,
+        "ports": sorted(p.get("containerPort") for p in container.get("ports", []) or []),
+        "health": ((container.get("readinessProbe") or {}).get("httpGet") or {}).get("path"),
+        "env": sorted({e.get("name") for e in env}),
+        "secretRefs": sorted({(e.get("valueFrom") or {}).get("secretKeyRef", {}).get("name") for e in env
+                              if (e.get("valueFrom") or {}).get("secretKeyRef")}
+                             | {(v.get("secret") or {}).get("secretName") for v in volumes if v.get("secret")}),
+    }
+
+
+def agrees_with_deploy_intent(manifests: ManifestSet, intent_services: list[dict[str, Any]], intent_where: str) -> list[Finding]:
+    """GO-07: the manifests agree with deploy.json at the catalog's source commit: services, replicas,
+    ports, health paths, env keys and SecretRef names."""
+    findings = []
+    workloads = {m.name: m for m in manifests.of_kind(*WORKLOAD_KINDS)}
+    for service in intent_services:
+        name = service["id"]
+        m = workloads.pop(name, None)
+        if m is None:
+            findings.append(failed("GO-07", f"service {name}", f"a {service.get('workload')} manifest", "missing",
+                                   "runtime path", declaredIn=intent_where))
+            continue
+        found = _service_view(containers(m.obj)[-1][1] if containers(m.obj) else {}, m.obj)
+        expected = {
+            "replicas": service.get("replicas", 1) if service.get("workload") in ("Deployment", "StatefulSet") else None,
+            "ports": sorted(p["port"] for p in service.get("ports", [])),
+            "health": (service.get("health") or {}).get("path"),
+            "env": sorted(set(service.get("env", {})) | {s["name"] for s in service.get("secretEnv", []) if s.get("name")}),
+            "secretRefs": sorted({s["secretRef"] for s in service.get("secretEnv", [])}
+                                 | {p["secretRef"] for p in service.get("providers", [])}),
+        }
+        for key, want in expected.items():
+            got = found[key]
+            ok = set(want) <= set(got) if key == "env" else got == want
+            findings.append(judge("GO-07", ok, f"{m.kind} {name} {key}", f"{want!r} (deploy.json {intent_where})",
+                                  repr(got), manifests.where(m, "replicas:" if key == "replicas" else None)))
+    for name, m in workloads.items():
+        findings.append(failed("GO-07", f"{m.kind} {name}", "a service deploy.json declares", "not in deploy.json",
+                               manifests.where(m)))
+    return findings or [failed("GO-07", "deploy.json services", "at least one enabled service", "none", intent_where)]
+
+
+def no_fixed_entries(manifests: ManifestSet) -> list[Finding]:
+    """GO-08: no NodePort/LoadBalancer, hostPort, hostNetwork, fixed IP or port-forward entry."""
+    findings = []
+    for m in manifests.manifests:
+        problems = []
+        spec = m.obj.get("spec") or {}
+        if m.kind == "Service":
+            if spec.get("type") in ("NodePort", "LoadBalancer"):
+                problems.append(f"type {spec['type']}")
+            if spec.get("externalIPs") or spec.get("loadBalancerIP") or spec.get("clusterIP") not in (None, "", "None"):
+                problems.append("a fixed IP (clusterIP/externalIPs/loadBalancerIP)")
+            problems += [f"nodePort {p['nodePort']}" for p in spec.get("ports", []) or [] if p.get("nodePort")]
+        if m.kind in WORKLOAD_KINDS:
+            pod = pod_spec(m.obj)
+            if pod.get("hostNetwork"):
+                problems.append("hostNetwork: true")
+            for _, container in containers(m.obj):
+                problems += [f"hostPort {p['hostPort']}" for p in container.get("ports", []) or [] if p.get("hostPort")]
+                command = " ".join(map(str, (container.get("command") or []) + (container.get("args") or [])))
+                if "port-forward" in command:
+                    problems.append("a port-forward command")
+        annotations = (m.obj.get("metadata") or {}).get("annotations") or {}
+        problems += [f"fixed pod IP annotation {k}" for k in annotations if "ipaddr" in k.lower()]
+        findings.append(judge("GO-08", not problems, f"{m.kind} {m.name}", "no NodePort, hostPort, fixed IP or port-forward",
+                              "; ".join(problems) if problems else "none", manifests.where(m)))
+    return findings or [failed("GO-08", "runtime manifests", "at least one object", "none", "runtime path")]
+
+
+def commits_touch_only_lane_paths(history: list, profile: LaneProfile, branch_where: str) -> list[Finding]:
+    """GO-09: every commit on the GitOps branch changes only the catalog, the runtime path and generated metadata."""
+    allowed = {profile.catalog_path, *profile["gitopsGeneratedMetadata"]}
+    prefix = profile.runtime_path.rstrip("/") + "/"
+    findings = []
+    for commit in history:
+        stray = [f for f in commit.files if f not in allowed and not f.startswith(prefix)]
+        findings.append(judge("GO-09", not stray, f"commit {commit.sha[:12]} {commit.message.splitlines()[0][:60]!r}",
+                              f"only {profile.catalog_path}, {prefix}** and generated metadata",
+                              f"also {', '.join(stray[:8])}" if stray else "only lane paths", f"{branch_where}@{commit.sha[:12]}"))
+    return findings or [failed("GO-09", "GitOps history", "at least one commit", "none", branch_where)]
