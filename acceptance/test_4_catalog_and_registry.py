@@ -4,6 +4,8 @@ import pytest
 
 from pytest_agentrun.checks import catalog as catalog_checks
 from pytest_agentrun.checks import registry as registry_checks
+from pytest_agentrun.checks.gitops import containers
+from pytest_agentrun.readers.registry import repository_name
 
 
 @pytest.mark.criterion("CT-01")
@@ -18,3 +20,85 @@ def test_every_catalog_digest_exists_in_the_registry(catalog, registry, verdict)
     answers = {digest: registry.head_manifest(repository, digest)
                for _, repository, digest in registry_checks.catalog_digests(catalog)}
     verdict(registry_checks.digests_present(catalog, answers))
+
+
+@pytest.mark.criterion("CT-02")
+def test_catalog_records_lane_branches_commit_and_provenance(lane, catalog, verdict):
+    """CT-02: the catalog records the lane, branches, full source commit and, per service, every field incl. PipelineRun/TaskRun provenance."""
+    verdict(catalog_checks.records_lane_and_provenance(lane.profile, catalog))
+
+
+@pytest.mark.criterion("CT-03")
+def test_catalog_image_refs_are_env_image_dockerfile_sources(catalog, verdict):
+    """CT-03: imageRef.kind is env-image-dockerfile with repoUrl, a full 40-hex commitId and a repo-relative dockerfilePath."""
+    verdict(catalog_checks.image_refs_well_formed(catalog))
+
+
+@pytest.mark.criterion("CT-04")
+def test_env_image_tag_is_the_env_identity_in_the_lane_repository(lane, catalog, verdict):
+    """CT-04: the env image tag is the envIdentity (never a source commit) in repository 127.0.0.1:5000/agentrun/agentrun-mgr-env."""
+    verdict(catalog_checks.tag_is_env_identity(lane.profile, catalog))
+
+
+@pytest.mark.criterion("CT-05")
+def test_catalog_digests_are_well_formed(catalog, verdict):
+    """CT-05: digests are sha256:<64 hex> and each repository digest is repository@digest."""
+    verdict(catalog_checks.digests_well_formed(catalog))
+
+
+@pytest.mark.criterion("CT-06")
+def test_reused_entries_carry_the_previous_catalog_digest(gitops, catalog, verdict):
+    """CT-06: one envIdentity maps to one digest, and a reused entry carries the digest the previous catalog recorded."""
+    verdict(catalog_checks.reuse_is_consistent(catalog, gitops.previous_catalog()))
+
+
+@pytest.mark.criterion("CT-07")
+def test_catalog_holds_no_secret(catalog, verdict):
+    """CT-07: the catalog holds no SecretRef value, token, SSH key, kubeconfig or provider config."""
+    verdict(catalog_checks.holds_no_secret(catalog))
+
+
+@pytest.mark.criterion("CT-08")
+def test_first_catalog_version_was_created_by_the_lane_itself(lane, gitops, verdict):
+    """CT-08: the commit that first added the catalog has no ancestor on master, agentrun_dev, agentrun_prod or the source branch."""
+    versions = gitops.catalog_versions()
+    first = versions[-1][0] if versions else None
+    remote = gitops.remote
+    branches = [*lane.profile["forbiddenTargets"]["branches"], *lane.profile["forbiddenTargets"]["namespaces"],
+                lane.profile.source_branch]
+    carried = {}
+    for branch in branches:
+        head = remote.fetch_branch(branch)
+        if head and first:
+            carried[branch] = any(remote.is_ancestor(sha, head) for sha in (first.sha, *first.parents))
+    verdict(catalog_checks.first_version_is_the_lanes_own(first, carried, gitops.catalog.where))
+
+
+@pytest.mark.criterion("REG-02")
+def test_env_image_tag_resolves_to_the_catalog_schema2_digest(catalog, registry, verdict):
+    """REG-02: the envIdentity tag resolves (schema2 Accept) to the catalog digest; a schema1 compatibility digest is never the identity."""
+    answers = {}
+    for service in catalog.services():
+        image = service.get("image") or {}
+        if image.get("tag"):
+            answers[image["tag"]] = (registry.head_manifest(image["repository"], image["tag"]),
+                                     registry.head_manifest(image["repository"], image["tag"], accept=None))
+    verdict(registry_checks.tag_resolves_to_schema2_digest(catalog, answers))
+
+
+@pytest.mark.criterion("REG-03")
+def test_every_runtime_env_image_is_in_the_catalog(lane, cluster, gitops, catalog, registry, verdict):
+    """REG-03: every env image the runtime uses is in the catalog; registry-only tags are reported, never used to pass."""
+    repository = lane.profile.env_repository
+    used = {}
+    for pod in cluster.pods():
+        for status in pod.get("status", {}).get("containerStatuses", []) or []:
+            image_id = status.get("imageID", "")
+            if repository_name(repository) in image_id and "@" in image_id:
+                used[image_id.rsplit("@", 1)[1]] = f"Pod {pod['metadata']['name']} container {status.get('name')}"
+    for m in gitops.manifests.of_kind("Deployment", "StatefulSet", "Job"):
+        for _, container in containers(m.obj):
+            image = str(container.get("image", ""))
+            if image.startswith(repository) and "@" in image:
+                used.setdefault(image.rsplit("@", 1)[1], gitops.manifests.where(m, image))
+    verdict(registry_checks.runtime_images_in_catalog(catalog, used, registry.tags(repository)))

@@ -1,0 +1,51 @@
+"""The published schemas accept the sandbox's conforming files and reject each violation of CT-02..CT-05."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_agentrun.documents import schema_errors
+
+SOURCE_TREE = Path(__file__).resolve().parents[1] / "fixtures" / "agentrun_sandbox" / "source_tree"
+
+
+@pytest.fixture(scope="module")
+def sandbox_catalog(conforming_lane):
+    from agentrun_sandbox.scenarios import SandboxControl
+    return SandboxControl(conforming_lane.paths.root).catalog()
+
+
+def test_conforming_catalog_and_deploy_intent_are_accepted(sandbox_catalog):
+    assert schema_errors("artifact-catalog", sandbox_catalog) == []
+    assert schema_errors("deploy-intent", json.loads((SOURCE_TREE / "deploy" / "deploy.json").read_text())) == []
+
+
+VIOLATIONS = {
+    "CT-02 provenance missing": lambda c: c["services"][0].pop("provenance"),
+    "CT-02 taskRun missing": lambda c: c["services"][0]["provenance"].pop("taskRun"),
+    "CT-02 source commit missing": lambda c: c.pop("sourceCommit"),
+    "CT-03 short commitId": lambda c: c["services"][0]["imageRef"].update(commitId="abc123def456"),
+    "CT-03 absolute dockerfilePath": lambda c: c["services"][0]["imageRef"].update(dockerfilePath="/root/Containerfile"),
+    "CT-03 other kind": lambda c: c["services"][0]["imageRef"].update(kind="image"),
+    "CT-04 tag is a commit": lambda c: c["services"][0]["image"].update(tag=c["sourceCommit"]),
+    "CT-05 malformed digest": lambda c: c["services"][0]["image"].update(digest="sha256:abc"),
+    "CT-05 malformed repositoryDigest": lambda c: c["services"][0]["image"].update(repositoryDigest="repo:tag"),
+    "CT-07 token field": lambda c: c["services"][0].update(token="x"),
+}
+
+
+@pytest.mark.parametrize("violation", sorted(VIOLATIONS))
+def test_each_violation_is_rejected(sandbox_catalog, violation):
+    catalog = copy.deepcopy(sandbox_catalog)
+    VIOLATIONS[violation](catalog)
+    assert schema_errors("artifact-catalog", catalog), f"the schema accepted: {violation}"
+
+
+def test_deploy_intent_with_an_image_digest_is_rejected():
+    intent = json.loads((SOURCE_TREE / "deploy" / "deploy.json").read_text())
+    intent["services"][0]["image"] = "127.0.0.1:5000/agentrun/agentrun-mgr-env@sha256:" + "a" * 64
+    assert schema_errors("deploy-intent", intent)
