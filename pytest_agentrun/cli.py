@@ -34,6 +34,8 @@ def _sandbox_down(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="agentrun-lane", description="Operate an AgentRun version lane.")
     commands = root.add_subparsers(dest="command", required=True)
+    commands.add_parser("render-incluster", help="render the in-cluster verification Task, its RBAC and the Pipeline snippet",
+                        add_help=False)
     sandbox = commands.add_parser("sandbox", help="an embedded sandbox lane on this machine")
     actions = sandbox.add_subparsers(dest="action", required=True)
     up = actions.add_parser("up", help="start a sandbox lane that keeps running (detached)")
@@ -48,6 +50,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["render-incluster"]:  # its own argument parser
+        from .incluster.render import main as render_incluster
+        return render_incluster(argv[1:])
     args = parser().parse_args(argv)
     return args.run(args)
 

@@ -38,16 +38,15 @@ def fresh_lane(tmp_path):
     sandbox.down(tmp_path / "lane")
 
 
-def pytest_sessionstart(session):
-    import shutil
-    from kill_matrix import MATRIX_DIR
-    if not hasattr(session.config, "workerinput"):  # the controller starts a fresh matrix
-        shutil.rmtree(MATRIX_DIR, ignore_errors=True)
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # the controller names this session's matrix folder; workers inherit it
+        os.environ.setdefault("AGENTRUN_KILL_MATRIX_DIR",
+                              str(Path(__file__).resolve().parents[1] / "reports" / "kill-matrix" / f"session-{os.getpid()}"))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     from kill_matrix import gather, table
-    matrix = gather()
+    matrix = gather() if not hasattr(config, "workerinput") else None
     if matrix:
         terminalreporter.write_sep("=", "kill matrix (reports/kill-matrix.json)")
         for line in table(matrix):

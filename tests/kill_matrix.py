@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections import defaultdict
 from pathlib import Path
 
 from pytest_agentrun.criteria import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
-MATRIX_DIR = ROOT / "reports" / "kill-matrix"
+# One folder per test session (set by conftest before xdist starts its workers), so that runs of
+# a few tests never disturb the matrix of a full run going on at the same time.
+MATRIX_DIR = Path(os.environ.get("AGENTRUN_KILL_MATRIX_DIR", ROOT / "reports" / "kill-matrix" / "adhoc"))
 MATRIX_FILE = ROOT / "reports" / "kill-matrix.json"
 
 
@@ -30,6 +34,7 @@ def gather() -> dict | None:
         "scenarios": len(runs),
     }
     MATRIX_FILE.write_text(json.dumps(matrix, indent=2))
+    shutil.rmtree(MATRIX_DIR, ignore_errors=True)
     return matrix
 
 
