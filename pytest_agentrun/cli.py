@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -31,6 +32,42 @@ def _sandbox_down(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lane_session(args: argparse.Namespace):
+    import tempfile
+    from .lane import LaneConfig, LaneProfile
+    from .session import LaneSession
+    profile = LaneProfile.load(args.lane)
+    return LaneSession(LaneConfig.load(profile, args.lane_config, Path(tempfile.mkdtemp(prefix="agentrun-cli-"))))
+
+
+def _print(rows: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    width = max(len(k) for k in rows)
+    for key, value in rows.items():
+        print(f"{key:<{width}}  {value}")
+
+
+def _mirror(args: argparse.Namespace) -> int:
+    from .drive.mirror_sync import DriveError
+    from .errors import AgentrunError
+    if args.action in ("sync", "flush") and not args.confirm:
+        print(f"agentrun-lane: `mirror {args.action}` changes the lane: run it again with --confirm", file=sys.stderr)
+        return 2
+    try:
+        session = _lane_session(args)
+        if args.action == "status":
+            _print(session.mirror.status().as_dict(), args.json)
+        else:
+            move = session.mirror.sync() if args.action == "sync" else session.mirror.flush()
+            _print(move.as_dict(), args.json)
+    except (DriveError, AgentrunError) as exc:
+        print(f"agentrun-lane: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="agentrun-lane", description="Operate an AgentRun version lane.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -46,6 +83,13 @@ def parser() -> argparse.ArgumentParser:
     down = actions.add_parser("down", help="stop the sandbox lane started in --dir (removes nothing else)")
     down.add_argument("--dir", type=Path, required=True)
     down.set_defaults(run=_sandbox_down)
+    mirror = commands.add_parser("mirror", help="git mirror status, sync (GitHub -> mirror) and flush (mirror -> GitHub)")
+    mirror.add_argument("action", choices=["status", "sync", "flush"])
+    mirror.add_argument("--lane", default="v0.1")
+    mirror.add_argument("--lane-config", type=Path, help="the lane connection config (default: the lane profile)")
+    mirror.add_argument("--json", action="store_true", help="machine-readable output")
+    mirror.add_argument("--confirm", action="store_true", help="allow sync/flush to change the lane")
+    mirror.set_defaults(run=_mirror)
     return root
 
 

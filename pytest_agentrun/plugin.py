@@ -42,6 +42,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "worktree); every key defaults to the lane profile")
     group.addoption("--sandbox", action="store_true",
                     help="bring up an embedded sandbox lane for this session and judge it (torn down at the end)")
+    group.addoption("--drive", action="store_true",
+                    help="allow tests marked `drive` to CHANGE the lane (mirror sync/flush, PipelineRuns); "
+                         "without it they are deselected")
     group.addoption("--list-criteria", action="store_true",
                     help="print every criterion of the catalogue with the tests that cover it, run nothing")
     group.addoption("--replay", metavar="BUNDLE", type=Path,
@@ -57,6 +60,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "criterion(*ids): the criteria (criteria.md IDs) this test decides")
+    config.addinivalue_line("markers", "drive: the test changes the lane; it runs only with --drive")
     if config.pluginmanager.hasplugin("html"):
         from .report import html
         config.pluginmanager.register(html, "agentrun-html")
@@ -160,6 +164,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         label_item(item, spec_base)
     if config.getoption("lane"):
         items.sort(key=truth_order)  # the report lists findings in truth order (LG-02)
+        if not config.getoption("drive") and not config.getoption("list_criteria"):
+            _deselect_drive_tests(config, items)
     elif any(criteria_of(item) for item in items):
         raise pytest.UsageError("agentrun: the acceptance suite judges a lane: pass --lane NAME "
                                 "(with --sandbox, or --lane-config PATH for a running lane)")
@@ -173,6 +179,18 @@ def spec_url(config: pytest.Config) -> str:
     if beside.is_file():
         return beside.as_uri()
     return (Path(__file__).resolve().parent / "data" / "criteria.yaml").as_uri()
+
+
+DRIVE_DESELECTED = pytest.StashKey[int]()
+
+
+def _deselect_drive_tests(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Nothing mutates a lane unless the user asked for it with --drive."""
+    drive = [item for item in items if item.get_closest_marker("drive")]
+    if drive:
+        config.hook.pytest_deselected(items=drive)
+        items[:] = [item for item in items if not item.get_closest_marker("drive")]
+    config.stash[DRIVE_DESELECTED] = len(drive)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -206,6 +224,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
     if config.getoption("lane") and not config.getoption("list_criteria"):
         write_truth_summary(terminalreporter)
+        if config.stash.get(DRIVE_DESELECTED, 0):
+            terminalreporter.write_line(f"{config.stash[DRIVE_DESELECTED]} drive tests deselected: pass --drive to let them "
+                                        "change the lane")
 
 
 # -- fixtures --------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ class LaneSession:
         self.argo = Argo(self.kube, self.profile)
         self.source = GitRemote("source", config.source_repo_url, self.cache, config.cache_dir)
         self.mirror_remote = GitRemote("mirror", config.mirror_read_url, self.cache, config.cache_dir)
-        self.mirror = Mirror(self.source, self.mirror_remote, self.profile)
+        self.mirror = Mirror(self.source, self.mirror_remote, self.profile, config)
         self.gitops = GitopsBranch(self.mirror_remote, self.profile)
         self.registry = Registry(config.registry_url, self.cache)
         self.worktree = Worktree(config.worktree, self.cache)

@@ -49,7 +49,8 @@ def implemented_criteria() -> set[str]:
     done = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "acceptance"), "--lane", "v0.1", "--list-criteria",
                            "-q", "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
-    return {line.split()[0] for line in done.stdout.splitlines() if line.split()[1:2] == ["covered"]}
+    covered = {line.split()[0] for line in done.stdout.splitlines() if line.split()[1:2] == ["covered"]}
+    return {cid for cid in covered if catalogue()[cid].kind != "drive"}  # driven outcomes have no passive violation
 
 
 def test_every_implemented_criterion_has_a_killing_scenario():

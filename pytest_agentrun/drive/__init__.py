@@ -1,0 +1,1 @@
+"""Helpers that DRIVE a lane (criteria DR-*): used only with `--drive` or a confirming command."""

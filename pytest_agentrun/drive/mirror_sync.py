@@ -1,0 +1,96 @@
+"""Mirror sync and flush (spec: `agentrun v01 git-mirror sync|flush`), fast-forward only.
+
+sync: the mirror's source branch is moved to GitHub's. flush: GitHub's GitOps branch is moved to the
+mirror's. Both fetch the two heads into a scratch repository, refuse anything that is not a
+fast-forward (naming both SHAs), and push without --force. Real lanes and the sandbox alike.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import asdict, dataclass
+
+import git
+
+from ..errors import AgentrunError
+from ..lane import LaneConfig
+from ..readers.git import GIT_ENV
+from ..redact import redact_url
+
+
+class DriveError(AgentrunError):
+    """A drive step refused or failed; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class BranchMove:
+    branch: str
+    source: str          # where the new head comes from (URL, credentials masked)
+    target: str          # what was moved
+    before: str | None
+    after: str
+    moved: bool
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _head(repo: git.Repo, url: str, branch: str) -> str | None:
+    out = repo.git.execute(["git", "ls-remote", url, f"refs/heads/{branch}"], env=GIT_ENV)
+    return out.split("\t", 1)[0] if out else None
+
+
+def fast_forward(from_url: str, to_read_url: str, to_push_url: str, branch: str) -> BranchMove:
+    """Make `branch` at to_push_url equal to `branch` at from_url, if and only if that is a fast-forward."""
+    with tempfile.TemporaryDirectory(prefix="agentrun-drive-") as scratch:
+        repo = git.Repo.init(scratch, bare=True)
+        try:
+            new = _head(repo, from_url, branch)
+            old = _head(repo, to_read_url, branch)
+            if new is None:
+                raise DriveError(f"{redact_url(from_url)} has no branch {branch}: nothing to move")
+            move = BranchMove(branch, redact_url(from_url), redact_url(to_push_url), old, new, old != new)
+            if not move.moved:
+                return move
+            repo.git.execute(["git", "fetch", "--quiet", from_url, f"refs/heads/{branch}"], env=GIT_ENV)
+            if old is not None:
+                repo.git.execute(["git", "fetch", "--quiet", to_read_url, f"refs/heads/{branch}"], env=GIT_ENV)
+                if not _is_ancestor(repo, old, new):
+                    raise DriveError(f"refusing to move {branch} at {redact_url(to_push_url)} from {old} to {new}: "
+                                     f"not a fast-forward (the two histories diverged)")
+            repo.git.execute(["git", "push", "--quiet", to_push_url, f"{new}:refs/heads/{branch}"], env=GIT_ENV)
+            return move
+        except git.GitCommandError as exc:
+            reason = [l for l in str(exc.stderr).splitlines() if l.strip()][-1:] or [str(exc)]
+            raise DriveError(f"moving {branch} failed: {redact_url(reason[0].strip())}") from None
+
+
+def _is_ancestor(repo: git.Repo, old: str, new: str) -> bool:
+    try:
+        repo.git.merge_base("--is-ancestor", old, new)
+        return True
+    except git.GitCommandError as exc:
+        if exc.status == 1:
+            return False
+        raise
+
+
+def sync(config: LaneConfig) -> BranchMove:
+    """DR-01 sync: the mirror's source branch fast-forwarded to GitHub's."""
+    return fast_forward(config.source_repo_url, config.mirror_read_url, config.mirror_write_url, config.profile.source_branch)
+
+
+def flush(config: LaneConfig) -> BranchMove:
+    """DR-01 flush: GitHub's GitOps branch fast-forwarded to the mirror's (refuses a non-fast-forward)."""
+    return fast_forward(config.mirror_read_url, config.source_repo_url, config.source_repo_url, config.profile.gitops_branch)
+
+
+def live_heads(config: LaneConfig) -> dict[str, str | None]:
+    """The four heads read now (not from the session's evidence cache): localV01, githubV01, localGitops, githubGitops."""
+    profile = config.profile
+    with tempfile.TemporaryDirectory(prefix="agentrun-drive-") as scratch:
+        repo = git.Repo.init(scratch, bare=True)
+        return {"localV01": _head(repo, config.mirror_read_url, profile.source_branch),
+                "githubV01": _head(repo, config.source_repo_url, profile.source_branch),
+                "localGitops": _head(repo, config.mirror_read_url, profile.gitops_branch),
+                "githubGitops": _head(repo, config.source_repo_url, profile.gitops_branch)}
