@@ -59,19 +59,21 @@ def test_catalog_holds_no_secret(catalog, verdict):
 
 
 @pytest.mark.criterion("CT-08")
-def test_first_catalog_version_was_created_by_the_lane_itself(lane, gitops, verdict):
-    """CT-08: the commit that first added the catalog has no ancestor on master, agentrun_dev, agentrun_prod or the source branch."""
+def test_first_catalog_version_was_created_by_the_lane_itself(lane, gitops, source, verdict):
+    """CT-08: the commit that first added the catalog shares no history with master, agentrun_dev, agentrun_prod or the source branch."""
     versions = gitops.catalog_versions()
     first = versions[-1][0] if versions else None
-    remote = gitops.remote
-    branches = [*lane.profile["forbiddenTargets"]["branches"], *lane.profile["forbiddenTargets"]["namespaces"],
-                lane.profile.source_branch]
-    carried = {}
-    for branch in branches:
-        head = remote.fetch_branch(branch)
-        if head and first:
-            carried[branch] = any(remote.is_ancestor(sha, head) for sha in (first.sha, *first.parents))
-    verdict(catalog_checks.first_version_is_the_lanes_own(first, carried, gitops.catalog.where))
+    history = set(gitops.remote.ancestry(first.sha)) if first else set()
+    forbidden = lane.profile["forbiddenTargets"]
+    shared, absent = {}, []
+    for remote in (source, gitops.remote):      # the source repository, and the mirror that serves the GitOps branch
+        for branch in (*forbidden["branches"], *forbidden["namespaces"], lane.profile.source_branch):
+            label = f"{branch} ({remote.name} {remote.shown_url})"
+            if remote.fetch_branch(branch) is None:
+                absent.append(label)
+            else:
+                shared[label] = next((sha for sha in remote.ancestry(branch) if sha in history), None)
+    verdict(catalog_checks.first_version_is_the_lanes_own(first, shared, absent, gitops.catalog.where))
 
 
 @pytest.mark.criterion("REG-02")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..documents import Catalog, schema_errors
+from ..documents import Catalog, line_of, schema_errors
 from ..finding import Finding, failed, judge, passed
 from ..lane import LaneProfile
 from ..readers.git import CommitInfo
@@ -37,6 +37,13 @@ def _entries(catalog: Catalog) -> list[tuple[str, dict[str, Any]]]:
     return [(str(s.get("serviceId", f"services[{i}]")), s) for i, s in enumerate(catalog.services())]
 
 
+def _where(catalog: Catalog, sid: str, needle: str) -> str:
+    """`branch@sha12:path:line` of needle within service sid's entry (the first match after its serviceId)."""
+    text = catalog.text or ""
+    number = line_of(text, needle, line_of(text, f'"serviceId": "{sid}"') or 1)
+    return f"{catalog.where}:{number}" if number else catalog.where
+
+
 def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[Finding]:
     """CT-02: lane, branches, full source commit, and per service every field incl. provenance run names."""
     data = catalog.require("catalog")
@@ -55,7 +62,7 @@ def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[
         ok = provenance.get("pipelineRun") == run and bool(provenance.get("taskRun"))
         findings.append(judge("CT-02", ok, f"service {sid} provenance", f"pipelineRun {run} and a taskRun name",
                               f"pipelineRun {provenance.get('pipelineRun')!r}, taskRun {provenance.get('taskRun')!r}",
-                              catalog.line('"provenance"')))
+                              _where(catalog, sid, '"provenance"')))
     return findings if len(findings) > 4 else findings + [failed("CT-02", "catalog services", "at least one", "none", catalog.where)]
 
 
@@ -73,7 +80,7 @@ def image_refs_well_formed(catalog: Catalog) -> list[Finding]:
         ) if bad]
         findings.append(judge("CT-03", not problems, f"service {sid} imageRef",
                               "kind env-image-dockerfile, repoUrl, 40-hex commitId, relative dockerfilePath",
-                              "; ".join(problems) or "well formed", catalog.line('"imageRef"')))
+                              "; ".join(problems) or "well formed", _where(catalog, sid, '"imageRef"')))
     return findings or [failed("CT-03", "catalog services", "at least one", "none", catalog.where)]
 
 
@@ -88,7 +95,7 @@ def tag_is_env_identity(profile: LaneProfile, catalog: Catalog) -> list[Finding]
         ok = tag == entry.get("envIdentity") and not commit_like and image.get("repository") == profile.env_repository
         findings.append(judge("CT-04", ok, f"service {sid} image",
                               f"tag = envIdentity {entry.get('envIdentity')!r} (not a commit), repository {profile.env_repository}",
-                              f"tag {tag!r}, repository {image.get('repository')!r}", catalog.line(f'"tag": "{tag}"')))
+                              f"tag {tag!r}, repository {image.get('repository')!r}", _where(catalog, sid, '"tag"')))
     return findings or [failed("CT-04", "catalog services", "at least one", "none", catalog.where)]
 
 
@@ -102,7 +109,7 @@ def digests_well_formed(catalog: Catalog) -> list[Finding]:
         ok = bool(DIGEST.match(digest)) and image.get("repositoryDigest") == want
         findings.append(judge("CT-05", ok, f"service {sid} digest", f"sha256:<64 hex> and repositoryDigest {want}",
                               f"digest {digest!r}, repositoryDigest {image.get('repositoryDigest')!r}",
-                              catalog.line('"digest"')))
+                              _where(catalog, sid, '"digest"')))
     return findings or [failed("CT-05", "catalog services", "at least one", "none", catalog.where)]
 
 
@@ -148,13 +155,17 @@ def _walk(node: Any, key: str = "") -> list[tuple[str, Any]]:
     return []
 
 
-def first_version_is_the_lanes_own(first: CommitInfo | None, carried_from: dict[str, bool], catalog_where: str) -> list[Finding]:
-    """CT-08: the commit that first added the catalog is the lane's own: it and its parents are on none
-    of master, agentrun_dev, agentrun_prod or the source branch. carried_from: branch -> reachable."""
+def first_version_is_the_lanes_own(first: CommitInfo | None, shared_with: dict[str, str | None], absent: list[str],
+                                   catalog_where: str) -> list[Finding]:
+    """CT-08: the commit that first added the catalog is the lane's own: neither it nor any of its ancestors
+    is on master, agentrun_dev, agentrun_prod or the source branch.
+    shared_with: branch -> a commit of the first catalog commit's history that the branch holds, or None;
+    absent: branches that do not exist (so carry nothing)."""
     if first is None:
         return [failed("CT-08", "first catalog version", "a commit that added the catalog", "none found", catalog_where)]
-    where = f"commit {first.sha[:12]} ({first.message.splitlines()[0][:60]!r})"
-    return [judge("CT-08", not reachable, f"first catalog commit against {branch}",
-                  f"neither it nor a parent on {branch}", f"{'reachable from' if reachable else 'not on'} {branch}", where)
-            for branch, reachable in sorted(carried_from.items())] or [
-        passed("CT-08", "first catalog commit", "no ancestor on a legacy or source branch", "none of them exists", where)]
+    where = f"commit {first.sha[:12]} ({first.message.splitlines()[0][:60]!r}), the first version of {catalog_where}"
+    return [judge("CT-08", common is None, f"first catalog commit against {branch}", "no commit of its history on the branch",
+                  f"the branch holds {common[:12]} of its history" if common else "no shared commit", where)
+            for branch, common in sorted(shared_with.items())] + [
+        passed("CT-08", f"first catalog commit against {branch}", "no commit of its history on the branch",
+               "the branch does not exist", where) for branch in sorted(absent)]

@@ -169,6 +169,14 @@ class GitRemote:
                 raise EvidenceError("git", f"merge-base {ancestor} {descendant}", self.shown_url, _last_line(exc)) from None
         return self._cached(f"is-ancestor {ancestor} {descendant}", fetch)
 
+    def ancestry(self, branch_or_sha: str) -> list[str]:
+        """Every commit reachable from a fetched branch or a commit, itself included (rev-list: SHAs only)."""
+        def fetch() -> list[str]:
+            is_sha = len(branch_or_sha) == 40
+            rev = self.ensure_commit(branch_or_sha).hexsha if is_sha else f"refs/remotes/{self.name}/{branch_or_sha}"
+            return self.repo.git.rev_list(rev).split()
+        return self._cached(f"ancestry {branch_or_sha}", fetch)
+
     def exact_fetch(self, sha: str) -> tuple[bool, str]:
         """A real shallow fetch of one full SHA (`git fetch --depth=1 <url> <sha>`) into a scratch repo."""
         def fetch() -> tuple[bool, str]:
