@@ -1,4 +1,4 @@
-"""`agentrun-lane`: the command line around a lane (sandbox up/down for now)."""
+"""`agentrun-lane`: the command line around a lane: sandbox up/down, mirror, trigger-current, promote."""
 
 from __future__ import annotations
 
@@ -32,12 +32,16 @@ def _sandbox_down(args: argparse.Namespace) -> int:
     return 0
 
 
-def _lane_session(args: argparse.Namespace):
+def _lane_config(args: argparse.Namespace):
     import tempfile
     from .lane import LaneConfig, LaneProfile
-    from .session import LaneSession
     profile = LaneProfile.load(args.lane)
-    return LaneSession(LaneConfig.load(profile, args.lane_config, Path(tempfile.mkdtemp(prefix="agentrun-cli-"))))
+    return LaneConfig.load(profile, args.lane_config, Path(tempfile.mkdtemp(prefix="agentrun-cli-")))
+
+
+def _lane_session(args: argparse.Namespace):
+    from .session import LaneSession
+    return LaneSession(_lane_config(args))
 
 
 def _print(rows: dict, as_json: bool) -> None:
@@ -52,8 +56,7 @@ def _print(rows: dict, as_json: bool) -> None:
 def _mirror(args: argparse.Namespace) -> int:
     from .drive.mirror_sync import DriveError
     from .errors import AgentrunError
-    if args.action in ("sync", "flush") and not args.confirm:
-        print(f"agentrun-lane: `mirror {args.action}` changes the lane: run it again with --confirm", file=sys.stderr)
+    if args.action in ("sync", "flush") and _refuse_unconfirmed(args, f"mirror {args.action}"):
         return 2
     try:
         session = _lane_session(args)
@@ -66,6 +69,97 @@ def _mirror(args: argparse.Namespace) -> int:
         print(f"agentrun-lane: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _refuse_unconfirmed(args: argparse.Namespace, what: str) -> bool:
+    if not args.confirm:
+        print(f"agentrun-lane: `{what}` changes the lane: run it again with --confirm", file=sys.stderr)
+    return not args.confirm
+
+
+def _progress(args: argparse.Namespace):
+    """Progress lines go to stderr with --json, so that stdout is the JSON document only."""
+    if args.json:
+        return lambda line: print(line, file=sys.stderr, flush=True)
+    return lambda line: print(line, flush=True)
+
+
+def _run_rows(outcome) -> dict:
+    return {"pipelineRun": f"{outcome.namespace}/{outcome.name}", "revision": outcome.revision,
+            "succeeded": outcome.succeeded, "reason": outcome.reason, "planSummary": outcome.plan_summary,
+            "seconds": round(outcome.seconds, 1), **{f"result {k}": v for k, v in outcome.results.items()}}
+
+
+def _trigger_current(args: argparse.Namespace) -> int:
+    from .drive.trigger import RunFailed, RunTimedOut, trigger_current, wait
+    from .errors import AgentrunError
+    if _refuse_unconfirmed(args, "trigger-current"):
+        return 2
+    out, triggered = _progress(args), None
+    try:
+        config = _lane_config(args)
+        triggered = trigger_current(config, out=out)
+        if args.no_wait:
+            _print(triggered.as_dict(), args.json)
+            return 0
+        outcome = wait(config, triggered.name, args.timeout, out=out)
+    except (RunFailed, RunTimedOut) as exc:   # the run's last state is still the answer on stdout
+        _print_run(triggered, exc.outcome, args.json)
+        print(f"agentrun-lane: {exc}", file=sys.stderr)
+        return 1
+    except AgentrunError as exc:
+        print(f"agentrun-lane: {exc}", file=sys.stderr)
+        return 1
+    _print_run(triggered, outcome, args.json)
+    return 0
+
+
+def _print_run(triggered, outcome, as_json: bool) -> None:
+    if as_json:
+        _print({"trigger": triggered.as_dict(), "run": outcome.as_dict()}, True)
+        return
+    _print({"created": triggered.created, "mirrorSynced": bool(triggered.synced and triggered.synced["moved"]),
+            **_run_rows(outcome)}, False)
+    print("\n".join(outcome.table()))
+
+
+def _promote(args: argparse.Namespace) -> int:
+    import time
+    from .drive.mirror_sync import live_heads
+    from .drive.promotion import follow_promotion
+    from .drive.trigger import wait
+    from .errors import AgentrunError, DriveError
+    if _refuse_unconfirmed(args, "promote"):
+        return 2
+    out, started = _progress(args), time.monotonic()
+    try:
+        config = _lane_config(args)
+        name = args.run_name
+        if name is None:
+            head = live_heads(config)["githubV01"]
+            if head is None:
+                raise DriveError(f"GitHub has no branch {config.profile.source_branch}: name the run with --run")
+            name = config.profile.pipeline_run_name(head)
+        outcome = wait(config, name, args.timeout, out=out)
+        result = follow_promotion(config, outcome, max(0.0, args.timeout - (time.monotonic() - started)), out=out)
+    except AgentrunError as exc:
+        print(f"agentrun-lane: {exc}", file=sys.stderr)
+        return 1
+    rows = result.as_dict()
+    if not args.json:
+        rows["flushed"] = (f"{rows['flushed']['before']} -> {rows['flushed']['after']}" if rows["flushed"]["moved"]
+                           else f"nothing to flush ({rows['flushed']['after']})")
+        rows["workloads"] = "; ".join(rows["workloads"])
+        rows["phases"] = ", ".join(f"{k} {v}s" for k, v in rows["phases"].items())
+    _print(rows, args.json)
+    return 0
+
+
+def _lane_options(command: argparse.ArgumentParser, confirm_help: str) -> None:
+    command.add_argument("--lane", default="v0.1")
+    command.add_argument("--lane-config", type=Path, help="the lane connection config (default: the lane profile)")
+    command.add_argument("--json", action="store_true", help="machine-readable output on stdout (progress on stderr)")
+    command.add_argument("--confirm", action="store_true", help=confirm_help)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -90,6 +184,18 @@ def parser() -> argparse.ArgumentParser:
     mirror.add_argument("--json", action="store_true", help="machine-readable output")
     mirror.add_argument("--confirm", action="store_true", help="allow sync/flush to change the lane")
     mirror.set_defaults(run=_mirror)
+    trigger = commands.add_parser("trigger-current", help="create (or reuse) the PipelineRun for GitHub's source head "
+                                  "and wait for it (DR-02)")
+    _lane_options(trigger, "allow it to sync the mirror and create the PipelineRun")
+    trigger.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for the run (default 1800)")
+    trigger.add_argument("--no-wait", action="store_true", help="return once the run is created or found")
+    trigger.set_defaults(run=_trigger_current)
+    promote = commands.add_parser("promote", help="wait for a run, then follow its promotion to a ready runtime (DR-03)")
+    _lane_options(promote, "allow it to flush the GitOps branch to GitHub")
+    promote.add_argument("--run", dest="run_name", metavar="NAME", help="the PipelineRun (default: the run for GitHub's current source head)")
+    promote.add_argument("--timeout", type=float, default=1800.0,
+                         help="seconds for the run and the whole promotion (default 1800)")
+    promote.set_defaults(run=_promote)
     return root
 
 

@@ -1,9 +1,10 @@
-"""The two ways the suite can be stopped short of a verdict.
+"""The two ways the suite can be stopped short of a verdict, and the one way driving stops.
 
 A `LaneConfigError` is the user's input being wrong (unknown lane, missing kubeconfig,
 unreachable API server): it becomes a one-line usage error before any test runs.
 An `EvidenceError` is one piece of evidence that could not be read: the criteria that needed
 it fail with the reason, never pass and never skip.
+A `DriveError` is a drive step (sync, trigger, wait, promotion) that refused or failed.
 """
 
 
@@ -25,3 +26,7 @@ class EvidenceError(AgentrunError):
     def __init__(self, source: str, what: str, where: str, reason: str):
         self.source, self.what, self.where, self.reason = source, what, where, reason
         super().__init__(f"evidence missing: {source} {what} at {where}: {reason}")
+
+
+class DriveError(AgentrunError):
+    """A drive step refused or failed; its message says what was found and where."""

@@ -49,6 +49,7 @@ class LaneProfile:
     tekton_namespace = property(lambda self: self.data["tekton"]["namespace"])
     pipeline = property(lambda self: self.data["tekton"]["pipeline"])
     tekton_service_account = property(lambda self: self.data["tekton"]["serviceAccount"])
+    trigger_field_manager = property(lambda self: self.data["tekton"]["triggerFieldManager"])
     env_repository = property(lambda self: self.data["envImage"]["repository"])
     argocd_namespace = property(lambda self: self.data["argocd"]["namespace"])
     app_project = property(lambda self: self.data["argocd"]["appProject"])

@@ -12,7 +12,6 @@ import pytest
 
 from . import preflight
 from .bundle import BundleWriter, RecordedEvidence, write_manifest
-from .criteria import catalogue
 from .errors import LaneConfigError
 from .evidence import EvidenceCache
 from .lane import LaneConfig, LaneProfile
@@ -164,7 +163,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         label_item(item, spec_base)
     if config.getoption("lane"):
         items.sort(key=truth_order)  # the report lists findings in truth order (LG-02)
-        if not config.getoption("drive") and not config.getoption("list_criteria"):
+        if config.getoption("drive"):
+            # Drive first, then judge: every passive criterion reads the lane as the drive left it
+            # (evidence is read once per session, so it must not be read before the lane moves).
+            items.sort(key=lambda item: item.get_closest_marker("drive") is None)
+        elif not config.getoption("list_criteria"):
             _deselect_drive_tests(config, items)
     elif any(criteria_of(item) for item in items):
         raise pytest.UsageError("agentrun: the acceptance suite judges a lane: pass --lane NAME "

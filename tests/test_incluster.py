@@ -83,10 +83,14 @@ def test_drive_role_is_absent_by_default_and_narrow_when_asked(profile, rendered
     assert not any("pipelineruns" in r["resources"] and "create" in r["verbs"]
                    for r in rules_of(all_objects(rendered), "Role") + rules_of(all_objects(rendered), "ClusterRole"))
     drive = render.render(profile, with_drive_role=True)["drive-role.yaml"]
-    [role] = [o for o in drive if o["kind"] == "Role"]
+    [role, refresh] = [o for o in drive if o["kind"] == "Role"]
     assert role["metadata"]["namespace"] == profile.tekton_namespace
     assert {tuple(r["resources"]): tuple(r["verbs"]) for r in role["rules"]} == {
         ("pipelineruns",): ("create", "get", "list", "watch"), ("taskruns",): ("get", "list", "watch")}
+    assert refresh["metadata"]["namespace"] == profile["argocd"]["namespace"]
+    assert refresh["rules"] == [{"apiGroups": ["argoproj.io"], "resources": ["applications"],
+                                 "resourceNames": [profile["argocd"]["application"]], "verbs": ["get", "patch"]}], \
+        "promotion may only ask Argo CD to refresh the lane's own Application"
 
 
 def test_render_uses_no_lane_literal_beyond_the_profile(profile):

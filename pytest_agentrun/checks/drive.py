@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import asdict
+from typing import Any
+
+from ..documents import Catalog
 from ..drive.mirror_sync import BranchMove
-from ..finding import Finding, judge
+from ..envidentity import InputChanges
+from ..finding import Finding, failed, judge
+from ..lane import LaneProfile
+from .tekton import plan_summary, result_of, task_run_of
 
 
 def mirror_settled(synced: BranchMove, flushed: BranchMove, heads: dict[str, str | None]) -> list[Finding]:
@@ -16,3 +24,131 @@ def mirror_settled(synced: BranchMove, flushed: BranchMove, heads: dict[str, str
               f"GitHub = mirror = {flushed.after}", f"GitHub {heads['githubGitops']}, mirror {heads['localGitops']}",
               flushed.target, move=flushed.as_dict()),
     ]
+
+
+# -- DR-02: trigger-current ----------------------------------------------------------------------
+
+FULL_SHA = re.compile(r"[0-9a-f]{40}")
+
+
+def _param(run: dict[str, Any], name: str) -> Any:
+    return next((p.get("value") for p in run.get("spec", {}).get("params") or [] if p.get("name") == name), None)
+
+
+def pipeline_run_for_current(profile: LaneProfile, heads: dict[str, str | None], trigger: dict[str, Any],
+                             run: dict[str, Any] | None, runs_of_revision: list[str],
+                             outcome: dict[str, Any] | None, failure: str | None) -> list[Finding]:
+    """DR-02: the run is GitHub's current v0.1 head (the mirror synced to it first), named for it, with the lane's
+    Pipeline, ServiceAccount and podTemplate, the only run of that commit, and it succeeded with results."""
+    revision, name = trigger.get("revision"), trigger.get("name")
+    where = f"PipelineRun {profile.tekton_namespace}/{name}"
+    findings = [judge("DR-02", revision == heads.get("githubV01") == heads.get("localV01"), "the triggered commit",
+                      "GitHub's v0.1 head, which the mirror holds (synced first when behind)",
+                      f"revision {revision}, GitHub {heads.get('githubV01')}, mirror {heads.get('localV01')}",
+                      where, trigger=trigger)]
+    if run is None:
+        return findings + [failed("DR-02", "the PipelineRun", "exists after trigger-current", "not found", where)]
+    template = run.get("spec", {}).get("taskRunTemplate") or {}
+    pod = template.get("podTemplate") or {}
+    expected_name = profile.pipeline_run_name(revision or "")
+    findings += [
+        judge("DR-02", name == expected_name and _param(run, "revision") == revision and bool(FULL_SHA.fullmatch(revision or "")),
+              "name and revision param", f"{expected_name}, revision = the full 40-hex SHA",
+              f"{name}, revision {_param(run, 'revision')!r}", where),
+        judge("DR-02", run["spec"].get("pipelineRef", {}).get("name") == profile.pipeline
+              and template.get("serviceAccountName") == profile["tekton"]["serviceAccount"]
+              and pod.get("hostNetwork") is True and pod.get("dnsPolicy") == "ClusterFirstWithHostNet",
+              "Pipeline, ServiceAccount and podTemplate",
+              f"{profile.pipeline}, {profile['tekton']['serviceAccount']}, hostNetwork true, dnsPolicy ClusterFirstWithHostNet",
+              f"{run['spec'].get('pipelineRef', {}).get('name')}, {template.get('serviceAccountName')}, "
+              f"hostNetwork {pod.get('hostNetwork')}, dnsPolicy {pod.get('dnsPolicy')}", f"{where} spec"),
+        judge("DR-02", runs_of_revision == [name], f"PipelineRuns of {str(revision)[:12]}", "exactly one (reused, never duplicated)",
+              ", ".join(runs_of_revision) or "none", f"PipelineRuns in {profile.tekton_namespace}"),
+    ]
+    results = (outcome or {}).get("results") or {}
+    ok = failure is None and bool(outcome and outcome.get("succeeded")) and bool(results.get("planSummary"))
+    found = failure or (f"Succeeded, planSummary {results.get('planSummary')!r}" if ok else
+                        f"{(outcome or {}).get('reason')}: {(outcome or {}).get('message')}")
+    return findings + [judge("DR-02", ok, "the run's outcome", "Succeeded=True within the timeout, with its results",
+                             found, f"{where} status", results=results)]
+
+
+# -- DR-03: promotion ----------------------------------------------------------------------------
+
+def promotion_landed(profile: LaneProfile, revision: str, heads: dict[str, str | None], catalog: Catalog,
+                     app: dict[str, Any] | None, pods: list[dict[str, Any]], failure: str | None) -> list[Finding]:
+    """DR-03: the GitOps branch carries the run's catalog and was flushed; Argo reports Synced/Healthy at that
+    revision; the runtime's pods are ready on the catalog's digest and boot commit."""
+    findings = [] if failure is None else [failed("DR-03", "promotion", "completes within the timeout", failure,
+                                                  f"{profile.gitops_branch} / Application {profile['argocd']['application']}")]
+    gitops = heads.get("localGitops")
+    findings.append(judge("DR-03", catalog.usable and catalog.source_commit() == revision, "the GitOps branch's catalog",
+                          f"sourceCommit {revision}", f"sourceCommit {catalog.data.get('sourceCommit') if catalog.usable else catalog.error}",
+                          catalog.where))
+    findings.append(judge("DR-03", gitops is not None and heads.get("githubGitops") == gitops, f"{profile.gitops_branch} flushed",
+                          f"GitHub = mirror = {gitops}", f"GitHub {heads.get('githubGitops')}, mirror {gitops}",
+                          profile.gitops_branch))
+    app_where = f"Application {profile['argocd']['namespace']}/{profile['argocd']['application']}"
+    status = (app or {}).get("status") or {}
+    sync, health, operation = status.get("sync") or {}, status.get("health") or {}, status.get("operationState") or {}
+    findings.append(judge("DR-03", sync.get("status") == "Synced" and sync.get("revision") == gitops
+                          and health.get("status") == "Healthy" and operation.get("phase") == "Succeeded",
+                          "Argo CD", f"Synced and Healthy at {gitops}, last operation Succeeded",
+                          f"{sync.get('status')} at {sync.get('revision')}, {health.get('status')}, operation "
+                          f"{operation.get('phase')} {operation.get('message', '')!r}" if app else "no Application", app_where))
+    digests = {e.get("image", {}).get("digest") for e in catalog.services()} if catalog.usable else set()
+    return findings + _pods_on_release(profile, "DR-03", pods, digests, revision)
+
+
+def _pods_on_release(profile: LaneProfile, criterion: str, pods: list[dict[str, Any]], digests: set, revision: str) -> list[Finding]:
+    if not pods:
+        return [failed(criterion, "runtime pods", "ready on the new release", "no pod of the Application",
+                       f"namespace {profile.runtime_namespace}")]
+    findings = []
+    for pod in pods:
+        status = pod.get("status") or {}
+        ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
+        image_ids = [c.get("imageID", "") for c in status.get("containerStatuses") or []]
+        boot = [e.get("value") for c in pod.get("spec", {}).get("containers") or [] for e in c.get("env") or []
+                if e.get("name") == "AGENTRUN_BOOT_COMMIT"]
+        ok = ready and bool(image_ids) and all(i.rpartition("@")[2] in digests for i in image_ids) and boot == [revision] * len(boot) and bool(boot)
+        findings.append(judge(criterion, ok, f"pod {pod['metadata']['name']}",
+                              f"Ready, imageID on {', '.join(sorted(d for d in digests if d)) or 'the catalog digest'}, boot commit {revision}",
+                              f"{'Ready' if ready else 'not Ready'}, imageID {', '.join(image_ids) or 'none'}, boot commit {', '.join(map(str, boot)) or 'none'}",
+                              f"Pod {profile.runtime_namespace}/{pod['metadata']['name']}"))
+    return findings
+
+
+# -- DR-04: a business-only change reuses the env image --------------------------------------------
+
+def business_change_reused(profile: LaneProfile, revision: str, changes: InputChanges | None, previous: Catalog | None,
+                           catalog: Catalog, task_runs: list[dict[str, Any]], new_tags: list[str],
+                           pods: list[dict[str, Any]]) -> list[Finding]:
+    """DR-04: a change that touches no env-identity input ends with build=0 reuse=1 unsafeReuse=0, status=reused,
+    no new image tag, and the new boot commit live."""
+    where = f"PipelineRun {profile.tekton_namespace}/{profile.pipeline_run_name(revision)}"
+    if previous is None or changes is None:
+        return [failed("DR-04", "the driven change", "a previous catalog to compare with",
+                       "cannot be decided: the GitOps branch holds no earlier catalog", catalog.where)]
+    if changes.changed:
+        return [failed("DR-04", f"the change {previous.source_commit()[:12]}..{revision[:12]}",
+                       "a business-only change (no env-identity input touched)",
+                       f"cannot be decided on this change: {changes.describe()}; drive a business-only change", previous.where)]
+    _, summary, _ = plan_summary(task_runs)
+    publish = task_run_of(task_runs, "publish")
+    status = result_of(publish, "status") if publish else None
+    built = task_run_of(task_runs, "build")
+    old_tags = {e.get("image", {}).get("tag") for e in previous.services()}
+    tags = {e.get("image", {}).get("tag") for e in catalog.services()} if catalog.usable else set()
+    findings = [
+        judge("DR-04", summary == "build=0 reuse=1 unsafeReuse=0", "plan", "build=0 reuse=1 unsafeReuse=0", repr(summary),
+              f"{where} plan results", changes=asdict(changes)),
+        judge("DR-04", status == "reused" and built is None, "image-publish", "status=reused, no image-build TaskRun",
+              f"status {status!r}, image-build {'ran' if built else 'did not run'}", f"{where} image-publish results"),
+        judge("DR-04", not new_tags and bool(tags) and tags <= old_tags, "env image tags",
+              f"no new tag in the registry; the catalog keeps {', '.join(sorted(filter(None, old_tags)))}",
+              f"new registry tags {new_tags or 'none'}, catalog tags {', '.join(sorted(filter(None, tags))) or 'none'}",
+              f"{profile.env_repository} / {catalog.where}"),
+    ]
+    digests = {e.get("image", {}).get("digest") for e in catalog.services()} if catalog.usable else set()
+    return findings + _pods_on_release(profile, "DR-04", pods, digests, revision)

@@ -12,14 +12,12 @@ from dataclasses import asdict, dataclass
 
 import git
 
-from ..errors import AgentrunError
+from ..errors import DriveError
 from ..lane import LaneConfig
 from ..readers.git import GIT_ENV
 from ..redact import redact_url
 
-
-class DriveError(AgentrunError):
-    """A drive step refused or failed; nothing was changed."""
+__all__ = ["BranchMove", "DriveError", "fast_forward", "flush", "live_heads", "sync"]
 
 
 @dataclass(frozen=True)

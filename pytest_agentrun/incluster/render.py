@@ -41,6 +41,7 @@ def values(profile: LaneProfile, image: str) -> dict[str, str]:
     return {
         "task": f"agentrun-{stem}-acceptance", "lane": profile.lane, "image": image,
         "tektonNamespace": profile.tekton_namespace, "runtimeNamespace": profile.runtime_namespace,
+        "argocdNamespace": profile["argocd"]["namespace"], "application": profile["argocd"]["application"],
         "pipeline": profile.pipeline, "sourceRepo": profile["sourceRepo"], "worktree": profile["sourceWorktree"]["path"],
         "mirrorRead": profile["mirror"]["readUrl"], "mirrorWrite": profile["mirror"]["writeUrl"],
         "registryUrl": profile["registryUrl"], "readRules": json.dumps(read_rules()), "secretNames": json.dumps(secrets),
