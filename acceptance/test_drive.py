@@ -1,9 +1,18 @@
-"""Driving the lane (criteria.md, "Driving"): runs only with --drive, because it changes the lane."""
+"""Driving the lane (criteria.md, "Driving"): runs only with --drive, because it changes the lane.
+
+With --drive these tests run before every passive one: DR-01 settles the mirror, then one release of
+GitHub's current source head is driven (trigger-current, wait, promotion) and judged by DR-02..DR-04.
+The session's evidence is first read after the drive, so the passive criteria judge the lane as the
+drive left it, and the drive's evidence lands in the same bundle.
+"""
 
 import pytest
 
 from pytest_agentrun.checks import drive
 from pytest_agentrun.drive.mirror_sync import live_heads
+from pytest_agentrun.drive.release import drive_release, live_tags
+from pytest_agentrun.envidentity import classify_release
+from pytest_agentrun.errors import AgentrunError
 
 
 @pytest.mark.drive
@@ -12,3 +21,60 @@ def test_mirror_sync_then_flush_leave_nothing_pending(lane, mirror, verdict):
     """DR-01: mirror sync brings the mirror's v0.1 to GitHub's; flush fast-forwards GitHub's v0.1-gitops to the mirror's."""
     synced, flushed = mirror.sync(), mirror.flush()
     verdict(drive.mirror_settled(synced, flushed, live_heads(lane.config)))
+
+
+@pytest.fixture(scope="module")
+def release(lane, trigger, promotion):
+    """One driven release of GitHub's current head; a failed stage is kept for the criteria to report."""
+    return drive_release(lane.config, trigger, promotion)
+
+
+@pytest.fixture(scope="module")
+def revision(release):
+    return release.triggered.revision if release.triggered else None
+
+
+@pytest.mark.drive
+@pytest.mark.criterion("DR-02")
+def test_trigger_current_runs_the_current_head_once(lane, tekton, release, revision, verdict):
+    """DR-02: trigger-current creates (or reuses) agentrun-v01-ci-<short12> for GitHub's current full SHA with the
+    lane's Pipeline, ServiceAccount and podTemplate, and the wait returns its results."""
+    trigger = release.triggered.as_dict() if release.triggered else {}
+    run = tekton.pipeline_run(trigger["name"]) if trigger else None
+    same_revision = [r["metadata"]["name"] for r in tekton.pipeline_runs()
+                     if any(p.get("name") == "revision" and p.get("value") == revision
+                            for p in r.get("spec", {}).get("params") or [])]
+    verdict(drive.pipeline_run_for_current(lane.profile, live_heads(lane.config), trigger, run, same_revision,
+                                           release.outcome.as_dict() if release.outcome else None,
+                                           release.failure_of("trigger", "run", "tags")))
+
+
+@pytest.mark.drive
+@pytest.mark.criterion("DR-03")
+def test_promotion_reaches_argo_and_the_runtime(lane, gitops, argo, cluster, release, revision, verdict):
+    """DR-03: after the run, the GitOps branch carries its catalog and is flushed to GitHub, the Application is
+    Synced and Healthy at that commit, and the runtime pods are ready on the catalog's digest and boot commit."""
+    if revision is None:
+        pytest.fail(f"DR-03 cannot be decided: nothing was triggered ({release.failure})", pytrace=False)
+    verdict(drive.promotion_landed(lane.profile, revision, live_heads(lane.config), gitops.catalog,
+                                   argo.application(), cluster.pods(), release.promotion_failure()))
+
+
+@pytest.mark.drive
+@pytest.mark.criterion("DR-04")
+def test_business_only_change_reuses_the_env_image(lane, gitops, source, tekton, cluster, release, revision, verdict):
+    """DR-04: a driven change that touches no env-identity input ends with build=0 reuse=1 unsafeReuse=0,
+    image-publish status=reused, no new env image tag, and the new boot commit live."""
+    if revision is None:
+        pytest.fail(f"DR-04 cannot be decided: nothing was triggered ({release.failure})", pytrace=False)
+    catalog, previous = gitops.catalog, gitops.previous_catalog()
+    changes = None
+    if previous is not None and catalog.usable:
+        changes = classify_release(lane.profile, source.changed_files(previous.source_commit(), revision), previous, catalog)
+    try:
+        new_tags = sorted(set(live_tags(lane.config)) - set(release.tags_before or []))
+    except AgentrunError as exc:
+        pytest.fail(f"DR-04 cannot be decided: {exc}", pytrace=False)
+    verdict(drive.business_change_reused(lane.profile, revision, changes, previous, catalog,
+                                         tekton.task_runs(lane.profile.pipeline_run_name(revision)), new_tags,
+                                         cluster.pods()))

@@ -63,6 +63,7 @@ def _mirror(args: argparse.Namespace) -> int:
         if args.action == "status":
             _print(session.mirror.status().as_dict(), args.json)
         else:
+            session.mirror.drive_allowed = True   # confirmed above
             move = session.mirror.sync() if args.action == "sync" else session.mirror.flush()
             _print(move.as_dict(), args.json)
     except (DriveError, AgentrunError) as exc:

@@ -48,3 +48,13 @@ def classify(profile: LaneProfile, changed_files: list[str], old_ref: dict[str, 
     old, new = old_ref or {}, new_ref or {}
     differing = tuple(f"{name} {old.get(name)!r} -> {new.get(name)!r}" for name in fields if old.get(name) != new.get(name))
     return InputChanges(inputs, differing, tuple(f for f in changed_files if f not in inputs))
+
+
+def classify_release(profile: LaneProfile, changed_files: list[str], previous: Any, current: Any) -> InputChanges:
+    """The same over every service of two catalogs (documents.Catalog): an input changed for any service
+    counts, as a release rebuilds if any of its env images must change."""
+    per_service = [classify(profile, changed_files, (previous.service(e.get("serviceId")) or {}).get("imageRef"),
+                            e.get("imageRef")) for e in current.services()] or [classify(profile, changed_files, None, None)]
+    files = tuple(dict.fromkeys(f for c in per_service for f in c.files))
+    fields = tuple(dict.fromkeys(f for c in per_service for f in c.image_ref))
+    return InputChanges(files, fields, tuple(f for f in changed_files if f not in files))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .errors import DriveError
 from .lane import LaneConfig, LaneProfile
 from .readers.git import GitRemote
 
@@ -24,10 +25,12 @@ class MirrorStatus:
 
 
 class Mirror:
-    """The lane's git mirror seen against the source repository. Read-only here; driving comes later."""
+    """The lane's git mirror seen against the source repository. `status()` reads; `sync()` and
+    `flush()` change the lane and refuse unless `drive_allowed` (pytest --drive, or a confirmed command)."""
 
     def __init__(self, source: GitRemote, mirror: GitRemote, profile: LaneProfile, config: LaneConfig | None = None):
         self.source, self.remote, self.profile, self.config = source, mirror, profile, config
+        self.drive_allowed = False
         self._status: MirrorStatus | None = None
 
     def status(self) -> MirrorStatus:
@@ -49,6 +52,8 @@ class Mirror:
         return flush(self._require_config())
 
     def _require_config(self) -> LaneConfig:
+        if not self.drive_allowed:
+            raise DriveError("mirror sync/flush changes the lane: run pytest with --drive (or the confirming command)")
         if self.config is None:
             raise RuntimeError("driving the mirror needs the lane connection config")
         return self.config

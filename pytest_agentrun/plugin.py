@@ -44,6 +44,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--drive", action="store_true",
                     help="allow tests marked `drive` to CHANGE the lane (mirror sync/flush, PipelineRuns); "
                          "without it they are deselected")
+    group.addoption("--drive-timeout", metavar="SECONDS", type=float, default=1800.0,
+                    help="how long a drive waits for a PipelineRun, and then for its promotion (default 1800)")
     group.addoption("--list-criteria", action="store_true",
                     help="print every criterion of the catalogue with the tests that cover it, run nothing")
     group.addoption("--replay", metavar="BUNDLE", type=Path,
@@ -104,6 +106,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         profile = LaneProfile.load(lane)
         if config.getoption("list_criteria") or config.getoption("showfixtures") or config.getoption("markers"):
             return  # nothing will run: no lane needs to be reached
+        _refuse_drive_where_it_cannot_run(config)
         if config.getoption("replay"):
             lane_config = _replay_config(config, profile)
         else:
@@ -116,6 +119,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(f"agentrun: {exc}") from None
     config.stash[LANE_CONFIG] = lane_config
     _show_lane_in_report_environment(config, lane_config)
+
+
+def _refuse_drive_where_it_cannot_run(config: pytest.Config) -> None:
+    if not config.getoption("drive"):
+        return
+    if config.getoption("replay"):
+        raise LaneConfigError("--drive changes a live lane: it cannot be combined with --replay")
+    if getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput"):
+        # Drive tests must run before every passive test reads the lane; parallel workers cannot promise that.
+        raise LaneConfigError("--drive runs serially: drop -n / --numprocesses")
 
 
 def _show_lane_in_report_environment(config: pytest.Config, lane_config: LaneConfig) -> None:
@@ -241,6 +254,7 @@ def lane(request: pytest.FixtureRequest) -> Iterator[LaneSession]:
     if LANE_CONFIG not in config.stash:
         raise pytest.UsageError("agentrun: no lane selected: pass --lane NAME")
     session = LaneSession(config.stash[LANE_CONFIG], _evidence_cache(config))
+    session.mirror.drive_allowed = config.getoption("drive")
     config.stash[SESSION] = session
     yield session
     session.close()
@@ -311,6 +325,39 @@ def worktree(lane: LaneSession):
 def source(lane: LaneSession):
     """The source repository (GitHub, or what the lane config names), read with ls-remote and fetch."""
     return lane.source
+
+
+def _drive_output(config: pytest.Config):
+    """Drive progress lines go to the terminal as they happen (not captured until the test ends)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        return lambda line: print(redact_text(line), flush=True)
+    def out(line: str) -> None:
+        with capture.global_and_fixture_disabled():
+            if getattr(reporter._tw, "width_of_current_line", 0):   # off the line of progress dots
+                reporter.write("\n")
+            reporter.write_line("  " + redact_text(line))
+    return out
+
+
+@pytest.fixture(scope="session")
+def trigger(lane: LaneSession, pytestconfig: pytest.Config):
+    """Drive (only with --drive): `trigger.trigger_current()` syncs the mirror when behind and creates or
+    reuses the PipelineRun agentrun-v01-ci-<short12> of GitHub's current head; `trigger.wait(timeout)`
+    follows it task by task and returns its outcome (results, plan summary), or raises RunFailed/RunTimedOut."""
+    from .drive.helpers import Trigger
+    return Trigger(lane.config, _drive_output(pytestconfig), pytestconfig.getoption("drive"),
+                   pytestconfig.getoption("drive_timeout"))
+
+
+@pytest.fixture(scope="session")
+def promotion(lane: LaneSession, pytestconfig: pytest.Config):
+    """Drive (only with --drive): `promotion.follow(outcome)` waits for the run's catalog on the GitOps
+    branch, flushes it to GitHub, and waits for Argo CD Synced/Healthy and the runtime on its digest."""
+    from .drive.helpers import Promotion
+    return Promotion(lane.config, _drive_output(pytestconfig), pytestconfig.getoption("drive"),
+                     pytestconfig.getoption("drive_timeout"))
 
 
 @pytest.fixture

@@ -6,7 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
+
+from pytest_agentrun.drive.helpers import DriveNotAllowed, Promotion, Trigger
+from pytest_agentrun.errors import DriveError
+from pytest_agentrun.mirror import Mirror
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,3 +97,23 @@ def test_list_criteria_lists_every_criterion_and_runs_nothing():
     rt01 = next(l for l in lines if l.startswith("RT-01 "))
     assert "covered" in rt01 and "test_1_live_runtime.py::test_runtime_namespace_exists_and_is_active" in rt01
     assert " passed" not in done.stdout and " failed" not in done.stdout
+
+
+def test_drive_is_refused_with_replay_and_with_parallel_workers(tmp_path):
+    replayed = pytest_run("acceptance", "--lane", "v0.1", "--drive", "--replay", str(tmp_path))
+    assert replayed.returncode == 4
+    assert error_lines(replayed) == ["ERROR: agentrun: --drive changes a live lane: it cannot be combined with --replay"]
+    parallel = pytest_run("acceptance", "--lane", "v0.1", "--drive", "-n", "2", "--sandbox")
+    assert parallel.returncode == 4
+    assert error_lines(parallel) == ["ERROR: agentrun: --drive runs serially: drop -n / --numprocesses"]
+
+
+def test_drive_fixtures_are_documented_and_refuse_without_drive():
+    out = pytest_run("acceptance", "--lane", "v0.1", "--fixtures", "-q").stdout
+    assert "trigger [session scope]" in out and "promotion [session scope]" in out
+    with pytest.raises(DriveNotAllowed, match="run pytest with --drive"):
+        Trigger(None, print, False, 1).trigger_current()
+    with pytest.raises(DriveNotAllowed, match="run pytest with --drive"):
+        Promotion(None, print, False, 1).follow(None)
+    with pytest.raises(DriveError, match="run pytest with --drive"):
+        Mirror(None, None, None, None).sync()

@@ -40,6 +40,9 @@ def pipeline_run_for_current(profile: LaneProfile, heads: dict[str, str | None],
                              outcome: dict[str, Any] | None, failure: str | None) -> list[Finding]:
     """DR-02: the run is GitHub's current v0.1 head (the mirror synced to it first), named for it, with the lane's
     Pipeline, ServiceAccount and podTemplate, the only run of that commit, and it succeeded with results."""
+    if not trigger:
+        return [failed("DR-02", "trigger-current", "a PipelineRun for GitHub's current head",
+                       f"nothing triggered: {failure}", f"{profile.source_branch} / {profile.tekton_namespace}")]
     revision, name = trigger.get("revision"), trigger.get("name")
     where = f"PipelineRun {profile.tekton_namespace}/{name}"
     findings = [judge("DR-02", revision == heads.get("githubV01") == heads.get("localV01"), "the triggered commit",
@@ -65,9 +68,9 @@ def pipeline_run_for_current(profile: LaneProfile, heads: dict[str, str | None],
         judge("DR-02", runs_of_revision == [name], f"PipelineRuns of {str(revision)[:12]}", "exactly one (reused, never duplicated)",
               ", ".join(runs_of_revision) or "none", f"PipelineRuns in {profile.tekton_namespace}"),
     ]
-    results = (outcome or {}).get("results") or {}
-    ok = failure is None and bool(outcome and outcome.get("succeeded")) and bool(results.get("planSummary"))
-    found = failure or (f"Succeeded, planSummary {results.get('planSummary')!r}" if ok else
+    results, summary = (outcome or {}).get("results") or {}, (outcome or {}).get("planSummary")
+    ok = failure is None and bool(outcome and outcome.get("succeeded")) and bool(summary)
+    found = failure or (f"Succeeded, planSummary {summary!r}" if ok else
                         f"{(outcome or {}).get('reason')}: {(outcome or {}).get('message')}")
     return findings + [judge("DR-02", ok, "the run's outcome", "Succeeded=True within the timeout, with its results",
                              found, f"{where} status", results=results)]
@@ -79,7 +82,7 @@ def promotion_landed(profile: LaneProfile, revision: str, heads: dict[str, str |
                      app: dict[str, Any] | None, pods: list[dict[str, Any]], failure: str | None) -> list[Finding]:
     """DR-03: the GitOps branch carries the run's catalog and was flushed; Argo reports Synced/Healthy at that
     revision; the runtime's pods are ready on the catalog's digest and boot commit."""
-    findings = [] if failure is None else [failed("DR-03", "promotion", "completes within the timeout", failure,
+    findings = [] if failure is None else [failed("DR-03", "promotion", "follows the successful run to the runtime within the timeout", failure,
                                                   f"{profile.gitops_branch} / Application {profile['argocd']['application']}")]
     gitops = heads.get("localGitops")
     findings.append(judge("DR-03", catalog.usable and catalog.source_commit() == revision, "the GitOps branch's catalog",
