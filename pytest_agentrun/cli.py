@@ -206,7 +206,14 @@ def main(argv: list[str] | None = None) -> int:
         from .incluster.render import main as render_incluster
         return render_incluster(argv[1:])
     args = parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        # Only the wait stops: a PipelineRun or a sync already started goes on in the lane, and
+        # running the same command again finds it (trigger-current reuses the run of the commit).
+        print("agentrun-lane: interrupted; what was already started goes on in the lane: run the command "
+              "again to follow it", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
