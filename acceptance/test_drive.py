@@ -19,7 +19,10 @@ from pytest_agentrun.errors import AgentrunError
 @pytest.mark.criterion("DR-01")
 def test_mirror_sync_then_flush_leave_nothing_pending(lane, mirror, verdict):
     """DR-01: mirror sync brings the mirror's v0.1 to GitHub's; flush fast-forwards GitHub's v0.1-gitops to the mirror's."""
-    synced, flushed = mirror.sync(), mirror.flush()
+    try:
+        synced, flushed = mirror.sync(), mirror.flush()
+    except AgentrunError as exc:   # a refused fast-forward is the lane's defect, reported as such
+        pytest.fail(f"DR-01 mirror sync/flush refused: {exc}", pytrace=False)
     verdict(drive.mirror_settled(synced, flushed, live_heads(lane.config)))
 
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import yaml
 
-from agentrun_sandbox.scenarios import SandboxControl
+from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
 from pytest_agentrun.lane import LaneProfile
 from suite_run import run_suite
 
@@ -124,3 +124,27 @@ def test_an_argo_sync_error_fails_dr03_with_argos_message(fresh_lane, tmp_path):
     assert "DR-02" in result.passed(), result.output[-4000:]
     message = "\n".join(result.messages.get("DR-03", []))
     assert "DR-03" in result.failed() and "admission webhook denied" in message, result.output[-4000:]
+
+
+def test_a_doc_only_change_that_rebuilds_fails_dr04_and_tk09(fresh_lane, tmp_path):
+    """The lane defect DR-04 exists for: a planner that rebuilds the env image for a doc-only change."""
+    control = SandboxControl(fresh_lane.paths.root)
+    push_to_github(control, "docs/reference/release-notes.md", "# Notes\n", "docs: notes")
+    control.set_faults(planIgnoresCatalog=True)
+    result = drive_suite(fresh_lane, tmp_path)
+    assert {"DR-02", "DR-03"} <= result.passed(), result.output[-4000:]
+    assert {"DR-04", "TK-09"} <= result.failed(), result.output[-4000:]
+    message = "\n".join(result.messages["DR-04"])
+    assert "'build=1 reuse=0 unsafeReuse=0'" in message and "status 'built'" in message
+
+
+def test_a_diverged_github_gitops_branch_fails_dr01_and_is_left_alone(fresh_lane, tmp_path):
+    control = SandboxControl(fresh_lane.paths.root)
+    SCENARIOS["github-gitops-diverged"].apply(control)
+    github = control.paths.bare("github")
+    from agentrun_sandbox.seed import git
+    before = git(github, "rev-parse", PROFILE.gitops_branch)
+    result = drive_suite(fresh_lane, tmp_path, "-k", "mirror_sync_then_flush")
+    assert result.failed() == {"DR-01"}, result.output[-4000:]
+    assert "not a fast-forward" in "\n".join(result.messages["DR-01"]), result.messages
+    assert git(github, "rev-parse", PROFILE.gitops_branch) == before
