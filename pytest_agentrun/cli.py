@@ -33,10 +33,14 @@ def _sandbox_down(args: argparse.Namespace) -> int:
 
 
 def _lane_config(args: argparse.Namespace):
+    import atexit
+    import shutil
     import tempfile
     from .lane import LaneConfig, LaneProfile
     profile = LaneProfile.load(args.lane)
-    return LaneConfig.load(profile, args.lane_config, Path(tempfile.mkdtemp(prefix="agentrun-cli-")))
+    cache = Path(tempfile.mkdtemp(prefix="agentrun-cli-"))   # git fetches of this command only
+    atexit.register(shutil.rmtree, cache, True)
+    return LaneConfig.load(profile, args.lane_config, cache)
 
 
 def _lane_session(args: argparse.Namespace):
@@ -54,7 +58,6 @@ def _print(rows: dict, as_json: bool) -> None:
 
 
 def _mirror(args: argparse.Namespace) -> int:
-    from .drive.mirror_sync import DriveError
     from .errors import AgentrunError
     if args.action in ("sync", "flush") and _refuse_unconfirmed(args, f"mirror {args.action}"):
         return 2
@@ -66,7 +69,7 @@ def _mirror(args: argparse.Namespace) -> int:
             session.mirror.drive_allowed = True   # confirmed above
             move = session.mirror.sync() if args.action == "sync" else session.mirror.flush()
             _print(move.as_dict(), args.json)
-    except (DriveError, AgentrunError) as exc:
+    except AgentrunError as exc:
         print(f"agentrun-lane: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -180,10 +183,7 @@ def parser() -> argparse.ArgumentParser:
     down.set_defaults(run=_sandbox_down)
     mirror = commands.add_parser("mirror", help="git mirror status, sync (GitHub -> mirror) and flush (mirror -> GitHub)")
     mirror.add_argument("action", choices=["status", "sync", "flush"])
-    mirror.add_argument("--lane", default="v0.1")
-    mirror.add_argument("--lane-config", type=Path, help="the lane connection config (default: the lane profile)")
-    mirror.add_argument("--json", action="store_true", help="machine-readable output")
-    mirror.add_argument("--confirm", action="store_true", help="allow sync/flush to change the lane")
+    _lane_options(mirror, "allow sync/flush to change the lane")
     mirror.set_defaults(run=_mirror)
     trigger = commands.add_parser("trigger-current", help="create (or reuse) the PipelineRun for GitHub's source head "
                                   "and wait for it (DR-02)")

@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
-from pytest_agentrun.drive.mirror_sync import DriveError, flush, live_heads, sync
+from pytest_agentrun.drive.mirror_sync import flush, live_heads, sync
+from pytest_agentrun.errors import DriveError
 from pytest_agentrun.lane import LaneConfig, LaneProfile
 from suite_run import ROOT, run_suite
 
@@ -82,3 +83,18 @@ def test_drive_tests_run_only_with_drive(fresh_lane, tmp_path):
     assert driven.passed() == {"DR-01"}, driven.output[-2000:]
     heads = live_heads(config)
     assert heads["localV01"] == heads["githubV01"]
+
+
+def test_an_unreachable_mirror_is_a_drive_error_naming_it(tmp_path):
+    """No traceback from git: a drive step against a mirror that does not answer says which URL failed."""
+    import socket
+    with socket.socket() as probe:      # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config_file = tmp_path / "lane.yaml"
+    config_file.write_text(json.dumps({"lane": "v0.1", "kubernetes": {"inCluster": False},
+                                       "mirror": {"readUrl": f"http://127.0.0.1:{port}/a.git",
+                                                  "writeUrl": f"http://127.0.0.1:{port}/a.git"}}))
+    config = LaneConfig.load(LaneProfile.load("v0.1"), config_file, tmp_path / "cache")
+    with pytest.raises(DriveError, match=rf"ls-remote http://127.0.0.1:{port}/a.git failed: .*"):
+        live_heads(config)

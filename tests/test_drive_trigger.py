@@ -24,7 +24,8 @@ from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
 from pytest_agentrun.checks.tekton import checkout_and_push_through_mirror
 from pytest_agentrun.drive import mirror_sync
 from pytest_agentrun.drive.kube_live import AlreadyExists, LiveKube
-from pytest_agentrun.drive.mirror_sync import DriveError, live_heads
+from pytest_agentrun.drive.mirror_sync import live_heads
+from pytest_agentrun.errors import DriveError
 from pytest_agentrun.drive.promotion import PromotionTimedOut, follow_promotion
 from pytest_agentrun.drive.trigger import RunFailed, RunTimedOut, pipeline_run, trigger_current, wait
 from pytest_agentrun.lane import LaneConfig, LaneProfile

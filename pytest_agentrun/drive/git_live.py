@@ -8,27 +8,17 @@ import tempfile
 import git
 
 from ..errors import DriveError
-from ..readers.git import GIT_ENV
+from ..readers import git as git_reader
+from ..readers.git import GIT_ENV, last_error_line
 from ..redact import redact_url
-
-
-def _last_line(exc: git.GitCommandError) -> str:
-    lines = [line.strip() for line in str(exc.stderr or exc).splitlines() if line.strip()]
-    return redact_url(lines[-1].strip("'")) if lines else "git failed"
 
 
 def exact_fetch(url: str, sha: str) -> None:
     """`git fetch --depth=1 <url> <sha>` must bring exactly that commit (what the lane's source task does);
-    a DriveError says why it did not."""
-    with tempfile.TemporaryDirectory(prefix="agentrun-drive-") as scratch:
-        repo = git.Repo.init(scratch, bare=True)
-        try:
-            repo.git.execute(["git", "fetch", "--quiet", "--depth=1", url, sha], env=GIT_ENV)
-            got = repo.git.rev_parse("FETCH_HEAD")
-        except git.GitCommandError as exc:
-            raise DriveError(f"exact fetch of {sha} from {redact_url(url)} failed: {_last_line(exc)}") from None
-    if got != sha:
-        raise DriveError(f"exact fetch of {sha} from {redact_url(url)} brought {got}")
+    a DriveError says why it did not. Live: the reader's exact fetch, without the session cache."""
+    ok, detail = git_reader.exact_fetch(url, sha)
+    if not ok:
+        raise DriveError(f"exact fetch of {sha} from {redact_url(url)} failed: {detail}")
 
 
 def file_at_head(url: str, branch: str, path: str) -> tuple[str | None, str | None]:
@@ -42,7 +32,7 @@ def file_at_head(url: str, branch: str, path: str) -> tuple[str | None, str | No
             repo.git.execute(["git", "fetch", "--quiet", "--depth=1", url, f"refs/heads/{branch}"], env=GIT_ENV)
             head = repo.git.rev_parse("FETCH_HEAD")
         except git.GitCommandError as exc:
-            raise DriveError(f"reading {branch} from {redact_url(url)} failed: {_last_line(exc)}") from None
+            raise DriveError(f"reading {branch} from {redact_url(url)} failed: {last_error_line(exc)}") from None
         try:
             return head, repo.git.show(f"FETCH_HEAD:{path}")
         except git.GitCommandError:

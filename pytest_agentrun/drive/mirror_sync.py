@@ -14,10 +14,8 @@ import git
 
 from ..errors import DriveError
 from ..lane import LaneConfig
-from ..readers.git import GIT_ENV
+from ..readers.git import GIT_ENV, last_error_line, ls_remote
 from ..redact import redact_url
-
-__all__ = ["BranchMove", "DriveError", "fast_forward", "flush", "live_heads", "sync"]
 
 
 @dataclass(frozen=True)
@@ -33,9 +31,8 @@ class BranchMove:
         return asdict(self)
 
 
-def _head(repo: git.Repo, url: str, branch: str) -> str | None:
-    out = repo.git.execute(["git", "ls-remote", url, f"refs/heads/{branch}"], env=GIT_ENV)
-    return out.split("\t", 1)[0] if out else None
+def _head(url: str, branch: str) -> str | None:
+    return ls_remote(url, f"refs/heads/{branch}").get(f"refs/heads/{branch}")
 
 
 def fast_forward(from_url: str, to_read_url: str, to_push_url: str, branch: str) -> BranchMove:
@@ -43,8 +40,8 @@ def fast_forward(from_url: str, to_read_url: str, to_push_url: str, branch: str)
     with tempfile.TemporaryDirectory(prefix="agentrun-drive-") as scratch:
         repo = git.Repo.init(scratch, bare=True)
         try:
-            new = _head(repo, from_url, branch)
-            old = _head(repo, to_read_url, branch)
+            new = _head(from_url, branch)
+            old = _head(to_read_url, branch)
             if new is None:
                 raise DriveError(f"{redact_url(from_url)} has no branch {branch}: nothing to move")
             move = BranchMove(branch, redact_url(from_url), redact_url(to_push_url), old, new, old != new)
@@ -59,8 +56,7 @@ def fast_forward(from_url: str, to_read_url: str, to_push_url: str, branch: str)
             repo.git.execute(["git", "push", "--quiet", to_push_url, f"{new}:refs/heads/{branch}"], env=GIT_ENV)
             return move
         except git.GitCommandError as exc:
-            reason = [l for l in str(exc.stderr).splitlines() if l.strip()][-1:] or [str(exc)]
-            raise DriveError(f"moving {branch} failed: {redact_url(reason[0].strip())}") from None
+            raise DriveError(f"moving {branch} failed: {last_error_line(exc)}") from None
 
 
 def _is_ancestor(repo: git.Repo, old: str, new: str) -> bool:
@@ -84,11 +80,15 @@ def flush(config: LaneConfig) -> BranchMove:
 
 
 def live_heads(config: LaneConfig) -> dict[str, str | None]:
-    """The four heads read now (not from the session's evidence cache): localV01, githubV01, localGitops, githubGitops."""
+    """The four heads read now (not from the session's evidence cache): localV01, githubV01, localGitops,
+    githubGitops; one ls-remote per side."""
     profile = config.profile
-    with tempfile.TemporaryDirectory(prefix="agentrun-drive-") as scratch:
-        repo = git.Repo.init(scratch, bare=True)
-        return {"localV01": _head(repo, config.mirror_read_url, profile.source_branch),
-                "githubV01": _head(repo, config.source_repo_url, profile.source_branch),
-                "localGitops": _head(repo, config.mirror_read_url, profile.gitops_branch),
-                "githubGitops": _head(repo, config.source_repo_url, profile.gitops_branch)}
+    source, gitops = f"refs/heads/{profile.source_branch}", f"refs/heads/{profile.gitops_branch}"
+    sides = {}
+    for side, url in (("local", config.mirror_read_url), ("github", config.source_repo_url)):
+        try:
+            sides[side] = ls_remote(url, source, gitops)
+        except git.GitCommandError as exc:
+            raise DriveError(f"ls-remote {redact_url(url)} failed: {last_error_line(exc)}") from None
+    return {"localV01": sides["local"].get(source), "githubV01": sides["github"].get(source),
+            "localGitops": sides["local"].get(gitops), "githubGitops": sides["github"].get(gitops)}

@@ -15,7 +15,7 @@ import git
 
 from ..errors import EvidenceError
 from ..evidence import EvidenceCache
-from ..redact import redact_url
+from ..redact import redact_text, redact_url
 
 # Never wait for a password or a host-key prompt: an unreachable remote must fail at once.
 GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o ConnectTimeout=10",
@@ -33,9 +33,30 @@ class CommitInfo:
     files: tuple[str, ...]     # paths changed against the first parent (all paths for a root commit)
 
 
-def _last_line(exc: git.GitCommandError) -> str:
+def last_error_line(exc: git.GitCommandError) -> str:
+    """The last line git printed when it failed, with any credential masked."""
     lines = [l.strip() for l in str(exc.stderr or exc).splitlines() if l.strip()]
-    return lines[-1].strip("'") if lines else "git failed"
+    return redact_text(lines[-1].strip("'")) if lines else "git failed"
+
+
+def ls_remote(url: str, *refs: str) -> dict[str, str]:
+    """ref -> SHA as the remote lists them now (all refs, or those named); git.GitCommandError on failure."""
+    out = git.cmd.Git().execute(["git", "ls-remote", url, *refs], env=GIT_ENV)
+    pairs = (line.split("\t", 1) for line in out.splitlines() if "\t" in line)
+    return {ref: sha for sha, ref in pairs}
+
+
+def exact_fetch(url: str, sha: str) -> tuple[bool, str]:
+    """A real shallow fetch of one full SHA (`git fetch --depth=1 <url> <sha>`) into a scratch repository,
+    as the lane's source task does it: (whether exactly that commit came, FETCH_HEAD or git's error)."""
+    with tempfile.TemporaryDirectory(prefix="agentrun-exact-fetch-") as scratch:
+        repo = git.Repo.init(scratch, bare=True)
+        try:
+            repo.git.execute(["git", "fetch", "--quiet", "--depth=1", url, sha], env=GIT_ENV)
+            got = repo.git.rev_parse("FETCH_HEAD")
+        except git.GitCommandError as exc:
+            return False, last_error_line(exc)
+        return got == sha, f"FETCH_HEAD {got}"
 
 
 class GitRemote:
@@ -59,11 +80,9 @@ class GitRemote:
     def refs(self) -> dict[str, str]:
         def fetch() -> dict[str, str]:
             try:
-                out = git.cmd.Git().execute(["git", "ls-remote", self.url], env=GIT_ENV)
+                return ls_remote(self.url)
             except git.GitCommandError as exc:
-                raise EvidenceError("git", "ls-remote", self.shown_url, _last_line(exc)) from None
-            pairs = (line.split("\t", 1) for line in out.splitlines() if "\t" in line)
-            return {ref: sha for sha, ref in pairs}
+                raise EvidenceError("git", "ls-remote", self.shown_url, last_error_line(exc)) from None
         return self._cache.get(f"git:{self.name}", "ls-remote", fetch)
 
     def head(self, branch: str) -> str | None:
@@ -80,7 +99,7 @@ class GitRemote:
             try:
                 self.repo.git.fetch(self.url, f"+refs/heads/{branch}:refs/remotes/{self.name}/{branch}")
             except git.GitCommandError as exc:
-                raise EvidenceError("git", f"fetch {branch}", self.shown_url, _last_line(exc)) from None
+                raise EvidenceError("git", f"fetch {branch}", self.shown_url, last_error_line(exc)) from None
             return head
         return self._cache.get(f"git:{self.name}", f"fetch {branch}", fetch)
 
@@ -93,7 +112,7 @@ class GitRemote:
                 try:
                     self.repo.git.fetch(self.url, sha)
                 except git.GitCommandError as exc:
-                    raise EvidenceError("git", f"commit {sha}", self.shown_url, _last_line(exc)) from None
+                    raise EvidenceError("git", f"commit {sha}", self.shown_url, last_error_line(exc)) from None
             return sha
         self._cache.get(f"git:{self.name}", f"commit {sha}", fetch)
         return self.repo.commit(sha)
@@ -166,7 +185,7 @@ class GitRemote:
             except git.GitCommandError as exc:
                 if exc.status == 1:
                     return False
-                raise EvidenceError("git", f"merge-base {ancestor} {descendant}", self.shown_url, _last_line(exc)) from None
+                raise EvidenceError("git", f"merge-base {ancestor} {descendant}", self.shown_url, last_error_line(exc)) from None
         return self._cached(f"is-ancestor {ancestor} {descendant}", fetch)
 
     def ancestry(self, branch_or_sha: str) -> list[str]:
@@ -178,17 +197,8 @@ class GitRemote:
         return self._cached(f"ancestry {branch_or_sha}", fetch)
 
     def exact_fetch(self, sha: str) -> tuple[bool, str]:
-        """A real shallow fetch of one full SHA (`git fetch --depth=1 <url> <sha>`) into a scratch repo."""
-        def fetch() -> tuple[bool, str]:
-            with tempfile.TemporaryDirectory(prefix="agentrun-exact-fetch-") as scratch:
-                repo = git.Repo.init(scratch, bare=True)
-                try:
-                    repo.git.execute(["git", "fetch", "--depth=1", self.url, sha], env=GIT_ENV)
-                    got = repo.git.rev_parse("FETCH_HEAD")
-                except git.GitCommandError as exc:
-                    return False, _last_line(exc)
-                return got == sha, f"FETCH_HEAD {got}"
-        return self._cache.get(f"git:{self.name}", f"exact-fetch {sha}", fetch)
+        """exact_fetch() of one full SHA from this remote, once per session."""
+        return self._cache.get(f"git:{self.name}", f"exact-fetch {sha}", lambda: exact_fetch(self.url, sha))
 
 
 def matches_any(path: str, patterns: list[str]) -> bool:
