@@ -47,8 +47,7 @@ class LaneSession:
 
     def close(self) -> None:
         self.registry.close()
-        if self.kube._api is not None:
-            self.kube._api.close()
+        self.kube.close()
 
     @staticmethod
     def default_cache_dir() -> Path:

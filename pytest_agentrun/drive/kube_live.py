@@ -11,13 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import urllib3
-from kubernetes import client
-from kubernetes.client.rest import ApiException
-
 from ..errors import DriveError
-from ..lane import LaneConfig
-from ..readers.kube import TIMEOUT, _reason, _status_message, build_api_client, resource_path, resource_table
+from ..readers.kube import ApiTransport, ApiUnreachable, _status_message, resource_path, typed
 
 MERGE_PATCH = "application/merge-patch+json"
 
@@ -26,32 +21,18 @@ class AlreadyExists(DriveError):
     """A create answered 409: an object of that name exists (another trigger may have won the race)."""
 
 
-class LiveKube:
+class LiveKube(ApiTransport):
     """Uncached GET/LIST/POST/PATCH on the lane's API server; objects are plain dicts (the API's JSON)."""
-
-    def __init__(self, config: LaneConfig):
-        self._config = config
-        self._api: client.ApiClient | None = None
-
-    @property
-    def api(self) -> client.ApiClient:
-        if self._api is None:
-            self._api = build_api_client(self._config)
-        return self._api
-
-    @property
-    def server(self) -> str:
-        return self.api.configuration.host
 
     def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
         """The object, or None when the API answers 404."""
         status, data = self._request("GET", resource_path(_allowed(kind), namespace, name), allow=(404,))
-        return None if status == 404 else _typed(kind, data)
+        return None if status == 404 else typed(kind, data)
 
     def list(self, kind: str, namespace: str | None, label_selector: str | None = None) -> list[dict[str, Any]]:
         query = [("labelSelector", label_selector)] if label_selector else []
         _, data = self._request("GET", resource_path(_allowed(kind), namespace), query)
-        return [_typed(kind, item) for item in (data or {}).get("items") or []]  # list items omit kind/apiVersion
+        return [typed(kind, item) for item in (data or {}).get("items") or []]  # list items omit kind/apiVersion
 
     def create(self, kind: str, namespace: str | None, body: dict[str, Any], field_manager: str) -> dict[str, Any]:
         """POST the object; AlreadyExists when one of that name exists."""
@@ -61,33 +42,26 @@ class LiveKube:
             name = body.get("metadata", {}).get("name")
             reason = data.get("message", "") if isinstance(data, dict) else ""
             raise AlreadyExists(f"{kind} {namespace}/{name} already exists" + (f" ({reason})" if reason else ""))
-        return _typed(kind, data)
+        return typed(kind, data)
 
     def merge_patch(self, kind: str, namespace: str | None, name: str, patch: dict[str, Any],
                     field_manager: str) -> dict[str, Any]:
         """An RFC 7386 merge patch of the object (e.g. an annotation), owned by field_manager."""
         path = resource_path(_allowed(kind), namespace, name)
         _, data = self._request("PATCH", path, [("fieldManager", field_manager)], patch, content_type=MERGE_PATCH)
-        return _typed(kind, data)
+        return typed(kind, data)
 
     def _request(self, method: str, path: str, query: list[tuple[str, str]] | None = None, body: Any = None, *,
                  allow: tuple[int, ...] = (), content_type: str = "application/json") -> tuple[int, Any]:
-        """One request through the official client: (status, parsed JSON). Any status >= 300 not in
-        `allow`, an unreachable server or a non-JSON answer is a one-line DriveError naming the URL."""
+        """(status, parsed JSON). Any status >= 300 not in `allow`, an unreachable server or a non-JSON
+        answer is a one-line DriveError naming the URL."""
         url = self.server + path
-        headers = {"Accept": "application/json"}
-        if body is not None:
-            headers["Content-Type"] = content_type
+        headers = {"Accept": "application/json", **({"Content-Type": content_type} if body is not None else {})}
         try:
-            method, full_url, headers, body, _ = self.api.param_serialize(
-                method, path, query_params=query or [], header_params=headers, body=body,
-                auth_settings=["BearerToken"])
-            response = self.api.call_api(method, full_url, header_params=headers, body=body, _request_timeout=TIMEOUT)
-            status, raw = response.status, (response.read() or b"").decode("utf-8", "replace")
-        except ApiException as exc:  # the client's own transport errors (TLS) arrive as status 0
-            raise DriveError(f"{method} {url}: API server unreachable ({exc.reason})") from None
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise DriveError(f"{method} {url}: API server unreachable ({_reason(exc)})") from None
+            status, raw_bytes = self.send(method, path, query, headers, body)
+        except ApiUnreachable as exc:
+            raise DriveError(f"{method} {url}: {exc}") from None
+        raw = raw_bytes.decode("utf-8", "replace")
         if status >= 300 and status not in allow:
             raise DriveError(f"{method} {url}: HTTP {status}: {_status_message(raw) or raw[:200]}")
         try:
@@ -100,10 +74,3 @@ def _allowed(kind: str) -> str:
     if kind == "Secret":
         raise DriveError("the drive helpers never read or write Secrets")
     return kind
-
-
-def _typed(kind: str, data: Any) -> dict[str, Any]:
-    obj = data if isinstance(data, dict) else {}
-    obj.setdefault("kind", kind)
-    obj.setdefault("apiVersion", resource_table()[kind]["apiVersion"])
-    return obj

@@ -2,7 +2,8 @@
 
 One `ApiClient` per session, configured from a kubeconfig (and context) or in-cluster. Objects
 come back as plain dicts (the API's JSON), so checks never depend on client model classes.
-Only GET is ever sent: this reader has no write path.
+`Kube`, the suite's reader, only ever sends GET: it has no write path. The transport under it
+(`ApiTransport`) is shared with the drive helpers' uncached LiveKube.
 """
 
 from __future__ import annotations
@@ -70,12 +71,16 @@ def build_api_client(cfg: LaneConfig) -> client.ApiClient:
     return client.ApiClient(configuration)
 
 
-class Kube:
-    """GET-only Kubernetes reader with the session's evidence cache."""
+class ApiUnreachable(Exception):
+    """The API server did not answer (refused, TLS, timeout); the message is the reason, one line."""
 
-    def __init__(self, cfg: LaneConfig, cache: EvidenceCache):
+
+class ApiTransport:
+    """The official client configured for a lane (kubeconfig and context, or in-cluster), and one
+    request through it (its auth, TLS and proxy settings). Readers and drive helpers build on it."""
+
+    def __init__(self, cfg: LaneConfig):
         self._cfg = cfg
-        self._cache = cache
         self._api: client.ApiClient | None = None
 
     @property
@@ -88,18 +93,39 @@ class Kube:
     def server(self) -> str:
         return self.api.configuration.host
 
-    def _call(self, path: str, query: list[tuple[str, str]] | None = None, accept: str = "application/json"):
-        """One GET through the official client (its auth, TLS and proxy settings): (status, body bytes)."""
-        url = self.server + path
+    def send(self, method: str, path: str, query: list[tuple[str, str]] | None = None,
+             headers: dict[str, str] | None = None, body: Any = None) -> tuple[int, bytes]:
+        """(status, body bytes) of one request; ApiUnreachable when no answer came."""
         try:
-            method, full_url, headers, _, _ = self.api.param_serialize(
-                "GET", path, query_params=query or [], header_params={"Accept": accept}, auth_settings=["BearerToken"])
-            response = self.api.call_api(method, full_url, header_params=headers, _request_timeout=TIMEOUT)
+            method, full_url, headers, body, _ = self.api.param_serialize(
+                method, path, query_params=query or [], header_params=headers or {}, body=body,
+                auth_settings=["BearerToken"])
+            response = self.api.call_api(method, full_url, header_params=headers, body=body, _request_timeout=TIMEOUT)
             return response.status, response.read() or b""
         except ApiException as exc:  # the client's own transport errors (TLS) arrive as status 0
-            raise EvidenceError("kubernetes", path, url, f"API server unreachable ({exc.reason})") from None
+            raise ApiUnreachable(f"API server unreachable ({exc.reason})") from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise EvidenceError("kubernetes", path, url, f"API server unreachable ({_reason(exc)})") from None
+            raise ApiUnreachable(f"API server unreachable ({_reason(exc)})") from None
+
+    def close(self) -> None:
+        if self._api is not None:
+            self._api.close()
+            self._api = None
+
+
+class Kube(ApiTransport):
+    """GET-only Kubernetes reader with the session's evidence cache."""
+
+    def __init__(self, cfg: LaneConfig, cache: EvidenceCache):
+        super().__init__(cfg)
+        self._cache = cache
+
+    def _call(self, path: str, query: list[tuple[str, str]] | None = None, accept: str = "application/json"):
+        """One GET: (status, body bytes); no answer is missing evidence."""
+        try:
+            return self.send("GET", path, query, {"Accept": accept})
+        except ApiUnreachable as exc:
+            raise EvidenceError("kubernetes", path, self.server + path, str(exc)) from None
 
     def _get_json(self, path: str, query: list[tuple[str, str]] | None = None) -> tuple[int, Any]:
         status, raw = self._call(path, query)
@@ -125,10 +151,7 @@ class Kube:
         path = resource_path(kind, namespace, name)
         def fetch() -> dict[str, Any] | None:
             status, data = self._get_json(path)
-            if data is not None:
-                data.setdefault("kind", kind)
-                data.setdefault("apiVersion", resource_table()[kind]["apiVersion"])
-            return data if status != 404 else None
+            return typed(kind, data) if status != 404 and data is not None else None
         return self._cache.get("kubernetes", path, fetch)
 
     def secret_keys(self, namespace: str, name: str) -> dict[str, Any] | None:
@@ -153,10 +176,7 @@ class Kube:
             if status == 404:
                 return []  # the namespace (or the resource kind) does not exist: no objects
             items = data.get("items", []) if isinstance(data, dict) else []
-            for item in items:  # list items omit kind/apiVersion on real servers
-                item.setdefault("kind", kind)
-                item.setdefault("apiVersion", resource_table()[kind]["apiVersion"])
-            return items
+            return [typed(kind, item) for item in items]  # list items omit kind/apiVersion on real servers
         return self._cache.get("kubernetes", path + (f"?labelSelector={label_selector}" if label_selector else ""), fetch)
 
     def proxy_get(self, namespace: str, service: str, port: int | str, path: str) -> tuple[int, str]:
@@ -167,6 +187,14 @@ class Kube:
             body = raw.decode("utf-8", "replace")
             return status, (_status_message(body) if status >= 400 and body.startswith("{") else body[:300])
         return self._cache.get("kubernetes-proxy", api_path, fetch)
+
+
+def typed(kind: str, obj: Any) -> dict[str, Any]:
+    """The object with its kind and apiVersion set (list items and some answers leave them out)."""
+    obj = obj if isinstance(obj, dict) else {}
+    obj.setdefault("kind", kind)
+    obj.setdefault("apiVersion", resource_table()[kind]["apiVersion"])
+    return obj
 
 
 def _refuse_secret_values(kind: str) -> None:
