@@ -5,6 +5,7 @@ applied to a copy of that evidence. Nothing here changes the lane."""
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -100,8 +101,24 @@ def test_dr03_fails_out_of_sync_unflushed_and_old_pods(evidence):
                 if env["name"] == "AGENTRUN_BOOT_COMMIT":
                     env["value"] = "d" * 40
     stale = failures(dr03(evidence, pods=pods))
-    assert stale and all("boot commit " + "d" * 40 in f for f in stale)
+    assert stale and all(f"boots {'d' * 40}, not {evidence['revision']}" in f for f in stale)
     assert failures(dr03(evidence, pods=[])) == ["runtime pods: no pod of the Application"]
+
+
+def test_dr03_fails_pods_on_another_digest_or_a_catalog_without_one(evidence):
+    pods = copy.deepcopy(evidence["pods"])
+    for pod in pods:
+        for status in pod["status"]["containerStatuses"]:
+            status["imageID"] = status["imageID"].rpartition("@")[0] + "@sha256:" + "0" * 64
+    moved = failures(dr03(evidence, pods=pods))
+    assert moved and all("sha256:" + "0" * 64 + ", not sha256:" in f for f in moved)
+    data = copy.deepcopy(evidence["catalog"].data)
+    for entry in data["services"]:
+        entry["image"].pop("digest")
+    no_digest = Catalog.parse(evidence["catalog"].where, json.dumps(data))
+    blind = drive.promotion_landed(PROFILE, evidence["revision"], evidence["heads"], no_digest, evidence["app"],
+                                   evidence["pods"], None)
+    assert [f for f in failures(blind) if "the catalog gives no digest to compare with" in f]
 
 
 def test_dr03_reports_the_promotion_failure(evidence):

@@ -11,6 +11,7 @@ from ..drive.mirror_sync import BranchMove
 from ..envidentity import InputChanges
 from ..finding import Finding, failed, judge
 from ..lane import LaneProfile
+from ..drive.rollout import catalog_digests, pod_problem
 from .tekton import plan_summary, result_of, task_run_of
 
 
@@ -99,25 +100,23 @@ def promotion_landed(profile: LaneProfile, revision: str, heads: dict[str, str |
                           "Argo CD", f"Synced and Healthy at {gitops}, last operation Succeeded",
                           f"{sync.get('status')} at {sync.get('revision')}, {health.get('status')}, operation "
                           f"{operation.get('phase')} {operation.get('message', '')!r}" if app else "no Application", app_where))
-    digests = {e.get("image", {}).get("digest") for e in catalog.services()} if catalog.usable else set()
-    return findings + _pods_on_release(profile, "DR-03", pods, digests, revision)
+    return findings + _pods_on_release(profile, "DR-03", pods, catalog, revision)
 
 
-def _pods_on_release(profile: LaneProfile, criterion: str, pods: list[dict[str, Any]], digests: set, revision: str) -> list[Finding]:
+def _pods_on_release(profile: LaneProfile, criterion: str, pods: list[dict[str, Any]], catalog: Catalog,
+                     revision: str) -> list[Finding]:
+    """Every runtime pod ready on the release: judged as the promotion waits for it (rollout.pod_problem)."""
     if not pods:
         return [failed(criterion, "runtime pods", "ready on the new release", "no pod of the Application",
                        f"namespace {profile.runtime_namespace}")]
+    digests, digest = catalog_digests(catalog.services() if catalog.usable else [])
     findings = []
     for pod in pods:
-        status = pod.get("status") or {}
-        ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
-        image_ids = [c.get("imageID", "") for c in status.get("containerStatuses") or []]
-        boot = [e.get("value") for c in pod.get("spec", {}).get("containers") or [] for e in c.get("env") or []
-                if e.get("name") == "AGENTRUN_BOOT_COMMIT"]
-        ok = ready and bool(image_ids) and all(i.rpartition("@")[2] in digests for i in image_ids) and boot == [revision] * len(boot) and bool(boot)
-        findings.append(judge(criterion, ok, f"pod {pod['metadata']['name']}",
-                              f"Ready, imageID on {', '.join(sorted(d for d in digests if d)) or 'the catalog digest'}, boot commit {revision}",
-                              f"{'Ready' if ready else 'not Ready'}, imageID {', '.join(image_ids) or 'none'}, boot commit {', '.join(map(str, boot)) or 'none'}",
+        problem = pod_problem(pod, revision, digests, digest)
+        image_ids = ", ".join(c.get("imageID", "") for c in (pod.get("status") or {}).get("containerStatuses") or [])
+        findings.append(judge(criterion, problem is None, f"pod {pod['metadata']['name']}",
+                              f"Running and Ready, each container on the catalog's digest, boot commit {revision}",
+                              problem or f"Ready, imageID {image_ids}, boot commit {revision}",
                               f"Pod {profile.runtime_namespace}/{pod['metadata']['name']}"))
     return findings
 
@@ -153,5 +152,4 @@ def business_change_reused(profile: LaneProfile, revision: str, changes: InputCh
               f"new registry tags {new_tags or 'none'}, catalog tags {', '.join(sorted(filter(None, tags))) or 'none'}",
               f"{profile.env_repository} / {catalog.where}"),
     ]
-    digests = {e.get("image", {}).get("digest") for e in catalog.services()} if catalog.usable else set()
-    return findings + _pods_on_release(profile, "DR-04", pods, digests, revision)
+    return findings + _pods_on_release(profile, "DR-04", pods, catalog, revision)

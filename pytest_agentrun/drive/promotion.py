@@ -22,7 +22,7 @@ from . import mirror_sync
 from .git_live import file_at_head
 from .kube_live import LiveKube
 from .progress import Out, Progress
-from .rollout import label_selector, pod_problem, workload_problem
+from .rollout import catalog_digests, label_selector, pod_problem, workload_problem
 from .run_state import RunOutcome
 
 # What `argocd app get --refresh` sets: the controller reconciles at once instead of at its next period.
@@ -97,11 +97,10 @@ def follow_promotion(config: LaneConfig, outcome: RunOutcome, timeout: float, ou
     flushed = phases.once("flush", lambda: _flush(config, phases.progress))
     _request_refresh(config, kube, gitops_commit, phases.progress)
     app = phases.until("argocd", lambda: _application_at(config, kube, gitops_commit))
-    entries = catalog.get("services") or [{}]
-    digests = {e.get("serviceId"): (e.get("image") or {}).get("digest") for e in entries}
+    entries = [e for e in catalog.get("services") or [] if isinstance(e, dict)] or [{}]
+    digests, digest = catalog_digests(entries)
     first = entries[0]
-    workloads = phases.until("runtime", lambda: _runtime_at(config, kube, revision, digests,
-                                                            (first.get("image") or {}).get("digest") or ""))
+    workloads = phases.until("runtime", lambda: _runtime_at(config, kube, revision, digests, digest))
     return PromotionResult(
         revision=revision, gitopsCommit=gitops_commit, flushed=flushed.as_dict(),
         envIdentity=first.get("envIdentity"), digest=(first.get("image") or {}).get("digest"),

@@ -15,6 +15,14 @@ from ..readers.kube import object_ref
 BOOT_COMMIT_ENV = "AGENTRUN_BOOT_COMMIT"
 
 
+def catalog_digests(services: list[dict[str, Any]]) -> tuple[dict[str, str], str]:
+    """The catalog's env image digest per serviceId (a container of that name runs it), and the first
+    service's for any other container; "" where the catalog names none."""
+    digests = {e.get("serviceId"): (e.get("image") or {}).get("digest") or "" for e in services}
+    first = (services[0].get("image") or {}).get("digest") or "" if services else ""
+    return digests, first
+
+
 def label_selector(selector: dict[str, Any]) -> str:
     """A LabelSelector object as the `labelSelector` query parameter."""
     parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
@@ -56,6 +64,8 @@ def pod_problem(pod: dict[str, Any], revision: str, digests: dict[str, str], dig
         return f"{ref} is not Ready"
     for cs in status.get("containerStatuses") or []:
         want = digests.get(cs.get("name"), digest)
+        if not want:
+            return f"{ref} container {cs.get('name')}: the catalog gives no digest to compare with"
         if not (cs.get("imageID") or "").endswith(want):
             return f"{ref} container {cs.get('name')} runs {cs.get('imageID') or 'no image yet'}, not {want}"
     return None
