@@ -49,7 +49,7 @@ def test_trigger_current_runs_the_current_head_once(lane, tekton, release, revis
                             for p in r.get("spec", {}).get("params") or [])]
     verdict(drive.pipeline_run_for_current(lane.profile, live_heads(lane.config), trigger, run, same_revision,
                                            release.outcome.as_dict() if release.outcome else None,
-                                           release.failure_of("trigger", "run", "tags")))
+                                           release.run_failure()))
 
 
 @pytest.mark.drive

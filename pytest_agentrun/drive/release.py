@@ -9,8 +9,6 @@ first see the lane after the drive).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
 from ..errors import AgentrunError
 from ..evidence import EvidenceCache
 from ..lane import LaneConfig
@@ -30,8 +28,9 @@ class DrivenRelease:
     failure: str | None = None          # the first stage that failed, and why
     failed_stage: str | None = None     # trigger, run, promotion (or tags, before anything moved)
 
-    def failure_of(self, *stages: str) -> str | None:
-        return self.failure if self.failed_stage in stages else None
+    def run_failure(self) -> str | None:
+        """Why there is no successful run (DR-02): any failure before the promotion."""
+        return self.failure if self.failed_stage != "promotion" else None
 
     def promotion_failure(self) -> str | None:
         """Why the promotion did not complete: its own failure, or the earlier stage that stopped the drive."""
@@ -39,12 +38,6 @@ class DrivenRelease:
             return self.failure
         first_line = (self.failure or "").splitlines()[0]
         return f"not reached: the {self.failed_stage} stage failed first (judged by DR-02): {first_line}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"tagsBefore": self.tags_before, "triggered": self.triggered.as_dict() if self.triggered else None,
-                "run": self.outcome.as_dict() if self.outcome else None,
-                "promotion": self.promoted.as_dict() if self.promoted else None,
-                "failedStage": self.failed_stage, "failure": self.failure}
 
 
 def live_tags(config: LaneConfig) -> list[str]:
