@@ -37,9 +37,15 @@ def revision(release):
     return release.triggered.revision if release.triggered else None
 
 
+@pytest.fixture(scope="module")
+def heads(lane, release):
+    """The four branch heads as the drive left them (read live, once)."""
+    return live_heads(lane.config)
+
+
 @pytest.mark.drive
 @pytest.mark.criterion("DR-02")
-def test_trigger_current_runs_the_current_head_once(lane, tekton, release, revision, verdict):
+def test_trigger_current_runs_the_current_head_once(lane, tekton, release, revision, heads, verdict):
     """DR-02: trigger-current creates (or reuses) agentrun-v01-ci-<short12> for GitHub's current full SHA with the
     lane's Pipeline, ServiceAccount and podTemplate, and the wait returns its results."""
     trigger = release.triggered.as_dict() if release.triggered else {}
@@ -47,19 +53,19 @@ def test_trigger_current_runs_the_current_head_once(lane, tekton, release, revis
     same_revision = [r["metadata"]["name"] for r in tekton.pipeline_runs()
                      if any(p.get("name") == "revision" and p.get("value") == revision
                             for p in r.get("spec", {}).get("params") or [])]
-    verdict(drive.pipeline_run_for_current(lane.profile, live_heads(lane.config), trigger, run, same_revision,
+    verdict(drive.pipeline_run_for_current(lane.profile, heads, trigger, run, same_revision,
                                            release.outcome.as_dict() if release.outcome else None,
                                            release.run_failure()))
 
 
 @pytest.mark.drive
 @pytest.mark.criterion("DR-03")
-def test_promotion_reaches_argo_and_the_runtime(lane, gitops, argo, cluster, release, revision, verdict):
+def test_promotion_reaches_argo_and_the_runtime(lane, gitops, argo, cluster, release, revision, heads, verdict):
     """DR-03: after the run, the GitOps branch carries its catalog and is flushed to GitHub, the Application is
     Synced and Healthy at that commit, and the runtime pods are ready on the catalog's digest and boot commit."""
     if revision is None:
         pytest.fail(f"DR-03 cannot be decided: nothing was triggered ({release.failure})", pytrace=False)
-    verdict(drive.promotion_landed(lane.profile, revision, live_heads(lane.config), gitops.catalog,
+    verdict(drive.promotion_landed(lane.profile, revision, heads, gitops.catalog,
                                    argo.application(), cluster.pods(), release.promotion_failure()))
 
 
