@@ -1,9 +1,18 @@
-"""A finding: one thing a check examined, with its verdict and the evidence that decided it."""
+"""A finding: one thing a check examined, with its verdict and the evidence that decided it.
+
+A finding is one of four statuses: it passed, it failed, it could not be decided (the evidence
+was missing or unreadable: never a pass), or the criterion's own text makes it not applicable.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+PASS = "pass"
+FAIL = "fail"
+UNDECIDED = "cannot be decided"
+NOT_APPLICABLE = "not applicable"
 
 
 @dataclass(frozen=True)
@@ -15,14 +24,24 @@ class Finding:
     found: str
     where: str            # object, ref, file:line or URL a reviewer can open
     evidence: dict[str, Any] = field(default_factory=dict)
+    status: str = ""      # PASS/FAIL from `ok` unless UNDECIDED or NOT_APPLICABLE was given
+
+    def __post_init__(self) -> None:
+        if not self.status:
+            object.__setattr__(self, "status", PASS if self.ok else FAIL)
+        if self.status == UNDECIDED and self.ok:
+            raise ValueError("an undecided finding never passes")
+
+    @property
+    def decided(self) -> bool:
+        return self.status != UNDECIDED
 
     def line(self) -> str:
-        mark = "ok  " if self.ok else "FAIL"
-        text = f"{mark} {self.criterion} {self.subject}: expected {self.expected}; found {self.found} [{self.where}]"
-        return text
+        mark = {PASS: "ok  ", FAIL: "FAIL", UNDECIDED: "UNDECIDED", NOT_APPLICABLE: "n/a "}[self.status]
+        return f"{mark} {self.criterion} {self.subject}: expected {self.expected}; found {self.found} [{self.where}]"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"criterion": self.criterion, "ok": self.ok, "subject": self.subject,
+        return {"criterion": self.criterion, "ok": self.ok, "status": self.status, "subject": self.subject,
                 "expected": self.expected, "found": self.found, "where": self.where,
                 "evidence": self.evidence}
 
@@ -37,3 +56,14 @@ def failed(criterion: str, subject: str, expected: str, found: str, where: str, 
 
 def judge(criterion: str, ok: bool, subject: str, expected: str, found: str, where: str, **evidence: Any) -> Finding:
     return Finding(criterion, bool(ok), subject, expected, found, where, evidence)
+
+
+def undecided(criterion: str, subject: str, expected: str, reason: str, where: str, **evidence: Any) -> Finding:
+    """The evidence to decide `subject` was missing or unreadable: `reason` says which and why."""
+    return Finding(criterion, False, subject, expected, f"cannot be decided: {reason}", where, evidence, UNDECIDED)
+
+
+def not_applicable(criterion: str, subject: str, reason: str, where: str, **evidence: Any) -> Finding:
+    """Only where the criterion's own text allows it (e.g. TK-09's build branch on a business-only change)."""
+    return Finding(criterion, True, subject, "applicable", f"not applicable: {reason}", where, evidence,
+                   NOT_APPLICABLE)

@@ -52,8 +52,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="judge the lane offline from a recorded evidence bundle (reports/evidence/<run>), "
                          "reading nothing live")
     group.addoption("--spec-url", metavar="URL", default=None,
-                    help="where reports link each criterion to (criteria.md); default: the shared spec beside the "
-                         "checkout if present, else the catalogue in the package")
+                    help="where reports link each criterion to (criteria.md); default: the copy in the package")
     group.addoption("--agentrun-reports", metavar="DIR", type=Path, default=Path("reports"),
                     help="where the JUnit, HTML and Allure reports go when a lane is judged (default: reports)")
 
@@ -191,10 +190,8 @@ def spec_url(config: pytest.Config) -> str:
     given = config.getoption("spec_url")
     if given:
         return given
-    beside = Path(__file__).resolve().parents[2] / "shared" / "spec" / "criteria.md"
-    if beside.is_file():
-        return beside.as_uri()
-    return (Path(__file__).resolve().parent / "data" / "criteria.yaml").as_uri()
+    # The spec travels with the package (data/spec/, copied from the lane spec): nothing is read outside it.
+    return (Path(__file__).resolve().parent / "data" / "spec" / "criteria.md").as_uri()
 
 
 DRIVE_DESELECTED = pytest.StashKey[int]()

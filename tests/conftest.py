@@ -11,13 +11,15 @@ from agentrun_sandbox import lane as sandbox
 
 pytest_plugins = ["pytester"]
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+# Copies of ../shared/reference (sources: reference/README.md, reference/upstream/SOURCES.md), so a
+# clone of the project alone runs its tests.
+REFERENCE = Path(__file__).resolve().parent / "reference"
 
 
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
     if not REFERENCE.is_dir():
-        pytest.fail(f"the upstream reference objects are missing: expected {REFERENCE} (shared/ beside the checkout)")
+        pytest.fail(f"the upstream reference objects are missing: expected {REFERENCE}")
     return REFERENCE
 
 

@@ -24,7 +24,7 @@ from agentrun_sandbox.lane_objects import (  # noqa: E402
 from agentrun_sandbox.release import ReleaseRecord  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+REFERENCE = Path(__file__).resolve().parent / "reference"
 CRDS = {("tekton.dev/v1", kind): f"tekton/crds/300-{kind.lower()}.yaml"
         for kind in ("Pipeline", "Task", "PipelineRun", "TaskRun")}
 CRDS |= {("argoproj.io/v1alpha1", "Application"): "argocd/crds/application-crd.yaml",
