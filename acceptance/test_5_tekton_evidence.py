@@ -84,7 +84,7 @@ def test_env_identity_changes_exactly_when_an_env_input_changes(lane, gitops, so
     between consecutive catalog source commits."""
     versions = gitops.catalog_versions()
     commits = [catalog.source_commit() for _, catalog in versions]
-    changed = {(old, new): source.changed_files(old, new) for new, old in zip(commits, commits[1:])}
+    changed = source.changed_files_of([(old, new) for new, old in zip(commits, commits[1:])])
     verdict(tekton_checks.env_identity_follows_inputs(lane.profile, versions, changed))
 
 

@@ -7,10 +7,11 @@ that need its content fail with that error.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -33,12 +34,45 @@ def schema_errors(name: str, data: Any) -> list[str]:
     return [f"at {e.json_path}: {e.message}" for e in errors]
 
 
+WORD = re.compile(r"[\w.\-/@]+")
+
+
+class LineIndex:
+    """A text's lines with an index word -> line numbers, built once, so that finding a needle
+    costs the lines that share its rarest word, not a scan of the whole text per finding."""
+
+    def __init__(self, text: str):
+        self.lines = text.splitlines()
+        self._words: dict[str, list[int]] | None = None
+
+    def words(self) -> dict[str, list[int]]:
+        if self._words is None:
+            self._words = {}
+            for number, line in enumerate(self.lines, 1):
+                for word in set(WORD.findall(line)):
+                    self._words.setdefault(word, []).append(number)
+        return self._words
+
+    def find(self, needle: str, start: int = 1) -> int | None:
+        # A word bounded by non-word characters inside the needle is a whole word of any line that
+        # holds the needle: only the lines holding the rarest such word need looking at.
+        inner = [m.group() for m in WORD.finditer(needle) if 0 < m.start() and m.end() < len(needle)]
+        if inner:
+            candidates = min((self.words().get(w, []) for w in inner), key=len)
+            numbers = candidates[bisect.bisect_left(candidates, start):]
+        else:
+            numbers = range(max(start, 1), len(self.lines) + 1)
+        return next((n for n in numbers if needle in self.lines[n - 1]), None)
+
+
+@lru_cache(maxsize=256)
+def line_index(text: str) -> LineIndex:
+    return LineIndex(text)
+
+
 def line_of(text: str, needle: str, start: int = 1) -> int | None:
     """1-based line of the first occurrence of needle at or after line `start`."""
-    for number, line in enumerate(text.splitlines(), 1):
-        if number >= start and needle in line:
-            return number
-    return None
+    return line_index(text).find(needle, start)
 
 
 @dataclass(frozen=True)
