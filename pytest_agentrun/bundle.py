@@ -84,6 +84,10 @@ class BundleWriter:
 
 
 def write_manifest(directory: Path, lane: str, connection: dict[str, Any], run: str) -> Path:
+    for part in directory.glob("evidence-*.jsonl"):
+        # Reads run concurrently (prefetch.py), so lines arrive in any order: sorted, a bundle's
+        # files are the same for the same evidence.
+        part.write_text("".join(sorted(part.read_text().splitlines(keepends=True))))
     files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.glob("evidence-*.jsonl"))}
     manifest = {"format": FORMAT, "run": run, "lane": lane, "suite": __version__,
                 "written": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -46,6 +46,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "without it they are deselected")
     group.addoption("--drive-timeout", metavar="SECONDS", type=float, default=1800.0,
                     help="how long a drive waits for a PipelineRun, and then for its promotion (default 1800)")
+    group.addoption("--prefetch-workers", metavar="N", type=int, default=6,
+                    help="read the known evidence at session start on N threads (default 6; 0 reads "
+                         "sequentially; never with --drive or --replay)")
     group.addoption("--list-criteria", action="store_true",
                     help="print every criterion of the catalogue with the tests that cover it, run nothing")
     group.addoption("--replay", metavar="BUNDLE", type=Path,
@@ -253,6 +256,10 @@ def lane(request: pytest.FixtureRequest) -> Iterator[LaneSession]:
     session = LaneSession(config.stash[LANE_CONFIG], _evidence_cache(config))
     session.mirror.drive_allowed = config.getoption("drive")
     config.stash[SESSION] = session
+    # Not with --drive (the passive evidence is read after the drive), not on replay (nothing to
+    # wait for), not in xdist workers (each would read the whole set).
+    if not (config.getoption("drive") or REPLAY in config.stash or hasattr(config, "workerinput")):
+        session.prefetch(config.getoption("prefetch_workers"))
     yield session
     session.close()
 

@@ -21,7 +21,9 @@ class Cluster:
         return self.kube.get("Namespace", None, name or self.namespace_name)
 
     def workload(self, kind: str, name: str) -> dict[str, Any] | None:
-        return self.kube.get(kind, self.namespace_name, name)
+        """The named object of the runtime namespace, from the one list of its kind the session
+        reads anyway (no GET per object: the requests stay constant in the number of services)."""
+        return next((o for o in self.objects(kind) if o.get("metadata", {}).get("name") == name), None)
 
     def objects(self, kind: str, namespace: str | None = None) -> list[dict[str, Any]]:
         return self.kube.list(kind, namespace or self.namespace_name)
