@@ -20,6 +20,10 @@ import yaml
 
 from .errors import EvidenceError
 
+# libyaml's safe loader when PyYAML was built with it: the same documents, parsed ~10x faster
+# (a lane with a thousand services has thousands of manifests).
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @cache
 def schema(name: str) -> dict[str, Any]:
@@ -173,7 +177,7 @@ def parse_manifests(files: dict[str, str], where_prefix: str) -> ManifestSet:
         if path.endswith((".yaml", ".yml")):
             for first_line, chunk in _yaml_documents(files[path]):
                 try:
-                    obj = yaml.safe_load(chunk)
+                    obj = yaml.load(chunk, Loader=SAFE_LOADER)
                 except yaml.YAMLError as exc:
                     result.errors.append(f"{where_prefix}{path}:{first_line}: not valid YAML: {str(exc).splitlines()[0]}")
                     continue

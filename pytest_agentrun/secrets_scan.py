@@ -59,9 +59,16 @@ def credential_kind(text: str) -> str | None:
     for kind, pattern in _value_patterns():
         if pattern.search(text):
             return kind
-    if _key_value_pattern().search(text):
+    if _names_a_secret_word(text) and _key_value_pattern().search(text):
         return "secret-value"
     return None
+
+
+def _names_a_secret_word(text: str) -> bool:
+    """Whether the text holds a secret key word at all: the key-value pattern cannot match without
+    one, and it is by far the slowest to search (reports mask every string of every finding)."""
+    lower = text.lower()
+    return any(word in lower for word in _data()["secret_key_words"])
 
 
 def _masked(match: re.Match[str], kind: str) -> str:
@@ -75,4 +82,6 @@ def mask(text: str) -> str:
     """The text with every credential value replaced by `<redacted:KIND>`."""
     for kind, pattern in _value_patterns():
         text = pattern.sub(lambda m, kind=kind: _masked(m, kind), text)
+    if not _names_a_secret_word(text):
+        return text
     return _key_value_pattern().sub(lambda m: m.group(1) + "<redacted:secret-value>", text)
