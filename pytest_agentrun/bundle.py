@@ -54,6 +54,15 @@ def decode(value: Any) -> Any:
     return value
 
 
+def _decoded(obj: dict[str, Any]) -> Any:
+    """decode() of one JSON object as the parser builds it (json's object_hook): one pass, no copy."""
+    if "__tuple__" in obj:
+        return tuple(obj["__tuple__"])
+    if "__type__" in obj:
+        return _recorded_type(obj["__type__"])(**obj["fields"])
+    return obj
+
+
 def _recorded_type(kind: str) -> type:
     module, _, name = kind.partition(":")
     if not module.startswith(PACKAGE + "."):
@@ -111,12 +120,24 @@ class RecordedEvidence:
             raise ValueError(f"{manifest_path}: bundle format {self.manifest.get('format')!r}, this suite reads {FORMAT}")
         self.entries: dict[tuple[str, str], dict[str, Any]] = {}
         for name, digest in self.manifest["files"].items():
-            data = (directory / name).read_bytes()
-            if hashlib.sha256(data).hexdigest() != digest:
-                raise ValueError(f"{directory / name}: checksum does not match the manifest (the bundle was altered)")
-            for line in data.decode().splitlines():
-                entry = json.loads(line)
-                self.entries.setdefault((entry["source"], entry["key"]), entry)
+            self._load(directory / name, digest)
+
+    def _load(self, path: Path, digest: str) -> None:
+        """One part, line by line (a large lane's bundle is never held twice): checksum and
+        values in one pass; values decoded as they are parsed."""
+        checksum, unreadable = hashlib.sha256(), None
+        with path.open("rb") as handle:
+            for line in handle:
+                checksum.update(line)
+                try:
+                    entry = json.loads(line, object_hook=_decoded)
+                    self.entries.setdefault((entry["source"], entry["key"]), entry)
+                except (ValueError, KeyError, TypeError) as exc:
+                    unreadable = unreadable or exc
+        if checksum.hexdigest() != digest:
+            raise ValueError(f"{path}: checksum does not match the manifest (the bundle was altered)")
+        if unreadable is not None:
+            raise ValueError(f"{path}: not an evidence file ({unreadable})")
 
     def lookup(self, source: str, key: str) -> Any:
         entry = self.entries.get((source, key))
@@ -124,4 +145,4 @@ class RecordedEvidence:
             raise EvidenceError("replay", f"{source} {key}", str(self.directory), "not recorded in this bundle")
         if "error" in entry:
             raise EvidenceError(**entry["error"])
-        return decode(entry["value"])
+        return entry["value"]

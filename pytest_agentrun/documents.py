@@ -11,7 +11,7 @@ import bisect
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -114,10 +114,22 @@ class Catalog(JsonDocument):
     """The artifact catalog of the GitOps branch."""
 
     def services(self) -> list[dict[str, Any]]:
-        return [s for s in self.require("catalog").get("services", []) if isinstance(s, dict)]
+        return list(self._services)
+
+    @cached_property
+    def _services(self) -> tuple[dict[str, Any], ...]:
+        return tuple(s for s in self.require("catalog").get("services", []) if isinstance(s, dict))
+
+    @cached_property
+    def _by_id(self) -> dict[Any, dict[str, Any]]:
+        index: dict[Any, dict[str, Any]] = {}
+        for entry in self._services:
+            index.setdefault(entry.get("serviceId"), entry)
+        return index
 
     def service(self, service_id: str) -> dict[str, Any] | None:
-        return next((s for s in self.services() if s.get("serviceId") == service_id), None)
+        """The first entry of that serviceId (an index built once: catalogs list thousands)."""
+        return self._by_id.get(service_id)
 
     def source_commit(self) -> str:
         commit = self.require("catalog").get("sourceCommit")

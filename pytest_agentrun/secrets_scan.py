@@ -8,7 +8,7 @@ bundle gives the same verdict as the live run without ever holding the value.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -39,6 +39,7 @@ def _normal(key: str) -> str:
     return re.sub(r"[-_]", "", key.lower())
 
 
+@lru_cache(maxsize=4096)   # mapping keys repeat across every object of a report
 def secret_key(key: str) -> bool:
     """Whether a mapping key names a secret value, not a reference to one: `sshKey` and
     `GITHUB_TOKEN` hold secrets, `secretName` and `secretKey` only name them."""
@@ -78,6 +79,7 @@ def _masked(match: re.Match[str], kind: str) -> str:
     return match.group(0)[: start - match.start()] + f"<redacted:{kind}>" + match.group(0)[end - match.start():]
 
 
+@lru_cache(maxsize=65536)   # a report masks the same subjects and reasons many times over
 def mask(text: str) -> str:
     """The text with every credential value replaced by `<redacted:KIND>`."""
     for kind, pattern in _value_patterns():

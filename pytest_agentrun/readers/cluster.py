@@ -12,6 +12,7 @@ class Cluster:
     def __init__(self, kube: Kube, profile: LaneProfile):
         self.kube = kube
         self.profile = profile
+        self._by_name: dict[tuple[str, str], tuple[list, dict]] = {}   # (kind, namespace) -> (list, name -> object)
 
     @property
     def namespace_name(self) -> str:
@@ -23,7 +24,14 @@ class Cluster:
     def workload(self, kind: str, name: str) -> dict[str, Any] | None:
         """The named object of the runtime namespace, from the one list of its kind the session
         reads anyway (no GET per object: the requests stay constant in the number of services)."""
-        return next((o for o in self.objects(kind) if o.get("metadata", {}).get("name") == name), None)
+        objects = self.objects(kind)
+        key = (kind, self.namespace_name)
+        if key not in self._by_name or self._by_name[key][0] is not objects:
+            index = {}
+            for obj in objects:
+                index.setdefault(obj.get("metadata", {}).get("name"), obj)
+            self._by_name[key] = (objects, index)
+        return self._by_name[key][1].get(name)
 
     def objects(self, kind: str, namespace: str | None = None) -> list[dict[str, Any]]:
         return self.kube.list(kind, namespace or self.namespace_name)
