@@ -80,6 +80,7 @@ class BundleWriter:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / f"evidence-{part}.jsonl"
         self._lock = threading.Lock()
+        self._handle = None   # opened once: a long history records thousands of entries
 
     def record(self, source: str, key: str, value: Any, error: EvidenceError | None) -> None:
         entry = {"source": source, "key": key}
@@ -88,8 +89,17 @@ class BundleWriter:
         else:
             entry["value"] = encode(value)
         line = json.dumps(redact_value(entry), sort_keys=True)
-        with self._lock, self.path.open("a") as handle:
-            handle.write(line + "\n")
+        with self._lock:
+            if self._handle is None:
+                self._handle = self.path.open("a")
+            self._handle.write(line + "\n")
+            self._handle.flush()   # what was read survives a run that is killed
+
+    def close(self) -> None:
+        with self._lock:
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
 
 
 def write_manifest(directory: Path, lane: str, connection: dict[str, Any], run: str) -> Path:

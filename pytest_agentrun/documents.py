@@ -11,7 +11,7 @@ import bisect
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cache, cached_property, lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -45,9 +45,12 @@ class LineIndex:
     """A text's lines with an index word -> line numbers, built once, so that finding a needle
     costs the lines that share its rarest word, not a scan of the whole text per finding."""
 
+    BUILD_AFTER = 4   # lookups served by a plain scan before the index pays for itself
+
     def __init__(self, text: str):
         self.lines = text.splitlines()
         self._words: dict[str, list[int]] | None = None
+        self._lookups = 0
 
     def words(self) -> dict[str, list[int]]:
         if self._words is None:
@@ -60,8 +63,9 @@ class LineIndex:
     def find(self, needle: str, start: int = 1) -> int | None:
         # A word bounded by non-word characters inside the needle is a whole word of any line that
         # holds the needle: only the lines holding the rarest such word need looking at.
+        self._lookups += 1
         inner = [m.group() for m in WORD.finditer(needle) if 0 < m.start() and m.end() < len(needle)]
-        if inner:
+        if inner and (self._words is not None or self._lookups > self.BUILD_AFTER):
             candidates = min((self.words().get(w, []) for w in inner), key=len)
             numbers = candidates[bisect.bisect_left(candidates, start):]
         else:
@@ -114,22 +118,22 @@ class Catalog(JsonDocument):
     """The artifact catalog of the GitOps branch."""
 
     def services(self) -> list[dict[str, Any]]:
-        return list(self._services)
+        return list(self._index()[0])
 
-    @cached_property
-    def _services(self) -> tuple[dict[str, Any], ...]:
-        return tuple(s for s in self.require("catalog").get("services", []) if isinstance(s, dict))
-
-    @cached_property
-    def _by_id(self) -> dict[Any, dict[str, Any]]:
-        index: dict[Any, dict[str, Any]] = {}
-        for entry in self._services:
-            index.setdefault(entry.get("serviceId"), entry)
-        return index
+    def _index(self) -> tuple[tuple[dict[str, Any], ...], dict[Any, dict[str, Any]]]:
+        # Kept in the instance's __dict__ (the dataclass is frozen; functools.cached_property
+        # would take a lock on every access in Python 3.11).
+        if "_indexed" not in self.__dict__:
+            entries = tuple(s for s in self.require("catalog").get("services", []) if isinstance(s, dict))
+            by_id: dict[Any, dict[str, Any]] = {}
+            for entry in entries:
+                by_id.setdefault(entry.get("serviceId"), entry)
+            self.__dict__["_indexed"] = (entries, by_id)
+        return self.__dict__["_indexed"]
 
     def service(self, service_id: str) -> dict[str, Any] | None:
         """The first entry of that serviceId (an index built once: catalogs list thousands)."""
-        return self._by_id.get(service_id)
+        return self._index()[1].get(service_id)
 
     def source_commit(self) -> str:
         commit = self.require("catalog").get("sourceCommit")

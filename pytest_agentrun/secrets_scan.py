@@ -27,6 +27,17 @@ def _value_patterns() -> list[tuple[str, re.Pattern[str]]]:
 
 
 @cache
+def _hints() -> dict[str, tuple[str, ...]]:
+    """kind -> literals (lower case) of which every match holds one; kinds without a hint: none."""
+    return {p["kind"]: tuple(h.lower() for h in p["hint"]) for p in _data()["values"] if p.get("hint")}
+
+
+def _may_match(kind: str, lower: str) -> bool:
+    hints = _hints().get(kind)
+    return hints is None or any(h in lower for h in hints)
+
+
+@cache
 def _key_value_pattern() -> re.Pattern[str]:
     """`<secret-named key>: value` on one line (YAML, env, INI, JSON text)."""
     words = "|".join(_data()["secret_key_words"])
@@ -57,8 +68,9 @@ def credential_kind(text: str) -> str | None:
     marker = MARKER.search(text)
     if marker:
         return marker.group(1)
+    lower = text.lower()
     for kind, pattern in _value_patterns():
-        if pattern.search(text):
+        if _may_match(kind, lower) and pattern.search(text):
             return kind
     if _names_a_secret_word(text) and _key_value_pattern().search(text):
         return "secret-value"
@@ -82,8 +94,10 @@ def _masked(match: re.Match[str], kind: str) -> str:
 @lru_cache(maxsize=65536)   # a report masks the same subjects and reasons many times over
 def mask(text: str) -> str:
     """The text with every credential value replaced by `<redacted:KIND>`."""
+    lower = text.lower()
     for kind, pattern in _value_patterns():
-        text = pattern.sub(lambda m, kind=kind: _masked(m, kind), text)
+        if _may_match(kind, lower):
+            text = pattern.sub(lambda m, kind=kind: _masked(m, kind), text)
     if not _names_a_secret_word(text):
         return text
     return _key_value_pattern().sub(lambda m: m.group(1) + "<redacted:secret-value>", text)

@@ -59,6 +59,8 @@ class LaneSession:
         self.kube.close()
         self.source.close()
         self.mirror_remote.close()
+        if hasattr(self.cache.recorder, "close"):
+            self.cache.recorder.close()
 
     @staticmethod
     def default_cache_dir() -> Path:
