@@ -66,7 +66,7 @@ class Prefetch:
     def _gitops(self) -> None:
         lane, gitops = self.lane, self.lane.gitops
         catalog = gitops.catalog
-        self._submit(lambda: gitops.manifests and self._secrets())
+        self._submit(self._secrets)
         self._submit(gitops.catalog_versions)
         self._submit(gitops.history)
         if not catalog.usable:
@@ -94,6 +94,7 @@ class Prefetch:
                 self._submit(lambda s=service, h=health: self.lane.cluster.health(s["id"], h["port"], h["path"]))
 
     def _secrets(self) -> None:
+        """The Secrets the runtime manifests name (RT-07), once the manifests are read."""
         from .checks.runtime import secret_refs
         for name in secret_refs([m.obj for m in self.lane.gitops.manifests.manifests]):
             self._submit(lambda name=name: self.lane.cluster.secret_metadata(name))
