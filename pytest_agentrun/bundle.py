@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import sys
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -60,6 +61,10 @@ def _decoded(obj: dict[str, Any]) -> Any:
         return tuple(obj["__tuple__"])
     if "__type__" in obj:
         return _recorded_type(obj["__type__"])(**obj["fields"])
+    # A large lane repeats the same names, labels and timestamps thousands of times: one copy each.
+    for key, value in obj.items():
+        if type(value) is str and len(value) <= 80:
+            obj[key] = sys.intern(value)
     return obj
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from array import array
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
@@ -41,36 +42,53 @@ def schema_errors(name: str, data: Any) -> list[str]:
 WORD = re.compile(r"[\w.\-/@]+")
 
 
-class LineIndex:
-    """A text's lines with an index word -> line numbers, built once, so that finding a needle
-    costs the lines that share its rarest word, not a scan of the whole text per finding."""
+# What str.splitlines() splits at: a needle holding one of these is on no line.
+LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
-    BUILD_AFTER = 4   # lookups served by a plain scan before the index pays for itself
+
+class LineIndex:
+    """A text's line starts, and an index word -> line numbers built once it is asked often, so
+    that finding a needle costs the lines sharing its rarest word, not a scan of the whole text
+    per finding. Lines are slices of the text (never a second copy of a large catalog)."""
+
+    BUILD_AFTER = 4   # lookups served by a scan (str.find) before the index pays for itself
 
     def __init__(self, text: str):
-        self.lines = text.splitlines()
-        self._words: dict[str, list[int]] | None = None
+        self.text = text
+        self.starts = array("q", [0])
+        for line in text.splitlines(keepends=True):
+            self.starts.append(self.starts[-1] + len(line))
+        self._words: dict[str, array] | None = None
         self._lookups = 0
 
-    def words(self) -> dict[str, list[int]]:
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def line(self, number: int) -> str:
+        return self.text[self.starts[number - 1]:self.starts[number]]
+
+    def words(self) -> dict[str, array]:
         if self._words is None:
             self._words = {}
-            for number, line in enumerate(self.lines, 1):
-                for word in set(WORD.findall(line)):
-                    self._words.setdefault(word, []).append(number)
+            for number in range(1, len(self) + 1):
+                for word in set(WORD.findall(self.line(number))):
+                    self._words.setdefault(word, array("l")).append(number)
         return self._words
 
     def find(self, needle: str, start: int = 1) -> int | None:
+        self._lookups += 1
+        start = max(start, 1)
+        if start > len(self) or LINE_BREAKS.intersection(needle):
+            return None
         # A word bounded by non-word characters inside the needle is a whole word of any line that
         # holds the needle: only the lines holding the rarest such word need looking at.
-        self._lookups += 1
         inner = [m.group() for m in WORD.finditer(needle) if 0 < m.start() and m.end() < len(needle)]
         if inner and (self._words is not None or self._lookups > self.BUILD_AFTER):
-            candidates = min((self.words().get(w, []) for w in inner), key=len)
+            candidates = min((self.words().get(w, ()) for w in inner), key=len)
             numbers = candidates[bisect.bisect_left(candidates, start):]
-        else:
-            numbers = range(max(start, 1), len(self.lines) + 1)
-        return next((n for n in numbers if needle in self.lines[n - 1]), None)
+            return next((n for n in numbers if needle in self.line(n)), None)
+        position = self.text.find(needle, self.starts[start - 1])
+        return bisect.bisect_right(self.starts, position) if position >= 0 else None
 
 
 @lru_cache(maxsize=256)

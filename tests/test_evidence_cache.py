@@ -66,9 +66,10 @@ def naive_line_of(text: str, needle: str, start: int = 1):
 def test_line_index_finds_what_a_scan_finds():
     rng = random.Random(14)
     words = ['"serviceId"', '"svc-1"', '"svc-12"', "image:", "a/b@sha256:1", "DATABASE_URL", ": ", ",", "  ", "x.y"]
-    text = "\n".join("".join(rng.choice(words) for _ in range(rng.randint(0, 5))) for _ in range(300))
+    text = "".join("".join(rng.choice(words) for _ in range(rng.randint(0, 5))) + rng.choice(["\n", "\r\n", "\r"])
+                   for _ in range(300))
     needles = ['"serviceId": "svc-1"', '"svc-1"', "svc-1", "svc-12", "image: a/b", ": ", "DATABASE", '"x.y"',
-               "nowhere", '"serviceId"', "image:", ",  "]
+               "nowhere", '"serviceId"', "image:", ",  ", "", "\n", ",\r"]
     for needle in needles:
         for start in (1, 7, 150, 299, 400):
             assert line_of(text, needle, start) == naive_line_of(text, needle, start), (needle, start)
