@@ -20,6 +20,7 @@ def label_item(item: pytest.Item, spec_base: str) -> None:
         if cid not in known:
             raise pytest.UsageError(f"{item.nodeid}: criterion {cid!r} is not in the catalogue (data/criteria.yaml)")
         item.user_properties.append(("criterion", cid))
+        item.extra_keyword_matches.add(cid)   # `-k RT-02` selects RT-02's tests
         criterion = known[cid]
         item.add_marker(pytest.mark.allure_label(criterion.level, label_type="epic"))
         item.add_marker(pytest.mark.allure_label(criterion.section, label_type="feature"))
