@@ -53,13 +53,18 @@ def subjects(identity: dict[str, Any], fallback: tuple[str, bytes]) -> list[Reso
     return [rd.pb for rd in found]
 
 
-def predicate(verdict_doc: dict[str, Any], spec_url: str, bundle_digest: str | None) -> dict[str, Any]:
+def policy_uri() -> str:
+    """The catalogue as this suite version ships it (a package URL, the same on every machine)."""
+    return f"pkg:pypi/pytest-agentrun@{__version__}#pytest_agentrun/{POLICY_PATH}"
+
+
+def predicate(verdict_doc: dict[str, Any], bundle_digest: str | None) -> dict[str, Any]:
     summary = vsa_pb2.VerificationSummary()
     summary.verifier.id = f"{VERIFIER}@{__version__}"
     summary.time_verified.FromJsonString(verdict_doc["times"]["finished"])
     identity = verdict_doc["identity"]
     summary.resource_uri = f"git+{identity.get('gitops.repo', '')}@{identity.get('gitops.head', 'unknown')}"
-    summary.policy.uri = spec_url
+    summary.policy.uri = policy_uri()
     summary.policy.digest["sha256"] = policy_digest()
     if bundle_digest:
         entry = summary.input_attestations.add()
@@ -73,10 +78,9 @@ def predicate(verdict_doc: dict[str, Any], spec_url: str, bundle_digest: str | N
     return doc
 
 
-def statement(verdict_doc: dict[str, Any], spec_url: str, bundle_digest: str | None,
-              fallback: tuple[str, bytes]) -> dict[str, Any]:
+def statement(verdict_doc: dict[str, Any], bundle_digest: str | None, fallback: tuple[str, bytes]) -> dict[str, Any]:
     stmt = Statement(subjects(verdict_doc["identity"], fallback), VSA_V1,
-                     predicate(verdict_doc, spec_url, bundle_digest))
+                     predicate(verdict_doc, bundle_digest))
     stmt.validate()
     return json_format.MessageToDict(stmt.pb)
 
@@ -109,9 +113,9 @@ def envelope_json(stmt: dict[str, Any], sign_key: Path | None) -> str:
     return json.dumps(envelope.to_dict(), indent=2) + "\n"
 
 
-def write(directory: Path, verdict_doc: dict[str, Any], spec_url: str, bundle_digest: str | None,
+def write(directory: Path, verdict_doc: dict[str, Any], bundle_digest: str | None,
           sign_key: Path | None, verdict_file: Path) -> Path:
-    stmt = statement(verdict_doc, spec_url, bundle_digest, (verdict_file.name, verdict_file.read_bytes()))
+    stmt = statement(verdict_doc, bundle_digest, (verdict_file.name, verdict_file.read_bytes()))
     path = directory / FILE
     path.write_text(envelope_json(stmt, sign_key))
     return path

@@ -34,8 +34,19 @@ def status_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[s
     return changed
 
 
+def _flat(identity: dict[str, Any]) -> dict[str, Any]:
+    """The identity with each env image as its own key (`image <service>` -> digest)."""
+    flat = {k: v for k, v in identity.items() if k != "images"}
+    images = identity.get("images")
+    for image in images if isinstance(images, list) else []:
+        flat[f"image {image.get('service')}"] = f"{image.get('repository')}@{image.get('digest')}"
+    if images is not None and not isinstance(images, list):
+        flat["images"] = images
+    return flat
+
+
 def identity_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-    a, b = before.get("identity", {}), after.get("identity", {})
+    a, b = _flat(before.get("identity", {})), _flat(after.get("identity", {}))
     return {key: (a.get(key), b.get(key)) for key in sorted(set(a) | set(b)) if a.get(key) != b.get(key)}
 
 

@@ -264,7 +264,7 @@ def _run_settings(config: pytest.Config) -> RunSettings:
     recorded = RUN_ID in config.stash and REPLAY not in config.stash
     return RunSettings(
         lane=config.getoption("lane"), drive=config.getoption("drive"), subset=options.criteria(config),
-        reports=config.getoption("agentrun_reports"), spec_url=spec_url(config),
+        reports=config.getoption("agentrun_reports"),
         sign_key=config.getoption("sign_key"), started=config.stash.get(STARTED, now()),
         bundle_dir=bundle_dir(config) if recorded else None,
         connection=config.stash[LANE_CONFIG].to_raw() if LANE_CONFIG in config.stash else None,

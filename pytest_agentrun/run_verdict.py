@@ -35,7 +35,6 @@ class RunSettings:
     drive: bool
     subset: list[str] | None
     reports: Path
-    spec_url: str
     sign_key: Path | None
     started: str
     bundle_dir: Path | None       # this run's bundle, when it recorded one
@@ -63,8 +62,7 @@ def finish(log: RunLog, settings: RunSettings) -> RunEnd:
                                              settings.run_id or recorded.name, doc)
             digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
             bundle.mark_latest(recorded)
-        written.append(attestation.write(settings.reports, doc, settings.spec_url, digest,
-                                         settings.sign_key, path))
+        written.append(attestation.write(settings.reports, doc, digest, settings.sign_key, path))
     except (OSError, attestation.AttestationError) as exc:
         return RunEnd(verdict, written, recorded, f"agentrun: cannot write the verdict reports: {exc}")
     return RunEnd(verdict, written, recorded)

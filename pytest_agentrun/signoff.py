@@ -84,15 +84,22 @@ class Verdict:
         for status, verb in ((FAIL, "fail"), (UNDECIDED, "cannot be decided"), (NOT_JUDGED, "not judged")):
             found = self.ids(status, required_only=True)
             if found:
-                parts.append(f"{len(found)} of {of} {verb}: {' '.join(found)}")
+                parts.append(f"{len(found)} of {of} {verb}: {_some(found)}")
         if not parts:
             parts.append(f"{self.counts()[PASS]} of {of} pass")
         if self.scope.name == "subset":
             parts.append(f"--criteria chose {len(self.scope.required)} of {len(catalogue())}: not a sign-off")
         elif self.scope.name == "passive catalogue":
             drive = [c for c in catalogue() if catalogue()[c].kind == "drive"]
-            parts.append(f"{' '.join(drive)} not judged (only with --drive): sign-off covers the passive catalogue")
+            covers = ": the sign-off covers the passive catalogue" if self.value == FIT else ""
+            parts.append(f"{' '.join(drive)} not judged (only with --drive){covers}")
         return "; ".join(parts)
+
+
+def _some(ids: list[str], shown: int = 12) -> str:
+    """IDs for one line: the verdict.json and the criterion list carry all of them."""
+    more = f" (+{len(ids) - shown} more)" if len(ids) > shown else ""
+    return " ".join(ids[:shown]) + more
 
 
 def decide_run(lane: str, results: list[CriterionResult], scope: Scope,

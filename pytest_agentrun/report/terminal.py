@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 
 from ..criteria import catalogue
-from ..criterion_status import NOT_JUDGED
+from ..criterion_status import NOT_JUDGED, CriterionResult
 from ..finding import FAIL, NOT_APPLICABLE, PASS, UNDECIDED
 from ..redact import redact_text
 from ..signoff import FIT, INCOMPLETE, NOT_FIT, PARTIAL, Verdict
@@ -27,27 +27,29 @@ def fit(text: str, width: int) -> str:
     return textwrap.shorten(text, width=max(width, 20), placeholder=" …")
 
 
-def criterion_lines(verdict: Verdict, width: int) -> list[tuple[str, str, dict]]:
-    """(level header or "", line, markup) for every criterion, strongest truth first."""
-    known, rows, level = catalogue(), [], None
-    for result in sorted(verdict.criteria, key=lambda r: known[r.id].order if r.id in known else 10_000):
-        criterion = known.get(result.id)
-        if criterion is None:
-            continue
-        if criterion.level != level:
-            level = criterion.level
-            rows.append((level, f"[{level}]", {"bold": True}))
-        mark = MARKS[result.status]
-        head = f"  {mark:<10} {result.id:<6} "
-        text = criterion.text if result.status == PASS else redact_text(result.reason)
-        rows.append(("", head + fit(text, width - len(head)), COLOURS[result.status]))
-    return rows
+def rows(verdict: Verdict) -> list[tuple[str, CriterionResult, str]]:
+    """(truth level, result, text) per criterion, strongest truth first; text is the first reason of a non-pass."""
+    known = catalogue()
+    found = [r for r in verdict.criteria if r.id in known]
+    return [(known[r.id].level, r, known[r.id].text if r.status == PASS else redact_text(r.reason))
+            for r in sorted(found, key=lambda r: known[r.id].order)]
+
+
+def criterion_lines(verdict: Verdict, width: int) -> list[tuple[str, dict]]:
+    lines, level = [], None
+    for row_level, result, text in rows(verdict):
+        if row_level != level:
+            level = row_level
+            lines.append((f"[{level}]", {"bold": True}))
+        head = f"  {MARKS[result.status]:<10} {result.id:<6} "
+        lines.append((head + fit(text, width - len(head)), COLOURS[result.status]))
+    return lines
 
 
 def write_criteria(terminalreporter, verdict: Verdict) -> None:
     width = terminalreporter._tw.fullwidth
     terminalreporter.write_sep("=", "verdict by criterion, in truth order")
-    for _, line, markup in criterion_lines(verdict, width):
+    for line, markup in criterion_lines(verdict, width):
         terminalreporter.write_line(line, **markup)
 
 
