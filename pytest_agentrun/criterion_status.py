@@ -53,6 +53,8 @@ class CriterionResult:
 
 
 def finding_reason(finding: dict[str, Any]) -> str:
+    if finding.get("status") in (UNDECIDED, NOT_APPLICABLE):   # `found` already says why
+        return f"{finding.get('subject')}: {finding.get('found')} [{finding.get('where')}]"
     return (f"{finding.get('subject')}: expected {finding.get('expected')}; found {finding.get('found')} "
             f"[{finding.get('where')}]")
 
@@ -71,7 +73,7 @@ def status_of_test(record: RunRecord, cid: str) -> tuple[str, str]:
     if not mine:
         return UNDECIDED, "the check examined nothing (no finding)"
     if len(by_status[NOT_APPLICABLE]) == len(mine):
-        return NOT_APPLICABLE, by_status[NOT_APPLICABLE][0].get("found", "")
+        return NOT_APPLICABLE, finding_reason(by_status[NOT_APPLICABLE][0])
     return PASS, ""
 
 
