@@ -6,10 +6,14 @@ from an empty evidence bundle, so nothing live is reached: what is under test is
 
 from __future__ import annotations
 
+import base64
 import json
 import xml.etree.ElementTree as ET
 
 import pytest
+# Imported here, before any in-process pytester run (which restores sys.modules after itself).
+from cryptography.hazmat.primitives import serialization as ser
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from pytest_agentrun import attestation
 from pytest_agentrun.criteria import catalogue
@@ -209,3 +213,54 @@ def test_parallel_workers_reach_the_same_verdict(suite, pytester):
     doc = verdict_json(pytester)
     assert statuses(doc)["RT-02"] == "fail" and statuses(doc)["AR-01"] == "not judged"
     assert "deselected (-k/-m)" in next(c for c in doc["criteria"] if c["id"] == "AR-01")["reason"]
+
+
+def keypair(directory):
+    directory.mkdir(parents=True, exist_ok=True)
+    key = ed25519.Ed25519PrivateKey.generate()
+    private, public = directory / "signoff.key", directory / "signoff.pub"
+    private.write_bytes(key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption()))
+    public.write_bytes(key.public_key().public_bytes(ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo))
+    return private, public
+
+
+def test_signed_attestation_verifies_and_fails_when_one_byte_changes(suite, pytester, tmp_path, capsys):
+    from pytest_agentrun.cli import main
+    private, public = keypair(tmp_path)
+    assert suite({}, "--sign-key", str(private)).ret == 0
+    signed = pytester.path / "reports" / attestation.FILE
+    stmt = attestation.verify(signed, public)
+    assert stmt["_type"] == "https://in-toto.io/Statement/v1" and stmt["predicateType"] == attestation.VSA_V1
+    predicate = stmt["predicate"]
+    assert predicate["verificationResult"] == "PASSED" and predicate["policy"]["digest"]["sha256"] == \
+        attestation.policy_digest()
+    assert stmt["subject"][0]["name"] == "verdict.json", "no lane identity readable: the verdict file is the subject"
+    assert main(["verify-signoff", str(signed), "--key", str(public)]) == 0
+    envelope = json.loads(signed.read_text())
+    payload = bytearray(base64.b64decode(envelope["payload"]))
+    payload[payload.index(b"PASSED")] = ord("Q")          # one byte of the signed statement
+    envelope["payload"] = base64.b64encode(bytes(payload)).decode()
+    signed.write_text(json.dumps(envelope))
+    capsys.readouterr()
+    assert main(["verify-signoff", str(signed), "--key", str(public)]) == 8
+    assert "NOT VERIFIED" in capsys.readouterr().err
+    _, other = keypair(tmp_path / "other")
+    with pytest.raises(attestation.AttestationError, match="does not verify"):
+        attestation.verify(signed, other)
+
+
+def test_a_failed_run_attests_failed_and_verify_signoff_says_not_signed_off(suite, pytester, tmp_path):
+    from pytest_agentrun.cli import main
+    private, public = keypair(tmp_path)
+    assert suite({"GO-02": "fail"}, "--sign-key", str(private)).ret == 1
+    signed = pytester.path / "reports" / attestation.FILE
+    assert attestation.verify(signed, public)["predicate"]["verificationResult"] == "FAILED"
+    assert main(["verify-signoff", str(signed), "--key", str(public), "-o", "json"]) == 1
+
+
+def test_an_unusable_sign_key_is_a_usage_error_before_the_run(suite, tmp_path):
+    bad = tmp_path / "bad.key"
+    bad.write_text("not a key")
+    result = suite({}, "--sign-key", str(bad))
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["ERROR: agentrun: --sign-key *: not a usable unencrypted PEM private key*"])
