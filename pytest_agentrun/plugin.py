@@ -54,6 +54,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.pluginmanager.hasplugin("html"):
         from .report import html
         config.pluginmanager.register(html, "agentrun-html")
+    if config.pluginmanager.hasplugin("allure_pytest"):
+        from .report import allure_tests
+        config.pluginmanager.register(allure_tests, "agentrun-allure-tests")
     config.stash[RUN_LOG] = RunLog()
     config.stash[COLLECTOR] = RunCollector(config.stash[RUN_LOG])
     config.pluginmanager.register(config.stash[COLLECTOR], "agentrun-run-collector")

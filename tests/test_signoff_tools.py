@@ -154,3 +154,9 @@ def test_cli_survives_a_closed_pipe_and_unwritable_paths(tmp_path):
     assert unwritable.returncode != 0 and "Traceback" not in unwritable.stderr
     missing = cli("verify-signoff", str(tmp_path / "none.json"), "--key", str(tmp_path / "none.pub"))
     assert missing.returncode == 8 and "Traceback" not in missing.stderr
+
+
+def test_the_allure_report_groups_by_truth_level_section_and_criterion():
+    config = json.loads(resources.files("pytest_agentrun").joinpath("data/allurerc.json").read_text())
+    assert config["plugins"]["awesome"]["options"]["groupBy"] == ["epic", "feature", "story"]
+    assert "--config pytest_agentrun/data/allurerc.json" in (ROOT / "scripts" / "allure-report.sh").read_text()

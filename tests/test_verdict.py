@@ -264,3 +264,18 @@ def test_an_unusable_sign_key_is_a_usage_error_before_the_run(suite, tmp_path):
     result = suite({}, "--sign-key", str(bad))
     assert result.ret == 4
     result.stderr.fnmatch_lines(["ERROR: agentrun: --sign-key *: not a usable unencrypted PEM private key*"])
+
+
+def test_allure_titles_carry_the_criterion_links_can_be_https_and_no_lambda_steps(suite, pytester):
+    assert suite({}, "--spec-url", "https://example.org/spec/criteria.md").ret == 0
+    allure = pytester.path / "reports" / "allure-results"
+    results = [json.loads(p.read_text()) for p in allure.glob("*-result.json")]
+    assert len(results) == len(PASSIVE)
+    for result in results:
+        story = next(label["value"] for label in result["labels"] if label["name"] == "story")
+        assert result["name"].startswith(f"{story}: ")
+        [link] = result["links"]
+        assert link["url"] == f"https://example.org/spec/criteria.md#:~:text={story}"
+    steps = [step["name"] for p in allure.glob("*-container.json")
+             for step in json.loads(p.read_text()).get("afters", [])]
+    assert not [name for name in steps if "<lambda>" in name or name.split("::")[-1].isdigit()], steps
