@@ -6,19 +6,23 @@ verdicts, the run identity (commits, env image digests) and every piece of recor
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
-from .bundle import MANIFEST, VERDICT, RecordedEvidence
+from .bundle import VERDICT, RecordedEvidence
 
 
 def load(directory: Path) -> tuple[RecordedEvidence, dict[str, Any]]:
     """The bundle and its recorded verdict; ValueError naming what is wrong."""
     recorded = RecordedEvidence(directory)
     if "verdict" not in recorded.manifest or not (directory / VERDICT).is_file():
-        raise ValueError(f"{directory}: the bundle records no verdict (written by a suite older than 0.1 verdicts)")
-    return recorded, json.loads((directory / VERDICT).read_text())
+        raise ValueError(f"{directory}: the bundle records no verdict (written before bundles recorded one)")
+    data = (directory / VERDICT).read_bytes()
+    if hashlib.sha256(data).hexdigest() != recorded.manifest["verdict"]["sha256"]:
+        raise ValueError(f"{directory / VERDICT}: checksum does not match the manifest (the bundle was altered)")
+    return recorded, json.loads(data)
 
 
 def status_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:

@@ -99,6 +99,18 @@ def outside_criteria(config: pytest.Config):
     return lambda item: not set(criteria_of(item)) & set(chosen)
 
 
+def _check_reports_dir(reports: Path) -> None:
+    """The reports directory must be writable before the run, not discovered unwritable at its end."""
+    try:
+        reports.mkdir(parents=True, exist_ok=True)
+        probe = reports / ".agentrun-write-probe"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise pytest.UsageError(f"agentrun: reports directory {reports} is not writable: "
+                                f"{exc.strerror or exc}") from None
+
+
 def check_run_options(config: pytest.Config) -> None:
     """Usage errors before anything runs: unknown criterion IDs, a signing key that cannot sign."""
     chosen = criteria(config)
@@ -108,6 +120,7 @@ def check_run_options(config: pytest.Config) -> None:
     if unknown:
         raise pytest.UsageError(f"agentrun: --criteria: unknown criterion {', '.join(unknown)} "
                                 "(see --list-criteria)")
+    _check_reports_dir(config.getoption("agentrun_reports"))
     key = config.getoption("sign_key")
     if key is not None:
         from .attestation import AttestationError, signer

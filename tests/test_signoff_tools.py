@@ -76,6 +76,9 @@ def test_diff_names_changed_criteria_commits_digests_and_evidence(tmp_path, caps
     assert json.loads(capsys.readouterr().out)["criteria"][0]["id"] == "RT-02"
     assert main(["diff", str(before), str(tmp_path / "nowhere")]) == 4
     assert "not an evidence bundle" in capsys.readouterr().err
+    (after / "verdict.json").write_text((after / "verdict.json").read_text().replace('"fail"', '"pass"'))
+    assert main(["diff", str(before), str(after)]) == 4
+    assert "checksum does not match the manifest" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("statuses, expected", [

@@ -127,6 +127,12 @@ def test_criteria_subset_is_partial_everywhere(suite, pytester):
     assert values["verdict"] == "incomplete"
 
 
+def test_an_unwritable_reports_directory_is_a_usage_error_before_the_run(suite):
+    result = suite({}, "--agentrun-reports", "/proc/agentrun-reports")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["ERROR: agentrun: reports directory /proc/agentrun-reports is not writable: *"])
+
+
 def test_unknown_criterion_in_criteria_is_a_usage_error(suite):
     result = suite({}, "--criteria", "RT-02,XX-99")
     assert result.ret == 4
