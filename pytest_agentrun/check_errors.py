@@ -28,10 +28,12 @@ def is_unexpected(excinfo: pytest.ExceptionInfo | None) -> bool:
     return excinfo is not None and not excinfo.errisinstance(EXPECTED)
 
 
-def raised_at(excinfo: pytest.ExceptionInfo) -> str:
-    """The innermost frame inside this package (a check or reader), else the innermost frame."""
+def raised_at(excinfo: pytest.ExceptionInfo, test_file: Path | None = None) -> str:
+    """The innermost frame in this package (a check or reader) or the test's own module, else the innermost."""
     frames = traceback.extract_tb(excinfo.tb)
-    ours = [f for f in frames if Path(f.filename).resolve().is_relative_to(PACKAGE)]
+    mine = {test_file.resolve()} if test_file else set()
+    ours = [f for f in frames
+            if Path(f.filename).resolve().is_relative_to(PACKAGE) or Path(f.filename).resolve() in mine]
     frame = (ours or frames or [None])[-1]
     if frame is None:
         return "an unknown place"
@@ -48,10 +50,10 @@ def evidence_of(item: pytest.Item) -> list[str]:
 def unexpected_findings(criteria: list[str], item: pytest.Item, excinfo: pytest.ExceptionInfo) -> list[Finding]:
     error = f"{excinfo.type.__name__}: {excinfo.value}"
     evidence = ", ".join(evidence_of(item)) or "no evidence fixture"
-    where = raised_at(excinfo)
+    where = raised_at(excinfo, getattr(item, "path", None))
     reason = f"the check broke on unexpected evidence ({error}) at {where}, reading {evidence}"
-    return [undecided(cid, f"{item.name}", "a check that reads its evidence to the end", reason, where,
-                      error=error, evidence_fixtures=evidence_of(item))
+    return [undecided(cid, item.name, "a check that reads its evidence to the end", reason, item.nodeid,
+                      error=error, raised_at=where, evidence_fixtures=evidence_of(item))
             for cid in criteria]
 
 

@@ -240,8 +240,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     return report
 
 
-
-
 @pytest.hookimpl(tryfirst=True)  # before pytest-html and JUnit write: they carry the verdict
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config

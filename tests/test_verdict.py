@@ -285,3 +285,28 @@ def test_allure_titles_carry_the_criterion_links_can_be_https_and_no_lambda_step
     steps = [step["name"] for p in allure.glob("*-container.json")
              for step in json.loads(p.read_text()).get("afters", [])]
     assert not [name for name in steps if "<lambda>" in name or name.split("::")[-1].isdigit()], steps
+
+
+def test_an_exception_inside_the_package_names_where_it_was_raised_and_the_evidence(pytester, suite):
+    """The error comes from inside pytest_agentrun (here: a Finding that contradicts itself, which the
+    package refuses); the finding names that place and the evidence fixtures the test read."""
+    pytester.makepyfile(test_broken='''
+import pytest
+from pytest_agentrun.finding import UNDECIDED, Finding
+
+@pytest.fixture
+def cluster():
+    return {"kind": "Pod", "status": "Running"}
+
+@pytest.mark.criterion("RT-03")
+def test_pods(cluster, verdict):
+    verdict([Finding("RT-03", True, "pod", "Ready", cluster["status"], "pod/x", {}, UNDECIDED)])
+''')
+    result = pytester.runpytest("--lane", "v0.1", "--replay-evidence", str(pytester.path / "bundle"),
+                                "-p", "no:cacheprovider", "test_broken.py")
+    assert result.ret == 1
+    rt03 = next(c for c in verdict_json(pytester)["criteria"] if c["id"] == "RT-03")
+    assert rt03["status"] == "cannot be decided", rt03
+    assert "(ValueError: an undecided finding never passes) at pytest_agentrun/finding.py:" in rt03["reason"]
+    assert "reading cluster [test_broken.py::test_pods]" in rt03["reason"]
+    assert "Traceback" not in result.stdout.str()
