@@ -207,7 +207,11 @@ def test_ini_options_set_lane_and_reports_dir(suite, pytester):
 
 
 def test_plugins_can_be_disabled(suite, pytester):
-    result = suite({}, "-p", "no:allure_pytest", "--strict-markers", "-p", "no:html")
+    suite({}, "--collect-only")   # writes the suite; the run itself is a subprocess, as a user runs it
+    result = pytester.runpytest_subprocess("--lane", "v0.1", "--replay-evidence", str(pytester.path / "bundle"),
+                                           "-p", "no:cacheprovider", "-p", "no:allure_pytest", "--strict-markers",
+                                           "-p", "no:html")
+    result.assert_outcomes(passed=len(PASSIVE))
     assert result.ret == 0
     reports = pytester.path / "reports"
     assert (reports / "verdict.json").is_file() and not (reports / "report.html").exists()
