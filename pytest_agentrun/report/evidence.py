@@ -49,10 +49,11 @@ def decorate_report(item: pytest.Item, call: pytest.CallInfo, report: pytest.Tes
     findings = list(item.stash.get(FINDINGS, [])) if report.when == "call" else []
     excinfo = call.excinfo
     criteria = criteria_of(item)
-    if excinfo is not None and excinfo.errisinstance(EvidenceError) and criteria:
+    if excinfo is not None and excinfo.errisinstance(EvidenceError):
+        # Missing evidence: a one-line reason naming the criterion, not a traceback wall.
         findings += _missing_evidence(criteria, excinfo.value)
         report.outcome = "failed"
-        report.longrepr = redact_text(f"{', '.join(criteria)} cannot be decided: {excinfo.value}")
+        report.longrepr = redact_text(f"{', '.join(criteria) or item.name} cannot be decided: {excinfo.value}")
     elif check_errors.is_unexpected(excinfo) and criteria:
         broken = check_errors.unexpected_findings(criteria, item, excinfo)
         findings += broken
