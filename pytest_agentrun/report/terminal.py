@@ -17,6 +17,7 @@ from ..signoff import FIT, INCOMPLETE, NOT_FIT, PARTIAL, Verdict
 MARKS = {PASS: "pass", FAIL: "FAIL", UNDECIDED: "UNDECIDED", NOT_APPLICABLE: "n/a", NOT_JUDGED: "not judged"}
 COLOURS = {PASS: {"green": True}, FAIL: {"red": True, "bold": True}, UNDECIDED: {"yellow": True, "bold": True},
            NOT_APPLICABLE: {"cyan": True}, NOT_JUDGED: {"yellow": True}}
+REASON_LINES = 3
 VERDICT_COLOURS = {FIT: {"green": True, "bold": True}, NOT_FIT: {"red": True, "bold": True},
                    INCOMPLETE: {"yellow": True, "bold": True}, PARTIAL: {"yellow": True, "bold": True}}
 
@@ -42,8 +43,19 @@ def criterion_lines(verdict: Verdict, width: int) -> list[tuple[str, dict]]:
             level = row_level
             lines.append((f"[{level}]", {"bold": True}))
         head = f"  {MARKS[result.status]:<10} {result.id:<6} "
-        lines.append((head + fit(text, width - len(head)), COLOURS[result.status]))
+        room = max(width - len(head), 20)
+        # A pass shows its criterion on one line; a non-pass keeps its reason readable on up to 3.
+        parts = [fit(text, room)] if result.status == PASS else wrap(text, room, REASON_LINES)
+        lines.append((head + parts[0], COLOURS[result.status]))
+        lines += [(" " * len(head) + part, COLOURS[result.status]) for part in parts[1:]]
     return lines
+
+
+def wrap(text: str, width: int, most: int) -> list[str]:
+    parts = textwrap.wrap(" ".join(text.split()), width=width) or [""]
+    if len(parts) <= most:
+        return parts
+    return parts[: most - 1] + [fit(" ".join(parts[most - 1:]), width)]
 
 
 def write_criteria(terminalreporter, verdict: Verdict) -> None:
