@@ -63,6 +63,6 @@ def finish(log: RunLog, settings: RunSettings) -> RunEnd:
             digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
             bundle.mark_latest(recorded)
         written.append(attestation.write(settings.reports, doc, digest, settings.sign_key, path))
-    except (OSError, attestation.AttestationError) as exc:
+    except (OSError, ValueError, attestation.AttestationError) as exc:  # ValueError: a document off its schema
         return RunEnd(verdict, written, recorded, f"agentrun: cannot write the verdict reports: {exc}")
     return RunEnd(verdict, written, recorded)
