@@ -34,22 +34,36 @@ class AttestationError(Exception):
 
 
 def policy_digest() -> str:
-    return hashlib.sha256(resources.files("pytest_agentrun").joinpath(POLICY_PATH).read_bytes()).hexdigest()
+    return hashlib.sha256(
+        resources.files("pytest_agentrun").joinpath(POLICY_PATH).read_bytes()
+    ).hexdigest()
 
 
 def subjects(identity: dict[str, Any], fallback: tuple[str, bytes]) -> list[ResourceDescriptor]:
     found = []
     for image in identity.get("images") if isinstance(identity.get("images"), list) else []:
-        found.append(ResourceDescriptor(name=f"{image['repository']} (service {image['service']})",
-                                        digest={"sha256": image["digest"].removeprefix("sha256:")}))
+        found.append(
+            ResourceDescriptor(
+                name=f"{image['repository']} (service {image['service']})",
+                digest={"sha256": image["digest"].removeprefix("sha256:")},
+            )
+        )
     head = str(identity.get("gitops.head") or "")
     if len(head) == 40:
-        found.append(ResourceDescriptor(name=str(identity.get("gitops.branch", "gitops")),
-                                        uri=f"git+{identity.get('gitops.repo', '')}@{head}",
-                                        digest={"gitCommit": head}))
-    if not found:  # nothing of the lane was readable: the statement is about the verdict file itself
+        found.append(
+            ResourceDescriptor(
+                name=str(identity.get("gitops.branch", "gitops")),
+                uri=f"git+{identity.get('gitops.repo', '')}@{head}",
+                digest={"gitCommit": head},
+            )
+        )
+    if (
+        not found
+    ):  # nothing of the lane was readable: the statement is about the verdict file itself
         name, data = fallback
-        found.append(ResourceDescriptor(name=name, digest={"sha256": hashlib.sha256(data).hexdigest()}))
+        found.append(
+            ResourceDescriptor(name=name, digest={"sha256": hashlib.sha256(data).hexdigest()})
+        )
     return [rd.pb for rd in found]
 
 
@@ -63,7 +77,9 @@ def predicate(verdict_doc: dict[str, Any], bundle_digest: str | None) -> dict[st
     summary.verifier.id = f"{VERIFIER}@{__version__}"
     summary.time_verified.FromJsonString(verdict_doc["times"]["finished"])
     identity = verdict_doc["identity"]
-    summary.resource_uri = f"git+{identity.get('gitops.repo', '')}@{identity.get('gitops.head', 'unknown')}"
+    summary.resource_uri = (
+        f"git+{identity.get('gitops.repo', '')}@{identity.get('gitops.head', 'unknown')}"
+    )
     summary.policy.uri = policy_uri()
     summary.policy.digest["sha256"] = policy_digest()
     if bundle_digest:
@@ -74,13 +90,18 @@ def predicate(verdict_doc: dict[str, Any], bundle_digest: str | None) -> dict[st
     summary.slsa_version = "1.0"
     doc = json_format.MessageToDict(summary)
     # VSA v1 makes verifiedLevels an array (the proto has a single string): the lane sign-off level.
-    doc["verifiedLevels"] = [f"AGENTRUN_LANE_{verdict_doc['lane']}_SIGNOFF"] if verdict_doc["signedOff"] else []
+    doc["verifiedLevels"] = (
+        [f"AGENTRUN_LANE_{verdict_doc['lane']}_SIGNOFF"] if verdict_doc["signedOff"] else []
+    )
     return doc
 
 
-def statement(verdict_doc: dict[str, Any], bundle_digest: str | None, fallback: tuple[str, bytes]) -> dict[str, Any]:
-    stmt = Statement(subjects(verdict_doc["identity"], fallback), VSA_V1,
-                     predicate(verdict_doc, bundle_digest))
+def statement(
+    verdict_doc: dict[str, Any], bundle_digest: str | None, fallback: tuple[str, bytes]
+) -> dict[str, Any]:
+    stmt = Statement(
+        subjects(verdict_doc["identity"], fallback), VSA_V1, predicate(verdict_doc, bundle_digest)
+    )
     stmt.validate()
     return json_format.MessageToDict(stmt.pb)
 
@@ -88,15 +109,19 @@ def statement(verdict_doc: dict[str, Any], bundle_digest: str | None, fallback: 
 def signer(key: Path):
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
     from securesystemslib.signer import CryptoSigner
+
     try:
         return CryptoSigner(load_pem_private_key(key.read_bytes(), password=None))
     except (OSError, ValueError, TypeError) as exc:
-        raise AttestationError(f"--sign-key {key}: not a usable unencrypted PEM private key ({exc})") from None
+        raise AttestationError(
+            f"--sign-key {key}: not a usable unencrypted PEM private key ({exc})"
+        ) from None
 
 
 def public_key(path: Path):
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
     from securesystemslib.signer import SSlibKey
+
     try:
         return SSlibKey.from_crypto(load_pem_public_key(path.read_bytes()))
     except (OSError, ValueError, TypeError) as exc:
@@ -108,13 +133,19 @@ def envelope_json(stmt: dict[str, Any], sign_key: Path | None) -> str:
     if sign_key is None:
         return json.dumps(stmt, indent=2, sort_keys=True) + "\n"
     from securesystemslib.dsse import Envelope
+
     envelope = Envelope(payload, PAYLOAD_TYPE, {})
     envelope.sign(signer(sign_key))
     return json.dumps(envelope.to_dict(), indent=2) + "\n"
 
 
-def write(directory: Path, verdict_doc: dict[str, Any], bundle_digest: str | None,
-          sign_key: Path | None, verdict_file: Path) -> Path:
+def write(
+    directory: Path,
+    verdict_doc: dict[str, Any],
+    bundle_digest: str | None,
+    sign_key: Path | None,
+    verdict_file: Path,
+) -> Path:
     stmt = statement(verdict_doc, bundle_digest, (verdict_file.name, verdict_file.read_bytes()))
     path = directory / FILE
     path.write_text(envelope_json(stmt, sign_key))
@@ -125,12 +156,17 @@ def verify(path: Path, key: Path) -> dict[str, Any]:
     """The verified Statement; AttestationError when the envelope is unreadable or does not verify."""
     from securesystemslib.dsse import Envelope
     from securesystemslib.exceptions import VerificationError
+
     try:
         envelope = Envelope.from_dict(json.loads(path.read_text()))
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise AttestationError(f"{path}: not a DSSE envelope ({type(exc).__name__}: {exc})") from None
+        raise AttestationError(
+            f"{path}: not a DSSE envelope ({type(exc).__name__}: {exc})"
+        ) from None
     if envelope.payload_type != PAYLOAD_TYPE:
-        raise AttestationError(f"{path}: payloadType {envelope.payload_type!r}, expected {PAYLOAD_TYPE}")
+        raise AttestationError(
+            f"{path}: payloadType {envelope.payload_type!r}, expected {PAYLOAD_TYPE}"
+        )
     try:
         envelope.verify([public_key(key)], 1)
     except (VerificationError, ValueError) as exc:
@@ -140,5 +176,7 @@ def verify(path: Path, key: Path) -> dict[str, Any]:
     except ValueError as exc:
         raise AttestationError(f"{path}: signed payload is not JSON ({exc})") from None
     if stmt.get("predicateType") != VSA_V1:
-        raise AttestationError(f"{path}: predicateType {stmt.get('predicateType')!r}, expected {VSA_V1}")
+        raise AttestationError(
+            f"{path}: predicateType {stmt.get('predicateType')!r}, expected {VSA_V1}"
+        )
     return stmt

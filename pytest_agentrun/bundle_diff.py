@@ -18,10 +18,14 @@ def load(directory: Path) -> tuple[RecordedEvidence, dict[str, Any]]:
     """The bundle and its recorded verdict; ValueError naming what is wrong."""
     recorded = RecordedEvidence(directory)
     if "verdict" not in recorded.manifest or not (directory / VERDICT).is_file():
-        raise ValueError(f"{directory}: the bundle records no verdict (written before bundles recorded one)")
+        raise ValueError(
+            f"{directory}: the bundle records no verdict (written before bundles recorded one)"
+        )
     data = (directory / VERDICT).read_bytes()
     if hashlib.sha256(data).hexdigest() != recorded.manifest["verdict"]["sha256"]:
-        raise ValueError(f"{directory / VERDICT}: checksum does not match the manifest (the bundle was altered)")
+        raise ValueError(
+            f"{directory / VERDICT}: checksum does not match the manifest (the bundle was altered)"
+        )
     return recorded, json.loads(data)
 
 
@@ -31,10 +35,21 @@ def status_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[s
     for criterion in after["criteria"]:
         was = old.get(criterion["id"], {"status": "absent", "reason": "", "findings": []})
         if was["status"] != criterion["status"]:
-            changed.append({"id": criterion["id"], "before": was["status"], "after": criterion["status"],
-                            "reason": criterion["reason"] or was["reason"],
-                            "where": sorted({f["where"] for f in criterion["findings"] + was["findings"]
-                                             if f.get("status") != "pass"})})
+            changed.append(
+                {
+                    "id": criterion["id"],
+                    "before": was["status"],
+                    "after": criterion["status"],
+                    "reason": criterion["reason"] or was["reason"],
+                    "where": sorted(
+                        {
+                            f["where"]
+                            for f in criterion["findings"] + was["findings"]
+                            if f.get("status") != "pass"
+                        }
+                    ),
+                }
+            )
     return changed
 
 
@@ -51,7 +66,9 @@ def _flat(identity: dict[str, Any]) -> dict[str, Any]:
 
 def identity_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     a, b = _flat(before.get("identity", {})), _flat(after.get("identity", {}))
-    return {key: (a.get(key), b.get(key)) for key in sorted(set(a) | set(b)) if a.get(key) != b.get(key)}
+    return {
+        key: (a.get(key), b.get(key)) for key in sorted(set(a) | set(b)) if a.get(key) != b.get(key)
+    }
 
 
 def evidence_changes(a: RecordedEvidence, b: RecordedEvidence) -> list[dict[str, str]]:
@@ -69,16 +86,32 @@ def evidence_changes(a: RecordedEvidence, b: RecordedEvidence) -> list[dict[str,
 def diff(first: Path, second: Path) -> dict[str, Any]:
     a, verdict_a = load(first)
     b, verdict_b = load(second)
-    return {"before": {"bundle": str(first), "verdict": verdict_a["verdict"], "headline": verdict_a["headline"]},
-            "after": {"bundle": str(second), "verdict": verdict_b["verdict"], "headline": verdict_b["headline"]},
-            "criteria": status_changes(verdict_a, verdict_b),
-            "identity": {k: {"before": v[0], "after": v[1]} for k, v in identity_changes(verdict_a, verdict_b).items()},
-            "evidence": evidence_changes(a, b)}
+    return {
+        "before": {
+            "bundle": str(first),
+            "verdict": verdict_a["verdict"],
+            "headline": verdict_a["headline"],
+        },
+        "after": {
+            "bundle": str(second),
+            "verdict": verdict_b["verdict"],
+            "headline": verdict_b["headline"],
+        },
+        "criteria": status_changes(verdict_a, verdict_b),
+        "identity": {
+            k: {"before": v[0], "after": v[1]}
+            for k, v in identity_changes(verdict_a, verdict_b).items()
+        },
+        "evidence": evidence_changes(a, b),
+    }
 
 
 def text(result: dict[str, Any], limit: int = 40) -> list[str]:
-    lines = [f"before: {result['before']['verdict']:<10} {result['before']['bundle']}",
-             f"after:  {result['after']['verdict']:<10} {result['after']['bundle']}", ""]
+    lines = [
+        f"before: {result['before']['verdict']:<10} {result['before']['bundle']}",
+        f"after:  {result['after']['verdict']:<10} {result['after']['bundle']}",
+        "",
+    ]
     if not result["criteria"]:
         lines.append("no criterion changed status")
     for c in result["criteria"]:

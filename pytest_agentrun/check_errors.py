@@ -17,11 +17,29 @@ from .finding import Finding, undecided
 
 PACKAGE = Path(__file__).resolve().parent
 # The fixtures that hand a test its evidence (plugin.py): named in the finding as "the evidence".
-EVIDENCE_FIXTURES = ("lane", "cluster", "tekton", "argo", "gitops", "catalog", "mirror", "registry",
-                     "worktree", "source", "trigger", "promotion")
+EVIDENCE_FIXTURES = (
+    "lane",
+    "cluster",
+    "tekton",
+    "argo",
+    "gitops",
+    "catalog",
+    "mirror",
+    "registry",
+    "worktree",
+    "source",
+    "trigger",
+    "promotion",
+)
 # Exceptions pytest itself uses for outcomes, and the suite's own verdicts: not "unexpected".
-EXPECTED = (pytest.fail.Exception, pytest.skip.Exception, pytest.xfail.Exception, EvidenceError,
-            KeyboardInterrupt, SystemExit)
+EXPECTED = (
+    pytest.fail.Exception,
+    pytest.skip.Exception,
+    pytest.xfail.Exception,
+    EvidenceError,
+    KeyboardInterrupt,
+    SystemExit,
+)
 
 
 def is_unexpected(excinfo: pytest.ExceptionInfo | None) -> bool:
@@ -32,13 +50,20 @@ def raised_at(excinfo: pytest.ExceptionInfo, test_file: Path | None = None) -> s
     """The innermost frame in this package (a check or reader) or the test's own module, else the innermost."""
     frames = traceback.extract_tb(excinfo.tb)
     mine = {test_file.resolve()} if test_file else set()
-    ours = [f for f in frames
-            if Path(f.filename).resolve().is_relative_to(PACKAGE) or Path(f.filename).resolve() in mine]
+    ours = [
+        f
+        for f in frames
+        if Path(f.filename).resolve().is_relative_to(PACKAGE) or Path(f.filename).resolve() in mine
+    ]
     frame = (ours or frames or [None])[-1]
     if frame is None:
         return "an unknown place"
     path = Path(frame.filename)
-    shown = path.resolve().relative_to(PACKAGE.parent) if path.resolve().is_relative_to(PACKAGE.parent) else path.name
+    shown = (
+        path.resolve().relative_to(PACKAGE.parent)
+        if path.resolve().is_relative_to(PACKAGE.parent)
+        else path.name
+    )
     return f"{shown}:{frame.lineno} ({frame.name})"
 
 
@@ -47,19 +72,33 @@ def evidence_of(item: pytest.Item) -> list[str]:
     return [name for name in EVIDENCE_FIXTURES if name in names]
 
 
-def unexpected_findings(criteria: list[str], item: pytest.Item, excinfo: pytest.ExceptionInfo) -> list[Finding]:
+def unexpected_findings(
+    criteria: list[str], item: pytest.Item, excinfo: pytest.ExceptionInfo
+) -> list[Finding]:
     error = f"{excinfo.type.__name__}: {excinfo.value}"
     evidence = ", ".join(evidence_of(item)) or "no evidence fixture"
     where = raised_at(excinfo, getattr(item, "path", None))
     reason = f"the check broke on unexpected evidence ({error}) at {where}, reading {evidence}"
-    return [undecided(cid, item.name, "a check that reads its evidence to the end", reason, item.nodeid,
-                      error=error, raised_at=where, evidence_fixtures=evidence_of(item))
-            for cid in criteria]
+    return [
+        undecided(
+            cid,
+            item.name,
+            "a check that reads its evidence to the end",
+            reason,
+            item.nodeid,
+            error=error,
+            raised_at=where,
+            evidence_fixtures=evidence_of(item),
+        )
+        for cid in criteria
+    ]
 
 
 def message(findings: list[Finding]) -> str:
-    return "\n".join(f"{f.criterion} cannot be decided: {f.found.removeprefix('cannot be decided: ')}"
-                     for f in findings)
+    return "\n".join(
+        f"{f.criterion} cannot be decided: {f.found.removeprefix('cannot be decided: ')}"
+        for f in findings
+    )
 
 
 def traceback_text(excinfo: pytest.ExceptionInfo) -> str:

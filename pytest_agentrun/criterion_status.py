@@ -26,8 +26,8 @@ class RunRecord:
 
     nodeid: str
     criteria: list[str]
-    outcome: str = "passed"       # passed / failed / error / skipped
-    message: str = ""             # first line of the failure, error or skip reason
+    outcome: str = "passed"  # passed / failed / error / skipped
+    message: str = ""  # first line of the failure, error or skip reason
     findings: list[dict[str, Any]] = field(default_factory=list)
 
     def merge(self, outcome: str, message: str, findings: list[dict[str, Any]]) -> None:
@@ -41,7 +41,7 @@ class RunRecord:
 class CriterionResult:
     id: str
     status: str
-    reason: str = ""                          # the first reason of a non-pass
+    reason: str = ""  # the first reason of a non-pass
     tests: list[str] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
 
@@ -53,10 +53,12 @@ class CriterionResult:
 
 
 def finding_reason(finding: dict[str, Any]) -> str:
-    if finding.get("status") in (UNDECIDED, NOT_APPLICABLE):   # `found` already says why
+    if finding.get("status") in (UNDECIDED, NOT_APPLICABLE):  # `found` already says why
         return f"{finding.get('subject')}: {finding.get('found')} [{finding.get('where')}]"
-    return (f"{finding.get('subject')}: expected {finding.get('expected')}; found {finding.get('found')} "
-            f"[{finding.get('where')}]")
+    return (
+        f"{finding.get('subject')}: expected {finding.get('expected')}; found {finding.get('found')} "
+        f"[{finding.get('where')}]"
+    )
 
 
 def status_of_test(record: RunRecord, cid: str) -> tuple[str, str]:

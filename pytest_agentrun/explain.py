@@ -22,7 +22,9 @@ from .criteria import Criterion, catalogue
 
 @cache
 def sources() -> dict[str, dict[str, str]]:
-    return yaml.safe_load(resources.files("pytest_agentrun").joinpath("data/criteria-sources.yaml").read_text())
+    return yaml.safe_load(
+        resources.files("pytest_agentrun").joinpath("data/criteria-sources.yaml").read_text()
+    )
 
 
 def _criterion_marks(func: ast.FunctionDef) -> list[str]:
@@ -48,11 +50,17 @@ def where_it_lives(cid: str, suite: Path) -> list[str]:
     lines = []
     for path in sorted(suite.glob("test_*.py")):
         tree = ast.parse(path.read_text(), str(path))
-        checks = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-                  and node.module == "pytest_agentrun.checks" for alias in node.names}
+        checks = {
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "pytest_agentrun.checks"
+            for alias in node.names
+        }
         for func in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
             if cid in _criterion_marks(func):
-                lines.append(f"test   {path.relative_to(suite.parent)}::{func.name} (line {func.lineno})")
+                lines.append(
+                    f"test   {path.relative_to(suite.parent)}::{func.name} (line {func.lineno})"
+                )
                 lines += [f"check  {call}" for call in _check_calls(func, checks)]
     return lines or ["no test of the suite is marked with it"]
 
@@ -68,13 +76,24 @@ def scenarios(cid: str) -> list[str]:
 
 def text(criterion: Criterion, suite: Path) -> list[str]:
     source = sources().get(criterion.id, {})
-    lines = [f"{criterion.id}  {criterion.text}", "",
-             f"truth level   {criterion.level}", f"section       {criterion.section} (criteria.md)",
-             f"kind          {criterion.kind}" + (" (judged only with --drive)" if criterion.kind == "drive" else ""),
-             "", "spec source (spec-v01-cicd-lane.zh.md, section " f"{source.get('section', '?')}):",
-             f"  {source.get('source', '(no source sentence recorded)')}",
-             "restatement (criteria.md):", f"  {criterion.text}", "",
-             f"evidence      {criterion.evidence}", f"violation     {criterion.violation}", "", "where it lives:"]
+    lines = [
+        f"{criterion.id}  {criterion.text}",
+        "",
+        f"truth level   {criterion.level}",
+        f"section       {criterion.section} (criteria.md)",
+        f"kind          {criterion.kind}"
+        + (" (judged only with --drive)" if criterion.kind == "drive" else ""),
+        "",
+        f"spec source (spec-v01-cicd-lane.zh.md, section {source.get('section', '?')}):",
+        f"  {source.get('source', '(no source sentence recorded)')}",
+        "restatement (criteria.md):",
+        f"  {criterion.text}",
+        "",
+        f"evidence      {criterion.evidence}",
+        f"violation     {criterion.violation}",
+        "",
+        "where it lives:",
+    ]
     lines += [f"  {line}" for line in where_it_lives(criterion.id, suite)]
     lines += ["", "scenarios that make it fail (fixtures/agentrun_sandbox/scenarios/):"]
     lines += [f"  {line}" for line in scenarios(criterion.id)]
@@ -92,9 +111,11 @@ def suite_dir(config: pytest.Config) -> Path:
 
 def main(config: pytest.Config) -> int:
     cid = config.getoption("explain").strip()
-    writer = create_terminal_writer(config)   # before pytest_configure: no terminal reporter yet
+    writer = create_terminal_writer(config)  # before pytest_configure: no terminal reporter yet
     if cid not in catalogue():
-        writer.line(f"ERROR: agentrun: --explain: unknown criterion {cid!r} (see --list-criteria)", red=True)
+        writer.line(
+            f"ERROR: agentrun: --explain: unknown criterion {cid!r} (see --list-criteria)", red=True
+        )
         return pytest.ExitCode.USAGE_ERROR
     for line in text(catalogue()[cid], suite_dir(config)):
         writer.line(line)

@@ -20,42 +20,92 @@ DEFAULT_REPORTS = Path("reports")
 
 def add(parser: pytest.Parser) -> None:
     group = parser.getgroup("agentrun", f"AgentRun lane acceptance ({exitcodes.HELP})")
-    group.addoption("--lane", metavar="NAME",
-                    help="the lane to judge, e.g. v0.1 (a profile in pytest_agentrun/lanes/; ini: agentrun_lane)")
-    group.addoption("--lane-config", metavar="PATH", type=Path,
-                    help="lane connection config (kubeconfig/context or in-cluster, repo, mirror and registry URLs, "
-                         "worktree); every key defaults to the lane profile (ini: agentrun_lane_config)")
-    group.addoption("--sandbox", action="store_true",
-                    help="bring up an embedded sandbox lane for this session and judge it (torn down at the end)")
-    group.addoption("--drive", action="store_true",
-                    help="allow tests marked `drive` to CHANGE the lane (mirror sync/flush, PipelineRuns); "
-                         "without it they are deselected and DR-01..DR-04 are not judged")
-    group.addoption("--drive-timeout", metavar="SECONDS", type=float, default=1800.0,
-                    help="how long a drive waits for a PipelineRun, and then for its promotion (default 1800)")
-    group.addoption("--list-criteria", action="store_true",
-                    help="print every criterion of the catalogue with the tests that cover it, run nothing")
-    group.addoption("--criteria", metavar="IDS", default=None,
-                    help="judge only these criteria (comma-separated, e.g. RT-02,AR-03): the verdict is "
-                         "'partial', never a sign-off (criterion IDs are also -k keywords: -k RT-02)")
-    group.addoption("--explain", metavar="ID", default=None,
-                    help="print a criterion: its spec section (Chinese source and restatement), the evidence "
-                         "it reads, where its check lives and the scenarios that make it fail; run nothing")
+    group.addoption(
+        "--lane",
+        metavar="NAME",
+        help="the lane to judge, e.g. v0.1 (a profile in pytest_agentrun/lanes/; ini: agentrun_lane)",
+    )
+    group.addoption(
+        "--lane-config",
+        metavar="PATH",
+        type=Path,
+        help="lane connection config (kubeconfig/context or in-cluster, repo, mirror and registry URLs, "
+        "worktree); every key defaults to the lane profile (ini: agentrun_lane_config)",
+    )
+    group.addoption(
+        "--sandbox",
+        action="store_true",
+        help="bring up an embedded sandbox lane for this session and judge it (torn down at the end)",
+    )
+    group.addoption(
+        "--drive",
+        action="store_true",
+        help="allow tests marked `drive` to CHANGE the lane (mirror sync/flush, PipelineRuns); "
+        "without it they are deselected and DR-01..DR-04 are not judged",
+    )
+    group.addoption(
+        "--drive-timeout",
+        metavar="SECONDS",
+        type=float,
+        default=1800.0,
+        help="how long a drive waits for a PipelineRun, and then for its promotion (default 1800)",
+    )
+    group.addoption(
+        "--list-criteria",
+        action="store_true",
+        help="print every criterion of the catalogue with the tests that cover it, run nothing",
+    )
+    group.addoption(
+        "--criteria",
+        metavar="IDS",
+        default=None,
+        help="judge only these criteria (comma-separated, e.g. RT-02,AR-03): the verdict is "
+        "'partial', never a sign-off (criterion IDs are also -k keywords: -k RT-02)",
+    )
+    group.addoption(
+        "--explain",
+        metavar="ID",
+        default=None,
+        help="print a criterion: its spec section (Chinese source and restatement), the evidence "
+        "it reads, where its check lives and the scenarios that make it fail; run nothing",
+    )
     replay = ["--replay-evidence"] + ([] if _pytest_replay_installed() else ["--replay"])
-    group.addoption(*replay, dest="replay", metavar="BUNDLE", type=Path,
-                    help="judge the lane offline from a recorded evidence bundle (reports/evidence/<run>, or "
-                         "reports/evidence/latest), reading nothing live (alias: --replay)")
-    group.addoption("--sign-key", metavar="KEY", type=Path, default=None,
-                    help="sign reports/verification-summary.intoto.json as a DSSE envelope with this PEM "
-                         "private key (verify: agentrun-lane verify-signoff FILE --key PUB)")
-    group.addoption("--spec-url", metavar="URL", default=None,
-                    help="where reports link each criterion to (criteria.md, e.g. an https URL); "
-                         "default: the copy in the package")
-    group.addoption("--agentrun-reports", metavar="DIR", type=Path, default=None,
-                    help="where the JUnit, HTML, Allure, verdict and attestation reports go when a lane is "
-                         "judged (default: reports; ini: agentrun_reports)")
+    group.addoption(
+        *replay,
+        dest="replay",
+        metavar="BUNDLE",
+        type=Path,
+        help="judge the lane offline from a recorded evidence bundle (reports/evidence/<run>, or "
+        "reports/evidence/latest), reading nothing live (alias: --replay)",
+    )
+    group.addoption(
+        "--sign-key",
+        metavar="KEY",
+        type=Path,
+        default=None,
+        help="sign reports/verification-summary.intoto.json as a DSSE envelope with this PEM "
+        "private key (verify: agentrun-lane verify-signoff FILE --key PUB)",
+    )
+    group.addoption(
+        "--spec-url",
+        metavar="URL",
+        default=None,
+        help="where reports link each criterion to (criteria.md, e.g. an https URL); "
+        "default: the copy in the package",
+    )
+    group.addoption(
+        "--agentrun-reports",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="where the JUnit, HTML, Allure, verdict and attestation reports go when a lane is "
+        "judged (default: reports; ini: agentrun_reports)",
+    )
     parser.addini("agentrun_lane", "the lane to judge when --lane is not given")
-    parser.addini("agentrun_lane_config", "the lane connection config when --lane-config is not given "
-                  "(relative to the ini file)")
+    parser.addini(
+        "agentrun_lane_config",
+        "the lane connection config when --lane-config is not given (relative to the ini file)",
+    )
     parser.addini("agentrun_reports", "the reports directory when --agentrun-reports is not given")
 
 
@@ -79,9 +129,15 @@ def apply_ini(config: pytest.Config) -> None:
 def writes_no_report(config: pytest.Config) -> bool:
     """Runs that only list or explain: they reach no lane and write (or clean) no report."""
     opt = config.option
-    return bool(getattr(opt, "collectonly", False) or opt.list_criteria or getattr(opt, "showfixtures", False)
-                or getattr(opt, "markers", False) or opt.explain or getattr(opt, "help", False)
-                or getattr(opt, "version", False))
+    return bool(
+        getattr(opt, "collectonly", False)
+        or opt.list_criteria
+        or getattr(opt, "showfixtures", False)
+        or getattr(opt, "markers", False)
+        or opt.explain
+        or getattr(opt, "help", False)
+        or getattr(opt, "version", False)
+    )
 
 
 def criteria(config: pytest.Config) -> list[str] | None:
@@ -96,6 +152,7 @@ def outside_criteria(config: pytest.Config):
     if not chosen:
         return lambda item: False
     from .verdict import criteria_of
+
     return lambda item: not set(criteria_of(item)) & set(chosen)
 
 
@@ -107,23 +164,28 @@ def _check_reports_dir(reports: Path) -> None:
         probe.write_text("")
         probe.unlink()
     except OSError as exc:
-        raise pytest.UsageError(f"agentrun: reports directory {reports} is not writable: "
-                                f"{exc.strerror or exc}") from None
+        raise pytest.UsageError(
+            f"agentrun: reports directory {reports} is not writable: {exc.strerror or exc}"
+        ) from None
 
 
 def check_run_options(config: pytest.Config) -> None:
     """Usage errors before anything runs: unknown criterion IDs, a signing key that cannot sign."""
     chosen = criteria(config)
     if config.getoption("criteria") is not None and not chosen:
-        raise pytest.UsageError("agentrun: --criteria needs criterion IDs, e.g. --criteria RT-02,AR-03")
+        raise pytest.UsageError(
+            "agentrun: --criteria needs criterion IDs, e.g. --criteria RT-02,AR-03"
+        )
     unknown = [c for c in chosen or [] if c not in catalogue()]
     if unknown:
-        raise pytest.UsageError(f"agentrun: --criteria: unknown criterion {', '.join(unknown)} "
-                                "(see --list-criteria)")
+        raise pytest.UsageError(
+            f"agentrun: --criteria: unknown criterion {', '.join(unknown)} (see --list-criteria)"
+        )
     _check_reports_dir(config.getoption("agentrun_reports"))
     key = config.getoption("sign_key")
     if key is not None:
         from .attestation import AttestationError, signer
+
         try:
             signer(key)
         except AttestationError as exc:

@@ -18,13 +18,18 @@ def identity(session, lane: str) -> dict[str, Any]:
     if session is None:
         return found
     config = session.config
-    found["cluster.context"] = ("in-cluster" if config.in_cluster
-                                else f"{config.context or 'current'} ({config.kubeconfig})")
+    found["cluster.context"] = (
+        "in-cluster"
+        if config.in_cluster
+        else f"{config.context or 'current'} ({config.kubeconfig})"
+    )
     found["gitops.repo"] = redact_text(config.mirror_read_url)
     found["gitops.branch"] = config.profile.gitops_branch
-    readers = (("gitops.head", session.gitops.head),
-               ("source.commit", lambda: session.gitops.catalog.source_commit()),
-               ("images", lambda: env_images(session.gitops.catalog)))
+    readers = (
+        ("gitops.head", session.gitops.head),
+        ("source.commit", lambda: session.gitops.catalog.source_commit()),
+        ("images", lambda: env_images(session.gitops.catalog)),
+    )
     for key, read in readers:
         try:
             found[key] = read() or "absent"
@@ -42,6 +47,11 @@ def env_images(catalog) -> list[dict[str, str]]:
         image = service.get("image") if isinstance(service.get("image"), dict) else {}
         digest = str(image.get("digest") or "")
         if digest.startswith("sha256:"):
-            images.append({"service": str(service.get("serviceId")),
-                           "repository": str(image.get("repository") or ""), "digest": digest})
+            images.append(
+                {
+                    "service": str(service.get("serviceId")),
+                    "repository": str(image.get("repository") or ""),
+                    "digest": digest,
+                }
+            )
     return images

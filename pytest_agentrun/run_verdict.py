@@ -26,7 +26,7 @@ class RunEnd:
     verdict: Verdict
     written: list[Path]
     bundle: Path | None
-    problem: str = ""      # why a report could not be written (the verdict stands)
+    problem: str = ""  # why a report could not be written (the verdict stands)
 
 
 @dataclass
@@ -37,8 +37,8 @@ class RunSettings:
     reports: Path
     sign_key: Path | None
     started: str
-    bundle_dir: Path | None       # this run's bundle, when it recorded one
-    connection: dict | None       # for the bundle's manifest
+    bundle_dir: Path | None  # this run's bundle, when it recorded one
+    connection: dict | None  # for the bundle's manifest
     run_id: str | None
 
 
@@ -50,19 +50,29 @@ def judge(log: RunLog, settings: RunSettings) -> Verdict:
 def finish(log: RunLog, settings: RunSettings) -> RunEnd:
     verdict = judge(log, settings)
     recorded = settings.bundle_dir if settings.bundle_dir and settings.bundle_dir.is_dir() else None
-    doc = verdict_files.document(verdict, {"started": settings.started, "finished": now()},
-                                 str(recorded) if recorded else None)
+    doc = verdict_files.document(
+        verdict,
+        {"started": settings.started, "finished": now()},
+        str(recorded) if recorded else None,
+    )
     written: list[Path] = []
     try:
         path = verdict_files.write(settings.reports, doc)
         written += [path, settings.reports / verdict_files.SUMMARY_FILE]
         digest = None
         if recorded:
-            manifest = bundle.write_manifest(recorded, settings.lane, settings.connection or {},
-                                             settings.run_id or recorded.name, doc)
+            manifest = bundle.write_manifest(
+                recorded,
+                settings.lane,
+                settings.connection or {},
+                settings.run_id or recorded.name,
+                doc,
+            )
             digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
             bundle.mark_latest(recorded)
         written.append(attestation.write(settings.reports, doc, digest, settings.sign_key, path))
-    except (OSError, ValueError, attestation.AttestationError) as exc:  # ValueError: a document off its schema
-        return RunEnd(verdict, written, recorded, f"agentrun: cannot write the verdict reports: {exc}")
+    except (OSError, ValueError, attestation.AttestationError) as exc:  # ValueError: off its schema
+        return RunEnd(
+            verdict, written, recorded, f"agentrun: cannot write the verdict reports: {exc}"
+        )
     return RunEnd(verdict, written, recorded)

@@ -14,15 +14,15 @@ from .criteria import catalogue
 from .criterion_status import CriterionResult, RunRecord, criterion_result
 from .signoff import Scope
 
-FINDINGS_ATTR = "agentrun_findings"   # set on a TestReport by the plugin; crosses xdist as JSON
+FINDINGS_ATTR = "agentrun_findings"  # set on a TestReport by the plugin; crosses xdist as JSON
 
 
 @dataclass
 class Coverage:
-    collected: dict[str, list[str]] = field(default_factory=dict)   # nodeid -> criteria
-    deselected: dict[str, str] = field(default_factory=dict)        # nodeid -> why
+    collected: dict[str, list[str]] = field(default_factory=dict)  # nodeid -> criteria
+    deselected: dict[str, str] = field(default_factory=dict)  # nodeid -> why
     selected: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)                 # collection errors (nodeids)
+    errors: list[str] = field(default_factory=list)  # collection errors (nodeids)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -49,7 +49,10 @@ class RunLog:
         if outcome == "passed" and report.when != "call":
             findings, message = [], ""
         else:
-            findings, message = list(getattr(report, FINDINGS_ATTR, None) or []), _first_line(report)
+            findings, message = (
+                list(getattr(report, FINDINGS_ATTR, None) or []),
+                _first_line(report),
+            )
         record = self.records.setdefault(report.nodeid, RunRecord(report.nodeid, criteria))
         record.merge(outcome, message, findings)
 
@@ -58,8 +61,10 @@ class RunLog:
         for record in self.records.values():
             for cid in record.criteria:
                 by_criterion.setdefault(cid, []).append(record)
-        return [criterion_result(cid, records, self.not_run(cid, scope, drive, records))
-                for cid, records in by_criterion.items()]
+        return [
+            criterion_result(cid, records, self.not_run(cid, scope, drive, records))
+            for cid, records in by_criterion.items()
+        ]
 
     def not_run(self, cid: str, scope: Scope, drive: bool, records: list[RunRecord]) -> str:
         """Why (some of) the criterion's tests did not run; "" when every test of it ran."""
@@ -76,7 +81,12 @@ class RunLog:
             return "no test covers it"
         if not missing:
             return ""
-        reasons = sorted({self.coverage.deselected.get(t, "did not run (the run stopped early)") for t in missing})
+        reasons = sorted(
+            {
+                self.coverage.deselected.get(t, "did not run (the run stopped early)")
+                for t in missing
+            }
+        )
         return f"{len(missing)} of {len(tests)} tests not run: {'; '.join(reasons)}"
 
 

@@ -21,18 +21,26 @@ from .finding import FAIL, NOT_APPLICABLE, PASS, UNDECIDED
 
 FIT, NOT_FIT, INCOMPLETE, PARTIAL = "fit", "not fit", "incomplete", "partial"
 VALUES = (FIT, NOT_FIT, INCOMPLETE, PARTIAL)
-EXIT_CODES = {FIT: exitcodes.FIT, NOT_FIT: exitcodes.NOT_FIT, INCOMPLETE: exitcodes.INCOMPLETE,
-              PARTIAL: exitcodes.PARTIAL}
-HEADLINES = {FIT: "FIT TO SIGN OFF", NOT_FIT: "NOT FIT TO SIGN OFF",
-             INCOMPLETE: "INCOMPLETE, NOT SIGNED OFF", PARTIAL: "PARTIAL RUN, NOT A SIGN-OFF"}
+EXIT_CODES = {
+    FIT: exitcodes.FIT,
+    NOT_FIT: exitcodes.NOT_FIT,
+    INCOMPLETE: exitcodes.INCOMPLETE,
+    PARTIAL: exitcodes.PARTIAL,
+}
+HEADLINES = {
+    FIT: "FIT TO SIGN OFF",
+    NOT_FIT: "NOT FIT TO SIGN OFF",
+    INCOMPLETE: "INCOMPLETE, NOT SIGNED OFF",
+    PARTIAL: "PARTIAL RUN, NOT A SIGN-OFF",
+}
 
 
 @dataclass
 class Scope:
     """What the run had to judge: the passive catalogue, the whole catalogue, or a chosen subset."""
 
-    name: str                  # "passive catalogue" / "whole catalogue" / "subset"
-    required: list[str]        # criterion IDs, catalogue order
+    name: str  # "passive catalogue" / "whole catalogue" / "subset"
+    required: list[str]  # criterion IDs, catalogue order
     subset: list[str] | None = None
 
     @classmethod
@@ -63,7 +71,9 @@ class Verdict:
 
     def ids(self, *statuses: str, required_only: bool = False) -> list[str]:
         pool = set(self.scope.required) if required_only else None
-        return [c.id for c in self.criteria if c.status in statuses and (pool is None or c.id in pool)]
+        return [
+            c.id for c in self.criteria if c.status in statuses and (pool is None or c.id in pool)
+        ]
 
     def counts(self) -> dict[str, int]:
         statuses = (PASS, FAIL, UNDECIDED, NOT_APPLICABLE, NOT_JUDGED)
@@ -79,16 +89,26 @@ class Verdict:
 
     def explanation(self) -> str:
         total = len(self.scope.required)
-        of = f"{total} {self.scope.name} criteria" if self.scope.name != "subset" else f"{total} chosen criteria"
+        of = (
+            f"{total} {self.scope.name} criteria"
+            if self.scope.name != "subset"
+            else f"{total} chosen criteria"
+        )
         parts = []
-        for status, verb in ((FAIL, "fail"), (UNDECIDED, "cannot be decided"), (NOT_JUDGED, "not judged")):
+        for status, verb in (
+            (FAIL, "fail"),
+            (UNDECIDED, "cannot be decided"),
+            (NOT_JUDGED, "not judged"),
+        ):
             found = self.ids(status, required_only=True)
             if found:
                 parts.append(f"{len(found)} of {of} {verb}: {_some(found)}")
         if not parts:
             parts.append(f"{self.counts()[PASS]} of {of} pass")
         if self.scope.name == "subset":
-            parts.append(f"--criteria chose {len(self.scope.required)} of {len(catalogue())}: not a sign-off")
+            parts.append(
+                f"--criteria chose {len(self.scope.required)} of {len(catalogue())}: not a sign-off"
+            )
         elif self.scope.name == "passive catalogue":
             drive = [c for c in catalogue() if catalogue()[c].kind == "drive"]
             covers = ": the sign-off covers the passive catalogue" if self.value == FIT else ""
@@ -102,8 +122,9 @@ def _some(ids: list[str], shown: int = 12) -> str:
     return " ".join(ids[:shown]) + more
 
 
-def decide_run(lane: str, results: list[CriterionResult], scope: Scope,
-               identity: dict[str, Any] | None = None) -> Verdict:
+def decide_run(
+    lane: str, results: list[CriterionResult], scope: Scope, identity: dict[str, Any] | None = None
+) -> Verdict:
     judged = {r.id: r for r in results}
     missing = [c for c in scope.required if judged.get(c) is None or judged[c].status == NOT_JUDGED]
     if any(r.status in (FAIL, UNDECIDED) for r in results):

@@ -22,8 +22,13 @@ from pathlib import Path
 
 from ..report.verdict_files import read as read_verdict
 
-TASK_VERDICTS = {"fit": "pass", "not fit": "fail", "incomplete": "incomplete", "partial": "incomplete"}
-MAX_RESULT_BYTES = 1024   # per result; six results stay under 4096 bytes with room to spare
+TASK_VERDICTS = {
+    "fit": "pass",
+    "not fit": "fail",
+    "incomplete": "incomplete",
+    "partial": "incomplete",
+}
+MAX_RESULT_BYTES = 1024  # per result; six results stay under 4096 bytes with room to spare
 
 
 def counts(junit: Path) -> dict[str, int]:
@@ -57,7 +62,12 @@ def task_verdict(verdict_json: Path) -> tuple[str, dict[str, int], list[str], st
         doc = read_verdict(verdict_json)
     except ValueError as exc:
         return "error", {}, [], str(exc)
-    return TASK_VERDICTS[doc["verdict"]], doc["counts"], doc["failed"] + doc["undecided"], doc["headline"]
+    return (
+        TASK_VERDICTS[doc["verdict"]],
+        doc["counts"],
+        doc["failed"] + doc["undecided"],
+        doc["headline"],
+    )
 
 
 def bounded(text: str, limit: int = MAX_RESULT_BYTES) -> str:
@@ -70,21 +80,34 @@ def bounded(text: str, limit: int = MAX_RESULT_BYTES) -> str:
 def results(junit: Path, verdict_json: Path) -> tuple[dict[str, str], str]:
     found, _ = verdict(junit)
     outcome, criterion_counts, failed, why = task_verdict(verdict_json)
-    values = {**{k: str(v) for k, v in found.items()}, "verdict": outcome,
-              "counts": json.dumps(criterion_counts, separators=(",", ":")),
-              "failed-criteria": " ".join(failed)}
+    values = {
+        **{k: str(v) for k, v in found.items()},
+        "verdict": outcome,
+        "counts": json.dumps(criterion_counts, separators=(",", ":")),
+        "failed-criteria": " ".join(failed),
+    }
     return {k: bounded(v) for k, v in values.items()}, why
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pytest_agentrun.incluster.task_results")
     parser.add_argument("--junit", type=Path, required=True)
-    parser.add_argument("--verdict-json", type=Path, help="the run's verdict.json (default: beside --junit)")
+    parser.add_argument(
+        "--verdict-json", type=Path, help="the run's verdict.json (default: beside --junit)"
+    )
     for name in ("passed", "failed", "errors", "verdict"):
-        parser.add_argument(f"--{name}", type=Path, required=True, help=f"the Task result file for {name}")
-    parser.add_argument("--counts", type=Path, help="the Task result file for the criterion counts (JSON)")
-    parser.add_argument("--failed-criteria", type=Path, help="the Task result file for failed/undecided criteria")
-    parser.add_argument("--exit-with-verdict", action="store_true", help="exit non-zero unless the verdict is pass")
+        parser.add_argument(
+            f"--{name}", type=Path, required=True, help=f"the Task result file for {name}"
+        )
+    parser.add_argument(
+        "--counts", type=Path, help="the Task result file for the criterion counts (JSON)"
+    )
+    parser.add_argument(
+        "--failed-criteria", type=Path, help="the Task result file for failed/undecided criteria"
+    )
+    parser.add_argument(
+        "--exit-with-verdict", action="store_true", help="exit non-zero unless the verdict is pass"
+    )
     args = parser.parse_args(argv)
     values, why = results(args.junit, args.verdict_json or args.junit.parent / "verdict.json")
     for name, value in values.items():

@@ -15,12 +15,18 @@ def environment(identity: dict[str, Any], verdict: Verdict | None) -> dict[str, 
     props = {key: str(value) for key, value in identity.items() if key != "images"}
     if verdict is not None:
         # The verdict heads the Overview's environment: a partial or incomplete run never reads as a sign-off.
-        props = {"verdict": verdict.value, "signed.off": str(verdict.signed_off).lower(),
-                 "verdict.headline": verdict.headline(), **props}
+        props = {
+            "verdict": verdict.value,
+            "signed.off": str(verdict.signed_off).lower(),
+            "verdict.headline": verdict.headline(),
+            **props,
+        }
     return props
 
 
-def write_run_metadata(results_dir: Path, identity: dict[str, Any], verdict: Verdict | None) -> None:
+def write_run_metadata(
+    results_dir: Path, identity: dict[str, Any], verdict: Verdict | None
+) -> None:
     results_dir.mkdir(parents=True, exist_ok=True)
     lines = [f"{key}={redact_text(value)}" for key, value in environment(identity, verdict).items()]
     (results_dir / "environment.properties").write_text("\n".join(lines) + "\n")

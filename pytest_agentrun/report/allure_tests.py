@@ -31,7 +31,8 @@ def pytest_runtest_call(item: pytest.Item) -> None:
     named = title(item)
     if named:
         import allure
-        allure.dynamic.title(named)   # set after allure-pytest's own name (set at setup)
+
+        allure.dynamic.title(named)  # set after allure-pytest's own name (set at setup)
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)

@@ -15,13 +15,13 @@ from . import terminal
 class RunCollector:
     def __init__(self, log: RunLog):
         self.log = log
-        self.verdict = None          # set by the plugin once the run is judged
+        self.verdict = None  # set by the plugin once the run is judged
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.log.add_report(report)
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
-        for item in items:   # the plugin names its own deselections first; the rest is -k/-m
+        for item in items:  # the plugin names its own deselections first; the rest is -k/-m
             self.log.coverage.deselected.setdefault(item.nodeid, "deselected (-k/-m)")
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:

@@ -53,7 +53,9 @@ def decorate_report(item: pytest.Item, call: pytest.CallInfo, report: pytest.Tes
         # Missing evidence: a one-line reason naming the criterion, not a traceback wall.
         findings += _missing_evidence(criteria, excinfo.value)
         report.outcome = "failed"
-        report.longrepr = redact_text(f"{', '.join(criteria) or item.name} cannot be decided: {excinfo.value}")
+        report.longrepr = redact_text(
+            f"{', '.join(criteria) or item.name} cannot be decided: {excinfo.value}"
+        )
     elif check_errors.is_unexpected(excinfo) and criteria:
         broken = check_errors.unexpected_findings(criteria, item, excinfo)
         findings += broken
@@ -62,10 +64,22 @@ def decorate_report(item: pytest.Item, call: pytest.CallInfo, report: pytest.Tes
         setattr(report, TRACEBACK_ATTR, trace)
         _allure_attach(trace, f"traceback: {', '.join(criteria)}", "TEXT")
     if findings:
-        setattr(report, FINDINGS_ATTR, json.loads(json.dumps(redact_value([f.as_dict() for f in findings]),
-                                                             default=str)))
+        setattr(
+            report,
+            FINDINGS_ATTR,
+            json.loads(json.dumps(redact_value([f.as_dict() for f in findings]), default=str)),
+        )
 
 
 def _missing_evidence(criteria: list[str], exc: EvidenceError) -> list[Finding]:
-    return [undecided(cid, f"{exc.source} {exc.what}", "the evidence readable", exc.reason, exc.where,
-                      source=exc.source) for cid in criteria]
+    return [
+        undecided(
+            cid,
+            f"{exc.source} {exc.what}",
+            "the evidence readable",
+            exc.reason,
+            exc.where,
+            source=exc.source,
+        )
+        for cid in criteria
+    ]

@@ -34,16 +34,20 @@ def pytest_html_report_title(report) -> None:
 
 def verdict_block(verdict: Verdict) -> list[str]:
     colour = "#1e8449" if verdict.value == FIT else "#c0392b"
-    lines = [f"<h2 id='agentrun-verdict' style='color:{colour}'>{escape(verdict.headline())}</h2>",
-             "<table class='agentrun-verdicts'>"]
+    lines = [
+        f"<h2 id='agentrun-verdict' style='color:{colour}'>{escape(verdict.headline())}</h2>",
+        "<table class='agentrun-verdicts'>",
+    ]
     level = None
     for row_level, result, text in terminal.rows(verdict):
         if row_level != level:
             level = row_level
             lines.append(f"<tr><th colspan='3' style='text-align:left'>{escape(level)}</th></tr>")
         style = f"color:{STATUS_COLOURS.get(result.status, '#7d6608')};font-weight:bold"
-        lines.append(f"<tr><td style='{style}'>{escape(terminal.MARKS[result.status])}</td>"
-                     f"<td>{escape(result.id)}</td><td>{escape(text)}</td></tr>")
+        lines.append(
+            f"<tr><td style='{style}'>{escape(terminal.MARKS[result.status])}</td>"
+            f"<td>{escape(result.id)}</td><td>{escape(text)}</td></tr>"
+        )
     lines.append("</table>")
     return lines
 
@@ -51,6 +55,7 @@ def verdict_block(verdict: Verdict) -> list[str]:
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_summary(prefix, summary, postfix, session) -> None:
     from ..plugin import RUN_END
+
     end = session.config.stash.get(RUN_END, None)
     if end is None:
         return
@@ -63,7 +68,7 @@ def pytest_html_results_summary(prefix, summary, postfix, session) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_table_header(cells) -> None:
     cells.insert(1, '<th class="sortable" data-column-type="criterion">Criterion</th>')
-    cells.insert(2, '<th>Truth level</th>')
+    cells.insert(2, "<th>Truth level</th>")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -71,17 +76,28 @@ def pytest_html_results_table_row(report, cells) -> None:
     ids = _criteria(report)
     known = catalogue()
     cells.insert(1, f"<td class='col-criterion'>{escape(', '.join(ids))}</td>")
-    cells.insert(2, f"<td>{escape(', '.join(sorted({known[c].level for c in ids if c in known})))}</td>")
+    cells.insert(
+        2, f"<td>{escape(', '.join(sorted({known[c].level for c in ids if c in known})))}</td>"
+    )
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_table_html(report, data) -> None:
     from .evidence import TRACEBACK_ATTR
     from ..runlog import FINDINGS_ATTR
+
     findings = getattr(report, FINDINGS_ATTR, None) or []
     if findings:
-        data.append(escape("\n".join(f"{f['status']:<17} {f['criterion']} {f['subject']}: expected {f['expected']}; "
-                                     f"found {f['found']} [{f['where']}]" for f in findings)) + "\n")
+        data.append(
+            escape(
+                "\n".join(
+                    f"{f['status']:<17} {f['criterion']} {f['subject']}: expected {f['expected']}; "
+                    f"found {f['found']} [{f['where']}]"
+                    for f in findings
+                )
+            )
+            + "\n"
+        )
     trace = getattr(report, TRACEBACK_ATTR, None)
     if trace:
         data.append(f"{' traceback (the check broke) ':-^80}\n{escape(trace)}")

@@ -14,12 +14,27 @@ from ..finding import FAIL, NOT_APPLICABLE, PASS, UNDECIDED
 from ..redact import redact_text
 from ..signoff import FIT, INCOMPLETE, NOT_FIT, PARTIAL, Verdict
 
-MARKS = {PASS: "pass", FAIL: "FAIL", UNDECIDED: "UNDECIDED", NOT_APPLICABLE: "n/a", NOT_JUDGED: "not judged"}
-COLOURS = {PASS: {"green": True}, FAIL: {"red": True, "bold": True}, UNDECIDED: {"yellow": True, "bold": True},
-           NOT_APPLICABLE: {"cyan": True}, NOT_JUDGED: {"yellow": True}}
+MARKS = {
+    PASS: "pass",
+    FAIL: "FAIL",
+    UNDECIDED: "UNDECIDED",
+    NOT_APPLICABLE: "n/a",
+    NOT_JUDGED: "not judged",
+}
+COLOURS = {
+    PASS: {"green": True},
+    FAIL: {"red": True, "bold": True},
+    UNDECIDED: {"yellow": True, "bold": True},
+    NOT_APPLICABLE: {"cyan": True},
+    NOT_JUDGED: {"yellow": True},
+}
 REASON_LINES = 3
-VERDICT_COLOURS = {FIT: {"green": True, "bold": True}, NOT_FIT: {"red": True, "bold": True},
-                   INCOMPLETE: {"yellow": True, "bold": True}, PARTIAL: {"yellow": True, "bold": True}}
+VERDICT_COLOURS = {
+    FIT: {"green": True, "bold": True},
+    NOT_FIT: {"red": True, "bold": True},
+    INCOMPLETE: {"yellow": True, "bold": True},
+    PARTIAL: {"yellow": True, "bold": True},
+}
 
 
 def fit(text: str, width: int) -> str:
@@ -32,8 +47,10 @@ def rows(verdict: Verdict) -> list[tuple[str, CriterionResult, str]]:
     """(truth level, result, text) per criterion, strongest truth first; text is the first reason of a non-pass."""
     known = catalogue()
     found = [r for r in verdict.criteria if r.id in known]
-    return [(known[r.id].level, r, known[r.id].text if r.status == PASS else redact_text(r.reason))
-            for r in sorted(found, key=lambda r: known[r.id].order)]
+    return [
+        (known[r.id].level, r, known[r.id].text if r.status == PASS else redact_text(r.reason))
+        for r in sorted(found, key=lambda r: known[r.id].order)
+    ]
 
 
 def criterion_lines(verdict: Verdict, width: int) -> list[tuple[str, dict]]:
@@ -55,7 +72,7 @@ def wrap(text: str, width: int, most: int) -> list[str]:
     parts = textwrap.wrap(" ".join(text.split()), width=width) or [""]
     if len(parts) <= most:
         return parts
-    return parts[: most - 1] + [fit(" ".join(parts[most - 1:]), width)]
+    return parts[: most - 1] + [fit(" ".join(parts[most - 1 :]), width)]
 
 
 def write_criteria(terminalreporter, verdict: Verdict) -> None:

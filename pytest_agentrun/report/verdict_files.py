@@ -20,18 +20,42 @@ FORMAT = 1
 
 def document(verdict: Verdict, times: dict[str, str], bundle: str | None) -> dict[str, Any]:
     known = catalogue()
-    criteria = [{"id": r.id, "status": r.status, "reason": r.reason, "level": known[r.id].level,
-                 "section": known[r.id].section, "kind": known[r.id].kind, "tests": r.tests,
-                 "findings": r.findings}
-                for r in verdict.criteria if r.id in known]
-    doc = {"format": FORMAT, "lane": verdict.lane, "verdict": verdict.value, "signedOff": verdict.signed_off,
-           "exitCode": verdict.exit_code, "headline": verdict.headline(),
-           "scope": {"name": verdict.scope.name, "required": verdict.scope.required,
-                     "subset": verdict.scope.subset},
-           "identity": verdict.identity, "suiteVersion": str(verdict.identity.get("suite.version", "")),
-           "times": times, "counts": verdict.counts(),
-           "failed": verdict.ids(FAIL), "undecided": verdict.ids(UNDECIDED),
-           "notJudged": verdict.ids(NOT_JUDGED), "criteria": criteria, "evidenceBundle": bundle}
+    criteria = [
+        {
+            "id": r.id,
+            "status": r.status,
+            "reason": r.reason,
+            "level": known[r.id].level,
+            "section": known[r.id].section,
+            "kind": known[r.id].kind,
+            "tests": r.tests,
+            "findings": r.findings,
+        }
+        for r in verdict.criteria
+        if r.id in known
+    ]
+    doc = {
+        "format": FORMAT,
+        "lane": verdict.lane,
+        "verdict": verdict.value,
+        "signedOff": verdict.signed_off,
+        "exitCode": verdict.exit_code,
+        "headline": verdict.headline(),
+        "scope": {
+            "name": verdict.scope.name,
+            "required": verdict.scope.required,
+            "subset": verdict.scope.subset,
+        },
+        "identity": verdict.identity,
+        "suiteVersion": str(verdict.identity.get("suite.version", "")),
+        "times": times,
+        "counts": verdict.counts(),
+        "failed": verdict.ids(FAIL),
+        "undecided": verdict.ids(UNDECIDED),
+        "notJudged": verdict.ids(NOT_JUDGED),
+        "criteria": criteria,
+        "evidenceBundle": bundle,
+    }
     return redact_value(doc)
 
 
@@ -49,8 +73,12 @@ def write(directory: Path, doc: dict[str, Any]) -> Path:
 def markdown(doc: dict[str, Any]) -> str:
     """The same verdict for a PR comment or a chat: headline, counts, every non-pass with its reason."""
     counts = ", ".join(f"{n} {status}" for status, n in doc["counts"].items() if n)
-    lines = [f"## {redact_text(doc['headline'])}", "",
-             f"lane `{doc['lane']}` · verdict **{doc['verdict']}** · exit code {doc['exitCode']} · {counts}", ""]
+    lines = [
+        f"## {redact_text(doc['headline'])}",
+        "",
+        f"lane `{doc['lane']}` · verdict **{doc['verdict']}** · exit code {doc['exitCode']} · {counts}",
+        "",
+    ]
     others = [c for c in doc["criteria"] if c["status"] != PASS]
     if others:
         lines += ["| criterion | status | first reason |", "| --- | --- | --- |"]
@@ -58,8 +86,11 @@ def markdown(doc: dict[str, Any]) -> str:
     else:
         lines.append("Every criterion passed.")
     identity = doc["identity"]
-    lines += ["", f"gitops `{identity.get('gitops.head', 'unknown')}` · source `{identity.get('source.commit', 'unknown')}`"
-              f" · suite {doc['suiteVersion']}"]
+    lines += [
+        "",
+        f"gitops `{identity.get('gitops.head', 'unknown')}` · source `{identity.get('source.commit', 'unknown')}`"
+        f" · suite {doc['suiteVersion']}",
+    ]
     if doc.get("evidenceBundle"):
         lines.append(f"evidence bundle: `{doc['evidenceBundle']}`")
     return "\n".join(lines) + "\n"
