@@ -88,8 +88,7 @@ def test_env_identity_changes_exactly_when_an_env_input_changes(lane, gitops, so
     """TK-10: across the catalog history, the envIdentity changes exactly when an env-identity input changed
     between consecutive catalog source commits."""
     versions = gitops.catalog_versions()
-    changed = {(old, new): source.changed_files(old, new)
-               for old, new in tekton_checks.consecutive_source_commits(versions)}
+    changed = tekton_checks.read_diffs(source.changed_files, tekton_checks.consecutive_source_commits(versions))
     verdict(tekton_checks.env_identity_follows_inputs(lane.profile, versions, changed))
 
 

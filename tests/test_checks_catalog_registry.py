@@ -13,6 +13,7 @@ import yaml
 from pytest_agentrun.checks import catalog as ct
 from pytest_agentrun.checks import registry as reg
 from pytest_agentrun.documents import Catalog
+from pytest_agentrun.errors import EvidenceError
 from pytest_agentrun.finding import UNDECIDED
 from pytest_agentrun.lane import LaneProfile
 from pytest_agentrun.readers.git import CommitInfo
@@ -238,6 +239,14 @@ REFERENCE = Path(__file__).resolve().parent / "reference" / "upstream" / "kubern
 REPO = "127.0.0.1:5000/agentrun/agentrun-mgr-env"
 
 
+def tags(*names):
+    return reg.TagListing(REPO, names)
+
+
+def refuse(repository):
+    raise EvidenceError("registry", "tags", "http://127.0.0.1:5000/v2/x/tags/list", "registry unreachable (connection refused)")
+
+
 def pod(name, image_id, image=f"{REPO}:env-0123456789abcdef", status=True):
     body = {"kind": "Pod", "metadata": {"name": name, "namespace": "agentrun-v01"},
             "spec": {"containers": [{"name": "mgr", "image": image}]}}
@@ -248,20 +257,28 @@ def pod(name, image_id, image=f"{REPO}:env-0123456789abcdef", status=True):
 
 def test_reg03_runtime_images():
     pods = [pod("p", f"{REPO}@{DIGEST}")]
-    [f] = reg.runtime_images_in_catalog(catalog_doc(), pods, REPO, [TAG, "stray"])
+    [f] = reg.runtime_images_in_catalog(catalog_doc(), pods, REPO, tags(TAG, "stray"))
     assert f.ok and f.evidence["registryTagsNotInCatalog"] == ["stray"], "registry-only tags are reported, not used"
-    [f] = reg.runtime_images_in_catalog(catalog_doc(), [pod("p", f"{REPO}@sha256:{'9' * 64}")], REPO, ["stray"])
+    [f] = reg.runtime_images_in_catalog(catalog_doc(), [pod("p", f"{REPO}@sha256:{'9' * 64}")], REPO, tags("stray"))
     assert not f.ok and f.where == "Pod agentrun-v01/p container mgr"
-    assert not any(oks(reg.runtime_images_in_catalog(catalog_doc(), [], REPO, [])))
+    assert not any(oks(reg.runtime_images_in_catalog(catalog_doc(), [], REPO, tags())))
+
+
+def test_reg03_a_silent_registry_is_reported_not_used():
+    down = reg.read_tags(refuse, REPO)
+    assert down.tags is None and down.problem == "registry unreachable (connection refused)"
+    [f] = reg.runtime_images_in_catalog(catalog_doc(), [pod("p", f"{REPO}@{DIGEST}")], REPO, down)
+    assert f.ok and "the registry did not answer" in f.evidence["registryTagsNotInCatalog"]
+    assert reg.read_tags(lambda repository: ["b", "a"], REPO) == reg.TagListing(REPO, ("b", "a"))
 
 
 def test_reg03_pods_without_status_cannot_be_decided():
     """Issue 13: with no containerStatuses the Pods are not judged from the GitOps manifests instead."""
     findings = reg.runtime_images_in_catalog(catalog_doc(), [pod("p", "", status=False), pod("q", f"{REPO}@{DIGEST}")],
-                                             REPO, [])
+                                             REPO, tags())
     assert [(f.status, f.where) for f in findings] == [("pass", "Pod agentrun-v01/q container mgr"),
                                                        (UNDECIDED, "Pod agentrun-v01/p container mgr")]
-    [pulling] = reg.runtime_images_in_catalog(catalog_doc(), [pod("p", "")], REPO, [])
+    [pulling] = reg.runtime_images_in_catalog(catalog_doc(), [pod("p", "")], REPO, tags())
     assert pulling.status == UNDECIDED
 
 

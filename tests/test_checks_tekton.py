@@ -25,6 +25,7 @@ from pytest_agentrun.checks import tekton  # noqa: E402
 from pytest_agentrun.checks.registry import TagListing  # noqa: E402
 from pytest_agentrun.finding import UNDECIDED  # noqa: E402
 from pytest_agentrun.documents import Catalog  # noqa: E402
+from pytest_agentrun.errors import EvidenceError  # noqa: E402
 from pytest_agentrun.lane import LaneProfile  # noqa: E402
 from pytest_agentrun.readers.git import CommitInfo  # noqa: E402
 
@@ -453,6 +454,12 @@ def test_tk10_an_unread_diff_cannot_be_decided(profile):
     assert pair.status == UNDECIDED and f"{BUILT[:12]}..{REUSED[:12]} was not read" in pair.found
     headless = [(commit("3" * 40), Catalog.parse("v3", json.dumps({"services": []}))), *versions]
     assert tekton.consecutive_source_commits(headless) == [(BUILT, REUSED)]
+    def gone(old, new):
+        raise EvidenceError("git", f"diff {old}..{new}", "source", f"commit {old} not found")
+    diffs = tekton.read_diffs(gone, [(BUILT, REUSED)])
+    [pair] = tekton.env_identity_follows_inputs(profile, versions, diffs)
+    assert pair.status == UNDECIDED and pair.found.endswith(f"could not be read: commit {BUILT} not found")
+    assert tekton.read_diffs(lambda old, new: ["docs/a.md"], [(BUILT, REUSED)]) == {(BUILT, REUSED): ["docs/a.md"]}
 
 
 # -- TK-11: each rule fails on its own (issue 10 item 13) ----------------------------------------------

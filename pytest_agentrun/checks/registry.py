@@ -139,17 +139,21 @@ def runtime_env_images(pods: list[dict[str, Any]], repository: str) -> tuple[dic
 
 
 def runtime_images_in_catalog(catalog: Catalog, pods: list[dict[str, Any]], repository: str,
-                              registry_tags: list[str]) -> list[Finding]:
+                              registry_tags: TagListing) -> list[Finding]:
     """REG-03: every env image the runtime runs (live Pods' imageID) is in the catalog; an env container
     with no imageID yet cannot be decided (never judged from the GitOps manifests instead); registry
-    tags the catalog does not know are reported (evidence), never used to pass."""
+    tags the catalog does not know are reported (evidence), never used to pass, and a registry that
+    does not answer is reported the same way: the criterion is decided on the runtime and the catalog."""
     known = {_image(s).get("digest") for s in catalog.services()}
     known_tags = {_image(s).get("tag") for s in catalog.services()}
-    unknown_tags = sorted(set(registry_tags) - known_tags)
+    if registry_tags.tags is None:
+        reported: Any = f"unknown: the registry did not answer ({registry_tags.problem})"
+    else:
+        reported = sorted(set(registry_tags.tags) - known_tags)
     used, unread = runtime_env_images(pods, repository)
     findings = [judge("REG-03", digest in known, f"runtime image {digest}", f"a catalog digest ({catalog.where})",
                       "in the catalog" if digest in known else "not in the catalog (only the registry knows it)", where,
-                      registryTagsNotInCatalog=unknown_tags)
+                      registryTagsNotInCatalog=reported)
                 for digest, where in sorted(used.items())]
     findings += [undecided("REG-03", f"{where} (image {repository})", "the image it runs (status imageID)",
                            "the Pod reports no imageID for it (no containerStatuses yet)", where)

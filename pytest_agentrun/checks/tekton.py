@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import yaml
 
@@ -547,11 +547,23 @@ def consecutive_source_commits(versions: list[tuple[CommitInfo, Catalog]]) -> li
     return [(old, new) for new, old in zip(commits, commits[1:]) if old and new]
 
 
+def read_diffs(read: Callable[[str, str], list[str]], pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[str] | str]:
+    """The files changed for each (old, new) pair through `read` (the source reader's changed_files); a
+    diff that cannot be read keeps its reason, so that pair cannot be decided instead of the test erroring."""
+    diffs: dict[tuple[str, str], list[str] | str] = {}
+    for old, new in pairs:
+        try:
+            diffs[(old, new)] = read(old, new)
+        except EvidenceError as exc:
+            diffs[(old, new)] = f"the source diff {old[:12]}..{new[:12]} could not be read: {exc.reason}"
+    return diffs
+
+
 def env_identity_follows_inputs(profile: LaneProfile, versions: list[tuple[CommitInfo, Catalog]],
-                                changed: dict[tuple[str, str], list[str] | None]) -> list[Finding]:
+                                changed: dict[tuple[str, str], list[str] | str]) -> list[Finding]:
     """TK-10: across consecutive catalog versions, each service's envIdentity changes exactly when an env-identity
     input changed between their source commits. `versions` is newest first; `changed` maps (old, new) source
-    commits to the files changed between them (absent or None: the diff could not be read).
+    commits to the files changed between them (absent, or the reason it could not be read: undecided).
     With fewer than two versions there is no change to judge: the criterion's text has no case in which it
     does not apply, so that is "cannot be decided", never a pass."""
     if len(versions) < 2:
@@ -565,17 +577,16 @@ def env_identity_follows_inputs(profile: LaneProfile, versions: list[tuple[Commi
 
 
 def _versions_agree(profile: LaneProfile, old: Catalog, new: Catalog,
-                    changed: dict[tuple[str, str], list[str] | None]) -> list[Finding]:
+                    changed: dict[tuple[str, str], list[str] | str]) -> list[Finding]:
     """TK-10 on one pair of consecutive versions: a finding per service present in both, or why none can be."""
     subject, where = f"envIdentity {old.where} -> {new.where}", new.where
     unreadable = [f"{c.where}: {c.error or 'not a JSON object'}" for c in (old, new) if not c.usable]
     if unreadable:
         return [undecided("TK-10", subject, "both catalog versions readable", "; ".join(unreadable), where)]
     commits = (_source_commit(old), _source_commit(new))
-    files = changed.get(commits) if all(commits) else None
-    if files is None:
-        reason = (f"the source diff {commits[0][:12]}..{commits[1][:12]} was not read" if all(commits)
-                  else "a version has no full 40-hex sourceCommit")
+    files = changed.get(commits) if all(commits) else "a version has no full 40-hex sourceCommit"
+    if not isinstance(files, list):
+        reason = files or f"the source diff {commits[0][:12]}..{commits[1][:12]} was not read"
         return [undecided("TK-10", subject, "the source diff between the two versions' source commits", reason, where)]
     findings = []
     for entry in new.services():
