@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import pytest
+import yaml
 
 from pytest_agentrun.checks import drive
 from pytest_agentrun.documents import Catalog
@@ -204,3 +206,17 @@ def test_dr02_runs_of_the_revision(evidence):
     assert drive.runs_of_revision(runs, evidence["revision"]) == [evidence["name"], evidence["name"] + "-retry"]
     assert drive.runs_of_revision(runs, None) == []
     assert len(failures(dr02(evidence, runs=drive.runs_of_revision(runs, evidence["revision"])))) == 1
+
+
+def test_the_drive_outcome_of_real_tekton_runs():
+    """The upstream v1 runs as trigger-current's wait reads them (DR-02): childReferences name the TaskRuns."""
+    reference = Path(__file__).resolve().parent / "reference" / "upstream" / "tekton"
+    run = json.loads((reference / "chains-pipelinerun-childrefs.json").read_text())
+    task_runs = [json.loads((reference / name).read_text()) for name in ("chains-taskrun2.json", "chains-taskrun1.json")]
+    outcome = observe(run, task_runs, 1.0)
+    assert outcome.succeeded is True and outcome.reason == "Succeeded"
+    assert [(t.pipelineTask, t.taskRun, t.status) for t in outcome.tasks] == [
+        ("git-clone", "git-clone", "Succeeded"), ("build", "taskrun-build", "Succeeded")]
+    assert outcome.results["IMAGE_URL"] == "test.io/test/image" and outcome.plan_summary is None
+    failed = yaml.safe_load((reference / "reconciler-failed-pr-with-task-results.yaml").read_text())
+    assert observe(failed, [], 1.0).succeeded is False and observe(failed, [], 1.0).results == {"result": "aResultValue"}
