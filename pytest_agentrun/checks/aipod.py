@@ -57,7 +57,8 @@ def _each_container(workloads: list[dict]):
 def env_images_from_catalog(workloads: list[dict], catalog: Catalog, namespace: str,
                             selectors: RunnerSelectors | None = None) -> list[Finding]:
     """AP-01: every runner/Aipod container runs a digest-pinned env image that the catalog records."""
-    pinned = sorted({s.get("image", {}).get("repositoryDigest") for s in catalog.services()} - {None})
+    images = [s.get("image") for s in catalog.services()]
+    pinned = sorted({i.get("repositoryDigest") for i in images if isinstance(i, dict)} - {None})
     findings = [judge("AP-01", container.get("image") in pinned, subject,
                       "a catalog repositoryDigest (" + ", ".join(pinned) + f") from {catalog.where}",
                       repr(container.get("image")), object_ref(obj))
