@@ -138,6 +138,13 @@ def test_ct04_boot_and_image_ref_commits_count(profile):
     assert oks(ct.tag_is_env_identity(profile, catalog, [])) == [True, False]
 
 
+def test_ct04_commits_of_earlier_catalogs_count(profile):
+    gone = "f" * 40      # an earlier catalog's source commit, no longer on v0.1 (a rewritten branch)
+    older = edited(lambda d: d.update(sourceCommit=gone))
+    findings = ct.tag_is_env_identity(profile, as_identity(gone[:10]), HISTORY, [older, Catalog.parse("v0", "{")])
+    assert [f.ok for f in findings] == [True, False] and findings[1].found == f"commit {gone}"
+
+
 def test_ct04_without_the_source_history(profile):
     shape, named = ct.tag_is_env_identity(profile, catalog_doc(), None)
     assert shape.ok and named.status == UNDECIDED and "v0.1 could not be read" in named.found
@@ -261,7 +268,8 @@ def test_reg03_runtime_images():
     assert f.ok and f.evidence["registryTagsNotInCatalog"] == ["stray"], "registry-only tags are reported, not used"
     [f] = reg.runtime_images_in_catalog(catalog_doc(), [pod("p", f"{REPO}@sha256:{'9' * 64}")], REPO, tags("stray"))
     assert not f.ok and f.where == "Pod agentrun-v01/p container mgr"
-    assert not any(oks(reg.runtime_images_in_catalog(catalog_doc(), [], REPO, tags())))
+    [nothing] = reg.runtime_images_in_catalog(catalog_doc(), [], REPO, tags())
+    assert nothing.status == UNDECIDED and "nothing to judge" in nothing.found
 
 
 def test_reg03_a_silent_registry_is_reported_not_used():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterable
 
 from ..documents import Catalog, line_of, schema_errors
 from ..finding import Finding, failed, judge, passed, undecided
@@ -150,12 +150,15 @@ def commit_named_by(tag: str, commits: set[str]) -> str | None:
     return next((c for c in sorted(commits) if c.startswith(tag)), None)
 
 
-def tag_is_env_identity(profile: LaneProfile, catalog: Catalog, source_history: list[str] | None) -> list[Finding]:
+def tag_is_env_identity(profile: LaneProfile, catalog: Catalog, source_history: list[str] | None,
+                        earlier: Iterable[Catalog] = ()) -> list[Finding]:
     """CT-04: the env image tag is the envIdentity, in the lane's repository, and never a source commit id:
-    not the catalog's source commit, a bootCommit or imageRef commit, nor any commit of the source branch
-    (`source_history`; None when the branch could not be read)."""
+    not a commit the catalog or an earlier version of it names (source, boot, imageRef commits), nor any
+    commit of the source branch (`source_history`; None when the branch could not be read)."""
     commits = catalog_commits(catalog) | set(source_history or [])
-    known = f"{len(commits)} commits: the catalog's source, boot and imageRef commits" + (
+    for version in earlier:
+        commits |= catalog_commits(version) if version.usable else set()
+    known = f"{len(commits)} commits: the catalogs' source, boot and imageRef commits" + (
         f", {len(source_history)} of {profile.source_branch}" if source_history is not None else "")
     findings = []
     for sid, entry in _entries(catalog):

@@ -158,5 +158,5 @@ def runtime_images_in_catalog(catalog: Catalog, pods: list[dict[str, Any]], repo
     findings += [undecided("REG-03", f"{where} (image {repository})", "the image it runs (status imageID)",
                            "the Pod reports no imageID for it (no containerStatuses yet)", where)
                  for where in unread]
-    return findings or [failed("REG-03", "runtime images", f"at least one running {repository} image", "none",
-                               "runtime namespace")]
+    return findings or [undecided("REG-03", "runtime images", f"at least one running {repository} image",
+                                  "nothing to judge: no Pod runs an env image", "runtime namespace")]
