@@ -272,11 +272,13 @@ def test_reg03_runtime_images():
     assert nothing.status == UNDECIDED and "nothing to judge" in nothing.found
 
 
-def test_reg03_a_silent_registry_is_reported_not_used():
+def test_reg03_a_silent_registry_leaves_its_report_undecided():
     down = reg.read_tags(refuse, REPO)
     assert down.tags is None and down.problem == "registry unreachable (connection refused)"
-    [f] = reg.runtime_images_in_catalog(catalog_doc(), [pod("p", f"{REPO}@{DIGEST}")], REPO, down)
-    assert f.ok and "the registry did not answer" in f.evidence["registryTagsNotInCatalog"]
+    pods, stray = [pod("p", f"{REPO}@{DIGEST}")], [pod("q", f"{REPO}@sha256:{'9' * 64}")]
+    judged, silent = reg.runtime_images_in_catalog(catalog_doc(), pods, REPO, down)
+    assert judged.ok and silent.status == UNDECIDED and "connection refused" in silent.found
+    assert [f.status for f in reg.runtime_images_in_catalog(catalog_doc(), stray, REPO, down)] == ["fail", UNDECIDED]
     assert reg.read_tags(lambda repository: ["b", "a"], REPO) == reg.TagListing(REPO, ("b", "a"))
 
 

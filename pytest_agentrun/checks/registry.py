@@ -142,14 +142,11 @@ def runtime_images_in_catalog(catalog: Catalog, pods: list[dict[str, Any]], repo
                               registry_tags: TagListing) -> list[Finding]:
     """REG-03: every env image the runtime runs (live Pods' imageID) is in the catalog; an env container
     with no imageID yet cannot be decided (never judged from the GitOps manifests instead); registry
-    tags the catalog does not know are reported (evidence), never used to pass, and a registry that
-    does not answer is reported the same way: the criterion is decided on the runtime and the catalog."""
+    tags the catalog does not know are reported (evidence), never used to pass. A registry that does
+    not answer leaves that report undone: its own finding cannot be decided, the Pods are still judged."""
     known = {_image(s).get("digest") for s in catalog.services()}
     known_tags = {_image(s).get("tag") for s in catalog.services()}
-    if registry_tags.tags is None:
-        reported: Any = f"unknown: the registry did not answer ({registry_tags.problem})"
-    else:
-        reported = sorted(set(registry_tags.tags) - known_tags)
+    reported = sorted(set(registry_tags.tags or ()) - known_tags)
     used, unread = runtime_env_images(pods, repository)
     findings = [judge("REG-03", digest in known, f"runtime image {digest}", f"a catalog digest ({catalog.where})",
                       "in the catalog" if digest in known else "not in the catalog (only the registry knows it)", where,
@@ -158,5 +155,10 @@ def runtime_images_in_catalog(catalog: Catalog, pods: list[dict[str, Any]], repo
     findings += [undecided("REG-03", f"{where} (image {repository})", "the image it runs (status imageID)",
                            "the Pod reports no imageID for it (no containerStatuses yet)", where)
                  for where in unread]
-    return findings or [undecided("REG-03", "runtime images", f"at least one running {repository} image",
-                                  "nothing to judge: no Pod runs an env image", "runtime namespace")]
+    if not findings:
+        findings.append(undecided("REG-03", "runtime images", f"at least one running {repository} image",
+                                  "nothing to judge: no Pod runs an env image", "runtime namespace"))
+    if registry_tags.tags is None:
+        findings.append(undecided("REG-03", f"registry tags of {repository}", "read, to report those the catalog lacks",
+                                  registry_tags.problem, registry_tags.where))
+    return findings
