@@ -66,7 +66,8 @@ def env_images_from_catalog(workloads: list[dict], catalog: Catalog, namespace: 
     return findings or [nothing_to_judge("AP-01", namespace, selectors, "digest-pinned catalog images")]
 
 
-def no_runtime_install(workloads: list[dict], namespace: str, selectors: RunnerSelectors | None = None) -> list[Finding]:
+def no_runtime_install(workloads: list[dict], namespace: str,
+                       selectors: RunnerSelectors | None = None) -> list[Finding]:
     """AP-02: no runner/Aipod container command or args installs its environment (apt, apk, bun/npm install)."""
     findings = []
     for obj, subject, container in _each_container(workloads):

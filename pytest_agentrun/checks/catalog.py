@@ -81,7 +81,8 @@ def _service_list_problems(catalog: Catalog) -> list[Finding]:
     where = catalog.line('"services"')
     if not isinstance(services, list):
         return [failed("CT-02", "catalog services", "an array of service entries", _shape(services, list) or "", where)]
-    return [failed("CT-02", f"catalog services[{i}]", "a service entry (an object)", f"{json_type(s)} {str(s)[:60]!r}", where)
+    return [failed("CT-02", f"catalog services[{i}]", "a service entry (an object)",
+                   f"{json_type(s)} {str(s)[:60]!r}", where)
             for i, s in enumerate(services) if not isinstance(s, dict)]
 
 
@@ -263,6 +264,6 @@ def first_version_is_the_lanes_own(first: CommitInfo | None, first_history: list
             findings.append(passed("CT-08", subject, expected, "the branch does not exist", where))
             continue
         common = next((sha for sha in ancestry if sha in history), None)
-        findings.append(judge("CT-08", common is None, subject, expected,
-                              f"the branch holds {common[:12]} of its history" if common else "no shared commit", where))
+        found = f"the branch holds {common[:12]} of its history" if common else "no shared commit"
+        findings.append(judge("CT-08", common is None, subject, expected, found, where))
     return findings

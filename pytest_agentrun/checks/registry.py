@@ -88,9 +88,10 @@ def tag_resolves_to_schema2_digest(catalog: Catalog,
         found = f"HEAD {schema2.status} {schema2.digest}"
         if schema1 is not None and digest == schema1:
             found += f"; the catalog holds the schema1 compatibility digest {schema1} (plain HEAD)"
-        findings.append(judge("REG-02", schema2.status == 200 and schema2.digest == digest, f"{subject} (schema2 Accept)",
-                              f"HEAD 200 with the catalog digest {digest}", found, f"HEAD {schema2.url}",
-                              plainHead={"url": plain.url, "status": plain.status, "digest": plain.digest} if plain else None))
+        plain_head = {"url": plain.url, "status": plain.status, "digest": plain.digest} if plain else None
+        findings.append(judge("REG-02", schema2.status == 200 and schema2.digest == digest,
+                              f"{subject} (schema2 Accept)", f"HEAD 200 with the catalog digest {digest}", found,
+                              f"HEAD {schema2.url}", plainHead=plain_head))
     return findings or [failed("REG-02", "catalog services", "at least one", "none", catalog.where)]
 
 

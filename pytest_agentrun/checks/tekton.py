@@ -453,7 +453,8 @@ def recorded_tags(catalogs: Iterable[Catalog]) -> set[str]:
 
 def env_reuse_follows_inputs(profile: LaneProfile, current: Catalog, previous: Catalog | None,
                              changed_files: list[str] | None, task_runs: list[dict[str, Any]],
-                             registry_tags: TagListing | None = None, earlier_tags: set[str] | None = None) -> list[Finding]:
+                             registry_tags: TagListing | None = None,
+                             earlier_tags: set[str] | None = None) -> list[Finding]:
     """TK-09: when no env-identity input changed since the previous catalog's source commit, the release reused
     the env image (plan build=0 reuse=1 unsafeReuse=0, image-publish status=reused, no image-build TaskRun,
     the previous tag, and no tag in the registry that no earlier catalog recorded: `earlier_tags`); when one
@@ -494,7 +495,8 @@ def _no_new_tag(profile: LaneProfile, listing: TagListing | None, earlier: set[s
     subject = f"env image tags in the registry ({profile.env_repository})"
     expected = "no tag beyond those the earlier catalogs recorded: " + (", ".join(sorted(earlier)) or "none")
     if listing is None or listing.tags is None:
-        reason = f"the registry did not answer: {listing.problem}" if listing else "the registry's tag list was not read"
+        reason = (f"the registry did not answer: {listing.problem}" if listing
+                  else "the registry's tag list was not read")
         return undecided("TK-09", subject, expected, reason, listing.where if listing else profile.env_repository)
     new = sorted(set(listing.tags) - earlier)
     found = f"new tag(s) {', '.join(new)}" if new else f"{len(listing.tags)} tag(s), none new"
@@ -547,7 +549,8 @@ def consecutive_source_commits(versions: list[tuple[CommitInfo, Catalog]]) -> li
     return [(old, new) for new, old in zip(commits, commits[1:]) if old and new]
 
 
-def read_diffs(read: Callable[[str, str], list[str]], pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[str] | str]:
+def read_diffs(read: Callable[[str, str], list[str]],
+               pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[str] | str]:
     """The files changed for each (old, new) pair through `read` (the source reader's changed_files); a
     diff that cannot be read keeps its reason, so that pair cannot be decided instead of the test erroring."""
     diffs: dict[tuple[str, str], list[str] | str] = {}
