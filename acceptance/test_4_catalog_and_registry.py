@@ -86,5 +86,5 @@ def test_env_image_tag_resolves_to_the_catalog_schema2_digest(catalog, registry,
 def test_every_runtime_env_image_is_in_the_catalog(lane, cluster, catalog, registry, verdict):
     """REG-03: every env image the live Pods run (imageID) is in the catalog; registry-only tags are reported, never used to pass."""
     repository = lane.profile.env_repository
-    tags = registry_checks.read_tags(registry.tags, repository)
+    tags = registry_checks.read_tags(registry.tag_list, repository)
     verdict(registry_checks.runtime_images_in_catalog(catalog, cluster.pods(), repository, tags))

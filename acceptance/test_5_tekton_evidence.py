@@ -78,7 +78,7 @@ def test_env_image_is_reused_unless_an_env_input_changed(lane, gitops, source, t
     commit = catalog.source_commit()
     changed = source.changed_files(previous.source_commit(), commit) if previous else None
     task_runs = tekton.task_runs(lane.profile.pipeline_run_name(commit))
-    tags = registry_checks.read_tags(registry.tags, lane.profile.env_repository)
+    tags = registry_checks.read_tags(registry.tag_list, lane.profile.env_repository)
     earlier = tekton_checks.recorded_tags(c for _, c in versions[1:])
     verdict(tekton_checks.env_reuse_follows_inputs(lane.profile, catalog, previous, changed, task_runs, tags, earlier))
 

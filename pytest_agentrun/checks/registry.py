@@ -25,8 +25,8 @@ class TagListing:
 
 
 def read_tags(read: Callable[[str], list[str]], repository: str) -> TagListing:
-    """The tag list through `read` (the registry reader's `tags`); unreadable evidence is kept as the
-    reason, so the criterion that needs it says it cannot be decided instead of erroring."""
+    """The tag list through `read` (the registry reader's `tag_list`, every page); unreadable evidence
+    is kept as the reason, so the criterion that needs it says it cannot be decided instead of erroring."""
     try:
         return TagListing(repository, tuple(read(repository)))
     except EvidenceError as exc:
