@@ -44,7 +44,8 @@ class RunSettings:
 
 def judge(log: RunLog, settings: RunSettings) -> Verdict:
     scope = Scope.of_run(settings.drive, settings.subset)
-    return decide_run(settings.lane, log.results(scope, settings.drive), scope, log.identity)
+    results = log.results(scope, settings.drive)
+    return decide_run(settings.lane, results, scope, log.identity, log.coverage.errors)
 
 
 def finish(log: RunLog, settings: RunSettings) -> RunEnd:

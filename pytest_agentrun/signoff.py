@@ -60,6 +60,7 @@ class Verdict:
     scope: Scope
     criteria: list[CriterionResult]
     identity: dict[str, Any] = field(default_factory=dict)
+    collection_errors: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -105,6 +106,10 @@ class Verdict:
                 parts.append(f"{len(found)} of {of} {verb}: {_some(found)}")
         if not parts:
             parts.append(f"{self.counts()[PASS]} of {of} pass")
+        if self.collection_errors:
+            parts.append(
+                f"collection errors in {_some(self.collection_errors)}: what they cover was not judged"
+            )
         if self.scope.name == "subset":
             parts.append(
                 f"--criteria chose {len(self.scope.required)} of {len(catalogue())}: not a sign-off"
@@ -123,16 +128,22 @@ def _some(ids: list[str], shown: int = 12) -> str:
 
 
 def decide_run(
-    lane: str, results: list[CriterionResult], scope: Scope, identity: dict[str, Any] | None = None
+    lane: str,
+    results: list[CriterionResult],
+    scope: Scope,
+    identity: dict[str, Any] | None = None,
+    collection_errors: list[str] | None = None,
 ) -> Verdict:
+    """`collection_errors`: modules that did not collect; which criteria they cover is unknown, so a
+    run with any of them is never fit."""
     judged = {r.id: r for r in results}
     missing = [c for c in scope.required if judged.get(c) is None or judged[c].status == NOT_JUDGED]
     if any(r.status in (FAIL, UNDECIDED) for r in results):
         value = NOT_FIT
     elif scope.subset:
         value = PARTIAL
-    elif missing:
+    elif missing or collection_errors:
         value = INCOMPLETE
     else:
         value = FIT
-    return Verdict(lane, value, scope, results, identity or {})
+    return Verdict(lane, value, scope, results, identity or {}, list(collection_errors or []))

@@ -436,3 +436,20 @@ def test_pods(cluster, verdict):
     )
     assert "reading cluster [test_broken.py::test_pods]" in rt03["reason"]
     assert "Traceback" not in result.stdout.str()
+
+
+def test_a_collection_error_leaves_its_criteria_not_judged_and_never_signs_off(suite, pytester):
+    pytester.makepyfile(test_zz_broken="import a_module_that_does_not_exist\n")
+    result = suite({}, "--continue-on-collection-errors")
+    assert result.ret == 1, "pytest's own code for a collection error stands"
+    doc = verdict_json(pytester)
+    assert doc["verdict"] == "incomplete" and doc["collectionErrors"] == ["test_zz_broken.py"]
+    result.stdout.fnmatch_lines(
+        ["INCOMPLETE, NOT SIGNED OFF lane v0.1 *; collection errors in test_zz_broken.py*"]
+    )
+    result = suite({})
+    assert result.ret == 2
+    doc = verdict_json(pytester)
+    assert doc["verdict"] == "incomplete"
+    reason = next(c for c in doc["criteria"] if c["id"] == "RT-01")["reason"]
+    assert "did not run" in reason or "collection errors: test_zz_broken.py" in reason, reason

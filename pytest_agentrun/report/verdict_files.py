@@ -53,6 +53,7 @@ def document(verdict: Verdict, times: dict[str, str], bundle: str | None) -> dic
         "failed": verdict.ids(FAIL),
         "undecided": verdict.ids(UNDECIDED),
         "notJudged": verdict.ids(NOT_JUDGED),
+        "collectionErrors": verdict.collection_errors,
         "criteria": criteria,
         "evidenceBundle": bundle,
     }
