@@ -43,8 +43,8 @@ class RunLog:
 
     def add_report(self, report) -> None:
         criteria = [v for k, v in getattr(report, "user_properties", []) if k == "criterion"]
-        if not criteria:
-            return
+        if not criteria or report.outcome not in ("passed", "failed", "skipped"):
+            return  # e.g. pytest-rerunfailures' "rerun": only the final attempt counts
         outcome = _outcome(report)
         if outcome == "passed" and report.when != "call":
             findings, message = [], ""
