@@ -18,6 +18,7 @@ from .lane import LaneConfig, LaneProfile
 from .redact import redact_text
 from .report import terminal
 from .report.allure import write_run_metadata
+from .report.junit import junit_properties
 from .report.collector import RunCollector
 from .report.evidence import attach_to_allure, decorate_report
 from .report.labels import label_item, truth_order
@@ -257,6 +258,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     allure_dir = getattr(config.option, "allure_report_dir", None)
     if allure_dir:
         write_run_metadata(Path(allure_dir), log.identity, end.verdict)
+    junit_properties(config, end.verdict)
     if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         session.exitstatus = end.verdict.exit_code
 
