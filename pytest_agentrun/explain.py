@@ -42,8 +42,20 @@ def _check_calls(func: ast.FunctionDef, check_modules: set[str]) -> list[str]:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             owner = node.func.value
             if isinstance(owner, ast.Name) and owner.id in check_modules:
-                calls.append(f"pytest_agentrun/checks/{owner.id}.py::{node.func.attr}")
+                calls.append(_check_place(owner.id, node.func.attr))
     return sorted(set(calls))
+
+
+def _check_place(module: str, name: str) -> str:
+    """`pytest_agentrun/checks/<module>.py::<name> (line N)`, read from the package's source."""
+    place = f"pytest_agentrun/checks/{module}.py::{name}"
+    source = resources.files("pytest_agentrun").joinpath(f"checks/{module}.py")
+    try:
+        tree = ast.parse(source.read_text())
+    except (OSError, SyntaxError):
+        return place
+    line = next((n.lineno for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name), None)
+    return f"{place} (line {line})" if line else place
 
 
 def where_it_lives(cid: str, suite: Path) -> list[str]:
