@@ -55,6 +55,11 @@ class LaneProfile:
     app_project = property(lambda self: self.data["argocd"]["appProject"])
     application = property(lambda self: self.data["argocd"]["application"])
 
+    @property
+    def allowed_field_managers(self) -> list[str]:
+        """Argo CD's field managers and the cluster's own controllers (RT-06)."""
+        return [*self.data["argocd"]["fieldManagers"], *self.data["clusterFieldManagers"]]
+
     def pipeline_run_name(self, source_commit: str) -> str:
         return self.data["tekton"]["pipelineRunName"].format(short12=source_commit[:12])
 
