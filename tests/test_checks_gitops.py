@@ -76,9 +76,9 @@ def test_go05_credentials(profile):
 def test_go06_boot_commit():
     catalog = Catalog.parse("c", json.dumps({"services": [{"serviceId": "agentrun-mgr", "bootCommit": SHA},
                                                           {"serviceId": "agentrun-runner", "bootCommit": SHA}]}))
-    assert all(oks(gitops.boot_commit_env(manifests(DEPLOY, JOB), catalog)))
+    assert all(oks(gitops.boot_commit_env(manifests(DEPLOY, JOB), catalog, "r")))
     short = copy.deepcopy(DEPLOY); short["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] = SHA[:12]
-    assert oks(gitops.boot_commit_env(manifests(short, JOB), catalog)) == [False, True]
+    assert oks(gitops.boot_commit_env(manifests(short, JOB), catalog, "r")) == [False, True]
 
 
 def test_go07_agrees_with_intent():
