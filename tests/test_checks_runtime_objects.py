@@ -127,6 +127,23 @@ def test_rt06_names_unknown_manifest_kinds_and_secrets_without_crashing(serve):
         "served by the API server (API discovery): Argo CD cannot apply it"]
 
 
+def test_rt06_leaves_the_runtimes_runner_jobs_and_their_pods_to_ap01(serve):
+    labels = {"agentrun.io/component": "runner"}
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta("agentrun-runner-task-7", uid="j-7", labels=labels),
+           "spec": {"template": {"metadata": {"labels": labels}, "spec": {
+               "restartPolicy": "Never", "containers": [{"name": "runner", "image": "i"}]}}}}
+    done = {"apiVersion": "v1", "kind": "Pod", "metadata": meta("agentrun-runner-task-7-abcde", labels=labels,
+                                                                ownerReferences=[{"apiVersion": "batch/v1", "kind": "Job",
+                                                                                  "name": job["metadata"]["name"],
+                                                                                  "uid": "j-7", "controller": True}]),
+            "spec": job["spec"]["template"]["spec"], "status": {"phase": "Succeeded"}}
+    findings = rt06(serve([*CONFORMING, job, done], manager="agentrun-mgr"))
+    assert [f for f in failures(findings) if "runner-task-7" in f] == []
+    unlabelled = copy.deepcopy(job)
+    unlabelled["metadata"]["labels"] = {}
+    assert any("runner-task-7 tracking" in f for f in failures(rt06(serve([*CONFORMING, unlabelled]))))
+
+
 def test_rt06_fails_a_manifest_object_that_is_not_live(serve):
     missing = [*MANIFESTS, ManifestObject("v1", "ConfigMap", "agentrun-v01-lane", "cm.yaml:1")]
     assert failures(rt06(serve(CONFORMING), missing)) == ["ConfigMap agentrun-v01-lane (runtime manifests): not found"]

@@ -2,9 +2,10 @@
 
 The live objects are all of the namespace (every namespaced kind discovery serves), not only
 those the manifests name: a hand-made ConfigMap is drift too. An object Argo CD does not track is
-no drift when the lane profile's `untrackedObjects` says the cluster makes it: derived by a
-controller from a tracked object (ownerReferences up to one), an Endpoints named after a tracked
-Service, the per-namespace defaults, the Secrets of the lane's secret management.
+no drift when the lane profile's `untrackedObjects` says the cluster or the lane makes it: derived
+by a controller from a tracked object (ownerReferences up to one), an Endpoints named after a
+tracked Service, the per-namespace defaults, the Secrets of the lane's secret management, the
+runner Jobs and Aipod workloads the lane's runtime starts.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ class _Namespace:
 
     def exempt(self, obj: dict[str, Any]) -> str | None:
         """Why an untracked object is no drift, or None."""
+        return self._by_rule(obj) or self._derived(obj, 0)
+
+    def _by_rule(self, obj: dict[str, Any]) -> str | None:
         group, kind, name = key_of(obj)
         if any(r.get("group", "") == group and r["kind"] == kind for r in self.rules.get("kinds") or []):
             return f"{kind} is written by the cluster about other objects"
@@ -56,10 +60,15 @@ class _Namespace:
                 return "created by the cluster in every namespace"
         if (group, kind) == ("", "Secret") and name in (self.rules.get("secrets") or []):
             return "created by the lane's secret management"
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        for rule in self.rules.get("createdByRuntime") or []:
+            if rule.get("group", group) == group and rule.get("kind", kind) == kind \
+                    and rule["labels"].items() <= labels.items():
+                return "created by the lane's runtime (" + ", ".join(f"{k}={v}" for k, v in rule["labels"].items()) + ")"
         for rule in self.rules.get("sameNameAs") or []:
             if rule["kind"] == kind and self.tracking.get(("", rule["of"], name)):
                 return f"the cluster's {kind} of tracked {rule['of']} {name}"
-        return self._derived(obj, 0)
+        return None
 
     def _derived(self, obj: dict[str, Any], depth: int) -> str | None:
         for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
@@ -68,7 +77,7 @@ class _Namespace:
                 continue
             if self.tracking.get(key_of(owner)):
                 return f"derived by a controller from tracked {object_ref(owner)}"
-            above = self._derived(owner, depth + 1)
+            above = self._by_rule(owner) or self._derived(owner, depth + 1)
             if above:
                 return f"derived from {object_ref(owner)}, {above}"
         return None
