@@ -137,12 +137,12 @@ def credentials_as_secret_refs(manifests: ManifestSet, providers: dict[str, str]
     for m in workloads:
         findings += _workload_credentials(manifests, m, provider_names)
     examined = f"{len(workloads)} workload manifest(s): " + (", ".join(f"{m.kind} {m.name}" for m in workloads) or "none")
-    seen = " ".join(f.subject for f in findings)
-    if " mount of " not in seen:
+    subjects = [f.subject for f in findings]
+    if not any(" mount of " in s for s in subjects):
         findings.append(failed("GO-05", "provider credentials", "the provider SecretRefs (" + ", ".join(
             sorted(provider_names)) + ") projected read-only", f"no workload mounts any of them ({examined})",
             "runtime path"))
-    if "env DATABASE_URL" not in seen:
+    if not any(s.endswith(" env DATABASE_URL") for s in subjects):
         findings.append(failed("GO-05", "DATABASE_URL", "DATABASE_URL from a SecretRef",
                                f"no container sets DATABASE_URL ({examined})", "runtime path"))
     if not any(m.kind == "Job" for m in workloads):
@@ -218,22 +218,21 @@ def boot_commit_env(manifests: ManifestSet, catalog: Catalog, env_repository: st
     """GO-06: the containers that run the env image (the lane's env repository, or one the catalog
     records) get AGENTRUN_BOOT_COMMIT = the catalog's bootCommit, a full 40-hex SHA. A helper container
     of another image (a digest-pinned init container that is not AgentRun) boots nothing."""
-    findings = []
     repos = env_image_repositories(catalog) | {env_repository}
-    helpers = []
-    for m in manifests.of_kind(*WORKLOAD_KINDS):
-        entry = catalog.service(service_id(m.obj)) or {}
-        want = entry.get("bootCommit")
-        for field, container in containers(m.obj):
-            subject = f"{m.kind} {m.name} {field}[{container.get('name')}]"
-            if image_repository(str(container.get("image", ""))) not in repos:
-                helpers.append(f"{subject} ({container.get('image')})")
-                continue
-            value = next((e.get("value") for e in container.get("env", []) or [] if e.get("name") == "AGENTRUN_BOOT_COMMIT"), None)
-            ok = value is not None and value == want and bool(FULL_SHA.match(str(value)))
-            findings.append(judge("GO-06", ok, f"{subject} AGENTRUN_BOOT_COMMIT",
-                                  f"catalog bootCommit {want} (full 40-hex)", repr(value),
-                                  manifests.where(m, "AGENTRUN_BOOT_COMMIT"), notEnvImage=helpers))
+    judged = [(m, field, c) for m in manifests.of_kind(*WORKLOAD_KINDS) for field, c in containers(m.obj)]
+    helpers = [f"{m.kind} {m.name} {field}[{c.get('name')}] ({c.get('image')})" for m, field, c in judged
+               if image_repository(str(c.get("image", ""))) not in repos]
+    findings = []
+    for m, field, container in judged:
+        if image_repository(str(container.get("image", ""))) not in repos:
+            continue
+        want = (catalog.service(service_id(m.obj)) or {}).get("bootCommit")
+        value = next((e.get("value") for e in container.get("env", []) or []
+                      if e.get("name") == "AGENTRUN_BOOT_COMMIT"), None)
+        ok = value is not None and value == want and bool(FULL_SHA.match(str(value)))
+        findings.append(judge("GO-06", ok, f"{m.kind} {m.name} {field}[{container.get('name')}] AGENTRUN_BOOT_COMMIT",
+                              f"catalog bootCommit {want} (full 40-hex)", repr(value),
+                              manifests.where(m, "AGENTRUN_BOOT_COMMIT"), notEnvImage=helpers))
     return findings or [failed("GO-06", "runtime workloads", "at least one container running the env image "
                                f"({', '.join(sorted(repos)) or 'the catalog names none'})",
                                "none" + (f"; other images: {', '.join(helpers)}" if helpers else ""), "runtime path")]
