@@ -122,8 +122,8 @@ def _mounts(container: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 def provider_secrets_of(volume: dict[str, Any], provider_names: set[str]) -> list[str]:
     """The provider Secrets a volume projects: a `secret` volume, or `projected` secret sources."""
     names = [(volume.get("secret") or {}).get("secretName")]
-    names += [(source.get("secret") or {}).get("name") for source in (volume.get("projected") or {}).get("sources") or []
-              if isinstance(source, dict)]
+    sources = (volume.get("projected") or {}).get("sources") or []
+    names += [(source.get("secret") or {}).get("name") for source in sources if isinstance(source, dict)]
     return [n for n in names if n in provider_names]
 
 
@@ -136,7 +136,8 @@ def credentials_as_secret_refs(manifests: ManifestSet, providers: dict[str, str]
     workloads = manifests.of_kind(*WORKLOAD_KINDS)
     for m in workloads:
         findings += _workload_credentials(manifests, m, provider_names)
-    examined = f"{len(workloads)} workload manifest(s): " + (", ".join(f"{m.kind} {m.name}" for m in workloads) or "none")
+    names = ", ".join(f"{m.kind} {m.name}" for m in workloads) or "none"
+    examined = f"{len(workloads)} workload manifest(s): {names}"
     subjects = [f.subject for f in findings]
     if not any(" mount of " in s for s in subjects):
         findings.append(failed("GO-05", "provider credentials", "the provider SecretRefs (" + ", ".join(
@@ -146,7 +147,8 @@ def credentials_as_secret_refs(manifests: ManifestSet, providers: dict[str, str]
         findings.append(failed("GO-05", "DATABASE_URL", "DATABASE_URL from a SecretRef",
                                f"no container sets DATABASE_URL ({examined})", "runtime path"))
     if not any(m.kind == "Job" for m in workloads):
-        findings.append(failed("GO-05", "runner Job", "a runner Job manifest with a writable runtime home for CODEX_HOME",
+        findings.append(failed("GO-05", "runner Job",
+                               "a runner Job manifest with a writable runtime home for CODEX_HOME",
                                f"no Job among the {examined}", "runtime path"))
     return findings
 

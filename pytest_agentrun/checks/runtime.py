@@ -7,7 +7,7 @@ from typing import Any
 
 from ..finding import Finding, failed, judge, undecided
 from ..readers.kube import object_ref
-from ..release_pods import ReleasePods, release_pods, selector_matches
+from ..release_pods import ReleasePods, release_pods
 from ..rollout_state import rollout_problems
 from .gitops import PINNED, containers, pod_spec
 
@@ -64,12 +64,6 @@ STATUS_KEYS = ("replicas", "readyReplicas", "updatedReplicas", "availableReplica
                "observedGeneration", "currentRevision", "updateRevision", "conditions")
 BAD_WAITING = ("CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError", "CreateContainerError")
 DIGEST_IN = re.compile(r"@(sha256:[0-9a-f]{64})$")
-
-
-def selected(pods: list[dict[str, Any]], workload: dict[str, Any]) -> list[dict[str, Any]]:
-    """The Pods a workload's selector picks (matchLabels and matchExpressions)."""
-    selector = (workload.get("spec") or {}).get("selector")
-    return [p for p in pods if selector_matches(selector, (p.get("metadata") or {}).get("labels"))]
 
 
 def _condition(pod: dict[str, Any], kind: str) -> str | None:

@@ -64,7 +64,8 @@ class _Namespace:
         for rule in self.rules.get("createdByRuntime") or []:
             if rule.get("group", group) == group and rule.get("kind", kind) == kind \
                     and rule["labels"].items() <= labels.items():
-                return "created by the lane's runtime (" + ", ".join(f"{k}={v}" for k, v in rule["labels"].items()) + ")"
+                selector = ", ".join(f"{k}={v}" for k, v in rule["labels"].items())
+                return f"created by the lane's runtime ({selector})"
         for rule in self.rules.get("sameNameAs") or []:
             if rule["kind"] == kind and self.tracking.get(("", rule["of"], name)):
                 return f"the cluster's {kind} of tracked {rule['of']} {name}"
