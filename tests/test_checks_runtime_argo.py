@@ -75,6 +75,10 @@ def test_rt07_secret_refs():
         "volumes": [{"name": "p", "secret": {"secretName": "codex", "items": [{"key": "auth.json", "path": "a"}]}}]}}}}
     refs = runtime.secret_refs([deployment])
     assert refs == {"db": {"DATABASE_URL"}, "codex": {"auth.json"}}
+    projected = {"name": "q", "projected": {"sources": [{"serviceAccountToken": {"path": "t"}}, {"secret": {
+        "name": "deepseek", "items": [{"key": "config.toml", "path": "c"}]}}]}}
+    deployment["spec"]["template"]["spec"]["volumes"].append(projected)
+    assert runtime.secret_refs([deployment])["deepseek"] == {"config.toml"}
     present = {"db": {"keys": ["DATABASE_URL"]}, "codex": {"keys": ["auth.json", "config.toml"]}}
     assert all(oks(runtime.secret_refs_exist(refs, present, "ns", "w")))
     assert oks(runtime.secret_refs_exist(refs, {"db": None, "codex": {"keys": []}}, "ns", "w")) == [False, False]

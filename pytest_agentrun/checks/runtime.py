@@ -230,7 +230,8 @@ def secret_refs_exist(refs: dict[str, set[str]], secrets: dict[str, dict[str, An
 
 
 def secret_refs(objects: list[dict[str, Any]]) -> dict[str, set[str]]:
-    """Secret name -> key names, from env secretKeyRef, envFrom secretRef and secret volumes (with items)."""
+    """Secret name -> key names, from env secretKeyRef, envFrom secretRef, secret volumes and the secret
+    sources of projected volumes (with items)."""
     refs: dict[str, set[str]] = {}
     for obj in objects:
         spec = pod_spec(obj)
@@ -246,4 +247,9 @@ def secret_refs(objects: list[dict[str, Any]]) -> dict[str, set[str]]:
             secret = volume.get("secret")
             if secret:
                 refs.setdefault(secret["secretName"], set()).update(i["key"] for i in secret.get("items", []) or [])
+            for source in (volume.get("projected") or {}).get("sources") or []:
+                projected = source.get("secret") if isinstance(source, dict) else None
+                if projected and projected.get("name"):
+                    refs.setdefault(projected["name"], set()).update(
+                        i["key"] for i in projected.get("items", []) or [])
     return refs
