@@ -141,5 +141,6 @@ def _not_judged(pod: dict[str, Any], of_current, revision: str | None) -> str | 
     if not of_current(pod):
         ref = controller_of(pod)
         owner = f"{ref.get('kind')} {ref.get('name')}" if ref else "no owner"
-        return f"owned by {owner}, not {revision}"
+        at = (meta.get("labels") or {}).get(STS_REVISION)
+        return f"owned by {owner}" + (f" at revision {at}" if at else "") + f", not {revision}"
     return None

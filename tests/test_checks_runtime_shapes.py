@@ -244,3 +244,23 @@ def test_promotion_wait_finds_annotation_tracked_workloads_and_skips_evicted_pod
 def test_application_pods_for_dr03_are_the_release_pods():
     cluster = Cluster(ListingKube([annotation_tracked(DEPLOY), CURRENT, OLD, *lived_in_pods()]), PROFILE)
     assert [p["metadata"]["name"] for p in cluster.application_pods()] == ["agentrun-mgr-new-a1"]
+
+
+def test_release_pods_of_the_upstream_statefulset_follow_its_update_revision(reference_dir):
+    sts = upstream(reference_dir, "statefulset.yaml")
+    labels = sts["spec"]["template"]["metadata"]["labels"]
+
+    def member(name, revision):
+        return {"kind": "Pod", "metadata": {"name": name, "labels": {**labels, "controller-revision-hash": revision},
+                                            "ownerReferences": [{"kind": "StatefulSet", "name": "redis-master",
+                                                                 "uid": sts["metadata"]["uid"], "controller": True}]},
+                "status": {"phase": "Running"}}
+    current = member("redis-master-0", sts["status"]["updateRevision"])
+    stale = member("redis-master-1", "redis-master-5d6f8c9b7")
+    split = release_pods(sts, [current, stale], [])
+    assert [p["metadata"]["name"] for p in split.pods] == ["redis-master-0"]
+    assert split.others[0][1] == ("owned by StatefulSet redis-master at revision redis-master-5d6f8c9b7, "
+                                  "not StatefulSet default/redis-master revision redis-master-7b8f75b98")
+    no_revision = copy.deepcopy(sts)
+    del no_revision["status"]["updateRevision"]
+    assert release_pods(no_revision, [current], []).problem
