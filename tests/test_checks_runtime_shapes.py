@@ -264,3 +264,11 @@ def test_release_pods_of_the_upstream_statefulset_follow_its_update_revision(ref
     no_revision = copy.deepcopy(sts)
     del no_revision["status"]["updateRevision"]
     assert release_pods(no_revision, [current], []).problem
+
+
+def test_the_promotion_wait_does_not_take_ready_without_container_statuses():
+    bare = pod(CURRENT, "a1")
+    bare["status"]["containerStatuses"] = []
+    kube = ListingKube([annotation_tracked(DEPLOY), CURRENT, bare])
+    ready, seen = promotion._runtime_at(SimpleNamespace(profile=PROFILE), kube, SHA, {"agentrun-mgr": DIGEST}, DIGEST)
+    assert ready is None and "reports Ready but no containerStatuses" in seen

@@ -46,6 +46,8 @@ def pod_problem(pod: dict[str, Any], revision: str, digests: dict[str, str], dig
     ready = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), {})
     if ready.get("status") != "True":
         return f"{ref} is not Ready"
+    if not status.get("containerStatuses"):   # Ready=True alone says nothing of what runs (as RT-03)
+        return f"{ref} reports Ready but no containerStatuses"
     for cs in status.get("containerStatuses") or []:
         want = digests.get(cs.get("name"), digest)
         if not want:
