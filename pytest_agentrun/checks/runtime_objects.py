@@ -43,7 +43,8 @@ class _Namespace:
         self.profile, argocd = profile, profile["argocd"]
         self.rules = profile["untrackedObjects"]
         self.objects = {key_of(o): o for o in objects}
-        self.by_uid = {(o.get("metadata") or {}).get("uid"): o for o in objects if (o.get("metadata") or {}).get("uid")}
+        uids = [((o.get("metadata") or {}).get("uid"), o) for o in objects]
+        self.by_uid = {uid: o for uid, o in uids if uid}
         self.tracking = {k: tracked_by(o, argocd["application"], argocd["tracking"], argocd["namespace"])
                          for k, o in self.objects.items()}
 
