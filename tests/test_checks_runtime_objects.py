@@ -11,7 +11,9 @@ import yaml
 
 from agentrun_sandbox.apiserver import ApiServer
 from pytest_agentrun.checks.runtime_objects import ManifestObject, managed_by_argo
+from pytest_agentrun.errors import EvidenceError
 from pytest_agentrun.evidence import EvidenceCache
+from pytest_agentrun.finding import UNDECIDED
 from pytest_agentrun.lane import LaneConfig, LaneProfile
 from pytest_agentrun.readers.cluster import Cluster
 from pytest_agentrun.readers.kube import Kube
@@ -197,3 +199,17 @@ def test_discovery_resolves_served_kinds_only(serve):
     assert cluster.resolve("", "Deployment") is None
     listable = {r.kind for r in cluster.kube.discovery.namespaced_listable()}
     assert {"Pod", "Secret", "Deployment", "Application"} <= listable and "Namespace" not in listable
+
+
+def test_rt06_cannot_decide_the_kinds_it_could_not_list(serve):
+    cluster = serve(CONFORMING)
+    real = cluster.kube.list_resource
+
+    def forbidden_configmaps(resource, namespace):
+        if resource.kind == "ConfigMap":
+            raise EvidenceError("kubernetes", resource.path(namespace), "server", "HTTP 403: forbidden")
+        return real(resource, namespace)
+    cluster.kube.list_resource = forbidden_configmaps
+    findings = rt06(cluster)
+    [undecided] = [f for f in findings if f.status == UNDECIDED]
+    assert undecided.subject == f"ConfigMap (configmaps.core/v1) in {NS}" and "HTTP 403" in undecided.found
