@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib
 import json
 import sys
 import threading
@@ -19,11 +20,12 @@ from typing import Any
 
 from . import __version__
 from .errors import EvidenceError
-import importlib
 from .redact import redact_value
 
 FORMAT = 1
 MANIFEST = "manifest.json"
+VERDICT = "verdict.json"
+LATEST = "latest"
 PACKAGE = __name__.rsplit(".", 1)[0]
 
 
@@ -107,7 +109,9 @@ class BundleWriter:
                 self._handle = None
 
 
-def write_manifest(directory: Path, lane: str, connection: dict[str, Any], run: str) -> Path:
+def write_manifest(directory: Path, lane: str, connection: dict[str, Any], run: str,
+                   verdict: dict[str, Any] | None = None) -> Path:
+    """The bundle's manifest; with `verdict` (verdict.json's document) the bundle records the verdict too."""
     for part in directory.glob("evidence-*.jsonl"):
         # Reads run concurrently (prefetch.py), so lines arrive in any order: sorted, a bundle's
         # files are the same for the same evidence.
@@ -117,9 +121,24 @@ def write_manifest(directory: Path, lane: str, connection: dict[str, Any], run: 
                 "written": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "connection": connection, "files": files,
                 "entries": sum(len(p.read_text().splitlines()) for p in directory.glob("evidence-*.jsonl"))}
+    if verdict is not None:
+        data = (json.dumps(verdict, indent=2, default=str) + "\n").encode()
+        (directory / VERDICT).write_bytes(data)
+        manifest["verdict"] = {"value": verdict["verdict"], "headline": verdict["headline"],
+                               "file": VERDICT, "sha256": hashlib.sha256(data).hexdigest()}
     path = directory / MANIFEST
     path.write_text(json.dumps(redact_value(manifest), indent=2) + "\n")
     return path
+
+
+def mark_latest(directory: Path) -> Path:
+    """`<reports>/evidence/latest` names the newest bundle (a relative symlink, replaced atomically)."""
+    link = directory.parent / LATEST
+    staging = directory.parent / f".{LATEST}-{directory.name}"
+    staging.unlink(missing_ok=True)
+    staging.symlink_to(directory.name, target_is_directory=True)
+    staging.replace(link)
+    return link
 
 
 class RecordedEvidence:

@@ -238,27 +238,40 @@ class GitRemote:
         return self.changed_files_of([(old, new)])[(old, new)]
 
     def changed_files_of(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
-        """Paths that differ between each (old, new) pair of commits: one diff-tree --stdin for all."""
-        todo = [p for p in dict.fromkeys(pairs) if not self._cache.cached(f"git:{self.name}", f"changed {p[0]}..{p[1]}")]
-        batch: dict[tuple[str, str], list[str]] = {}
-        if todo and not self._cache.replay:
-            known = set()
-            for sha in sorted({s for pair in todo for s in pair}):
-                try:
-                    self.ensure_commit(sha)
-                    known.add(sha)
-                except EvidenceError:
-                    pass   # that pair's own read below fails with this reason
-            batch = self._diff_tree_batch([p for p in todo if set(p) <= known])
-        def one(pair: tuple[str, str]) -> list[str]:
-            def fetch() -> list[str]:
-                if pair in batch:
-                    return batch[pair]
-                a, b = self.ensure_commit(pair[0]), self.ensure_commit(pair[1])
-                with self._lock:
-                    return sorted({p for d in a.diff(b) for p in (d.a_path, d.b_path) if p})
-            return self._cached(f"changed {pair[0]}..{pair[1]}", fetch)
-        return {pair: one(pair) for pair in pairs}
+        """Paths that differ between each (old, new) pair of commits: one diff-tree --stdin for all.
+        An EvidenceError of any pair is raised (prime_changed_files() keeps each pair's own)."""
+        self.prime_changed_files(pairs)
+        return {pair: self._changed(pair, {}) for pair in pairs}
+
+    def prime_changed_files(self, pairs: list[tuple[str, str]]) -> None:
+        """Read the diffs of many pairs at once into the evidence cache; a pair that cannot be read
+        caches its failure, for changed_files() of that pair to raise."""
+        key = lambda p: f"changed {p[0]}..{p[1]}"  # noqa: E731
+        todo = [p for p in dict.fromkeys(pairs) if not self._cache.cached(f"git:{self.name}", key(p))]
+        if not todo or self._cache.replay:
+            return
+        known = set()
+        for sha in sorted({s for pair in todo for s in pair}):
+            try:
+                self.ensure_commit(sha)
+                known.add(sha)
+            except EvidenceError:
+                pass   # that pair's own read below fails with this reason
+        batch = self._diff_tree_batch([p for p in todo if set(p) <= known])
+        for pair in todo:
+            try:
+                self._changed(pair, batch)
+            except EvidenceError:
+                pass
+
+    def _changed(self, pair: tuple[str, str], batch: dict[tuple[str, str], list[str]]) -> list[str]:
+        def fetch() -> list[str]:
+            if pair in batch:
+                return batch[pair]
+            a, b = self.ensure_commit(pair[0]), self.ensure_commit(pair[1])
+            with self._lock:
+                return sorted({p for d in a.diff(b) for p in (d.a_path, d.b_path) if p})
+        return self._cached(f"changed {pair[0]}..{pair[1]}", fetch)
 
     def _diff_tree_batch(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
         if not pairs:
