@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 WORKERS = 6          # small: the lane's servers see a handful of requests at once, never a burst
 LOG = logging.getLogger(__name__)
-RUNTIME_KINDS = ("Deployment", "StatefulSet", "Job", "Pod", "Event", "Service", "ConfigMap", "ServiceAccount")
+RUNTIME_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "Job", "Pod", "Event", "Service", "ConfigMap",
+                 "ServiceAccount")
 
 
 class Prefetch:
@@ -42,6 +43,7 @@ class Prefetch:
             self._submit(read)
         self._submit(self._source)
         self._submit(self._gitops)
+        self._submit(self._namespace_listing)
         return self
 
     def _submit(self, read: Callable[[], object]) -> None:
@@ -76,7 +78,7 @@ class Prefetch:
         self._submit(lambda: lane.tekton.pipeline_run(run))
         self._submit(lambda: lane.tekton.task_runs(run))
         self._submit(lambda: self._health(commit))
-        self._submit(lambda: lane.registry.tags(lane.profile.env_repository))
+        self._submit(lambda: lane.registry.tag_list(lane.profile.env_repository))
         heads = set()      # services share images: one task per distinct manifest request
         for service in catalog.services():
             image = service.get("image") or {}
@@ -86,6 +88,12 @@ class Prefetch:
         for repository, reference, accept in sorted(heads, key=str):
             if reference:
                 self._submit(lambda r=repository, ref=reference, a=accept: lane.registry.head_manifest(r, ref, accept=a))
+
+    def _namespace_listing(self) -> None:
+        """RT-06's list of every kind discovery serves in the runtime namespace, one task per kind."""
+        cluster = self.lane.cluster
+        for resource in cluster.listed_resources():
+            self._submit(lambda r=resource: self.lane.kube.list_resource(r, cluster.namespace_name))
 
     def _health(self, commit: str) -> None:
         for service in self.lane.deploy_intent(commit).enabled_services():

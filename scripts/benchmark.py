@@ -59,7 +59,7 @@ def live(lane_config: Path, reports: Path, *extra: str) -> tuple[float, float, s
 
 
 def bundle_of(reports: Path) -> Path:
-    return next((reports / "evidence").iterdir())
+    return (reports / "evidence" / "latest").resolve()
 
 
 def bundle_entries(bundle: Path) -> list[dict]:
@@ -76,7 +76,7 @@ def services_table(bundle: Path, counts: list[int], scratch: Path) -> None:
         entries = scale_bundle(bundle, scaled, n)
         catalog = next(e for e in bundle_entries(scaled) if "artifact-catalog" in e["key"] and e["key"].startswith("read "))
         services = len(json.loads(catalog["value"])["services"])
-        seconds, rss, outcome = run([*PYTEST, "--replay", str(scaled), "--agentrun-reports", str(scratch / f"r-{n}")])
+        seconds, rss, outcome = run([*PYTEST, "--replay-evidence", str(scaled), "--agentrun-reports", str(scratch / f"r-{n}")])
         times[n] = seconds
         print(f"  {n:>6} {services:>8} {entries:>8} {seconds:>9.2f} {rss:>9.0f}  {outcome}")
     if 100 in times and 1000 in times:
