@@ -28,9 +28,18 @@ def clone_name(i: int) -> str:
     return f"agentrun-svc{i:04d}"
 
 
+# Object uids of a clone differ from the original's (owner references match by uid), consistently
+# across entries: the clone's last four hex digits are its number.
+UID = re.compile(r"\b([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{8})[0-9a-f]{4}\b")
+
+
+def _clone_text(text: str, i: int) -> str:
+    return UID.sub(lambda m: f"{m.group(1)}{i:04x}", SERVICE.sub(clone_name(i), text))
+
+
 def _clones(item, n: int) -> list:
     text = json.dumps(item)
-    return [json.loads(SERVICE.sub(clone_name(i), text)) for i in range(1, n)] if SERVICE.search(text) else []
+    return [json.loads(_clone_text(text, i)) for i in range(1, n)] if SERVICE.search(text) else []
 
 
 def _scale_list(items: list, n: int) -> list:

@@ -114,9 +114,9 @@ def sequential_script(api: list[dict], registry: list[dict], raw: dict, kubeconf
         out.append(f"curl -sf -o /dev/null {shlex.quote(server + e['path'] + ('?' + query if query else ''))} || true")
     registry_url = raw["registry"]["url"]
     for e in registry:
-        method, url, *accept = e["key"].split(" ")
+        method, url, *rest = e["key"].split(" ")
         url = registry_url + url[url.index("/v2/"):]
-        header = accept[0].split("=", 1)[1] if accept else "None"
+        header = next((r.split("=", 1)[1] for r in rest if r.startswith("accept=")), "None")
         flag = "-I" if method == "HEAD" else ""
         out.append(f"curl -s {flag} -o /dev/null {'-H ' + shlex.quote('Accept: ' + header) if header != 'None' else ''} "
                    f"{shlex.quote(url)}")
