@@ -90,8 +90,13 @@ class Prefetch:
                 self._submit(lambda r=repository, ref=reference, a=accept: lane.registry.head_manifest(r, ref, accept=a))
 
     def _namespace_listing(self) -> None:
-        """RT-06's list of every kind discovery serves in the runtime namespace, one task per kind."""
-        cluster = self.lane.cluster
+        """RT-06's list of every kind discovery serves in the runtime namespace, one task per kind
+        (the discovery documents of the group-versions read at once, not one after another)."""
+        cluster, discovery = self.lane.cluster, self.lane.kube.discovery
+        pending = [self._pool.submit(self._quietly, lambda g=g, v=v: discovery.resources(g, v))
+                   for g, v in discovery.preferred_versions()] if not self._closed else []
+        for future in pending:
+            future.result()
         for resource in cluster.listed_resources():
             self._submit(lambda r=resource: self.lane.kube.list_resource(r, cluster.namespace_name))
 
