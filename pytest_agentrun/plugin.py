@@ -106,14 +106,18 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         if config.getoption("list_criteria") or config.getoption("showfixtures") or config.getoption("markers"):
             return  # nothing will run: no lane needs to be reached
         _refuse_drive_where_it_cannot_run(config)
+        # The session's cache folder goes away with the session, also when a usage error ends it.
+        cache_dir = LaneSession.default_cache_dir()
+        config.add_cleanup(lambda: shutil.rmtree(cache_dir, ignore_errors=True))
         if config.getoption("replay"):
-            lane_config = _replay_config(config, profile)
+            lane_config = _replay_config(config, profile, cache_dir)
         else:
             path = _lane_config_path(config, profile)
-            lane_config = LaneConfig.load(profile, path, LaneSession.default_cache_dir())
+            lane_config = LaneConfig.load(profile, path, cache_dir)
             if not config.getoption("collectonly"):
                 preflight.check(lane_config)
-        config.add_cleanup(lambda: shutil.rmtree(lane_config.cache_dir, ignore_errors=True))
+        if lane_config.cache_dir != cache_dir:  # the lane config named its own cacheDir
+            config.add_cleanup(lambda: shutil.rmtree(lane_config.cache_dir, ignore_errors=True))
     except LaneConfigError as exc:
         raise pytest.UsageError(f"agentrun: {exc}") from None
     config.stash[LANE_CONFIG] = lane_config
@@ -140,7 +144,7 @@ def _show_lane_in_report_environment(config: pytest.Config, lane_config: LaneCon
         config.stash[metadata_key].update({f"agentrun {k}": redact_text(v) for k, v in lane_config.describe().items()})
 
 
-def _replay_config(config: pytest.Config, profile: LaneProfile) -> LaneConfig:
+def _replay_config(config: pytest.Config, profile: LaneProfile, cache_dir: Path) -> LaneConfig:
     """The recorded lane's connection, with its evidence opened for replay."""
     if config.getoption("sandbox") or config.getoption("lane_config"):
         raise LaneConfigError("--replay judges recorded evidence: do not combine it with --sandbox or --lane-config")
@@ -152,7 +156,7 @@ def _replay_config(config: pytest.Config, profile: LaneProfile) -> LaneConfig:
     if recorded.manifest["lane"] != profile.lane:
         raise LaneConfigError(f"bundle {directory} records lane {recorded.manifest['lane']!r}, but --lane is {profile.lane!r}")
     config.stash[REPLAY] = recorded
-    return LaneConfig._from_raw(profile, recorded.manifest["connection"], Path("/"), LaneSession.default_cache_dir(),
+    return LaneConfig._from_raw(profile, recorded.manifest["connection"], Path("/"), cache_dir,
                                 f"replay of {directory}")
 
 
