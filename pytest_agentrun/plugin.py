@@ -53,6 +53,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "reading nothing live")
     group.addoption("--spec-url", metavar="URL", default=None,
                     help="where reports link each criterion to (criteria.md); default: the copy in the package")
+    group.addoption("--evidence-deadline", metavar="SECONDS", type=float, default=300.0,
+                    help="how long reading all the lane's evidence may take; what is not read by then cannot be "
+                         "decided (default 300; 0 for no deadline)")
     group.addoption("--agentrun-reports", metavar="DIR", type=Path, default=Path("reports"),
                     help="where the JUnit, HTML and Allure reports go when a lane is judged (default: reports)")
 
@@ -254,7 +257,8 @@ def lane(request: pytest.FixtureRequest) -> Iterator[LaneSession]:
     config = request.config
     if LANE_CONFIG not in config.stash:
         raise pytest.UsageError("agentrun: no lane selected: pass --lane NAME")
-    session = LaneSession(config.stash[LANE_CONFIG], _evidence_cache(config))
+    session = LaneSession(config.stash[LANE_CONFIG], _evidence_cache(config),
+                          config.getoption("evidence_deadline") or None)
     session.mirror.drive_allowed = config.getoption("drive")
     config.stash[SESSION] = session
     yield session
