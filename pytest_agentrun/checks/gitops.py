@@ -15,8 +15,9 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "P
 
 
 def branch_holds_lane_files(profile: LaneProfile, head: str | None, catalog_exists: bool,
-                            runtime_files: list[str], where: str) -> list[Finding]:
-    """GO-01: the GitOps branch exists with the catalog and a non-empty runtime path."""
+                            runtime_files: list[str], where: str, parse_errors: list[str] = ()) -> list[Finding]:
+    """GO-01: the GitOps branch exists with the catalog and a non-empty runtime path whose files
+    all parse (every YAML document and .json file: Argo CD would refuse the rest)."""
     branch = profile.gitops_branch
     if head is None:
         return [failed("GO-01", f"branch {branch}", "exists", "branch not found", where)]
@@ -25,7 +26,18 @@ def branch_holds_lane_files(profile: LaneProfile, head: str | None, catalog_exis
               "present" if catalog_exists else "missing", f"{branch}@{head[:12]}:{profile.catalog_path}"),
         judge("GO-01", bool(runtime_files), f"{branch}:{profile.runtime_path}/", "at least one file",
               f"{len(runtime_files)} files", f"{branch}@{head[:12]}:{profile.runtime_path}", files=runtime_files),
+        *unparsed_files("GO-01", parse_errors),
     ]
+
+
+def unparsed_files(criterion: str, parse_errors: list[str]) -> list[Finding]:
+    """One failed finding per runtime file part that does not parse (`ref:path:line: reason`)."""
+    findings = []
+    for error in parse_errors:
+        where, _, reason = error.partition(": ")
+        findings.append(failed(criterion, f"runtime file {where.rsplit(':', 2)[-2]}",
+                               "parses as Kubernetes objects (YAML documents or JSON)", reason, where))
+    return findings
 
 
 def pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
@@ -214,6 +226,7 @@ def agrees_with_deploy_intent(manifests: ManifestSet, intent_services: list[dict
     for name, m in workloads.items():
         findings.append(failed("GO-07", f"{m.kind} {name}", "a service deploy.json declares", "not in deploy.json",
                                manifests.where(m)))
+    findings += unparsed_files("GO-07", manifests.errors)  # what does not parse cannot agree with anything
     return findings or [failed("GO-07", "deploy.json services", "at least one enabled service", "none", intent_where)]
 
 
