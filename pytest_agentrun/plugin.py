@@ -10,7 +10,7 @@ from typing import Iterator
 
 import pytest
 
-from . import preflight
+from . import logmask, preflight
 from .bundle import BundleWriter, RecordedEvidence, write_manifest
 from .errors import LaneConfigError
 from .evidence import EvidenceCache
@@ -64,6 +64,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "criterion(*ids): the criteria (criteria.md IDs) this test decides")
     config.addinivalue_line("markers", "drive: the test changes the lane; it runs only with --drive")
+    logmask.install()  # no log record reaches an output with a credential in it
     if config.pluginmanager.hasplugin("html"):
         from .report import html
         config.pluginmanager.register(html, "agentrun-html")
