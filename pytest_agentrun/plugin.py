@@ -65,6 +65,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "criterion(*ids): the criteria (criteria.md IDs) this test decides")
     config.addinivalue_line("markers", "drive: the test changes the lane; it runs only with --drive")
     logmask.install()  # no log record reaches an output with a credential in it
+    from .report import evidence_errors
+    config.pluginmanager.register(evidence_errors, "agentrun-evidence-errors")
     if config.pluginmanager.hasplugin("html"):
         from .report import html
         config.pluginmanager.register(html, "agentrun-html")

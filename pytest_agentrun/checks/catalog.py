@@ -163,7 +163,7 @@ def first_version_is_the_lanes_own(first: CommitInfo | None, shared_with: dict[s
     absent: branches that do not exist (so carry nothing)."""
     if first is None:
         return [failed("CT-08", "first catalog version", "a commit that added the catalog", "none found", catalog_where)]
-    where = f"commit {first.sha[:12]} ({first.message.splitlines()[0][:60]!r}), the first version of {catalog_where}"
+    where = f"commit {first.sha[:12]} ({first.subject[:60]!r}), the first version of {catalog_where}"
     return [judge("CT-08", common is None, f"first catalog commit against {branch}", "no commit of its history on the branch",
                   f"the branch holds {common[:12]} of its history" if common else "no shared commit", where)
             for branch, common in sorted(shared_with.items())] + [

@@ -265,7 +265,7 @@ def commits_touch_only_lane_paths(history: list, profile: LaneProfile, branch_wh
     findings = []
     for commit in history:
         stray = [f for f in commit.files if f not in allowed and not f.startswith(prefix)]
-        findings.append(judge("GO-09", not stray, f"commit {commit.sha[:12]} {commit.message.splitlines()[0][:60]!r}",
+        findings.append(judge("GO-09", not stray, f"commit {commit.sha[:12]} {commit.subject[:60]!r}",
                               f"only {profile.catalog_path}, {prefix}** and generated metadata",
                               f"also {', '.join(stray[:8])}" if stray else "only lane paths", f"{branch_where}@{commit.sha[:12]}"))
     return findings or [failed("GO-09", "GitOps history", "at least one commit", "none", branch_where)]

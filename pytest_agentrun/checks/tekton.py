@@ -17,7 +17,7 @@ import yaml
 
 from ..documents import Catalog
 from ..envidentity import InputChanges, classify
-from ..finding import Finding, failed, judge, passed
+from ..finding import Finding, failed, judge, passed, undecided
 from ..lane import LaneProfile
 from ..readers.git import CommitInfo
 from ..readers.kube import object_ref
@@ -531,10 +531,13 @@ def env_identity_follows_inputs(profile: LaneProfile, versions: list[tuple[Commi
 
 # -- TK-11 ---------------------------------------------------------------------------------------
 
-def source_branch_untouched_by_ci(profile: LaneProfile, head: str, history: list[CommitInfo]) -> list[Finding]:
+def source_branch_untouched_by_ci(profile: LaneProfile, head: str | None, history: list[CommitInfo]) -> list[Finding]:
     """TK-11: no commit on the source branch touches the catalog or the runtime path, none is authored or
     committed by the CI identity, and every commit touching deploy.json was made by hand."""
     branch = profile.source_branch
+    if head is None:  # no branch, no history to judge: never a pass on nothing
+        return [undecided("TK-11", f"source branch {branch}", "its history", "the branch does not exist",
+                          f"source repository, branch {branch}")]
     ci = profile["ciIdentity"]
     generated = (profile.catalog_path, profile.runtime_path.rstrip("/") + "/")
     def by_ci(c: CommitInfo) -> bool:
@@ -551,7 +554,7 @@ def source_branch_untouched_by_ci(profile: LaneProfile, head: str, history: list
     findings = []
     for label, expected, offence in rules:
         offenders = [(c, offence(c)) for c in history if offence(c)]
-        findings += [failed("TK-11", f"commit {c.sha[:12]} {c.message.splitlines()[0] if c.message else ''!r}", expected,
+        findings += [failed("TK-11", f"commit {c.sha[:12]} {c.subject!r}", expected,
                             f"{label}: {', '.join(found)}", f"{branch}@{c.sha[:12]}") for c, found in offenders]
         if not offenders:
             findings.append(passed("TK-11", f"{len(history)} commits of {branch}", expected, "none", f"{branch}@{head[:12]}"))

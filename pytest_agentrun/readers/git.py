@@ -7,6 +7,7 @@ here can push: the only commands are ls-remote, fetch (into the cache) and reads
 from __future__ import annotations
 
 import fnmatch
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,11 +34,19 @@ class CommitInfo:
     message: str
     files: tuple[str, ...]     # paths changed against the first parent (all paths for a root commit)
 
+    @property
+    def subject(self) -> str:
+        """The message's first line; git allows an empty message (--allow-empty-message)."""
+        return self.message.splitlines()[0] if self.message.strip() else "(no message)"
+
 
 def last_error_line(exc: git.GitCommandError) -> str:
     """The last line git printed when it failed, with any credential masked."""
     lines = [l.strip() for l in str(exc.stderr or exc).splitlines() if l.strip()]
-    return redact_text(lines[-1].strip("'")) if lines else "git failed"
+    if not lines:
+        return "git failed"
+    line = re.sub(r"^(?:stderr|stdout): ", "", lines[-1]).strip("'").strip()
+    return redact_text(line.removeprefix("fatal: "))
 
 
 # What git prints when the remote did not answer (or not in time): the remote is down, not the ref missing.

@@ -29,6 +29,7 @@ from .breaker import Breaker
 
 TIMEOUT = (5, 30)  # connect, read seconds
 RETRIED_STATUSES = (429, 500, 502, 503, 504)
+SOURCE_DOWN = (429, 502, 503, 504)  # after the retries, these open the breaker (a 500 may be one object's)
 MAX_RETRY_AFTER = 10.0  # seconds: a Retry-After beyond this is cut to it (the run has a deadline)
 
 
@@ -161,7 +162,7 @@ class Kube(ApiTransport):
         self.breaker.check(path, where)
         connect, read = TIMEOUT
         try:
-            return self.send("GET", path, query, {"Accept": accept}, (connect, self.breaker.timeout(read)))
+            return self.send("GET", path, query, {"Accept": accept}, timeout=(connect, self.breaker.timeout(read)))
         except ApiUnreachable as exc:
             raise self.breaker.trip(EvidenceError("kubernetes", path, where, f"API server unreachable ({exc})")) from None
 
@@ -174,7 +175,9 @@ class Kube(ApiTransport):
         if status == 404:
             return 404, _json_or_none(body)
         if status >= 300:
-            raise EvidenceError("kubernetes", path, self.server + path, self._refusal(status, body, path, verb))
+            error = EvidenceError("kubernetes", path, self.server + path, self._refusal(status, body, path, verb))
+            # Still unavailable or throttled after the retries: the server, not this object, is failing.
+            raise self.breaker.trip(error) if status in SOURCE_DOWN else error
         try:
             return status, json.loads(body) if body else None
         except ValueError:

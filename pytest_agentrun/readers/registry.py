@@ -24,6 +24,7 @@ from .breaker import Breaker
 
 SCHEMA2 = "application/vnd.docker.distribution.manifest.v2+json"
 RETRIED_STATUSES = (429, 500, 502, 503, 504)
+SOURCE_DOWN = (429, 502, 503, 504)
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,16 @@ class Registry:
     def _send(self, method: str, url: str, what: str, headers: dict[str, str] | None = None) -> httpx.Response:
         self.breaker.check(what, url)
         try:
-            return self._http.request(method, url, headers=headers or {},
-                                      timeout=self.breaker.timeout(self._timeout))
+            response = self._http.request(method, url, headers=headers or {},
+                                          timeout=self.breaker.timeout(self._timeout))
         except httpx.TimeoutException as exc:
             error = EvidenceError("registry", what, url, f"registry did not answer in time ({_kind(exc)})")
             raise self.breaker.trip(error) from None
         except httpx.HTTPError as exc:
-            raise EvidenceError("registry", what, url, f"registry unreachable ({_kind(exc)})") from None
+            raise self.breaker.trip(EvidenceError("registry", what, url, f"registry unreachable ({_kind(exc)})")) from None
+        if response.status_code in SOURCE_DOWN:  # still, after the retries: the registry is failing
+            raise self.breaker.trip(EvidenceError("registry", what, url, f"HTTP {response.status_code} after retries"))
+        return response
 
     def head_manifest(self, repository: str, reference: str, accept: str | None = SCHEMA2) -> ManifestAnswer:
         url = f"{self.url}/v2/{repository_name(repository)}/manifests/{reference}"

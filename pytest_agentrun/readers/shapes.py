@@ -91,3 +91,51 @@ def _name(obj: Any) -> str:
     if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
         return "(no name)"
     return f"{meta['namespace']}/{meta['name']}" if isinstance(meta.get("namespace"), str) else meta["name"]
+
+
+# -- the lane's own documents (artifact catalog, deploy intent) -------------------------------------
+
+STRUCTURAL = ("type", "properties", "items", "additionalProperties", "prefixItems")
+
+
+def structure(schema: Any, root: dict[str, Any]) -> Any:
+    """The structural part of a published JSON Schema (types, properties, items, $refs resolved):
+    what every check relies on. Values (patterns, enums, required fields) are the criteria's to
+    judge (CT-01 judges the whole schema); a wrong structure makes the document unreadable."""
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        target: Any = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        return structure(target, root)
+    out: dict[str, Any] = {}
+    for key in STRUCTURAL:
+        if key not in schema:
+            continue
+        value = schema[key]
+        if key == "properties":
+            out[key] = {name: structure(sub, root) for name, sub in value.items()}
+        elif key == "additionalProperties":
+            if isinstance(value, dict):
+                out[key] = structure(value, root)
+        elif key in ("items",) and isinstance(value, dict):
+            out[key] = structure(value, root)
+        elif key == "type":
+            out[key] = value
+    if "type" not in out and "const" in schema:  # `const: 1` says the type too
+        out["type"] = JSON_TYPES.get(type(schema["const"]))
+    return out
+
+
+@cache
+def _document_validator(schema_name: str) -> jsonschema.Draft202012Validator:
+    text = resources.files("pytest_agentrun").joinpath(f"schemas/{schema_name}.schema.json").read_text()
+    published = json.loads(text)
+    return jsonschema.Draft202012Validator(structure(published, published))
+
+
+def document_problem(schema_name: str, data: Any) -> str | None:
+    """The first place a document's structure differs from its published schema's, or None."""
+    error = jsonschema.exceptions.best_match(_document_validator(schema_name).iter_errors(data))
+    return None if error is None else f"at {error.json_path}: {_what(error)}"
