@@ -115,8 +115,27 @@ def _keyword_index() -> tuple[re.Pattern[str], dict[str, list[Rule]], tuple[Rule
     for rule in rules:
         for keyword in rule.keywords:
             by_keyword.setdefault(keyword, []).append(rule)
-    pattern = re.compile("|".join(map(re.escape, sorted(by_keyword, key=len, reverse=True))))
-    return pattern, by_keyword, tuple(r for r in rules if not r.keywords)
+    return re.compile(_trie_regex(sorted(by_keyword))), by_keyword, tuple(r for r in rules if not r.keywords)
+
+
+def _trie_regex(words: list[str]) -> str:
+    """One regex for many words, their common prefixes factored out (a trie): at each position of a
+    text only the branch of its next character is tried, where a plain alternation tries all ~400
+    keywords (it made scanning a 3 MB catalog take seconds)."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 and not ends else "(?:" + "|".join(branches) + ")"
+        return body + "?" if ends else body
+    return build(trie)
 
 
 def _candidate_rules(text: str) -> list[Rule]:
@@ -125,6 +144,8 @@ def _candidate_rules(text: str) -> list[Rule]:
     found = {m.group(0) for m in pattern.finditer(lower)}
     # Overlapping keywords hide each other from finditer: check every keyword the matches contain.
     found |= {k for k in by_keyword if k in lower} if found else set()
+    if not found:
+        return list(always)
     chosen = {rule.id for keyword in found for rule in by_keyword[keyword]}
     return [r for r in ruleset()[0] if r.id in chosen or not r.keywords]  # in ruleset order: stable
 

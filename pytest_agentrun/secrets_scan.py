@@ -21,6 +21,7 @@ from . import secret_rules
 
 MARKER = re.compile(r"<redacted:([a-z0-9-]+)>")
 BASE64_TOKEN = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{16,}={0,2}(?![\w+/=-])")
+LONG_TEXT = 64 * 1024  # a private key's header is a rule of its own, so no rule needs more than a line
 PERCENT_TOKEN = re.compile(r"[^\s\"'<>]*%[0-9A-Fa-f]{2}[^\s\"'<>]*")
 
 
@@ -70,6 +71,8 @@ def _encoded(text: str) -> list[tuple[int, int, str]]:
     """(start, end, kind) of each base64 or URL-encoded token that hides a credential."""
     found = []
     for pattern, decode, label in ((BASE64_TOKEN, _decoded, "base64"), (PERCENT_TOKEN, unquote, "url-encoded")):
+        if label == "url-encoded" and "%" not in text:
+            continue
         for match in pattern.finditer(text):
             plain = decode(match.group(0))
             kind = _plain_kind(plain) if plain and plain != match.group(0) else None
@@ -89,12 +92,17 @@ def mask(text: str) -> str:
     """The text with every credential replaced by `<redacted:RULE>`."""
     if len(text) < 8:
         return text
+    if len(text) > LONG_TEXT:  # line by line: each line runs only the rules its own keywords call
+        return "".join(mask(line) for line in text.splitlines(keepends=True))
     text = _mask_plain(text)
     return _replace(text, _encoded(text))
 
 
 def _mask_plain(text: str) -> str:
     text = _replace(text, [(h.start, h.end, h.rule) for h in secret_rules.hits(text)])
+    lower = text.lower()
+    if not any(word in lower for word in _keys()["secret_words"]):  # the regex is the slow part
+        return text
     return _key_value_pattern().sub(lambda m: m.group(1) + "<redacted:secret-value>", text)
 
 
