@@ -162,8 +162,9 @@ CASES = [
 ]
 
 # Faults on different sources (or on different resources of one) share a run: each case's own
-# expectations are checked in it, and so are the general ones. A fault on git stands alone, as
-# nearly every criterion reads the GitOps branch and would hide the other faults.
+# expectations are checked in it, and so are the general ones. Faults that one criterion meets in
+# turn do not share one (a pod fault would hide a registry fault from REG-03), and a fault on git
+# stands alone, as nearly every criterion reads the GitOps branch.
 BY_ID = {case.id: case for case in CASES}
 RUNS = [
     ("kube-503-persistent", "registry-refused"),
@@ -171,13 +172,14 @@ RUNS = [
     ("kube-hang",),
     ("kube-reset", "github-without-v0.1"),
     ("kube-503-transient", "kube-429-retry-after", "registry-503-transient", "registry-slow"),
-    ("kube-500-on-pipelineruns", "kube-404-applications", "pods-items-null", "registry-html"),
-    ("kube-403-pipelineruns", "application-item-without-metadata", "kube-404-pods", "registry-truncated"),
-    ("pipelinerun-conditions-dict", "pod-status-string", "registry-503-persistent"),
+    ("kube-500-on-pipelineruns", "kube-404-applications", "registry-html"),
+    ("kube-403-pipelineruns", "application-item-without-metadata", "registry-truncated"),
+    ("pods-items-null", "pipelinerun-conditions-dict"),
+    ("pod-status-string", "registry-503-persistent"),
     ("mirror-refused",), ("github-refused",), ("git-503",), ("git-slow",), ("git-truncated",),
     ("mirror-without-gitops-branch",),
     ("catalog-not-json",), ("catalog-mistyped",), ("catalog-huge",),
-    ("runtime-file-not-yaml-in-a-commit-without-message",),
+    ("runtime-file-not-yaml-in-a-commit-without-message", "kube-404-pods"),
     ("kube-refused",), ("kube-401-at-preflight",),
     ("kubeconfig-not-yaml",), ("kubeconfig-missing",), ("kubeconfig-unknown-context",),
 ]
