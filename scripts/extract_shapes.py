@@ -4,8 +4,11 @@ Run from the checkout: `.venv/bin/python scripts/extract_shapes.py`. It reads th
 definitions kept in tests/reference/ (kube-apiserver OpenAPI v3 for core/v1 and apps/v1, the Tekton
 and Argo CD CRDs' openAPIV3Schema) and keeps of each kind's schema only what a JSON Schema validator
 needs to check a served object's structure: type, properties, items, additionalProperties,
-required, oneOf/anyOf. Descriptions, defaults, enums and formats are dropped on purpose: a newer
-server may add enum values or formats, which must not make its evidence unreadable. OpenAPI's
+oneOf/anyOf. Descriptions, defaults, enums, formats and `required` are dropped on purpose: a newer
+server may add enum values or formats, and a status written by another controller version may
+leave out a field its schema requires (Argo CD's own test Applications do), none of which may make
+the evidence unreadable; what a check needs and finds missing is the check's finding. Only what
+every served object has is required: metadata with a name, and a List's items. OpenAPI's
 `nullable` and Kubernetes' int-or-string / preserve-unknown-fields become their JSON Schema
 equivalents. Each file names its source (repository, path, commit, definition).
 """
@@ -49,7 +52,7 @@ CRDS = {  # kind -> (reference file, served version)
     "Application": ("argocd/crds/application-crd.yaml", "v1alpha1"),
     "AppProject": ("argocd/crds/appproject-crd.yaml", "v1alpha1"),
 }
-KEPT = ("type", "properties", "items", "additionalProperties", "required", "oneOf", "anyOf")
+KEPT = ("type", "properties", "items", "additionalProperties", "oneOf", "anyOf")
 
 
 def prune(node, definitions: dict, depth: int = 0):
@@ -122,7 +125,8 @@ def main() -> int:
     repo, path, commit = OPENAPI["upstream/apiserver/openapi-v3-api-v1.json"]
     write("object", served({"type": "object"}, object_meta), f"{repo} {path} @ {commit} (ObjectMeta), for kinds "
           "without a reference schema here")
-    write("list", prune(core["io.k8s.api.core.v1.PodList"], core) | {"properties": {"items": {"type": "array"}}},
+    write("list", prune(core["io.k8s.api.core.v1.PodList"], core) | {"properties": {"items": {"type": "array"}},
+                                                                     "required": ["items"]},
           f"{repo} {path} @ {commit} (io.k8s.api.core.v1.PodList: items required, an array); each item is checked "
           "against its kind")
     return 0
