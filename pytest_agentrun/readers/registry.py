@@ -121,23 +121,13 @@ class Registry:
         return self._cache.get("registry", f"GET {first} (every page)", fetch)
 
     def _tags_page(self, url: str) -> tuple[list[str], str | None] | None:
-        try:
-            response = self._http.get(url)
-        except httpx.HTTPError as exc:
-            raise EvidenceError("registry", "tags", redact_url(url), f"registry unreachable ({exc})") from None
+        response = self._send("GET", url, "tags")
         if response.status_code == 404:
             return None
         if response.status_code != 200:
-            raise EvidenceError("registry", "tags", redact_url(url), f"HTTP {response.status_code}")
-        try:
-            body = response.json()
-        except ValueError:
-            raise EvidenceError("registry", "tags", redact_url(url), "the answer is not JSON") from None
-        page = body.get("tags") if isinstance(body, dict) else None
-        if page is not None and not (isinstance(page, list) and all(isinstance(t, str) for t in page)):
-            raise EvidenceError("registry", "tags", redact_url(url), f"tags is not a list of strings: {page!r:.80}")
+            raise EvidenceError("registry", "tags", url, f"HTTP {response.status_code}")
         following = response.links.get("next", {}).get("url")
-        return page or [], str(response.url.join(following)) if following else None
+        return _tag_list(response, url), str(response.url.join(following)) if following else None
 
     def close(self) -> None:
         self._http.close()
