@@ -100,7 +100,7 @@ CASES = [
          usage_error=True, must_say="unauthorised (HTTP 401)"),
     Case("kube-403-pipelineruns", kube=[Fault(r"/pipelineruns", status=403, body=FORBIDDEN)],
          must_not_pass=("TK-02",), must_say="forbidden (HTTP 403): RBAC does not allow"),
-    Case("kube-hang", kube=[Fault(KUBE_PATHS, hang=True)], deadline=6, seconds=40,
+    Case("kube-hang", kube=[Fault(KUBE_PATHS, hang=True)], deadline=4, seconds=40,
          must_not_pass=("RT-01", "AR-01", "TK-01"), must_say="API server unreachable"),
     Case("kube-reset", kube=[Fault(KUBE_PATHS, reset=True)], must_not_pass=("RT-01", "AR-01"),
          must_say="connection reset"),
@@ -135,7 +135,7 @@ CASES = [
          must_say="registry"),
     Case("registry-hang", registry=[Fault("", hang=True)], seconds=40,
          must_not_pass=("REG-01", "REG-02"), must_say="registry did not answer in time"),
-    Case("registry-slow", registry=[Fault("", delay=0.3)], all_pass=True),
+    Case("registry-slow", registry=[Fault("", delay=0.15)], all_pass=True),
     # git: the mirror and GitHub
     Case("mirror-refused", config={"mirror": REFUSED}, must_not_pass=("GO-01", "MR-01", "CT-01"),
          must_say="Couldn't connect to server"),
@@ -258,7 +258,7 @@ def _runtime_not_yaml(work: Path) -> str:
 GITOPS_FAULTS = {
     "catalog-not-json": lambda work: ((work / CATALOG).write_text("{ not json\n"), "promote: catalog")[1],
     "catalog-mistyped": lambda work: _catalog(work, _mistype),
-    "catalog-huge": lambda work: _catalog(work, lambda d: d.update(notes=["padding " * 64] * 6000)),
+    "catalog-huge": lambda work: _catalog(work, lambda d: d.update(notes=["padding " * 64] * 3000)),
     "runtime-not-yaml": _runtime_not_yaml,   # committed with an empty message
 }
 
