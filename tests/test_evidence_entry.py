@@ -138,3 +138,16 @@ def test_a_down_api_server_opens_the_breaker_once(kube):
         reader.list("Pod", "default")
     assert "unreachable (API server unreachable" not in str(first.value)
     assert time.monotonic() - started < 5
+
+
+def test_a_long_retry_after_is_cut_to_the_bound_and_writes_are_never_resent():
+    from urllib3.response import HTTPResponse
+
+    from pytest_agentrun.readers import kube as kube_reader
+    from pytest_agentrun.readers import registry as registry_reader
+    retry = kube_reader.read_retry()
+    assert retry.get_retry_after(HTTPResponse(headers={"Retry-After": "3600"}, status=429)) == kube_reader.MAX_RETRY_AFTER
+    assert not retry.is_retry("POST", 503) and retry.is_retry("GET", 503)
+    transport_retry = registry_reader.read_retry()
+    assert transport_retry.max_backoff_wait == 10.0   # httpx-retries cuts a Retry-After to this too
+    assert not transport_retry.is_retryable_method("POST") and transport_retry.is_retryable_method("HEAD")
