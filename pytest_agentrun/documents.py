@@ -10,15 +10,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache
 from importlib import resources
-from typing import Any, ClassVar
+from typing import Any
 
 import jsonschema
 import yaml
 
 from .errors import EvidenceError
-from .readers import shapes
 
 
 @cache
@@ -58,24 +57,15 @@ class JsonDocument:
         except ValueError as exc:
             return cls(where, text, None, f"not valid JSON: {exc}")
 
-    SCHEMA: ClassVar[str | None] = None  # the published schema (schemas/) whose structure the content must have
-
     @property
     def usable(self) -> bool:
         return self.error is None and isinstance(self.data, dict)
 
-    @cached_property
-    def malformed(self) -> str | None:
-        """Where the content's structure differs from its schema's (`image` a string, not an object)."""
-        return shapes.document_problem(self.SCHEMA, self.data) if self.SCHEMA and self.usable else None
-
     def require(self, criterion_source: str) -> dict[str, Any]:
-        """The parsed content, or an EvidenceError naming why it cannot be used (not JSON, not an
-        object, or of another structure than its schema's: checks read it by that structure)."""
+        """The parsed content, or an EvidenceError naming why it cannot be used. Members of another
+        shape than the schema's (`image` a string) are the checks' to judge (CT-01, CT-02 fail them)."""
         if not self.usable:
             raise EvidenceError(criterion_source, "document", self.where, self.error or "not a JSON object")
-        if self.malformed:
-            raise EvidenceError(criterion_source, "document", self.where, f"malformed: {self.malformed}")
         return self.data
 
     def line(self, needle: str) -> str:
@@ -85,8 +75,6 @@ class JsonDocument:
 
 class Catalog(JsonDocument):
     """The artifact catalog of the GitOps branch."""
-
-    SCHEMA = "artifact-catalog"
 
     def services(self) -> list[dict[str, Any]]:
         return [s for s in self.require("catalog").get("services", []) if isinstance(s, dict)]
@@ -103,8 +91,6 @@ class Catalog(JsonDocument):
 
 class DeployIntent(JsonDocument):
     """deploy/deploy.json of the source branch: the lane's hand-written runtime intent."""
-
-    SCHEMA = "deploy-intent"
 
     def services(self) -> list[dict[str, Any]]:
         return [s for s in self.require("deploy.json").get("services", []) if isinstance(s, dict)]
