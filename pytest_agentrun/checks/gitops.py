@@ -78,7 +78,8 @@ def images_pinned_to_catalog(manifests: ManifestSet, catalog: Catalog) -> list[F
                 findings.append(failed("GO-02", subject, f"a catalog entry for service {sid!r}", "no such service in the catalog",
                                        where, catalog=catalog.where))
             else:
-                want = entry.get("image", {}).get("digest")
+                recorded = entry.get("image")  # CT-02 judges its shape; here a non-object records no digest
+                want = recorded.get("digest") if isinstance(recorded, dict) else None
                 findings.append(judge("GO-02", match["digest"] == want, subject, f"catalog digest {want} ({catalog.where})",
                                       match["digest"], where))
     if not findings:
