@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import subprocess
 import tempfile
 import threading
@@ -19,6 +20,7 @@ import git
 from ..errors import EvidenceError
 from ..evidence import EvidenceCache
 from ..redact import redact_text, redact_url
+from .breaker import Breaker
 
 # Never wait for a password or a host-key prompt: an unreachable remote must fail at once.
 GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o ConnectTimeout=10",
@@ -35,16 +37,34 @@ class CommitInfo:
     message: str
     files: tuple[str, ...]     # paths changed against the first parent (all paths for a root commit)
 
+    @property
+    def subject(self) -> str:
+        """The message's first line; git allows an empty message (--allow-empty-message)."""
+        return self.message.splitlines()[0] if self.message.strip() else "(no message)"
+
 
 def last_error_line(exc: git.GitCommandError) -> str:
     """The last line git printed when it failed, with any credential masked."""
     lines = [l.strip() for l in str(exc.stderr or exc).splitlines() if l.strip()]
-    return redact_text(lines[-1].strip("'")) if lines else "git failed"
+    if not lines:
+        return "git failed"
+    line = re.sub(r"^(?:stderr|stdout): ", "", lines[-1]).strip("'").strip()
+    return redact_text(line.removeprefix("fatal: "))
 
 
-def ls_remote(url: str, *refs: str) -> dict[str, str]:
+# What git prints when the remote did not answer (or not in time): the remote is down, not the ref missing.
+DOWN = ("could not resolve host", "connection refused", "failed to connect", "operation too slow",
+        "timed out", "connection reset", "empty reply", "returned error: 5", "returned error: 429",
+        "the remote end hung up", "early eof", "unexpected disconnect")
+
+
+def remote_down(reason: str) -> bool:
+    return any(marker in reason.lower() for marker in DOWN)
+
+
+def ls_remote(url: str, *refs: str, timeout: float | None = None) -> dict[str, str]:
     """ref -> SHA as the remote lists them now (all refs, or those named); git.GitCommandError on failure."""
-    out = git.cmd.Git().execute(["git", "ls-remote", url, *refs], env=GIT_ENV)
+    out = git.cmd.Git().execute(["git", "ls-remote", url, *refs], env=GIT_ENV, kill_after_timeout=timeout)
     pairs = (line.split("\t", 1) for line in out.splitlines() if "\t" in line)
     return {ref: sha for sha, ref in pairs}
 
@@ -71,7 +91,7 @@ class GitRemote:
     and diffs are read by one `cat-file --batch` / `diff-tree --stdin` process each. Every value
     still goes through the evidence cache, one key per value, so a run records and replays."""
 
-    def __init__(self, name: str, url: str, cache: EvidenceCache, cache_dir: Path):
+    def __init__(self, name: str, url: str, cache: EvidenceCache, cache_dir: Path, breaker: Breaker | None = None):
         self.name = name
         self.url = url
         self.shown_url = redact_url(url)
@@ -81,6 +101,17 @@ class GitRemote:
         # GitPython's persistent cat-file helpers are not thread-safe; held only around leaf git
         # work (never across an evidence-cache read, which could wait on another thread).
         self._lock = threading.RLock()
+        self.breaker = breaker or Breaker("git")
+
+    def _remote_error(self, what: str, exc: git.GitCommandError) -> EvidenceError:
+        """The error of a command that asked the remote; a remote found down opens its breaker."""
+        error = EvidenceError("git", what, self.shown_url, last_error_line(exc))
+        return self.breaker.trip(error) if remote_down(error.reason) or exc.status == -9 else error
+
+    def _ask_remote(self, what: str) -> float:
+        """Before a command that talks to the remote: fail fast if it is down; its time limit."""
+        self.breaker.check(what, self.shown_url)
+        return self.breaker.timeout(120.0)
 
     @property
     def repo(self) -> git.Repo:
@@ -99,10 +130,15 @@ class GitRemote:
                 self._repo.git.clear_cache()
                 self._repo = None
 
-    def _git(self, *args: str, stdin: bytes | None = None) -> bytes:
-        """One git command in the cache repository: its stdout; git.GitCommandError on failure."""
+    def _git(self, *args: str, stdin: bytes | None = None, timeout: float | None = None) -> bytes:
+        """One git command in the cache repository: its stdout; git.GitCommandError on failure (status
+        -9 when it ran past `timeout`, as GitPython's kill_after_timeout reports it)."""
         command = ["git", f"--git-dir={self._dir}", *args]
-        done = subprocess.run(command, input=stdin, capture_output=True, env={**os.environ, **GIT_ENV})
+        try:
+            done = subprocess.run(command, input=stdin, capture_output=True, env={**os.environ, **GIT_ENV},
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise git.GitCommandError(command, -9, f"timed out after {timeout:.0f}s") from None
         if done.returncode != 0:
             raise git.GitCommandError(command, done.returncode, done.stderr)
         return done.stdout
@@ -113,11 +149,13 @@ class GitRemote:
         def fetch() -> dict[str, str]:
             self.repo  # noqa: B018 - creates the cache repository
             space = f"refs/remotes/{self.name}/"
+            timeout = self._ask_remote("ls-remote")
             try:
-                self._git("fetch", "--quiet", "--prune", "--no-tags", self.url, f"+refs/heads/*:{space}*")
+                self._git("fetch", "--quiet", "--prune", "--no-tags", self.url, f"+refs/heads/*:{space}*",
+                          timeout=timeout)
                 out = self._git("for-each-ref", "--format=%(objectname) %(refname)", space).decode()
             except git.GitCommandError as exc:
-                raise EvidenceError("git", "ls-remote", self.shown_url, last_error_line(exc)) from None
+                raise self._remote_error("ls-remote", exc) from None
             pairs = (line.split(" ", 1) for line in out.splitlines() if " " in line)
             return {"refs/heads/" + ref[len(space):]: sha for sha, ref in pairs}
         return self._cache.get(f"git:{self.name}", "ls-remote", fetch)
@@ -139,10 +177,11 @@ class GitRemote:
                 try:
                     self.repo.commit(sha)
                 except (ValueError, git.BadName):
+                    timeout = self._ask_remote(f"commit {sha}")
                     try:
-                        self.repo.git.fetch(self.url, sha)
+                        self.repo.git.fetch(self.url, sha, kill_after_timeout=timeout)
                     except git.GitCommandError as exc:
-                        raise EvidenceError("git", f"commit {sha}", self.shown_url, last_error_line(exc)) from None
+                        raise self._remote_error(f"commit {sha}", exc) from None
             return sha
         self._cache.get(f"git:{self.name}", f"commit {sha}", fetch)
         with self._lock:
