@@ -171,3 +171,10 @@ def test_close_ends_gitpythons_cat_file_helpers(remote_repo, tmp_path):
     assert set(cat_file_helpers()) - before, "reading blobs starts GitPython's persistent cat-file helpers"
     remote.close()
     assert set(cat_file_helpers()) - before == set(), "close() leaves no cat-file helper behind"
+
+
+def test_an_unreachable_remote_fails_with_gits_own_reason(tmp_path):
+    remote = GitRemote("r", "http://127.0.0.1:9/nowhere.git", EvidenceCache(), tmp_path / "cache")
+    with pytest.raises(Exception) as failed:
+        remote.refs()
+    assert "ls-remote" in str(failed.value) and "connect" in str(failed.value).lower(), str(failed.value)

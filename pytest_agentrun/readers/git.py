@@ -139,8 +139,8 @@ class GitRemote:
                                   timeout=timeout)
         except subprocess.TimeoutExpired:
             raise git.GitCommandError(command, -9, f"timed out after {timeout:.0f}s") from None
-        if done.returncode != 0:
-            raise git.GitCommandError(command, done.returncode, done.stderr)
+        if done.returncode != 0:   # text, as GitPython's own commands report it (last_error_line)
+            raise git.GitCommandError(command, done.returncode, done.stderr.decode("utf-8", "replace").strip())
         return done.stdout
 
     # -- remote refs ---------------------------------------------------------------------------
