@@ -142,6 +142,8 @@ def wait(config: LaneConfig, name: str, timeout: float, out: Out = print, poll: 
                  if task.taskRun or task.status == "Skipped"]   # not the tasks Tekton has yet to start
         if progress.change("PipelineRun", outcome.reason) or any(moved):
             backoff.reset()
+        if outcome.plan_summary:    # the plan as soon as it is known: what the release will build or reuse
+            progress.change("plan summary", outcome.plan_summary)
         if outcome.succeeded:
             return outcome
         if outcome.succeeded is False:
