@@ -41,6 +41,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "worktree); every key defaults to the lane profile")
     group.addoption("--sandbox", action="store_true",
                     help="bring up an embedded sandbox lane for this session and judge it (torn down at the end)")
+    group.addoption("--sandbox-world", metavar="NAME", default=None,
+                    help="with --sandbox: the sandbox world to bring up (docs/sandbox-worlds.md; default: default)")
     group.addoption("--drive", action="store_true",
                     help="allow tests marked `drive` to CHANGE the lane (mirror sync/flush, PipelineRuns); "
                          "without it they are deselected")
@@ -161,6 +163,8 @@ def _lane_config_path(config: pytest.Config, profile: LaneProfile) -> Path | Non
     if worker_path:
         return Path(worker_path)
     given = config.getoption("lane_config")
+    if config.getoption("sandbox_world") and not config.getoption("sandbox"):
+        raise LaneConfigError("--sandbox-world chooses the world of --sandbox: pass --sandbox too")
     if config.getoption("sandbox"):
         if given:
             raise LaneConfigError("--sandbox brings up its own lane: do not combine it with --lane-config")
