@@ -10,7 +10,6 @@ violation scenario's run judges only the criteria it declares (a precision scena
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -31,11 +30,10 @@ def seed_cache(tmp_path_factory):
 
 @pytest.fixture
 def world_lane(request, seed_cache, tmp_path):
-    """A fresh lane of the test's world (parametrised), its seed copied from the worker's cache."""
-    directory = tmp_path / "lane"
-    handle = sandbox.up(directory, world=request.param, seed_cache=seed_cache, parent_pid=os.getpid())
-    yield handle
-    sandbox.down(directory, wait=False)   # it stops by itself; the next case need not wait for it
+    """A fresh lane of the test's world (parametrised), its seed copied from the worker's cache,
+    served by this process (lane.in_process)."""
+    with sandbox.in_process(tmp_path / "lane", world=request.param, seed_cache=seed_cache) as handle:
+        yield handle
 
 
 CASES = plan()
