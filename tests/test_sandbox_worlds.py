@@ -124,3 +124,22 @@ def test_sandbox_world_needs_sandbox():
                            "--sandbox-world", "lived-in", "-q", "-p", "no:cacheprovider"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 4 and "--sandbox-world chooses the world of --sandbox" in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("world", ["default", "lived-in"])
+def test_kubectl_set_image_and_create_configmap_on_a_sandbox_lane(world, world_cache, tmp_path):
+    """What a person does by hand on the lane: `kubectl set image` changes one container (env and
+    mounts stay), `kubectl create configmap` (protobuf) creates the object."""
+    with sandbox.in_process(tmp_path / "lane", world=world, seed_cache=world_cache) as lane:
+        control = SandboxControl(lane.paths.root)
+        ns = control.profile["runtimeNamespace"]
+        before = kubectl_json(lane, "get", "deployment", "agentrun-mgr", "-n", ns)["spec"]["template"]["spec"]
+        image = before["containers"][0]["image"].split("@")[0] + ":hotfix"
+        control.kubectl("set", "image", "deployment/agentrun-mgr", "-n", ns, f"agentrun-mgr={image}")
+        after = kubectl_json(lane, "get", "deployment", "agentrun-mgr", "-n", ns)["spec"]["template"]["spec"]
+        assert after["containers"][0]["image"] == image
+        assert {k: v for k, v in after["containers"][0].items() if k != "image"} == \
+            {k: v for k, v in before["containers"][0].items() if k != "image"}
+        assert after["volumes"] == before["volumes"]
+        control.kubectl("create", "configmap", "hand-made", "-n", ns, "--from-literal=mode=debug")
+        assert kubectl_json(lane, "get", "configmap", "hand-made", "-n", ns)["data"] == {"mode": "debug"}
