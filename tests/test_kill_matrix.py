@@ -74,8 +74,15 @@ def test_conforming_lane_passes_in_every_world(world_lane, tmp_path):
     fail here; the failure names each failing criterion and its message."""
     result = run_suite_in_process(world_lane.lane_config, tmp_path / "reports")
     assert result.verdicts, result.output[-3000:]
-    failed = {c: [m.splitlines()[-1][:300] for m in result.messages.get(c, [])] for c in sorted(result.failed())}
+    failed = {c: [_gist(m) for m in result.messages.get(c, [])] for c in sorted(result.failed())}
     assert not failed, f"the conforming lane of world {world_lane.info['world']} fails: {failed}"
+
+
+def _gist(message: str) -> str:
+    """A finding's subject and what was found, or a traceback's last line."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    found = [f"{lines[i - 2]} -> {line}" for i, line in enumerate(lines) if line.startswith("found:") and i >= 2]
+    return "; ".join(found)[:600] if found else lines[-1][:300]
 
 
 def test_every_world_case_is_planned():
