@@ -50,9 +50,7 @@ def test_trigger_current_runs_the_current_head_once(lane, tekton, release, revis
     lane's Pipeline, ServiceAccount and podTemplate, and the wait returns its results."""
     trigger = release.triggered.as_dict() if release.triggered else {}
     run = tekton.pipeline_run(trigger["name"]) if trigger else None
-    same_revision = [r["metadata"]["name"] for r in tekton.pipeline_runs()
-                     if any(p.get("name") == "revision" and p.get("value") == revision
-                            for p in r.get("spec", {}).get("params") or [])]
+    same_revision = drive.runs_of_revision(tekton.pipeline_runs(), revision)
     verdict(drive.pipeline_run_for_current(lane.profile, heads, trigger, run, same_revision,
                                            release.outcome.as_dict() if release.outcome else None,
                                            release.run_failure()))
@@ -66,7 +64,7 @@ def test_promotion_reaches_argo_and_the_runtime(lane, gitops, argo, cluster, rel
     if revision is None:
         pytest.fail(f"DR-03 cannot be decided: nothing was triggered ({release.failure})", pytrace=False)
     verdict(drive.promotion_landed(lane.profile, revision, heads, gitops.catalog,
-                                   argo.application(), cluster.pods(), release.promotion_failure()))
+                                   argo.application(), cluster.application_pods(), release.promotion_failure()))
 
 
 @pytest.mark.drive
@@ -86,4 +84,4 @@ def test_business_only_change_reuses_the_env_image(lane, gitops, source, tekton,
         pytest.fail(f"DR-04 cannot be decided: {exc}", pytrace=False)
     verdict(drive.business_change_reused(lane.profile, revision, changes, previous, catalog,
                                          tekton.task_runs(lane.profile.pipeline_run_name(revision)), new_tags,
-                                         cluster.pods()))
+                                         cluster.application_pods()))
