@@ -60,13 +60,17 @@ def plan() -> list[tuple[str, tuple[str, ...]]]:
     return cases
 
 
+def _independent(a, b) -> bool:
+    """Scenarios of different modules (what they change) declaring disjoint criteria."""
+    return a.apply.__module__ != b.apply.__module__ and not set(a.kills) & set(b.kills)
+
+
 def _groups(names: list[str]) -> list[tuple[str, ...]]:
     groups: list[list[str]] = []
     for name in names:
         scenario = SCENARIOS[name]
-        fits = (g for g in groups if name not in ALONE and len(g) < GROUP_SIZE and not set(g) & ALONE and all(
-            SCENARIOS[m].apply.__module__ != scenario.apply.__module__ and not set(SCENARIOS[m].kills) & set(scenario.kills)
-            for m in g))
+        fits = (g for g in groups if name not in ALONE and len(g) < GROUP_SIZE and not set(g) & ALONE
+                and all(_independent(SCENARIOS[m], scenario) for m in g))
         group = next(fits, None)
         if group is None:
             groups.append([name])
@@ -98,7 +102,8 @@ def gather() -> dict | None:
     matrix = {
         "worlds": {w: {cid: sorted(kills[w].get(cid, [])) for cid in passive_criteria()} for w in ran},
         "defects": {w: [cid for cid in passive_criteria() if not kills[w].get(cid)] for w in ran},
-        "precision": {f"{r.get('world', worlds.DEFAULT)}:{r['scenario']}": r["failed"] for r in runs if not r["declares"]},
+        "precision": {f"{r.get('world', worlds.DEFAULT)}:{r['scenario']}": r["failed"]
+                      for r in runs if not r["declares"]},
         "scenarios": len(runs),
     }
     MATRIX_FILE.write_text(json.dumps(matrix, indent=2))

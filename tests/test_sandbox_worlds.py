@@ -24,13 +24,15 @@ def world_cache(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def lived_in(tmp_path_factory, world_cache):
-    with sandbox.in_process(tmp_path_factory.mktemp("lived-in") / "lane", world="lived-in", seed_cache=world_cache) as lane:
+    directory = tmp_path_factory.mktemp("lived-in") / "lane"
+    with sandbox.in_process(directory, world="lived-in", seed_cache=world_cache) as lane:
         yield lane
 
 
 @pytest.fixture(scope="module")
 def argocd3(tmp_path_factory, world_cache):
-    with sandbox.in_process(tmp_path_factory.mktemp("argocd3") / "lane", world="argocd3", seed_cache=world_cache) as lane:
+    directory = tmp_path_factory.mktemp("argocd3") / "lane"
+    with sandbox.in_process(directory, world="argocd3", seed_cache=world_cache) as lane:
         yield lane
 
 
@@ -57,7 +59,8 @@ def test_lived_in_pods_events_and_manifests(lived_in):
     evicted = next(p for p in pods if p["status"].get("reason") == "Evicted")
     assert evicted["status"]["message"].startswith("The node was low on resource: memory.")
     assert {c["type"] for c in evicted["status"]["conditions"]} >= {"DisruptionTarget"}
-    replica_sets = {o["metadata"]["ownerReferences"][0]["name"] for o in pods if o["metadata"]["name"].startswith("agentrun-mgr")}
+    replica_sets = {p["metadata"]["ownerReferences"][0]["name"] for p in pods
+                    if p["metadata"]["name"].startswith("agentrun-mgr")}
     assert len(replica_sets) == 2   # the current ReplicaSet and the previous one
     events = kubectl_json(lived_in, "get", "events", "-n", ns)["items"]
     assert [e["reason"] for e in events] == ["Killing"]   # the day-old Pods' Events expired (1 h TTL)
