@@ -663,8 +663,12 @@ def test_kubectl_create_configmap_and_deployment_in_protobuf(kubectl):
     assert web["spec"]["template"]["metadata"]["labels"] == {"app": "web"}
     kubectl("create", "secret", "generic", "token", "-n", NS, "--from-literal=key=s3cr3t")
     assert kubectl.api.store.get("v1", "Secret", NS, "token")["data"] == {"key": "czNjcjN0"}
+    kubectl("create", "namespace", "scratch")
+    assert kubectl.api.store.get("v1", "Namespace", None, "scratch")["status"]["phase"] == "Active"
+    kubectl("create", "serviceaccount", "bot", "-n", NS)
+    assert kubectl.api.store.get("v1", "ServiceAccount", NS, "bot")["metadata"]["name"] == "bot"
     kinds = [e["resource"] for e in kubectl.api.requests() if e["verb"] == "create"]
-    assert kinds == ["configmaps", "deployments", "secrets"]
+    assert kinds == ["configmaps", "deployments", "secrets", "namespaces", "serviceaccounts"]
 
 
 def test_protobuf_of_a_custom_resource_is_refused(http):
