@@ -146,3 +146,21 @@ def test_kubectl_set_image_and_create_configmap_on_a_sandbox_lane(world, world_c
         assert after["volumes"] == before["volumes"]
         control.kubectl("create", "configmap", "hand-made", "-n", ns, "--from-literal=mode=debug")
         assert kubectl_json(lane, "get", "configmap", "hand-made", "-n", ns)["data"] == {"mode": "debug"}
+
+
+def test_a_cached_seed_is_the_same_lane_on_new_servers(tmp_path):
+    """seed_cache: the second lane copies the first one's seed (same commits, objects) and its
+    worktree's origin names the new git server."""
+    from agentrun_sandbox.seed import git
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    with sandbox.in_process(tmp_path / "first", seed_cache=cache) as first:
+        assert not first.info["seedCached"]
+        pods_first = {p["metadata"]["name"] for p in kubectl_json(first, "get", "pods", "-n", "agentrun-v01")["items"]}
+    with sandbox.in_process(tmp_path / "second", seed_cache=cache) as second:
+        assert second.info["seedCached"] and second.info["releases"] == first.info["releases"]
+        pods = {p["metadata"]["name"] for p in kubectl_json(second, "get", "pods", "-n", "agentrun-v01")["items"]}
+        assert pods == pods_first
+        origin = git(second.paths.worktree, "remote", "get-url", "origin")
+        assert origin.startswith(second.info["git"]) and second.info["git"] != first.info["git"]
+        assert git(second.paths.worktree, "ls-remote", "origin", "v0.1").split()[0] == second.info["releases"][-1]
