@@ -743,6 +743,10 @@ def test_deleting_a_namespace_makes_it_terminating_first(server, http):
     conditions = {c["type"]: c for c in ns["status"]["conditions"]}
     assert ns["status"]["phase"] == "Terminating" and conditions["NamespaceFinalizersRemaining"]["status"] == "True"
     assert "example.com/backup" in conditions["NamespaceFinalizersRemaining"]["message"]
+    http.patch(f"/api/v1/namespaces/{NS}/configmaps/kept", json={"metadata": {"finalizers": None}},
+               headers={"Content-Type": "application/merge-patch+json"})   # the finalizer's owner lets go
+    assert http.get(f"/api/v1/namespaces/{NS}/configmaps/kept").status_code == 404
+    assert wait_for(lambda: http.get(f"/api/v1/namespaces/{NS}").status_code == 404)
     server.store.load([namespace("scratch")])
     http.delete("/api/v1/namespaces/scratch")
     assert wait_for(lambda: http.get("/api/v1/namespaces/scratch").status_code == 404)
