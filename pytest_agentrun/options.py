@@ -38,6 +38,12 @@ def add(parser: pytest.Parser) -> None:
         help="bring up an embedded sandbox lane for this session and judge it (torn down at the end)",
     )
     group.addoption(
+        "--sandbox-world",
+        metavar="NAME",
+        default=None,
+        help="with --sandbox: the sandbox world to bring up (docs/sandbox-worlds.md; default: default)",
+    )
+    group.addoption(
         "--drive",
         action="store_true",
         help="allow tests marked `drive` to CHANGE the lane (mirror sync/flush, PipelineRuns); "

@@ -174,6 +174,8 @@ def _lane_config_path(config: pytest.Config, profile: LaneProfile) -> Path | Non
     if worker_path:
         return Path(worker_path)
     given = config.getoption("lane_config")
+    if config.getoption("sandbox_world") and not config.getoption("sandbox"):
+        raise LaneConfigError("--sandbox-world chooses the world of --sandbox: pass --sandbox too")
     if config.getoption("sandbox"):
         if given:
             raise LaneConfigError("--sandbox brings up its own lane: do not combine it with --lane-config")
