@@ -104,7 +104,14 @@ class Prefetch:
         for service in self.lane.deploy_intent(commit).enabled_services():
             health = service.get("health")
             if isinstance(health, dict) and health.get("path") and health.get("port"):
-                self._submit(lambda s=service, h=health: self.lane.cluster.health(s["id"], h["port"], h["path"]))
+                self._submit(lambda s=service, h=health: self._health_of(s, h))
+
+    def _health_of(self, service: dict, health: dict) -> None:
+        """RT-05's proxy read, on the Service port that reaches the health container port."""
+        cluster = self.lane.cluster
+        port = cluster.service_port(service["id"], service.get("workload", "Deployment"), health["port"])
+        if port is not None:
+            cluster.health(service["id"], port, health["path"])
 
     def _secrets(self) -> None:
         """The Secrets the runtime manifests name (RT-07), once the manifests are read."""

@@ -7,6 +7,7 @@ from typing import Any
 from ..errors import EvidenceError
 from ..lane import LaneProfile
 from ..release_pods import ReleasePods, release_pods
+from ..service_ports import service_port_for
 from ..tracking import tracked_by
 from .discovery import Resource
 from .kube import Kube
@@ -86,6 +87,10 @@ class Cluster:
     def secret_metadata(self, name: str) -> dict[str, Any] | None:
         """A Secret's name and key names only: values are dropped as soon as they arrive."""
         return self.kube.secret_keys(self.namespace_name, name)
+
+    def service_port(self, service: str, kind: str, container_port: int | str) -> int | str | None:
+        """The port of the live Service `service` that reaches the workload's `container_port`."""
+        return service_port_for(self.workload("Service", service), self.workload(kind, service), container_port)
 
     def health(self, service: str, port: int | str, path: str) -> tuple[int, str]:
         return self.kube.proxy_get(self.namespace_name, service, port, path)
