@@ -226,7 +226,8 @@ def _add_yaml(result: ManifestSet, path: str, start: int, first_line: int, chunk
     try:
         obj = yaml.load(chunk, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        # where the broken construct began (an unclosed `[` ...), else where the parser gave up
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = start + mark.line if mark is not None else first_line
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         result.errors.append(f"{prefix}{path}:{line}: not valid YAML: {reason}")

@@ -118,15 +118,19 @@ def test_rt06_fails_a_hand_made_configmap_and_secret(serve):
 
 
 def test_rt06_names_unknown_manifest_kinds_and_secrets_without_crashing(serve):
+    """Kinds the emulator does not serve (Ingress, a CRD's ServiceMonitor) are named, a served kind
+    with no live object (PersistentVolumeClaim) is not found, a Secret manifest never crashes."""
     manifests = [*MANIFESTS, ManifestObject("v1", "PersistentVolumeClaim", "data", "pvc.yaml:1"),
-                 ManifestObject("networking.k8s.io/v1", "NetworkPolicy", "deny", "netpol.yaml:1"),
+                 ManifestObject("networking.k8s.io/v1", "Ingress", "web", "ingress.yaml:1"),
+                 ManifestObject("monitoring.coreos.com/v1", "ServiceMonitor", "mgr", "monitor.yaml:1"),
                  ManifestObject("v1", "Secret", "agentrun-v01-provider-codex", "secret.yaml:1")]
     found = failures(rt06(serve(CONFORMING), manifests))
     assert found == [
-        "PersistentVolumeClaim data (runtime manifests): apiVersion 'v1' kind 'PersistentVolumeClaim' is not served "
+        "PersistentVolumeClaim data (runtime manifests): not found",
+        "Ingress web (runtime manifests): apiVersion 'networking.k8s.io/v1' kind 'Ingress' is not served "
         "by the API server (API discovery): Argo CD cannot apply it",
-        "NetworkPolicy deny (runtime manifests): apiVersion 'networking.k8s.io/v1' kind 'NetworkPolicy' is not "
-        "served by the API server (API discovery): Argo CD cannot apply it"]
+        "ServiceMonitor mgr (runtime manifests): apiVersion 'monitoring.coreos.com/v1' kind 'ServiceMonitor' is "
+        "not served by the API server (API discovery): Argo CD cannot apply it"]
 
 
 def test_rt06_leaves_the_runtimes_runner_jobs_and_their_pods_to_ap01(serve):
