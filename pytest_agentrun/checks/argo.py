@@ -6,6 +6,7 @@ from typing import Any
 
 from ..finding import Finding, failed, judge
 from ..lane import LaneProfile
+from .judges import judges
 
 
 def _app_where(profile: LaneProfile) -> str:
@@ -30,6 +31,7 @@ def lane_source(profile: LaneProfile, spec: dict[str, Any], repo_urls: list[str]
     return index, source if isinstance(source, dict) else {}, f"spec.sources[{index}]"
 
 
+@judges("AR-02")
 def application_source(profile: LaneProfile, app: dict[str, Any] | None, lane_repo_urls: list[str]) -> list[Finding]:
     """AR-02: the Application belongs to the lane project, reads the lane's GitOps path, deploys to the lane namespace."""
     where = _app_where(profile)
@@ -58,6 +60,7 @@ def application_source(profile: LaneProfile, app: dict[str, Any] | None, lane_re
     return findings
 
 
+@judges("AR-03")
 def application_synced(profile: LaneProfile, app: dict[str, Any] | None, gitops_head: str | None,
                        head_where: str) -> list[Finding]:
     """AR-03: Synced and Healthy, at the head of the GitOps branch."""
@@ -95,6 +98,7 @@ def _synced_revision(sync: dict[str, Any], index: int | None) -> tuple[Any, str]
     return found, f"status.sync.revisions[{index}]"
 
 
+@judges("AR-01")
 def project_destinations(profile: LaneProfile, project: dict[str, Any] | None) -> list[Finding]:
     """AR-01: the lane's AppProject exists and its destinations name only the runtime namespace."""
     where = f"AppProject {profile.argocd_namespace}/{profile.app_project}"
@@ -115,6 +119,7 @@ def belongs_to_lane(profile: LaneProfile, app: dict[str, Any]) -> bool:
             or (spec.get("destination") or {}).get("namespace") == profile.runtime_namespace)
 
 
+@judges("AR-04")
 def no_forbidden_destinations(profile: LaneProfile, applications: list[dict[str, Any]],
                               project: dict[str, Any] | None) -> list[Finding]:
     """AR-04: no Application of the lane, and no destination of its AppProject, targets agentrun_dev/agentrun_prod.

@@ -10,10 +10,12 @@ from ..finding import Finding, failed, judge, passed, undecided
 from ..lane import LaneProfile
 from ..readers.git import CommitInfo
 from ..secrets_scan import credential_kind, secret_key
+from .judges import judges
 
 SCHEMA = "artifact-catalog"
 
 
+@judges("CT-01")
 def conforms_to_schema(catalog: Catalog) -> list[Finding]:
     """CT-01: the catalog is valid JSON and conforms to the published catalog schema."""
     subject = "artifact catalog"
@@ -86,6 +88,7 @@ def _service_list_problems(catalog: Catalog) -> list[Finding]:
             for i, s in enumerate(services) if not isinstance(s, dict)]
 
 
+@judges("CT-02")
 def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[Finding]:
     """CT-02: lane, branches, full source commit, and per service every field incl. provenance run names,
     each of the shape the criterion asks for."""
@@ -115,6 +118,7 @@ def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[
     return findings
 
 
+@judges("CT-03")
 def image_refs_well_formed(catalog: Catalog) -> list[Finding]:
     """CT-03: imageRef.kind env-image-dockerfile, repoUrl, a full commitId, a repo-relative dockerfilePath."""
     findings = []
@@ -151,6 +155,7 @@ def commit_named_by(tag: str, commits: set[str]) -> str | None:
     return next((c for c in sorted(commits) if c.startswith(tag)), None)
 
 
+@judges("CT-04")
 def tag_is_env_identity(profile: LaneProfile, catalog: Catalog, source_history: list[str] | None,
                         earlier: Iterable[Catalog] = ()) -> list[Finding]:
     """CT-04: the env image tag is the envIdentity, in the lane's repository, and never a source commit id:
@@ -180,6 +185,7 @@ def tag_is_env_identity(profile: LaneProfile, catalog: Catalog, source_history: 
     return findings or [failed("CT-04", "catalog services", "at least one", "none", catalog.where)]
 
 
+@judges("CT-05")
 def digests_well_formed(catalog: Catalog) -> list[Finding]:
     """CT-05: digests are sha256:<64 hex>; repositoryDigest = repository@digest."""
     findings = []
@@ -194,6 +200,7 @@ def digests_well_formed(catalog: Catalog) -> list[Finding]:
     return findings or [failed("CT-05", "catalog services", "at least one", "none", catalog.where)]
 
 
+@judges("CT-06")
 def reuse_is_consistent(catalog: Catalog, previous: Catalog | None) -> list[Finding]:
     """CT-06: one envIdentity, one digest; a reused entry carries the previous catalog's digest for it."""
     findings = []
@@ -218,6 +225,7 @@ def reuse_is_consistent(catalog: Catalog, previous: Catalog | None) -> list[Find
     return findings or [failed("CT-06", "catalog services", "at least one", "none", catalog.where)]
 
 
+@judges("CT-07")
 def holds_no_secret(catalog: Catalog) -> list[Finding]:
     """CT-07: no SecretRef value, token, SSH key, kubeconfig or provider config in the catalog (value never shown)."""
     data = catalog.require("catalog")
@@ -247,6 +255,7 @@ def first_line(message: str) -> str:
     return (message.splitlines() or [""])[0]
 
 
+@judges("CT-08")
 def first_version_is_the_lanes_own(first: CommitInfo | None, first_history: list[str] | set[str],
                                    branches: dict[str, list[str] | None], catalog_where: str) -> list[Finding]:
     """CT-08: the commit that first added the catalog is the lane's own: neither it nor any of its ancestors

@@ -13,8 +13,10 @@ from ..finding import Finding, failed, judge
 from ..lane import LaneProfile
 from ..drive.rollout import catalog_digests, pod_problem
 from .tekton import plan_summary, result_of, task_run_of
+from .judges import judges
 
 
+@judges("DR-01")
 def mirror_settled(synced: BranchMove, flushed: BranchMove, heads: dict[str, str | None]) -> list[Finding]:
     """DR-01: after sync the mirror's source branch is GitHub's; after flush GitHub's GitOps branch is the mirror's."""
     return [
@@ -46,6 +48,7 @@ def runs_of_revision(runs: list[dict[str, Any]], revision: str | None) -> list[s
                   if isinstance(r, dict) and _param(r, "revision") == revision)
 
 
+@judges("DR-02")
 def pipeline_run_for_current(profile: LaneProfile, heads: dict[str, str | None], trigger: dict[str, Any],
                              run: dict[str, Any] | None, runs_of_revision: list[str],
                              outcome: dict[str, Any] | None, failure: str | None) -> list[Finding]:
@@ -89,6 +92,7 @@ def pipeline_run_for_current(profile: LaneProfile, heads: dict[str, str | None],
 
 # -- DR-03: promotion ----------------------------------------------------------------------------
 
+@judges("DR-03")
 def promotion_landed(profile: LaneProfile, revision: str, heads: dict[str, str | None], catalog: Catalog,
                      app: dict[str, Any] | None, pods: list[dict[str, Any]], failure: str | None) -> list[Finding]:
     """DR-03: the GitOps branch carries the run's catalog and was flushed; Argo reports Synced/Healthy at that
@@ -133,6 +137,7 @@ def _pods_on_release(profile: LaneProfile, criterion: str, pods: list[dict[str, 
 
 # -- DR-04: a business-only change reuses the env image --------------------------------------------
 
+@judges("DR-04")
 def business_change_reused(profile: LaneProfile, revision: str, changes: InputChanges | None, previous: Catalog | None,
                            catalog: Catalog, task_runs: list[dict[str, Any]], new_tags: list[str],
                            pods: list[dict[str, Any]]) -> list[Finding]:

@@ -9,11 +9,13 @@ from ..documents import Catalog, ManifestSet, parse_manifests
 from ..finding import Finding, failed, judge
 from ..lane import LaneProfile
 from ..secrets_scan import credential_kind, secret_key
+from .judges import judges
 
 PINNED = re.compile(r"^(?P<repo>[^@\s]+)@(?P<digest>sha256:[0-9a-f]{64})$")
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet")
 
 
+@judges("GO-01")
 def branch_holds_lane_files(profile: LaneProfile, head: str | None, catalog_exists: bool,
                             runtime_files: list[str], where: str) -> list[Finding]:
     """GO-01: the GitOps branch exists with the catalog and a non-empty runtime path."""
@@ -49,6 +51,7 @@ def service_id(obj: dict[str, Any]) -> str:
     return labels.get("agentrun.io/service") or obj.get("metadata", {}).get("name", "?")
 
 
+@judges("GO-02")
 def images_pinned_to_catalog(manifests: ManifestSet, catalog: Catalog) -> list[Finding]:
     """GO-02: every image is pinned by digest, and the digest is the catalog's digest for its service."""
     findings: list[Finding] = []
@@ -80,6 +83,7 @@ CLUSTER_SCOPED = ("Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResou
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
+@judges("GO-03")
 def objects_in_lane_namespace(manifests: ManifestSet, namespace: str) -> list[Finding]:
     """GO-03: every namespaced object is in the runtime namespace. An object without a namespace is
     placed by Argo CD in the Application's destination namespace (checked by AR-02), so it passes."""
@@ -98,6 +102,7 @@ def objects_in_lane_namespace(manifests: ManifestSet, namespace: str) -> list[Fi
                                parseErrors=manifests.errors)]
 
 
+@judges("GO-04")
 def no_secret_values(files: dict[str, str], where_prefix: str) -> list[Finding]:
     """GO-04: no Secret with data/stringData and no credential-looking value in any file of the branch.
     Findings name the line and the kind of credential, never the value."""
@@ -127,6 +132,7 @@ def provider_secrets_of(volume: dict[str, Any], provider_names: set[str]) -> lis
     return [n for n in names if n in provider_names]
 
 
+@judges("GO-05")
 def credentials_as_secret_refs(manifests: ManifestSet, providers: dict[str, str]) -> list[Finding]:
     """GO-05: provider credentials only as SecretRef + read-only projection (a `secret` or a `projected`
     volume), never inline in env; the runner Job mounts a writable runtime home for CODEX_HOME;
@@ -216,6 +222,7 @@ def env_image_repositories(catalog: Catalog) -> set[str]:
     return repos
 
 
+@judges("GO-06")
 def boot_commit_env(manifests: ManifestSet, catalog: Catalog, env_repository: str) -> list[Finding]:
     """GO-06: the containers that run the env image (the lane's env repository, or one the catalog
     records) get AGENTRUN_BOOT_COMMIT = the catalog's bootCommit, a full 40-hex SHA. A helper container
@@ -254,6 +261,7 @@ def _service_view(container: dict[str, Any], obj: dict[str, Any]) -> dict[str, A
     }
 
 
+@judges("GO-07")
 def agrees_with_deploy_intent(manifests: ManifestSet, intent_services: list[dict[str, Any]], intent_where: str) -> list[Finding]:
     """GO-07: the manifests agree with deploy.json at the catalog's source commit: services, replicas,
     ports, health paths, env keys and SecretRef names."""
@@ -286,6 +294,7 @@ def agrees_with_deploy_intent(manifests: ManifestSet, intent_services: list[dict
     return findings or [failed("GO-07", "deploy.json services", "at least one enabled service", "none", intent_where)]
 
 
+@judges("GO-08")
 def no_fixed_entries(manifests: ManifestSet) -> list[Finding]:
     """GO-08: no NodePort/LoadBalancer, hostPort, hostNetwork, fixed IP or port-forward entry."""
     findings = []
@@ -314,6 +323,7 @@ def no_fixed_entries(manifests: ManifestSet) -> list[Finding]:
     return findings or [failed("GO-08", "runtime manifests", "at least one object", "none", "runtime path")]
 
 
+@judges("GO-09")
 def commits_touch_only_lane_paths(history: list, profile: LaneProfile, branch_where: str) -> list[Finding]:
     """GO-09: every commit on the GitOps branch changes only the catalog, the runtime path and generated metadata."""
     allowed = {profile.catalog_path, *profile["gitopsGeneratedMetadata"]}

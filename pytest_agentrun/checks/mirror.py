@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from ..finding import Finding, judge
 from ..mirror import MirrorStatus
+from .judges import judges
 
 FIELDS = ("localV01", "githubV01", "localGitops", "githubGitops")
 
 
+@judges("MR-01")
 def status_complete_and_in_sync(status: MirrorStatus, mirror_where: str, source_where: str) -> list[Finding]:
     """MR-01: the status reports every field, and the mirror's v0.1 equals GitHub's."""
     findings = [judge("MR-01", getattr(status, f) is not None, f"mirror status {f}", "a commit SHA",
@@ -19,6 +21,7 @@ def status_complete_and_in_sync(status: MirrorStatus, mirror_where: str, source_
     return findings
 
 
+@judges("MR-02")
 def exact_fetch_of_source_head(status: MirrorStatus, mirror_where: str) -> list[Finding]:
     """MR-02: a shallow fetch (--depth=1) of the mirror's full v0.1 SHA from the read URL succeeded."""
     fetch = status.exactFetch
@@ -35,6 +38,7 @@ GITOPS_RELATIONS = {
 }
 
 
+@judges("MR-03")
 def gitops_flush_fast_forward(status: MirrorStatus, relation: str, mirror_where: str, source_where: str) -> list[Finding]:
     """MR-03: GitHub's GitOps branch equals the mirror's, or (flush pending) is an ancestor of it."""
     return [judge("MR-03", relation in ("equal", "behind"), "GitHub GitOps branch head against the mirror's",

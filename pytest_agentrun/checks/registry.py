@@ -10,6 +10,7 @@ from ..errors import EvidenceError
 from ..finding import Finding, failed, judge, undecided
 from ..readers.kube import object_ref
 from ..readers.registry import ManifestAnswer, repository_name
+from .judges import judges
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def _image(service: dict[str, Any]) -> dict[str, Any]:
     return image if isinstance(image, dict) else {}
 
 
+@judges("REG-01")
 def digests_present(catalog: Catalog, answers: dict[str, ManifestAnswer]) -> list[Finding]:
     """REG-01: each catalog digest answers 200 with the same Docker-Content-Digest (schema2 Accept)."""
     findings = []
@@ -68,6 +70,7 @@ def digests_present(catalog: Catalog, answers: dict[str, ManifestAnswer]) -> lis
     return findings
 
 
+@judges("REG-02")
 def tag_resolves_to_schema2_digest(catalog: Catalog,
                                    by_tag: dict[str, tuple[ManifestAnswer, ManifestAnswer | None]]) -> list[Finding]:
     """REG-02: the env image tag answers, with the schema2 Accept, the catalog digest. That one finding
@@ -139,6 +142,7 @@ def runtime_env_images(pods: list[dict[str, Any]], repository: str) -> tuple[dic
     return used, unread
 
 
+@judges("REG-03")
 def runtime_images_in_catalog(catalog: Catalog, pods: list[dict[str, Any]], repository: str,
                               registry_tags: TagListing) -> list[Finding]:
     """REG-03: every env image the runtime runs (live Pods' imageID) is in the catalog; an env container

@@ -10,10 +10,12 @@ from ..readers.kube import object_ref
 from ..release_pods import ReleasePods, release_pods
 from ..rollout_state import rollout_problems
 from .gitops import PINNED, containers, pod_spec
+from .judges import judges
 
 READY_KINDS = ("Deployment", "StatefulSet")
 
 
+@judges("RT-01")
 def namespace_active(name: str, namespace: dict[str, Any] | None) -> list[Finding]:
     """RT-01: the runtime namespace exists and is Active."""
     where = f"Namespace {name}"
@@ -32,6 +34,7 @@ def declared_workloads(intent_services: list[dict[str, Any]]) -> list[tuple[str,
             for s in intent_services if s.get("enabled", True) and s.get("workload") in READY_KINDS]
 
 
+@judges("RT-02")
 def workloads_ready(declared: list[tuple[str, str, int]], live: dict[tuple[str, str], dict[str, Any] | None],
                     namespace: str, intent_where: str) -> list[Finding]:
     """RT-02: every declared workload is present and fully rolled out and ready at its current
@@ -101,6 +104,7 @@ def _release(kind: str, name: str, workload: dict[str, Any] | None, pods: list[d
     return release_pods(workload, pods, replica_sets)
 
 
+@judges("RT-03")
 def pods_ready(declared: list[tuple[str, str, int]], live: dict[tuple[str, str], dict[str, Any] | None],
                pods: list[dict[str, Any]], events: list[dict[str, Any]],
                replica_sets: list[dict[str, Any]]) -> list[Finding]:
@@ -137,6 +141,7 @@ def _pod_finding(pod: dict[str, Any], events: list[dict[str, Any]], split: Relea
     return judge("RT-03", ok, object_ref(pod), expected, found, object_ref(pod), **evidence)
 
 
+@judges("RT-04")
 def images_match_catalog(declared: list[tuple[str, str, int]], live: dict[tuple[str, str], dict[str, Any] | None],
                          pods: list[dict[str, Any]], replica_sets: list[dict[str, Any]],
                          catalog_images: dict[str, dict[str, Any]], catalog_where: str) -> list[Finding]:
@@ -201,6 +206,7 @@ def _running_images(pod: dict[str, Any], workload_name: str, catalog_images: dic
     return findings
 
 
+@judges("RT-05")
 def health_answers(results: list[tuple[str, int, str, int, str]], namespace: str) -> list[Finding]:
     """RT-05: each service's health path answers 2xx through the API server's service proxy.
     results: (service, port, path, HTTP status, body excerpt)."""
@@ -211,6 +217,7 @@ def health_answers(results: list[tuple[str, int, str, int, str]], namespace: str
     return findings or [failed("RT-05", "health paths", "deploy.json declares at least one health path", "none", "deploy.json")]
 
 
+@judges("RT-07")
 def secret_refs_exist(refs: dict[str, set[str]], secrets: dict[str, dict[str, Any] | None], namespace: str,
                       where: str) -> list[Finding]:
     """RT-07: every SecretRef the runtime manifests name exists with the named keys (values never read)."""

@@ -18,6 +18,7 @@ from ..lane import LaneProfile
 from ..readers.discovery import Resource, split_api_version
 from ..readers.kube import object_ref
 from ..tracking import describe, tracked_by
+from .judges import judges
 
 Key = tuple[str, str, str]   # group, kind, name
 MAX_OWNER_DEPTH = 8          # Pod -> ReplicaSet -> Deployment is 2; anything deeper is a loop
@@ -93,6 +94,7 @@ class _Namespace:
         return self.objects.get((group, str(ref.get("kind")), str(ref.get("name")))) if not ref.get("uid") else None
 
 
+@judges("RT-06")
 def managed_by_argo(profile: LaneProfile, objects: list[dict[str, Any]], manifests: list[ManifestObject],
                     resolved: dict[tuple[str, str], Resource | None], unreadable: dict[str, str]) -> list[Finding]:
     """RT-06 over the namespace's live objects, the manifests' objects and the kinds discovery serves.

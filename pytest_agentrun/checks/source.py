@@ -15,8 +15,10 @@ from ..forbidden import ForbiddenTargets, members, mentions
 from ..lane import LaneProfile
 from ..readers.registry import repository_name
 from ..readers.worktree import IgnoreRule, WorktreeState
+from .judges import judges
 
 
+@judges("SRC-01")
 def worktree_clean(profile: LaneProfile, state: WorktreeState, remote_head: str | None, remote_where: str) -> list[Finding]:
     """SRC-01: the worktree is on the source branch, equal to origin (and GitHub), with nothing modified or untracked."""
     branch = profile.source_branch
@@ -43,6 +45,7 @@ def worktree_root_probes(profile: LaneProfile) -> list[str]:
     return [f"{root}/", f"{root}/some-task/file"]
 
 
+@judges("SRC-02")
 def worktree_root_ignored(rules: dict[str, IgnoreRule | None], worktree_path: str) -> list[Finding]:
     """SRC-02: each probe is ignored by a tracked `.gitignore` of the worktree (not only by a local exclude)."""
     findings = []
@@ -81,6 +84,7 @@ def _generated_state_rules(profile: LaneProfile) -> list[tuple[str, Callable[[st
     ]
 
 
+@judges("SRC-03")
 def source_tracks_no_generated_state(profile: LaneProfile, head: str | None, files: dict[str, str],
                                      head_where: str) -> list[Finding]:
     """SRC-03: the source branch tracks no catalog, runtime manifests, rendered state, digests or rollout metadata."""
@@ -105,6 +109,7 @@ def source_tracks_no_generated_state(profile: LaneProfile, head: str | None, fil
 
 # -- SRC-04 / SRC-05: deploy.json, the hand-written intent ----------------------------------------
 
+@judges("SRC-04")
 def deploy_intent_valid(profile: LaneProfile, intent: DeployIntent) -> list[Finding]:
     """SRC-04: deploy.json exists, conforms to the deploy intent schema, and names the lane's runtime namespace."""
     subject = profile.deploy_intent_path
@@ -151,6 +156,7 @@ def _artifact_values(profile: LaneProfile) -> list[tuple[str, re.Pattern[str]]]:
     ]
 
 
+@judges("SRC-05")
 def deploy_intent_only_intent(profile: LaneProfile, intent: DeployIntent) -> list[Finding]:
     """SRC-05: deploy.json carries no image, digest, publish/reuse state, run id, revision, manifest or credential."""
     subject = profile.deploy_intent_path
@@ -189,6 +195,7 @@ def reference_docs_paths(files: list[str]) -> list[str]:
     return [p for p in files if p == "AGENTS.md" or p.startswith("docs/reference/")]
 
 
+@judges("SRC-06")
 def docs_present_no_forbidden_target(profile: LaneProfile, head: str | None, docs: dict[str, str],
                                      head_where: str) -> list[Finding]:
     """SRC-06: each sentence naming agentrun_dev/agentrun_prod is deprecation or history text, never a target."""

@@ -24,6 +24,7 @@ from ..lane import LaneProfile
 from ..readers.git import CommitInfo
 from ..readers.kube import object_ref
 from .registry import TagListing
+from .judges import judges
 
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
@@ -32,6 +33,7 @@ def succeeded_condition(run: dict[str, Any]) -> dict[str, Any]:
     return next((c for c in run.get("status", {}).get("conditions", []) or [] if c.get("type") == "Succeeded"), {})
 
 
+@judges("TK-02")
 def pipeline_run_for_commit(profile: LaneProfile, commit: str, run: dict[str, Any] | None,
                             commit_where: str) -> list[Finding]:
     """TK-02: the PipelineRun of the catalog's source commit is named by it, passes the full SHA, and succeeded."""
@@ -165,6 +167,7 @@ def words(text: str, vocabulary: list[str]) -> list[str]:
 
 # -- TK-01 ---------------------------------------------------------------------------------------
 
+@judges("TK-01")
 def pipeline_and_service_account(profile: LaneProfile, pipeline: dict[str, Any] | None,
                                  service_account: dict[str, Any] | None) -> list[Finding]:
     """TK-01: the lane's Pipeline and its Tekton ServiceAccount exist in the Tekton namespace."""
@@ -182,6 +185,7 @@ def pipeline_and_service_account(profile: LaneProfile, pipeline: dict[str, Any] 
 HOST_NETWORK = {"hostNetwork": True, "dnsPolicy": "ClusterFirstWithHostNet"}
 
 
+@judges("TK-03")
 def pipeline_run_on_host_network(profile: LaneProfile, commit: str, run: dict[str, Any] | None,
                                  task_runs: list[dict[str, Any]]) -> list[Finding]:
     """TK-03: the catalog commit's PipelineRun runs its TaskRuns on the host network (DNS ClusterFirstWithHostNet)
@@ -216,6 +220,7 @@ PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "http
 NO_PROXY_VARIABLES = ("NO_PROXY", "no_proxy")
 
 
+@judges("TK-04")
 def no_proxy_kept(profile: LaneProfile, pipeline: dict[str, Any] | None, tasks: list[dict[str, Any]]) -> list[Finding]:
     """TK-04: every step of the Pipeline's tasks that goes through a proxy bypasses it for every entry of
     the profile's noProxyRequired (hyueapi.com, .hyueapi.com, the service CIDR, .svc, .cluster.local),
@@ -274,6 +279,7 @@ def _mirror_step(profile: LaneProfile, pipeline: dict[str, Any], run: dict[str, 
                   + f" (params: {found})", ptask.where, params=params)
 
 
+@judges("TK-05")
 def checkout_and_push_through_mirror(profile: LaneProfile, commit: str, pipeline: dict[str, Any] | None,
                                      tasks: list[dict[str, Any]], run: dict[str, Any] | None) -> list[Finding]:
     """TK-05: source preparation fetches the full source commit through the mirror read URL, promotion pushes
@@ -310,6 +316,7 @@ def checkout_and_push_through_mirror(profile: LaneProfile, commit: str, pipeline
 
 # -- TK-06 ---------------------------------------------------------------------------------------
 
+@judges("TK-06")
 def pipeline_tasks_are_the_lane_kinds(profile: LaneProfile, pipeline: dict[str, Any] | None,
                                       tasks: list[dict[str, Any]]) -> list[Finding]:
     """TK-06: the Pipeline runs exactly the lane's tasks (source preparation, check, plan, image publish with
@@ -364,6 +371,7 @@ def _docker_or_runner(container: dict[str, Any]) -> list[str]:
     return problems
 
 
+@judges("TK-07")
 def no_custom_runner_or_docker_daemon(profile: LaneProfile, pipeline: dict[str, Any] | None, tasks: list[dict[str, Any]],
                                       workloads: dict[str, list[dict[str, Any]]]) -> list[Finding]:
     """TK-07: no DinD image, privileged container, Docker socket or CI.json runner in the Pipeline's tasks, and no
@@ -424,6 +432,7 @@ def missing_task_run(criterion: str, profile: LaneProfile, run_name: str, role: 
                   "not found", f"PipelineRun {profile.tekton_namespace}/{run_name}")
 
 
+@judges("TK-08")
 def plan_summary_safe(profile: LaneProfile, run_name: str, task_runs: list[dict[str, Any]]) -> list[Finding]:
     """TK-08: the plan TaskRun's planArtifacts.summary reads `build=N reuse=M unsafeReuse=K` with K = 0."""
     run, summary, parsed = plan_summary(task_runs)
@@ -451,6 +460,7 @@ def recorded_tags(catalogs: Iterable[Catalog]) -> set[str]:
     return tags
 
 
+@judges("TK-09")
 def env_reuse_follows_inputs(profile: LaneProfile, current: Catalog, previous: Catalog | None,
                              changed_files: list[str] | None, task_runs: list[dict[str, Any]],
                              registry_tags: TagListing | None = None,
@@ -562,6 +572,7 @@ def read_diffs(read: Callable[[str, str], list[str]],
     return diffs
 
 
+@judges("TK-10")
 def env_identity_follows_inputs(profile: LaneProfile, versions: list[tuple[CommitInfo, Catalog]],
                                 changed: dict[tuple[str, str], list[str] | str]) -> list[Finding]:
     """TK-10: across consecutive catalog versions, each service's envIdentity changes exactly when an env-identity
@@ -610,6 +621,7 @@ def _versions_agree(profile: LaneProfile, old: Catalog, new: Catalog,
 
 # -- TK-11 ---------------------------------------------------------------------------------------
 
+@judges("TK-11")
 def source_branch_untouched_by_ci(profile: LaneProfile, head: str | None, history: list[CommitInfo]) -> list[Finding]:
     """TK-11: no commit on the source branch touches the catalog or the runtime path, and none is authored or
     committed by the CI identity. That second rule also decides "deploy.json changed only by hand": a CI
