@@ -60,7 +60,7 @@ def pipeline_run_for_current(profile: LaneProfile, heads: dict[str, str | None],
     revision, name = trigger.get("revision"), trigger.get("name")
     where = f"PipelineRun {profile.tekton_namespace}/{name}"
     findings = [judge("DR-02", revision == heads.get("githubV01") == heads.get("localV01"), "the triggered commit",
-                      "GitHub's v0.1 head, which the mirror holds (synced first when behind)",
+                      f"GitHub's {profile.source_branch} head, which the mirror holds (synced first when behind)",
                       f"revision {revision}, GitHub {heads.get('githubV01')}, mirror {heads.get('localV01')}",
                       where, trigger=trigger)]
     if run is None:

@@ -11,7 +11,7 @@ FIELDS = ("localV01", "githubV01", "localGitops", "githubGitops")
 
 @judges("MR-01")
 def status_complete_and_in_sync(status: MirrorStatus, mirror_where: str, source_where: str) -> list[Finding]:
-    """MR-01: the status reports every field, and the mirror's v0.1 equals GitHub's."""
+    """MR-01: the status reports every field, and the mirror's source branch equals GitHub's."""
     findings = [judge("MR-01", getattr(status, f) is not None, f"mirror status {f}", "a commit SHA",
                       repr(getattr(status, f)), source_where if f.startswith("github") else mirror_where)
                 for f in FIELDS]
@@ -23,10 +23,10 @@ def status_complete_and_in_sync(status: MirrorStatus, mirror_where: str, source_
 
 @judges("MR-02")
 def exact_fetch_of_source_head(status: MirrorStatus, mirror_where: str) -> list[Finding]:
-    """MR-02: a shallow fetch (--depth=1) of the mirror's full v0.1 SHA from the read URL succeeded."""
+    """MR-02: a shallow fetch (--depth=1) of the mirror's full source-branch SHA from the read URL succeeded."""
     fetch = status.exactFetch
     return [judge("MR-02", bool(fetch.get("localV01")), f"git fetch --depth=1 {fetch.get('sha')}",
-                  "the mirror serves the full v0.1 SHA", str(fetch.get("detail")), mirror_where, exactFetch=fetch)]
+                  "the mirror serves the source branch's full SHA", str(fetch.get("detail")), mirror_where, exactFetch=fetch)]
 
 
 GITOPS_RELATIONS = {
