@@ -38,7 +38,7 @@ def test_gitops_branch_holds_no_secret_value(gitops, verdict):
 @pytest.mark.criterion("GO-05")
 def test_credentials_are_secret_refs_with_read_only_projections(lane, gitops, verdict):
     """GO-05: provider credentials only as SecretRef + read-only projection, CODEX_HOME writable in the runner Job, DATABASE_URL from a SecretRef."""
-    verdict(gitops_checks.credentials_as_secret_refs(gitops.manifests, lane.profile["providerSecretRefs"]))
+    verdict(gitops_checks.credentials_as_secret_refs(gitops.manifests, lane.profile.provider_secret_refs))
 
 
 @pytest.mark.criterion("GO-06")

@@ -96,6 +96,8 @@ class LaneProfile:
     ci_identity = property(lambda self: self.data["ciIdentity"])
     gitops_generated_metadata = property(lambda self: list(self.data["gitopsGeneratedMetadata"]))
     no_proxy_required = property(lambda self: list(self.data["noProxyRequired"]))
+    registry_url = property(lambda self: self.data["registryUrl"])
+    env_identity_inputs = property(lambda self: self.data["envIdentityInputs"])
 
     @property
     def allowed_field_managers(self) -> list[str]:
@@ -177,11 +179,11 @@ class LaneConfig:
             kubeconfig=kubeconfig,
             context=kube.get("context"),
             in_cluster=in_cluster,
-            source_repo_url=source.get("repoUrl", profile["sourceRepo"]),
-            mirror_read_url=mirror.get("readUrl", profile["mirror"]["readUrl"]),
-            mirror_write_url=mirror.get("writeUrl", profile["mirror"]["writeUrl"]),
-            registry_url=registry.get("url", profile["registryUrl"]).rstrip("/"),
-            worktree=(base / Path(source.get("worktree", profile["sourceWorktree"]["path"])).expanduser()).resolve(),
+            source_repo_url=source.get("repoUrl", profile.source_repo),
+            mirror_read_url=mirror.get("readUrl", profile.mirror_read_url),
+            mirror_write_url=mirror.get("writeUrl", profile.mirror_write_url),
+            registry_url=registry.get("url", profile.registry_url).rstrip("/"),
+            worktree=(base / Path(source.get("worktree", profile.source_worktree)).expanduser()).resolve(),
             cache_dir=Path(raw.get("cacheDir") and base / raw["cacheDir"] or cache_dir),
             origin=origin,
             extra={k: v for k, v in raw.items() if k not in {"lane", "kubernetes", "source", "mirror", "registry", "cacheDir"}},

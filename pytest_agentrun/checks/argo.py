@@ -124,7 +124,7 @@ def no_forbidden_destinations(profile: LaneProfile, applications: list[dict[str,
                               project: dict[str, Any] | None) -> list[Finding]:
     """AR-04: no Application of the lane, and no destination of its AppProject, targets agentrun_dev/agentrun_prod.
     Applications of other lanes are not this lane's concern."""
-    forbidden = set(profile["forbiddenTargets"]["namespaces"])
+    forbidden = set(profile.forbidden_targets["namespaces"])
     findings = []
     for app in applications:
         if not belongs_to_lane(profile, app):

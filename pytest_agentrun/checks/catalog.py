@@ -247,7 +247,7 @@ def _walk(node: Any, key: str = "") -> list[tuple[str, Any]]:
 def carried_over_from(profile: LaneProfile) -> list[str]:
     """The branches the first catalog must not come from: master, the legacy namespaces' branches
     (agentrun_dev, agentrun_prod …) and the source branch."""
-    forbidden = profile["forbiddenTargets"]
+    forbidden = profile.forbidden_targets
     return [*forbidden["branches"], *forbidden["namespaces"], profile.source_branch]
 
 

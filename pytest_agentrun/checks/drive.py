@@ -73,10 +73,10 @@ def pipeline_run_for_current(profile: LaneProfile, heads: dict[str, str | None],
               "name and revision param", f"{expected_name}, revision = the full 40-hex SHA",
               f"{name}, revision {_param(run, 'revision')!r}", where),
         judge("DR-02", run["spec"].get("pipelineRef", {}).get("name") == profile.pipeline
-              and template.get("serviceAccountName") == profile["tekton"]["serviceAccount"]
+              and template.get("serviceAccountName") == profile.tekton_service_account
               and pod.get("hostNetwork") is True and pod.get("dnsPolicy") == "ClusterFirstWithHostNet",
               "Pipeline, ServiceAccount and podTemplate",
-              f"{profile.pipeline}, {profile['tekton']['serviceAccount']}, hostNetwork true, dnsPolicy ClusterFirstWithHostNet",
+              f"{profile.pipeline}, {profile.tekton_service_account}, hostNetwork true, dnsPolicy ClusterFirstWithHostNet",
               f"{run['spec'].get('pipelineRef', {}).get('name')}, {template.get('serviceAccountName')}, "
               f"hostNetwork {pod.get('hostNetwork')}, dnsPolicy {pod.get('dnsPolicy')}", f"{where} spec"),
         judge("DR-02", runs_of_revision == [name], f"PipelineRuns of {str(revision)[:12]}", "exactly one (reused, never duplicated)",
@@ -98,7 +98,7 @@ def promotion_landed(profile: LaneProfile, revision: str, heads: dict[str, str |
     """DR-03: the GitOps branch carries the run's catalog and was flushed; Argo reports Synced/Healthy at that
     revision; the runtime's pods are ready on the catalog's digest and boot commit."""
     findings = [] if failure is None else [failed("DR-03", "promotion", "follows the successful run to the runtime within the timeout", failure,
-                                                  f"{profile.gitops_branch} / Application {profile['argocd']['application']}")]
+                                                  f"{profile.gitops_branch} / Application {profile.application}")]
     gitops = heads.get("localGitops")
     findings.append(judge("DR-03", catalog.usable and catalog.source_commit() == revision, "the GitOps branch's catalog",
                           f"sourceCommit {revision}", f"sourceCommit {catalog.data.get('sourceCommit') if catalog.usable else catalog.error}",
@@ -106,7 +106,7 @@ def promotion_landed(profile: LaneProfile, revision: str, heads: dict[str, str |
     findings.append(judge("DR-03", gitops is not None and heads.get("githubGitops") == gitops, f"{profile.gitops_branch} flushed",
                           f"GitHub = mirror = {gitops}", f"GitHub {heads.get('githubGitops')}, mirror {gitops}",
                           profile.gitops_branch))
-    app_where = f"Application {profile['argocd']['namespace']}/{profile['argocd']['application']}"
+    app_where = f"Application {profile.argocd_namespace}/{profile.application}"
     status = (app or {}).get("status") or {}
     sync, health, operation = status.get("sync") or {}, status.get("health") or {}, status.get("operationState") or {}
     findings.append(judge("DR-03", sync.get("status") == "Synced" and sync.get("revision") == gitops

@@ -326,7 +326,7 @@ def no_fixed_entries(manifests: ManifestSet) -> list[Finding]:
 @judges("GO-09")
 def commits_touch_only_lane_paths(history: list, profile: LaneProfile, branch_where: str) -> list[Finding]:
     """GO-09: every commit on the GitOps branch changes only the catalog, the runtime path and generated metadata."""
-    allowed = {profile.catalog_path, *profile["gitopsGeneratedMetadata"]}
+    allowed = {profile.catalog_path, *profile.gitops_generated_metadata}
     prefix = profile.runtime_path.rstrip("/") + "/"
     findings = []
     for commit in history:

@@ -41,12 +41,12 @@ class _Namespace:
     """The live objects with their tracking, and the exemption rules of the lane profile."""
 
     def __init__(self, profile: LaneProfile, objects: list[dict[str, Any]]):
-        self.profile, argocd = profile, profile["argocd"]
-        self.rules = profile["untrackedObjects"]
+        self.profile = profile
+        self.rules = profile.untracked_objects
         self.objects = {key_of(o): o for o in objects}
         uids = [((o.get("metadata") or {}).get("uid"), o) for o in objects]
         self.by_uid = {uid: o for uid, o in uids if uid}
-        self.tracking = {k: tracked_by(o, argocd["application"], argocd["tracking"], argocd["namespace"])
+        self.tracking = {k: tracked_by(o, profile.application, profile.argo_tracking, profile.argocd_namespace)
                          for k, o in self.objects.items()}
 
     def exempt(self, obj: dict[str, Any]) -> str | None:
@@ -117,7 +117,7 @@ def managed_by_argo(profile: LaneProfile, objects: list[dict[str, Any]], manifes
             continue
         untracked += 1
         findings.append(failed("RT-06", f"{object_ref(obj)} tracking", describe(profile.application,
-                               profile["argocd"]["tracking"]), "not tracked by Argo CD and not derived from a "
+                               profile.argo_tracking), "not tracked by Argo CD and not derived from a "
                                "tracked object (made by hand?)", object_ref(obj), **_managers(obj)))
     findings += [undecided("RT-06", f"{resource} in {profile.runtime_namespace}", "every live object read",
                            reason, f"namespace {profile.runtime_namespace}") for resource, reason in unreadable.items()]

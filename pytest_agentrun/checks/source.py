@@ -41,7 +41,7 @@ def worktree_clean(profile: LaneProfile, state: WorktreeState, remote_head: str 
 
 def worktree_root_probes(profile: LaneProfile) -> list[str]:
     """The task-worktree root (`.worktree/`) and a file of one task under it, relative to the worktree."""
-    root = PurePosixPath(profile["worktreeRoot"]).relative_to(profile["sourceWorktree"]["path"]).parent
+    root = PurePosixPath(profile.worktree_root).relative_to(profile.source_worktree).parent
     return [f"{root}/", f"{root}/some-task/file"]
 
 
@@ -77,8 +77,8 @@ def _generated_state_rules(profile: LaneProfile) -> list[tuple[str, Callable[[st
                                                  and not p.endswith(".schema.json")), None),
         (f"rendered runtime desired state ({runtime}**, *.rendered.*)",
          lambda p: p.startswith(runtime) or fnmatch.fnmatch(PurePosixPath(p).name, "*.rendered.*"), None),
-        ("CI rollout metadata (" + ", ".join(profile["gitopsGeneratedMetadata"]) + ")",
-         lambda p: p in profile["gitopsGeneratedMetadata"], None),
+        ("CI rollout metadata (" + ", ".join(profile.gitops_generated_metadata) + ")",
+         lambda p: p in profile.gitops_generated_metadata, None),
         # A pinned base image in the Containerfile is source; a pin of the lane's env image is a publish record.
         (f"an env image digest ({env}@sha256:...)", never, re.compile(re.escape(env) + r"@sha256:[0-9a-f]{64}")),
     ]
@@ -146,7 +146,7 @@ def credential_in(value: str) -> str | None:
 
 
 def _artifact_values(profile: LaneProfile) -> list[tuple[str, re.Pattern[str]]]:
-    run = re.escape(profile["tekton"]["pipelineRunName"]).replace(re.escape("{short12}"), "[0-9a-f]{12}")
+    run = re.escape(profile.pipeline_run_name_template).replace(re.escape("{short12}"), "[0-9a-f]{12}")
     return [
         ("image digest", re.compile(r"sha256:[0-9a-f]{64}")),
         ("env image reference", re.compile(re.escape(repository_name(profile.env_repository)) + r"[:@]")),

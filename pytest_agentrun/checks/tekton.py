@@ -227,7 +227,7 @@ def no_proxy_kept(profile: LaneProfile, pipeline: dict[str, Any] | None, tasks: 
     in each NO_PROXY spelling it sets."""
     if pipeline is None:
         return missing_pipeline("TK-04", profile)
-    required = profile["noProxyRequired"]
+    required = profile.no_proxy_required
     findings = []
     for ptask in pipeline_tasks(profile, pipeline, tasks):
         if ptask.spec is None:
@@ -255,7 +255,7 @@ def no_proxy_kept(profile: LaneProfile, pipeline: dict[str, Any] | None, tasks: 
 
 def github_remotes(profile: LaneProfile) -> re.Pattern[str]:
     """GitHub remotes a task must never use: SSH (scp-like or ssh://) and HTTPS of the source repo's host."""
-    host = re.escape(re.search(r"([\w.-]+\.[a-z]{2,})[:/]", profile["sourceRepo"]).group(1))
+    host = re.escape(re.search(r"([\w.-]+\.[a-z]{2,})[:/]", profile.source_repo).group(1))
     return re.compile(rf"ssh://\S+|git@{host}:\S*|https?://(?:[^/\s@]+@)?{host}\S*", re.IGNORECASE)
 
 
@@ -288,7 +288,7 @@ def checkout_and_push_through_mirror(profile: LaneProfile, commit: str, pipeline
         return missing_pipeline("TK-05", profile)
     ptasks = pipeline_tasks(profile, pipeline, tasks)
     by_name = {p.name: p for p in ptasks}
-    read, write = profile["mirror"]["readUrl"], profile["mirror"]["writeUrl"]
+    read, write = profile.mirror_read_url, profile.mirror_write_url
     findings = [
         _mirror_step(profile, pipeline, run, by_name.get(task_name("source")), "source", read, ("git fetch", "git clone"),
                      (commit,), f"checks out {commit} by full SHA through {read}"),
@@ -627,7 +627,7 @@ def source_branch_untouched_by_ci(profile: LaneProfile, head: str | None, histor
     committed by the CI identity. That second rule also decides "deploy.json changed only by hand": a CI
     change to deploy.json is a CI commit, so it is not judged twice."""
     branch = profile.source_branch
-    ci = profile["ciIdentity"]
+    ci = profile.ci_identity
     if head is None:
         return [undecided("TK-11", f"branch {branch}", "its history, to show no CI commit on it",
                           "the branch does not exist in the source repository", branch)]
