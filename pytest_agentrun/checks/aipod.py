@@ -76,8 +76,10 @@ def no_runtime_install(workloads: list[dict], namespace: str,
     for obj, subject, container in _each_container(workloads):
         line = " ".join(str(a) for a in [*(container.get("command") or []), *(container.get("args") or [])])
         match = INSTALLS.search(line)
-        findings.append(judge("AP-02", match is None, f"{subject} command", "no package installation at run time",
-                              f"installs with {match[0]!r} in {line!r}" if match else repr(line), object_ref(obj)))
+        findings.append(judge("AP-02", match is None, f"{subject} command",
+                              "no package installation at run time",
+                              f"installs with {match[0]!r} in {line!r}" if match else repr(line),
+                              object_ref(obj)))
     return findings or [nothing_to_judge("AP-02", namespace, selectors, "no run-time installation")]
 
 

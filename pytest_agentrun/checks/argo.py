@@ -52,11 +52,13 @@ def application_source(profile: LaneProfile, app: dict[str, Any] | None, lane_re
         f"{at}.path": (source.get("path") or "").strip("/"),
         "spec.destination.namespace": destination.get("namespace"),
     }
-    findings = [judge("AR-02", found[key] == value, f"{where} {key}", repr(value), repr(found[key]), where)
+    findings = [judge("AR-02", found[key] == value, f"{where} {key}", repr(value), repr(found[key]),
+                      where)
                 for key, value in expected.items()]
     repo = source.get("repoURL")
     findings.append(judge("AR-02", repo in lane_repo_urls, f"{where} {at}.repoURL",
-                          "the lane repository (" + " or ".join(lane_repo_urls) + ")", repr(repo), where))
+                          "the lane repository (" + " or ".join(lane_repo_urls) + ")", repr(repo),
+                          where))
     return findings
 
 
@@ -73,12 +75,15 @@ def application_synced(profile: LaneProfile, app: dict[str, Any] | None, gitops_
     index, _, _ = lane_source(profile, app.get("spec") or {})
     revision, at = _synced_revision(sync, index)
     return [
-        judge("AR-03", sync.get("status") == "Synced", f"{where} status.sync.status", "Synced", repr(sync.get("status")), where),
-        judge("AR-03", health.get("status") == "Healthy", f"{where} status.health.status", "Healthy",
-              repr(health.get("status")) + (f" ({health['message']})" if health.get("message") else ""), where),
+        judge("AR-03", sync.get("status") == "Synced", f"{where} status.sync.status", "Synced",
+              repr(sync.get("status")), where),
+        judge("AR-03", health.get("status") == "Healthy", f"{where} status.health.status",
+              "Healthy",
+              repr(health.get("status")) + (f" ({health['message']})" if health.get("message") else ""),
+              where),
         judge("AR-03", gitops_head is not None and revision == gitops_head, f"{where} {at}",
-              f"head of {profile.gitops_branch} {gitops_head} ({head_where})", repr(revision), where,
-              sync=sync, health=health),
+              f"head of {profile.gitops_branch} {gitops_head} ({head_where})", repr(revision),
+              where, sync=sync, health=health),
     ]
 
 
@@ -107,8 +112,9 @@ def project_destinations(profile: LaneProfile, project: dict[str, Any] | None) -
     destinations = project.get("spec", {}).get("destinations") or []
     if not destinations:
         return [failed("AR-01", f"{where} spec.destinations", f"only namespace {profile.runtime_namespace}", "none", where)]
-    return [judge("AR-01", d.get("namespace") == profile.runtime_namespace, f"{where} destination {i}",
-                  f"namespace {profile.runtime_namespace!r}", f"namespace {d.get('namespace')!r} server {d.get('server')!r}", where)
+    return [judge("AR-01", d.get("namespace") == profile.runtime_namespace,
+                  f"{where} destination {i}", f"namespace {profile.runtime_namespace!r}",
+                  f"namespace {d.get('namespace')!r} server {d.get('server')!r}", where)
             for i, d in enumerate(destinations)]
 
 
@@ -131,11 +137,12 @@ def no_forbidden_destinations(profile: LaneProfile, applications: list[dict[str,
             continue
         target = (app.get("spec", {}).get("destination") or {}).get("namespace")
         where = f"Application {app['metadata'].get('namespace')}/{app['metadata']['name']}"
-        findings.append(judge("AR-04", target not in forbidden, f"{where} destination", f"none of {sorted(forbidden)}",
-                              f"namespace {target!r}", where))
+        findings.append(judge("AR-04", target not in forbidden, f"{where} destination",
+                              f"none of {sorted(forbidden)}", f"namespace {target!r}", where))
     for d in (project or {}).get("spec", {}).get("destinations") or []:
         where = f"AppProject {profile.argocd_namespace}/{profile.app_project}"
         findings.append(judge("AR-04", d.get("namespace") not in forbidden, f"{where} destination",
-                              f"none of {sorted(forbidden)}", f"namespace {d.get('namespace')!r}", where))
+                              f"none of {sorted(forbidden)}", f"namespace {d.get('namespace')!r}",
+                              where))
     return findings or [failed("AR-04", "lane Applications", "at least one Application of the lane", "none",
                                f"namespace {profile.argocd_namespace}")]

@@ -93,12 +93,13 @@ def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[
     """CT-02: lane, branches, full source commit, and per service every field incl. provenance run names,
     each of the shape the criterion asks for."""
     data = catalog.require("catalog")
-    findings = [judge("CT-02", data.get(k) == want, f"catalog {k}", repr(want), repr(data.get(k)), catalog.line(f'"{k}"'))
+    findings = [judge("CT-02", data.get(k) == want, f"catalog {k}", repr(want), repr(data.get(k)),
+                      catalog.line(f'"{k}"'))
                 for k, want in (("lane", profile.lane), ("sourceBranch", profile.source_branch),
                                 ("gitopsBranch", profile.gitops_branch))]
     source = data.get("sourceCommit")
-    findings.append(judge("CT-02", bool(FULL_SHA.match(str(source))), "catalog sourceCommit", "a full 40-hex SHA",
-                          repr(source), catalog.line('"sourceCommit"')))
+    findings.append(judge("CT-02", bool(FULL_SHA.match(str(source))), "catalog sourceCommit",
+                          "a full 40-hex SHA", repr(source), catalog.line('"sourceCommit"')))
     findings += _service_list_problems(catalog)
     run = profile.pipeline_run_name(str(source)) if source else None
     entries = _entries(catalog)
@@ -106,11 +107,13 @@ def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[
         problems = field_problems(entry)
         findings.append(judge("CT-02", not problems, f"service {sid} fields",
                               ", ".join(SERVICE_FIELDS) + "; image " + ", ".join(MEMBERS["image"]),
-                              "; ".join(problems) or "all present", catalog.line(f'"serviceId": "{sid}"')))
+                              "; ".join(problems) or "all present",
+                              catalog.line(f'"serviceId": "{sid}"')))
         provenance = entry.get("provenance") if isinstance(entry.get("provenance"), dict) else {}
         task_run = provenance.get("taskRun")
         ok = provenance.get("pipelineRun") == run and isinstance(task_run, str) and bool(task_run)
-        findings.append(judge("CT-02", ok, f"service {sid} provenance", f"pipelineRun {run} and a taskRun name",
+        findings.append(judge("CT-02", ok, f"service {sid} provenance",
+                              f"pipelineRun {run} and a taskRun name",
                               f"pipelineRun {provenance.get('pipelineRun')!r}, taskRun {provenance.get('taskRun')!r}",
                               _where(catalog, sid, '"provenance"')))
     if not entries:
@@ -133,7 +136,8 @@ def image_refs_well_formed(catalog: Catalog) -> list[Finding]:
         ) if bad]
         findings.append(judge("CT-03", not problems, f"service {sid} imageRef",
                               "kind env-image-dockerfile, repoUrl, 40-hex commitId, relative dockerfilePath",
-                              "; ".join(problems) or "well formed", _where(catalog, sid, '"imageRef"')))
+                              "; ".join(problems) or "well formed",
+                              _where(catalog, sid, '"imageRef"')))
     return findings or [failed("CT-03", "catalog services", "at least one", "none", catalog.where)]
 
 
@@ -194,7 +198,8 @@ def digests_well_formed(catalog: Catalog) -> list[Finding]:
         digest = str(image.get("digest"))
         want = f"{image.get('repository')}@{digest}"
         ok = bool(DIGEST.match(digest)) and image.get("repositoryDigest") == want
-        findings.append(judge("CT-05", ok, f"service {sid} digest", f"sha256:<64 hex> and repositoryDigest {want}",
+        findings.append(judge("CT-05", ok, f"service {sid} digest",
+                              f"sha256:<64 hex> and repositoryDigest {want}",
                               f"digest {digest!r}, repositoryDigest {image.get('repositoryDigest')!r}",
                               _where(catalog, sid, '"digest"')))
     return findings or [failed("CT-05", "catalog services", "at least one", "none", catalog.where)]
@@ -208,8 +213,8 @@ def reuse_is_consistent(catalog: Catalog, previous: Catalog | None) -> list[Find
     for _, entry in _entries(catalog):
         by_identity.setdefault(str(entry.get("envIdentity")), set()).add(str((entry.get("image") or {}).get("digest")))
     for identity, digests in sorted(by_identity.items()):
-        findings.append(judge("CT-06", len(digests) == 1, f"envIdentity {identity}", "one digest", f"{sorted(digests)}",
-                              catalog.line(identity)))
+        findings.append(judge("CT-06", len(digests) == 1, f"envIdentity {identity}", "one digest",
+                              f"{sorted(digests)}", catalog.line(identity)))
     earlier = {}
     for _, entry in _entries(previous) if previous and previous.usable else []:
         earlier[str(entry.get("envIdentity"))] = (entry.get("image") or {}).get("digest")
@@ -219,9 +224,10 @@ def reuse_is_consistent(catalog: Catalog, previous: Catalog | None) -> list[Find
         identity, digest = str(entry.get("envIdentity")), (entry.get("image") or {}).get("digest")
         recorded = earlier.get(identity)
         where_prev = previous.where if previous else "no previous catalog"
-        findings.append(judge("CT-06", recorded is not None and recorded == digest, f"service {sid} reuse of {identity}",
-                              f"the digest the previous catalog recorded ({where_prev}): {recorded}", repr(digest),
-                              catalog.line(f'"serviceId": "{sid}"')))
+        findings.append(judge("CT-06", recorded is not None and recorded == digest,
+                              f"service {sid} reuse of {identity}",
+                              f"the digest the previous catalog recorded ({where_prev}): {recorded}",
+                              repr(digest), catalog.line(f'"serviceId": "{sid}"')))
     return findings or [failed("CT-06", "catalog services", "at least one", "none", catalog.where)]
 
 
@@ -232,7 +238,8 @@ def holds_no_secret(catalog: Catalog) -> list[Finding]:
     hits = [f"line {n}: {kind}" for n, line in enumerate((catalog.text or "").splitlines(), 1) if (kind := credential_kind(line))]
     hits += [f"key {key!r}" for key, value in _walk(data) if value not in (None, "", {}, []) and
              (secret_key(key) or re.sub(r"[-_]", "", key.lower()) in ("providerconfig", "kubeconfig", "secretref"))]
-    return [judge("CT-07", not hits, "artifact catalog", "no SecretRef, token, SSH key, kubeconfig or provider config",
+    return [judge("CT-07", not hits, "artifact catalog",
+                  "no SecretRef, token, SSH key, kubeconfig or provider config",
                   "; ".join(hits) if hits else "none", catalog.where)]
 
 

@@ -24,9 +24,11 @@ def branch_holds_lane_files(profile: LaneProfile, head: str | None, catalog_exis
         return [failed("GO-01", f"branch {branch}", "exists", "branch not found", where)]
     return [
         judge("GO-01", catalog_exists, f"{branch}:{profile.catalog_path}", "file present",
-              "present" if catalog_exists else "missing", f"{branch}@{head[:12]}:{profile.catalog_path}"),
-        judge("GO-01", bool(runtime_files), f"{branch}:{profile.runtime_path}/", "at least one file",
-              f"{len(runtime_files)} files", f"{branch}@{head[:12]}:{profile.runtime_path}", files=runtime_files),
+              "present" if catalog_exists else "missing",
+              f"{branch}@{head[:12]}:{profile.catalog_path}"),
+        judge("GO-01", bool(runtime_files), f"{branch}:{profile.runtime_path}/",
+              "at least one file", f"{len(runtime_files)} files",
+              f"{branch}@{head[:12]}:{profile.runtime_path}", files=runtime_files),
     ]
 
 
@@ -70,8 +72,9 @@ def images_pinned_to_catalog(manifests: ManifestSet, catalog: Catalog) -> list[F
                                        where, catalog=catalog.where))
             else:
                 want = entry.get("image", {}).get("digest")
-                findings.append(judge("GO-02", match["digest"] == want, subject, f"catalog digest {want} ({catalog.where})",
-                                      match["digest"], where))
+                findings.append(judge("GO-02", match["digest"] == want, subject,
+                                      f"catalog digest {want} ({catalog.where})", match["digest"],
+                                      where))
     if not findings:
         findings.append(failed("GO-02", "runtime manifests", "at least one workload with containers", "none", "runtime path",
                                parseErrors=manifests.errors))
@@ -91,11 +94,13 @@ def objects_in_lane_namespace(manifests: ManifestSet, namespace: str) -> list[Fi
     for m in manifests.manifests:
         if m.kind in CLUSTER_SCOPED:
             ok = m.kind != "Namespace" or m.name == namespace
-            findings.append(judge("GO-03", ok, f"{m.kind} {m.name}", f"no cluster-scoped object outside {namespace}",
+            findings.append(judge("GO-03", ok, f"{m.kind} {m.name}",
+                                  f"no cluster-scoped object outside {namespace}",
                                   f"cluster-scoped {m.kind} {m.name}", manifests.where(m)))
             continue
         given = (m.obj.get("metadata") or {}).get("namespace")
-        findings.append(judge("GO-03", given in (None, namespace), f"{m.kind} {m.name}", f"namespace {namespace}",
+        findings.append(judge("GO-03", given in (None, namespace), f"{m.kind} {m.name}",
+                              f"namespace {namespace}",
                               repr(given) if given else "none (Argo CD's destination namespace)",
                               manifests.where(m, f"namespace: {given}" if given else None)))
     return findings or [failed("GO-03", "runtime manifests", "at least one object", "none", "runtime path",
@@ -112,7 +117,8 @@ def no_secret_values(files: dict[str, str], where_prefix: str) -> list[Finding]:
         secrets = [m for m in parse_manifests({path: text}, where_prefix).manifests
                    if m.kind == "Secret" and (m.obj.get("data") or m.obj.get("stringData"))]
         hits += [f"line {m.line}: Secret {m.name} with {'stringData' if m.obj.get('stringData') else 'data'}" for m in secrets]
-        findings.append(judge("GO-04", not hits, path, "no Secret value, token, key, kubeconfig or password",
+        findings.append(judge("GO-04", not hits, path,
+                              "no Secret value, token, key, kubeconfig or password",
                               "; ".join(hits) if hits else "none", f"{where_prefix}{path}"))
     return findings or [failed("GO-04", "GitOps branch files", "at least one file", "none", where_prefix)]
 
@@ -169,8 +175,9 @@ def _workload_credentials(manifests: ManifestSet, m, provider_names: set[str]) -
             for secret in provider_secrets_of(volume, provider_names):
                 kind = "projected " if "projected" in volume else ""
                 for mount in mounts.get(name, []):
-                    findings.append(judge("GO-05", mount.get("readOnly") is True, f"{subject} mount of {kind}{secret}",
-                                          "readOnly: true", f"readOnly: {mount.get('readOnly')}",
+                    findings.append(judge("GO-05", mount.get("readOnly") is True,
+                                          f"{subject} mount of {kind}{secret}", "readOnly: true",
+                                          f"readOnly: {mount.get('readOnly')}",
                                           manifests.where(m, f"mountPath: {mount.get('mountPath')}")))
         for env in container.get("env", []) or []:
             findings += _env_credential(manifests, m, subject, env)
@@ -184,7 +191,8 @@ def _env_credential(manifests: ManifestSet, m, subject: str, env: dict[str, Any]
     if name == "DATABASE_URL":
         from_ref = bool((env.get("valueFrom") or {}).get("secretKeyRef")) and "value" not in env
         return [judge("GO-05", from_ref, f"{subject} env DATABASE_URL", "valueFrom.secretKeyRef",
-                      "a SecretRef" if from_ref else "an inline value", manifests.where(m, "DATABASE_URL"))]
+                      "a SecretRef" if from_ref else "an inline value",
+                      manifests.where(m, "DATABASE_URL"))]
     value = env.get("value")
     if value is None or name == "CODEX_HOME":
         return []
@@ -203,7 +211,8 @@ def _codex_home(subject: str, container: dict[str, Any], volumes: dict[str, dict
     writable = bool(mount) and not mount.get("readOnly") and volume is not None and "secret" not in volume
     found = ("no CODEX_HOME env" if not home else f"CODEX_HOME={home} " +
              ("not mounted" if not mount else "mounted read-only or from a Secret" if not writable else "on a writable volume"))
-    return judge("GO-05", writable, f"{subject} runtime home", "CODEX_HOME on a writable mounted volume", found, where)
+    return judge("GO-05", writable, f"{subject} runtime home",
+                 "CODEX_HOME on a writable mounted volume", found, where)
 
 
 def image_repository(image: str) -> str:
@@ -239,7 +248,8 @@ def boot_commit_env(manifests: ManifestSet, catalog: Catalog, env_repository: st
         value = next((e.get("value") for e in container.get("env", []) or []
                       if e.get("name") == "AGENTRUN_BOOT_COMMIT"), None)
         ok = value is not None and value == want and bool(FULL_SHA.match(str(value)))
-        findings.append(judge("GO-06", ok, f"{m.kind} {m.name} {field}[{container.get('name')}] AGENTRUN_BOOT_COMMIT",
+        findings.append(judge("GO-06", ok,
+                              f"{m.kind} {m.name} {field}[{container.get('name')}] AGENTRUN_BOOT_COMMIT",
                               f"catalog bootCommit {want} (full 40-hex)", repr(value),
                               manifests.where(m, "AGENTRUN_BOOT_COMMIT"), notEnvImage=helpers))
     return findings or [failed("GO-06", "runtime workloads", "at least one container running the env image "
@@ -286,8 +296,9 @@ def agrees_with_deploy_intent(manifests: ManifestSet, intent_services: list[dict
         for key, want in expected.items():
             got = found[key]
             ok = set(want) <= set(got) if key == "env" else got == want
-            findings.append(judge("GO-07", ok, f"{m.kind} {name} {key}", f"{want!r} (deploy.json {intent_where})",
-                                  repr(got), manifests.where(m, "replicas:" if key == "replicas" else None)))
+            findings.append(judge("GO-07", ok, f"{m.kind} {name} {key}",
+                                  f"{want!r} (deploy.json {intent_where})", repr(got),
+                                  manifests.where(m, "replicas:" if key == "replicas" else None)))
     for name, m in workloads.items():
         findings.append(failed("GO-07", f"{m.kind} {name}", "a service deploy.json declares", "not in deploy.json",
                                manifests.where(m)))
@@ -318,7 +329,8 @@ def no_fixed_entries(manifests: ManifestSet) -> list[Finding]:
                     problems.append("a port-forward command")
         annotations = (m.obj.get("metadata") or {}).get("annotations") or {}
         problems += [f"fixed pod IP annotation {k}" for k in annotations if "ipaddr" in k.lower()]
-        findings.append(judge("GO-08", not problems, f"{m.kind} {m.name}", "no NodePort, hostPort, fixed IP or port-forward",
+        findings.append(judge("GO-08", not problems, f"{m.kind} {m.name}",
+                              "no NodePort, hostPort, fixed IP or port-forward",
                               "; ".join(problems) if problems else "none", manifests.where(m)))
     return findings or [failed("GO-08", "runtime manifests", "at least one object", "none", "runtime path")]
 
@@ -331,7 +343,9 @@ def commits_touch_only_lane_paths(history: list, profile: LaneProfile, branch_wh
     findings = []
     for commit in history:
         stray = [f for f in commit.files if f not in allowed and not f.startswith(prefix)]
-        findings.append(judge("GO-09", not stray, f"commit {commit.sha[:12]} {commit.message.splitlines()[0][:60]!r}",
+        findings.append(judge("GO-09", not stray,
+                              f"commit {commit.sha[:12]} {commit.message.splitlines()[0][:60]!r}",
                               f"only {profile.catalog_path}, {prefix}** and generated metadata",
-                              f"also {', '.join(stray[:8])}" if stray else "only lane paths", f"{branch_where}@{commit.sha[:12]}"))
+                              f"also {', '.join(stray[:8])}" if stray else "only lane paths",
+                              f"{branch_where}@{commit.sha[:12]}"))
     return findings or [failed("GO-09", "GitOps history", "at least one commit", "none", branch_where)]

@@ -53,5 +53,6 @@ def lane_reads_no_legacy_source(targets: ForbiddenTargets, sources: dict[str, st
     /root/agentrun checkout, a master branch, a D601 path or a legacy namespace)."""
     return [judge("LG-02", not (named := targets.named_in(value)), f"evidence source {label}",
                   "a source of the lane, not a legacy one",
-                  f"{value!r}" + (f" names {', '.join(named)}" if named else ""), "lane connection config")
+                  f"{value!r}" + (f" names {', '.join(named)}" if named else ""),
+                  "lane connection config")
             for label, value in sources.items()]

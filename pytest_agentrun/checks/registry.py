@@ -63,8 +63,8 @@ def digests_present(catalog: Catalog, answers: dict[str, ManifestAnswer]) -> lis
             continue
         findings.append(judge("REG-01", answer.status == 200 and answer.digest == digest, subject,
                               f"HEAD 200 with Docker-Content-Digest {digest}",
-                              f"HEAD {answer.status} with Docker-Content-Digest {answer.digest}", f"HEAD {answer.url}",
-                              accept=answer.accept, catalog=catalog.where))
+                              f"HEAD {answer.status} with Docker-Content-Digest {answer.digest}",
+                              f"HEAD {answer.url}", accept=answer.accept, catalog=catalog.where))
     if not findings:
         findings.append(failed("REG-01", "catalog digests", "at least one service entry", "none", catalog.where))
     return findings
@@ -93,7 +93,8 @@ def tag_resolves_to_schema2_digest(catalog: Catalog,
             found += f"; the catalog holds the schema1 compatibility digest {schema1} (plain HEAD)"
         plain_head = {"url": plain.url, "status": plain.status, "digest": plain.digest} if plain else None
         findings.append(judge("REG-02", schema2.status == 200 and schema2.digest == digest,
-                              f"{subject} (schema2 Accept)", f"HEAD 200 with the catalog digest {digest}", found,
+                              f"{subject} (schema2 Accept)",
+                              f"HEAD 200 with the catalog digest {digest}", found,
                               f"HEAD {schema2.url}", plainHead=plain_head))
     return findings or [failed("REG-02", "catalog services", "at least one", "none", catalog.where)]
 
@@ -153,9 +154,10 @@ def runtime_images_in_catalog(catalog: Catalog, pods: list[dict[str, Any]], repo
     known_tags = {_image(s).get("tag") for s in catalog.services()}
     reported = sorted(set(registry_tags.tags or ()) - known_tags)
     used, unread = runtime_env_images(pods, repository)
-    findings = [judge("REG-03", digest in known, f"runtime image {digest}", f"a catalog digest ({catalog.where})",
-                      "in the catalog" if digest in known else "not in the catalog (only the registry knows it)", where,
-                      registryTagsNotInCatalog=reported)
+    findings = [judge("REG-03", digest in known, f"runtime image {digest}",
+                      f"a catalog digest ({catalog.where})",
+                      "in the catalog" if digest in known else "not in the catalog (only the registry knows it)",
+                      where, registryTagsNotInCatalog=reported)
                 for digest, where in sorted(used.items())]
     findings += [undecided("REG-03", f"{where} (image {repository})", "the image it runs (status imageID)",
                            "the Pod reports no imageID for it (no containerStatuses yet)", where)

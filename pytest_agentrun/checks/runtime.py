@@ -24,8 +24,8 @@ def namespace_active(name: str, namespace: dict[str, Any] | None) -> list[Findin
     phase = namespace.get("status", {}).get("phase")
     deleting = namespace.get("metadata", {}).get("deletionTimestamp")
     found = f"phase {phase}" + (f", deletionTimestamp {deleting}" if deleting else "")
-    return [judge("RT-01", phase == "Active" and not deleting, f"namespace {name}", "phase Active", found, where,
-                  status=namespace.get("status", {}))]
+    return [judge("RT-01", phase == "Active" and not deleting, f"namespace {name}", "phase Active",
+                  found, where, status=namespace.get("status", {}))]
 
 
 def declared_workloads(intent_services: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
@@ -55,11 +55,11 @@ def workloads_ready(declared: list[tuple[str, str, int]], live: dict[tuple[str, 
         if spec_replicas != desired:
             problems.insert(0, f"spec.replicas {spec_replicas}, deploy.json {desired}")
         status = obj.get("status") if isinstance(obj.get("status"), dict) else {}
-        findings.append(judge(
-            "RT-02", not problems, object_ref(obj),
-            f"{desired}/{desired} ready and updated, no rollout in progress, observedGeneration current",
-            "; ".join(problems) if problems else f"{status.get('readyReplicas')}/{desired} ready, rolled out",
-            where, status={k: status.get(k) for k in STATUS_KEYS}, declaredIn=intent_where))
+        findings.append(judge("RT-02", not problems, object_ref(obj),
+                              f"{desired}/{desired} ready and updated, no rollout in progress, observedGeneration current",
+                              "; ".join(problems) if problems else f"{status.get('readyReplicas')}/{desired} ready, rolled out",
+                              where, status={k: status.get(k) for k in STATUS_KEYS},
+                              declaredIn=intent_where))
     return findings
 
 
@@ -180,7 +180,8 @@ def _template_images(workload: dict[str, Any], catalog_images: dict[str, dict[st
         pinned = PINNED.match(found)
         ok = bool(pinned) and want is not None and (found == want if image.get("repositoryDigest")
                                                     else pinned["digest"] == image.get("digest"))
-        findings.append(judge("RT-04", ok, f"{object_ref(workload)} pod template {field}[{container.get('name')}]",
+        findings.append(judge("RT-04", ok,
+                              f"{object_ref(workload)} pod template {field}[{container.get('name')}]",
                               f"image pinned by digest, {want} (catalog, service {service}, {catalog_where})",
                               repr(found), object_ref(workload)))
     return findings
@@ -231,8 +232,8 @@ def secret_refs_exist(refs: dict[str, set[str]], secrets: dict[str, dict[str, An
             continue
         missing = sorted(keys - set(secret.get("keys", [])))
         findings.append(judge("RT-07", not missing, subject, f"keys {sorted(keys)}",
-                              f"missing keys {missing}" if missing else f"keys {secret.get('keys')}", subject,
-                              referencedIn=where))
+                              f"missing keys {missing}" if missing else f"keys {secret.get('keys')}",
+                              subject, referencedIn=where))
     return findings or [failed("RT-07", "SecretRefs", "the runtime manifests name at least one SecretRef", "none", where)]
 
 

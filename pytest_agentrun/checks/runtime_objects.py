@@ -155,5 +155,5 @@ def _drift_finding(obj: dict[str, Any], how: str, allowed: list[str]) -> Finding
              f"{sorted((m.get('fieldsV1') or {}).keys())})" for m in fields if m.get("manager") not in allowed]
     return judge("RT-06", not drift, f"{object_ref(obj)} field managers",
                  f"tracked by Argo CD, fields owned only by {', '.join(allowed)}",
-                 "; ".join(drift) if drift else f"tracked ({how}), no other manager", object_ref(obj),
-                 **_managers(obj))
+                 "; ".join(drift) if drift else f"tracked ({how}), no other manager",
+                 object_ref(obj), **_managers(obj))

@@ -28,8 +28,10 @@ def worktree_clean(profile: LaneProfile, state: WorktreeState, remote_head: str 
               repr(state.branch) if state.branch else "detached HEAD", where),
         judge("SRC-01", state.upstream_head is not None and state.ahead == 0 and state.behind == 0,
               f"worktree against origin/{branch}", "neither ahead nor behind",
-              f"ahead {state.ahead}, behind {state.behind}" if state.upstream_head else f"no origin/{branch}", where),
-        judge("SRC-01", remote_head is not None and state.head == remote_head, f"worktree HEAD against {branch} on the source repo",
+              f"ahead {state.ahead}, behind {state.behind}" if state.upstream_head else f"no origin/{branch}",
+              where),
+        judge("SRC-01", remote_head is not None and state.head == remote_head,
+              f"worktree HEAD against {branch} on the source repo",
               f"{remote_head} ({remote_where})", state.head, where),
         judge("SRC-01", not state.changes, "worktree status", "clean (nothing modified, staged or untracked)",
               "; ".join(state.changes[:10]) + (f" (+{len(state.changes) - 10} more)" if len(state.changes) > 10 else "")
@@ -122,8 +124,9 @@ def deploy_intent_valid(profile: LaneProfile, intent: DeployIntent) -> list[Find
     if not errors:
         findings.append(passed("SRC-04", subject, "conforms to schemas/deploy-intent.schema.json", "valid", intent.where))
     namespace = (intent.data.get("runtime") or {}).get("namespace")
-    findings.append(judge("SRC-04", namespace == profile.runtime_namespace, f"{subject} runtime.namespace",
-                          repr(profile.runtime_namespace), repr(namespace), intent.line('"namespace"')))
+    findings.append(judge("SRC-04", namespace == profile.runtime_namespace,
+                          f"{subject} runtime.namespace", repr(profile.runtime_namespace),
+                          repr(namespace), intent.line('"namespace"')))
     return findings
 
 
@@ -206,8 +209,10 @@ def docs_present_no_forbidden_target(profile: LaneProfile, head: str | None, doc
     findings = []
     for path, text in sorted(docs.items()):
         found = mentions(text, names)
-        findings += [judge("SRC-06", m.ok, f"{path}: {m.sentence[:160]}", f"{m.name} named only as deprecation or history",
-                           f"{MENTION_VERDICTS[m.verdict]} ({m.cue!r})", f"{branch}@{head[:12]}:{path}:{m.line}")
+        findings += [judge("SRC-06", m.ok, f"{path}: {m.sentence[:160]}",
+                           f"{m.name} named only as deprecation or history",
+                           f"{MENTION_VERDICTS[m.verdict]} ({m.cue!r})",
+                           f"{branch}@{head[:12]}:{path}:{m.line}")
                      for m in found]
         if not found:
             findings.append(passed("SRC-06", path, "no forbidden namespace presented as a target",

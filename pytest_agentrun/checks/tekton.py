@@ -47,12 +47,14 @@ def pipeline_run_for_commit(profile: LaneProfile, commit: str, run: dict[str, An
     condition = succeeded_condition(run)
     pipeline = run.get("spec", {}).get("pipelineRef", {}).get("name")
     return [
-        judge("TK-02", bool(sha_params), f"{where} params", f"a param equal to the full SHA {commit}",
+        judge("TK-02", bool(sha_params), f"{where} params",
+              f"a param equal to the full SHA {commit}",
               ", ".join(f"{k}={v}" for k, v in params.items()) or "no params", where, params=params),
-        judge("TK-02", pipeline == profile.pipeline, f"{where} spec.pipelineRef", profile.pipeline, repr(pipeline), where),
+        judge("TK-02", pipeline == profile.pipeline, f"{where} spec.pipelineRef", profile.pipeline,
+              repr(pipeline), where),
         judge("TK-02", condition.get("status") == "True", f"{where} condition Succeeded", "True",
-              f"{condition.get('status')!r} reason {condition.get('reason')!r}: {condition.get('message', '')}", where,
-              condition=condition),
+              f"{condition.get('status')!r} reason {condition.get('reason')!r}: {condition.get('message', '')}",
+              where, condition=condition),
     ]
 
 
@@ -175,8 +177,10 @@ def pipeline_and_service_account(profile: LaneProfile, pipeline: dict[str, Any] 
     return [
         judge("TK-01", pipeline is not None, f"Pipeline {profile.pipeline}", "exists",
               "exists" if pipeline else "not found (404)", pipeline_where(profile)),
-        judge("TK-01", service_account is not None, f"ServiceAccount {profile.tekton_service_account}", "exists",
-              "exists" if service_account else "not found (404)", f"ServiceAccount {ns}/{profile.tekton_service_account}"),
+        judge("TK-01", service_account is not None,
+              f"ServiceAccount {profile.tekton_service_account}", "exists",
+              "exists" if service_account else "not found (404)",
+              f"ServiceAccount {ns}/{profile.tekton_service_account}"),
     ]
 
 
@@ -196,7 +200,8 @@ def pipeline_run_on_host_network(profile: LaneProfile, commit: str, run: dict[st
         return [failed("TK-03", f"PipelineRun {name}", f"exists for source commit {commit}", "not found (404)", where)]
     template = run.get("spec", {}).get("taskRunTemplate") or {}
     pod = template.get("podTemplate") or {}
-    findings = [judge("TK-03", pod.get(key) == value, f"{where} spec.taskRunTemplate.podTemplate.{key}", repr(value),
+    findings = [judge("TK-03", pod.get(key) == value,
+                      f"{where} spec.taskRunTemplate.podTemplate.{key}", repr(value),
                       repr(pod.get(key)) if key in pod else "not set", where)
                 for key, value in HOST_NETWORK.items()]
     if not task_runs:
@@ -207,10 +212,11 @@ def pipeline_run_on_host_network(profile: LaneProfile, commit: str, run: dict[st
         account = spec.get("serviceAccountName") or template.get("serviceAccountName")
         pod = spec.get("podTemplate")
         drifted = {k: pod.get(k) for k, v in HOST_NETWORK.items() if pod is not None and pod.get(k) != v}
-        findings.append(judge(
-            "TK-03", account == profile.tekton_service_account and not drifted, f"TaskRun {task_run['metadata']['name']}",
-            f"runs as {profile.tekton_service_account} with the run's host-network podTemplate",
-            f"serviceAccountName {account!r}" + (f", podTemplate {drifted}" if drifted else ""), object_ref(task_run)))
+        findings.append(judge("TK-03", account == profile.tekton_service_account and not drifted,
+                              f"TaskRun {task_run['metadata']['name']}",
+                              f"runs as {profile.tekton_service_account} with the run's host-network podTemplate",
+                              f"serviceAccountName {account!r}" + (f", podTemplate {drifted}" if drifted else ""),
+                              object_ref(task_run)))
     return findings
 
 
@@ -299,8 +305,9 @@ def checkout_and_push_through_mirror(profile: LaneProfile, commit: str, pipeline
     run_params = {p.get("name"): p.get("value") for p in (run or {}).get("spec", {}).get("params") or []}
     defaults = {p.get("name"): p.get("default") for p in pipeline.get("spec", {}).get("params") or []}
     hits = [f"{k}={v}" for k, v in {**defaults, **run_params}.items() if isinstance(v, str) and github.search(v)]
-    findings.append(judge("TK-05", not hits, "Pipeline params and the run's params", "no GitHub SSH/HTTPS remote",
-                          "; ".join(hits) or "none", pipeline_where(profile)))
+    findings.append(judge("TK-05", not hits, "Pipeline params and the run's params",
+                          "no GitHub SSH/HTTPS remote", "; ".join(hits) or "none",
+                          pipeline_where(profile)))
     for ptask in ptasks:
         if ptask.spec is None:
             findings.append(unreadable("TK-05", ptask))
@@ -310,7 +317,8 @@ def checkout_and_push_through_mirror(profile: LaneProfile, commit: str, pipeline
         texts += [(f"param {k}", v) for k, v in params.items()]
         hits = [f"{label}: {m.group(0)}" for label, text in texts for m in [github.search(text)] if m]
         findings.append(judge("TK-05", not hits, f"pipeline task {ptask.name} steps and params",
-                              "no GitHub SSH/HTTPS fetch or push", "; ".join(hits) or "none", ptask.where))
+                              "no GitHub SSH/HTTPS fetch or push", "; ".join(hits) or "none",
+                              ptask.where))
     return findings
 
 
@@ -335,8 +343,10 @@ def pipeline_tasks_are_the_lane_kinds(profile: LaneProfile, pipeline: dict[str, 
             problems.append("not a task of the lane")
         elif role.get("whenGuarded") and not ptask.entry.get("when"):
             problems.append("runs without a `when` guard")
-        findings.append(judge("TK-06", not problems, f"pipeline task {ptask.name} (taskRef {ptask.ref})",
-                              "one of the lane's tasks: " + ", ".join(roles), "; ".join(problems) or role["role"],
+        findings.append(judge("TK-06", not problems,
+                              f"pipeline task {ptask.name} (taskRef {ptask.ref})",
+                              "one of the lane's tasks: " + ", ".join(roles),
+                              "; ".join(problems) or role["role"],
                               f"{pipeline_where(profile)} task {ptask.name}"))
     by_name = {p.name: p for p in ptasks}
     for key, role in lane["tasks"].items():
@@ -344,15 +354,18 @@ def pipeline_tasks_are_the_lane_kinds(profile: LaneProfile, pipeline: dict[str, 
         text = "\n".join(container_text(c) for p in present for _, c in containers(p.spec or {})).lower()
         missing = [r for r in role.get("runs", []) if r.lower() not in text]
         if role["name"] not in by_name:
-            findings.append(judge("TK-06", role.get("optional", False), f"lane task {role['name']} ({role['role']})",
-                                  "in the Pipeline", "absent" + (" (optional)" if role.get("optional") else ""),
+            findings.append(judge("TK-06", role.get("optional", False),
+                                  f"lane task {role['name']} ({role['role']})", "in the Pipeline",
+                                  "absent" + (" (optional)" if role.get("optional") else ""),
                                   pipeline_where(profile)))
         elif by_name[role["name"]].spec is None:
             findings.append(unreadable("TK-06", by_name[role["name"]]))
         else:
             expected = "in the Pipeline" + (f", running {', '.join(role['runs'])}" if role.get("runs") else "")
-            findings.append(judge("TK-06", not missing, f"lane task {role['name']} ({role['role']})", expected,
-                                  f"no step runs {', '.join(missing)}" if missing else "present", by_name[role["name"]].where))
+            findings.append(judge("TK-06", not missing,
+                                  f"lane task {role['name']} ({role['role']})", expected,
+                                  f"no step runs {', '.join(missing)}" if missing else "present",
+                                  by_name[role["name"]].where))
     return findings
 
 
@@ -385,7 +398,8 @@ def no_custom_runner_or_docker_daemon(profile: LaneProfile, pipeline: dict[str, 
         problems = [f"{label}: {p}" for label, c in containers(ptask.spec) for p in _docker_or_runner(c)]
         problems += [f"volume {v.get('name')}: hostPath {v['hostPath'].get('path')}" for v in ptask.spec.get("volumes") or []
                      if "docker.sock" in str((v.get("hostPath") or {}).get("path", ""))]
-        findings.append(judge("TK-07", not problems, f"pipeline task {ptask.name} steps and sidecars",
+        findings.append(judge("TK-07", not problems,
+                              f"pipeline task {ptask.name} steps and sidecars",
                               "no Docker daemon, DinD, privileged container or custom runner",
                               "; ".join(problems) or "none", ptask.where))
     for namespace, objects in workloads.items():
@@ -397,9 +411,10 @@ def no_custom_runner_or_docker_daemon(profile: LaneProfile, pipeline: dict[str, 
             images = [c.get("image", "") for c in [*(pod.get("containers") or []), *(pod.get("initContainers") or [])]]
             problems = [f"name ({w})" for w in words(obj["metadata"]["name"], lane["forbiddenWorkloads"])]
             problems += [f"image {i} ({w})" for i in images for w in words(i, lane["forbiddenWorkloads"] + lane["dockerDaemon"]["images"])]
-            findings.append(judge("TK-07", not problems, f"{obj.get('kind')} {obj['metadata']['name']}",
-                                  "not a runner, poller, reconciler or Docker daemon", "; ".join(problems) or ", ".join(images),
-                                  object_ref(obj)))
+            findings.append(judge("TK-07", not problems,
+                                  f"{obj.get('kind')} {obj['metadata']['name']}",
+                                  "not a runner, poller, reconciler or Docker daemon",
+                                  "; ".join(problems) or ", ".join(images), object_ref(obj)))
     return findings
 
 
@@ -438,8 +453,10 @@ def plan_summary_safe(profile: LaneProfile, run_name: str, task_runs: list[dict[
     run, summary, parsed = plan_summary(task_runs)
     if run is None:
         return [missing_task_run("TK-08", profile, run_name, "plan")]
-    return [judge("TK-08", parsed is not None and parsed.group(3) == "0", f"{task_name('plan')} result planArtifacts.summary",
-                  "build=N reuse=M unsafeReuse=0", repr(summary) if summary is not None else "no planArtifacts.summary result",
+    return [judge("TK-08", parsed is not None and parsed.group(3) == "0",
+                  f"{task_name('plan')} result planArtifacts.summary",
+                  "build=N reuse=M unsafeReuse=0",
+                  repr(summary) if summary is not None else "no planArtifacts.summary result",
                   f"{object_ref(run)} status.results")]
 
 
@@ -486,7 +503,8 @@ def env_reuse_follows_inputs(profile: LaneProfile, current: Catalog, previous: C
             expected = f"a new envIdentity, status built ({basis})"
         findings.append(judge("TK-09", ok, f"catalog {sid} env image", expected,
                               f"envIdentity {entry.get('envIdentity')}, tag {tag}, status {entry.get('status')}",
-                              current.line(f'"{sid}"'), changes=asdict(changes) if changes else None))
+                              current.line(f'"{sid}"'),
+                              changes=asdict(changes) if changes else None))
     run_name = profile.pipeline_run_name(current.source_commit())
     reuse = bool(reuses) and all(reuses)
     findings += _run_followed(profile, run_name, task_runs, reuse)
@@ -529,17 +547,21 @@ def _run_followed(profile: LaneProfile, run_name: str, task_runs: list[dict[str,
         findings.append(missing_task_run("TK-09", profile, run_name, "publish"))
     else:
         status = result_of(publish, "status")
-        findings.append(judge("TK-09", status == ("reused" if reuse else "built"), f"{task_name('publish')} result status",
-                              "reused" if reuse else "built", repr(status), f"{object_ref(publish)} status.results"))
+        findings.append(judge("TK-09", status == ("reused" if reuse else "built"),
+                              f"{task_name('publish')} result status",
+                              "reused" if reuse else "built", repr(status),
+                              f"{object_ref(publish)} status.results"))
     build = task_run_of(task_runs, "build")
     where = object_ref(build) if build else f"PipelineRun {profile.tekton_namespace}/{run_name}"
     if reuse:
-        findings.append(judge("TK-09", build is None, f"{task_name('build')} TaskRun", "none (the build is skipped on reuse)",
-                              "ran" if build else "none", where))
+        findings.append(judge("TK-09", build is None, f"{task_name('build')} TaskRun",
+                              "none (the build is skipped on reuse)", "ran" if build else "none",
+                              where))
     else:
         state = succeeded_condition(build).get("status") if build else None
-        findings.append(judge("TK-09", state == "True", f"{task_name('build')} TaskRun", "ran and Succeeded=True",
-                              f"Succeeded={state}" if build else "none", where))
+        findings.append(judge("TK-09", state == "True", f"{task_name('build')} TaskRun",
+                              "ran and Succeeded=True", f"Succeeded={state}" if build else "none",
+                              where))
     return findings
 
 
