@@ -18,8 +18,8 @@ from ..finding import Finding, failed, judge, undecided
 from ..forbidden import members
 from ..lane import RunnerSelectors
 from ..readers.kube import object_ref
+from ..secrets_scan import credential_kind
 from .gitops import containers
-from .source import credential_in
 from .judges import judges
 
 # Installing the environment at run time: package managers of the OS and of JavaScript.
@@ -107,5 +107,5 @@ def _credentials(entry: dict[str, Any]) -> Iterator[tuple[str, str]]:
     for path, key, value in members(entry):
         if key is not None and re.sub(r"[-_.]", "", key.lower()) in CREDENTIAL_KEYS:
             yield path, "credential or provider key"
-        elif isinstance(value, str) and (kind := credential_in(value)):
+        elif isinstance(value, str) and (kind := credential_kind(value)):
             yield path, kind

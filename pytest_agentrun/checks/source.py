@@ -143,9 +143,6 @@ ARTIFACT_KEYS = {
     "sshkey": "SSH key", "privatekey": "private key", "apikey": "API key", "stringdata": "Secret value",
     "credentials": "credential",
 }
-def credential_in(value: str) -> str | None:
-    """The kind of credential value the string holds (private/SSH key, kubeconfig, token), if any."""
-    return credential_kind(value)
 
 
 def _artifact_values(profile: LaneProfile) -> list[tuple[str, re.Pattern[str]]]:
@@ -173,7 +170,7 @@ def deploy_intent_only_intent(profile: LaneProfile, intent: DeployIntent) -> lis
             hits.append((kind, f"key {key!r}", f'"{key}"'))
         if isinstance(value, dict) and {"apiVersion", "kind"} <= value.keys():
             hits.append(("rendered manifest", f"object of kind {value['kind']!r}", '"apiVersion"'))
-        if isinstance(value, str) and (secret := credential_in(value)):
+        if isinstance(value, str) and (secret := credential_kind(value)):
             hits.append((secret, "value <redacted>", f'"{key}"' if key else path))  # never print a credential
         elif isinstance(value, str) and (kind := next((k for k, pattern in values if pattern.search(value)), None)):
             hits.append((kind, f"value {value!r}", value))
