@@ -89,6 +89,7 @@ class LaneProfile:
     mirror_read_url = property(lambda self: self.data["mirror"]["readUrl"])
     mirror_write_url = property(lambda self: self.data["mirror"]["writeUrl"])
     pipeline_run_name_template = property(lambda self: self.data["tekton"]["pipelineRunName"])
+    tekton_tasks = property(lambda self: self.data["tekton"]["tasks"])  # role -> task (TK-05..TK-09)
     argo_tracking = property(lambda self: self.data["argocd"]["tracking"])
     provider_secret_refs = property(lambda self: dict(self.data["providerSecretRefs"]))
     forbidden_targets = property(lambda self: self.data["forbiddenTargets"])

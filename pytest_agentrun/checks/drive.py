@@ -159,10 +159,10 @@ def business_change_reused(profile: LaneProfile, revision: str, changes: InputCh
         return [failed("DR-04", f"the change {previous.source_commit()[:12]}..{revision[:12]}",
                        "a business-only change (no env-identity input touched)",
                        f"cannot be decided on this change: {changes.describe()}; drive a business-only change", previous.where)]
-    _, summary, _ = plan_summary(task_runs)
-    publish = task_run_of(task_runs, "publish")
+    _, summary, _ = plan_summary(profile, task_runs)
+    publish = task_run_of(profile, task_runs, "publish")
     status = result_of(publish, "status") if publish else None
-    built = task_run_of(task_runs, "build")
+    built = task_run_of(profile, task_runs, "build")
     old_tags = {e.get("image", {}).get("tag") for e in previous.services()}
     tags = {e.get("image", {}).get("tag") for e in catalog.services()} if catalog.usable else set()
     findings = [

@@ -61,13 +61,13 @@ def pipeline_run_for_commit(profile: LaneProfile, commit: str, run: dict[str, An
 # -- the lane's pipeline tasks -------------------------------------------------------------------
 
 @cache
-def lane_tasks() -> dict[str, Any]:
-    """The pipeline tasks of the lane by role, and the forbidden gates and machinery (data file)."""
+def forbidden_machinery() -> dict[str, Any]:
+    """The forbidden gates and CI machinery of any lane (data file; the lane's tasks are in its profile)."""
     return yaml.safe_load(resources.files("pytest_agentrun").joinpath("data/tekton-lane-tasks.yaml").read_text())
 
 
-def task_name(role: str) -> str:
-    return lane_tasks()["tasks"][role]["name"]
+def task_name(profile: LaneProfile, role: str) -> str:
+    return profile.tekton_tasks[role]["name"]
 
 
 @dataclass(frozen=True)
@@ -269,7 +269,7 @@ def _mirror_step(profile: LaneProfile, pipeline: dict[str, Any], run: dict[str, 
                  role: str, url: str, verbs: tuple[str, ...], also: tuple[str, ...], expected: str) -> Finding:
     """The task of a role has a step that runs one of `verbs` against `url` (after param substitution)."""
     if ptask is None:
-        return failed("TK-05", f"{role} task {task_name(role)}", expected, "no such task in the Pipeline",
+        return failed("TK-05", f"{role} task {task_name(profile, role)}", expected, "no such task in the Pipeline",
                       pipeline_where(profile))
     if ptask.spec is None:
         return unreadable("TK-05", ptask)
@@ -296,9 +296,9 @@ def checkout_and_push_through_mirror(profile: LaneProfile, commit: str, pipeline
     by_name = {p.name: p for p in ptasks}
     read, write = profile.mirror_read_url, profile.mirror_write_url
     findings = [
-        _mirror_step(profile, pipeline, run, by_name.get(task_name("source")), "source", read, ("git fetch", "git clone"),
+        _mirror_step(profile, pipeline, run, by_name.get(task_name(profile, "source")), "source", read, ("git fetch", "git clone"),
                      (commit,), f"checks out {commit} by full SHA through {read}"),
-        _mirror_step(profile, pipeline, run, by_name.get(task_name("promote")), "promote", write, ("git push",), (),
+        _mirror_step(profile, pipeline, run, by_name.get(task_name(profile, "promote")), "promote", write, ("git push",), (),
                      f"pushes through {write}"),
     ]
     github = github_remotes(profile)
@@ -331,8 +331,8 @@ def pipeline_tasks_are_the_lane_kinds(profile: LaneProfile, pipeline: dict[str, 
     BuildKit, promotion; a when-guarded image build), and no self-test, dev or prod gate."""
     if pipeline is None:
         return missing_pipeline("TK-06", profile)
-    lane = lane_tasks()
-    roles = {t["name"]: t for t in lane["tasks"].values()}
+    lane, lane_tasks = forbidden_machinery(), profile.tekton_tasks
+    roles = {t["name"]: t for t in lane_tasks.values()}
     ptasks = pipeline_tasks(profile, pipeline, tasks)
     findings = []
     for ptask in ptasks:
@@ -349,8 +349,9 @@ def pipeline_tasks_are_the_lane_kinds(profile: LaneProfile, pipeline: dict[str, 
                               "; ".join(problems) or role["role"],
                               f"{pipeline_where(profile)} task {ptask.name}"))
     by_name = {p.name: p for p in ptasks}
-    for key, role in lane["tasks"].items():
-        present = [by_name[lane["tasks"][k]["name"]] for k in [key, *role.get("runsWith", [])] if lane["tasks"][k]["name"] in by_name]
+    for key, role in lane_tasks.items():
+        names = [lane_tasks[k]["name"] for k in [key, *role.get("runsWith", [])]]
+        present = [by_name[name] for name in names if name in by_name]
         text = "\n".join(container_text(c) for p in present for _, c in containers(p.spec or {})).lower()
         missing = [r for r in role.get("runs", []) if r.lower() not in text]
         if role["name"] not in by_name:
@@ -373,7 +374,7 @@ def pipeline_tasks_are_the_lane_kinds(profile: LaneProfile, pipeline: dict[str, 
 
 def _docker_or_runner(container: dict[str, Any]) -> list[str]:
     """Why a step or sidecar looks like a Docker daemon, DinD or a custom runner (empty when it does not)."""
-    lane = lane_tasks()
+    lane = forbidden_machinery()
     image = str(container.get("image") or "")
     problems = [f"image {image} ({w})" for w in words(image, lane["dockerDaemon"]["images"] + lane["forbiddenWorkloads"])]
     if (container.get("securityContext") or {}).get("privileged"):
@@ -389,7 +390,7 @@ def no_custom_runner_or_docker_daemon(profile: LaneProfile, pipeline: dict[str, 
                                       workloads: dict[str, list[dict[str, Any]]]) -> list[Finding]:
     """TK-07: no DinD image, privileged container, Docker socket or CI.json runner in the Pipeline's tasks, and no
     runner/poller/reconciler Deployment or StatefulSet (by name or image) in the Tekton or runtime namespace."""
-    lane = lane_tasks()
+    lane = forbidden_machinery()
     findings = missing_pipeline("TK-07", profile) if pipeline is None else []
     for ptask in pipeline_tasks(profile, pipeline, tasks) if pipeline else []:
         if ptask.spec is None:
@@ -423,9 +424,9 @@ def no_custom_runner_or_docker_daemon(profile: LaneProfile, pipeline: dict[str, 
 PLAN_SUMMARY = re.compile(r"build=(\d+) reuse=(\d+) unsafeReuse=(\d+)")
 
 
-def task_run_of(task_runs: list[dict[str, Any]], role: str) -> dict[str, Any] | None:
+def task_run_of(profile: LaneProfile, task_runs: list[dict[str, Any]], role: str) -> dict[str, Any] | None:
     """The TaskRun of the lane task with this role (label tekton.dev/pipelineTask)."""
-    name = task_name(role)
+    name = task_name(profile, role)
     return next((r for r in task_runs if r.get("metadata", {}).get("labels", {}).get("tekton.dev/pipelineTask") == name), None)
 
 
@@ -435,26 +436,26 @@ def result_of(task_run: dict[str, Any], name: str) -> Any:
     return tekton_results.result(task_run, name)
 
 
-def plan_summary(task_runs: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, str | None, re.Match[str] | None]:
+def plan_summary(profile: LaneProfile, task_runs: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, str | None, re.Match[str] | None]:
     """The plan TaskRun, its planArtifacts.summary (normalised), and the summary parsed (None when malformed)."""
-    run = task_run_of(task_runs, "plan")
+    run = task_run_of(profile, task_runs, "plan")
     summary = result_of(run, "planArtifacts.summary") if run else None
     return run, summary, PLAN_SUMMARY.fullmatch(summary) if isinstance(summary, str) else None
 
 
 def missing_task_run(criterion: str, profile: LaneProfile, run_name: str, role: str) -> Finding:
-    return failed(criterion, f"{task_name(role)} TaskRun of {run_name}", "exists (label tekton.dev/pipelineTask)",
+    return failed(criterion, f"{task_name(profile, role)} TaskRun of {run_name}", "exists (label tekton.dev/pipelineTask)",
                   "not found", f"PipelineRun {profile.tekton_namespace}/{run_name}")
 
 
 @judges("TK-08")
 def plan_summary_safe(profile: LaneProfile, run_name: str, task_runs: list[dict[str, Any]]) -> list[Finding]:
     """TK-08: the plan TaskRun's planArtifacts.summary reads `build=N reuse=M unsafeReuse=K` with K = 0."""
-    run, summary, parsed = plan_summary(task_runs)
+    run, summary, parsed = plan_summary(profile, task_runs)
     if run is None:
         return [missing_task_run("TK-08", profile, run_name, "plan")]
     return [judge("TK-08", parsed is not None and parsed.group(3) == "0",
-                  f"{task_name('plan')} result planArtifacts.summary",
+                  f"{task_name(profile, 'plan')} result planArtifacts.summary",
                   "build=N reuse=M unsafeReuse=0",
                   repr(summary) if summary is not None else "no planArtifacts.summary result",
                   f"{object_ref(run)} status.results")]
@@ -534,7 +535,7 @@ def _no_new_tag(profile: LaneProfile, listing: TagListing | None, earlier: set[s
 def _run_followed(profile: LaneProfile, run_name: str, task_runs: list[dict[str, Any]], reuse: bool) -> list[Finding]:
     """The TaskRuns of the release did what the source diff calls for: reuse or build."""
     findings = []
-    plan, summary, parsed = plan_summary(task_runs)
+    plan, summary, parsed = plan_summary(profile, task_runs)
     if plan is None:
         findings.append(missing_task_run("TK-09", profile, run_name, "plan"))
     else:
@@ -542,24 +543,24 @@ def _run_followed(profile: LaneProfile, run_name: str, task_runs: list[dict[str,
         findings.append(judge("TK-09", ok, "plan result planArtifacts.summary",
                               "build=0 reuse=1 unsafeReuse=0" if reuse else "build=N (N > 0) unsafeReuse=0",
                               repr(summary), f"{object_ref(plan)} status.results"))
-    publish = task_run_of(task_runs, "publish")
+    publish = task_run_of(profile, task_runs, "publish")
     if publish is None:
         findings.append(missing_task_run("TK-09", profile, run_name, "publish"))
     else:
         status = result_of(publish, "status")
         findings.append(judge("TK-09", status == ("reused" if reuse else "built"),
-                              f"{task_name('publish')} result status",
+                              f"{task_name(profile, 'publish')} result status",
                               "reused" if reuse else "built", repr(status),
                               f"{object_ref(publish)} status.results"))
-    build = task_run_of(task_runs, "build")
+    build = task_run_of(profile, task_runs, "build")
     where = object_ref(build) if build else f"PipelineRun {profile.tekton_namespace}/{run_name}"
     if reuse:
-        findings.append(judge("TK-09", build is None, f"{task_name('build')} TaskRun",
+        findings.append(judge("TK-09", build is None, f"{task_name(profile, 'build')} TaskRun",
                               "none (the build is skipped on reuse)", "ran" if build else "none",
                               where))
     else:
         state = succeeded_condition(build).get("status") if build else None
-        findings.append(judge("TK-09", state == "True", f"{task_name('build')} TaskRun",
+        findings.append(judge("TK-09", state == "True", f"{task_name(profile, 'build')} TaskRun",
                               "ran and Succeeded=True", f"Succeeded={state}" if build else "none",
                               where))
     return findings
