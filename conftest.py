@@ -1,4 +1,4 @@
-"""The checkout's own conftest: `pytest acceptance --lane v0.1 --sandbox` from a clone, installed or not.
+"""The checkout's conftest: `pytest acceptance --lane v0.1 --sandbox` from a clone, installed or not.
 
 Its one job is to make the checkout's code the code under test, whatever the install state:
 - the checkout and its `fixtures/` (the sandbox package agentrun_sandbox) are importable first;
@@ -25,7 +25,9 @@ for folder in (HERE / "fixtures", HERE):
 def _loaded_by_entry_point() -> bool:
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         return False
-    return any(ep.value.split(":")[0] == "pytest_agentrun.plugin" for ep in entry_points(group="pytest11"))
+    return any(
+        ep.value.split(":")[0] == "pytest_agentrun.plugin" for ep in entry_points(group="pytest11")
+    )
 
 
 pytest_plugins = [] if _loaded_by_entry_point() else ["pytest_agentrun.plugin"]

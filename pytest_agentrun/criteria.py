@@ -2,9 +2,9 @@
 
 The texts are templates: a lane's names are placeholders (`{runtime_namespace}`, `{gitops_branch}`,
 ...; `LaneProfile.placeholders()` lists them), filled with `str.format_map` from the profile of the
-lane being judged. The plugin names that lane once (`use_lane`); before that, and for readers of
-the catalogue that judge no lane (--explain without --lane, the kill matrix's bookkeeping), the texts
-are those of the default lane v0.1, which are the spec's own words.
+lane being judged. The plugin names that lane once (`use_lane`); before that, and for readers
+of the catalogue that judge no lane (--explain without --lane, the kill matrix's bookkeeping), the
+texts are those of the default lane v0.1, which are the spec's own words.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def use_lane(profile: LaneProfile) -> None:
 
 
 def templates() -> list[dict]:
-    data = yaml.safe_load(resources.files("pytest_agentrun").joinpath("data/criteria.yaml").read_text())
+    text = resources.files("pytest_agentrun").joinpath("data/criteria.yaml").read_text()
+    data = yaml.safe_load(text)
     return data["criteria"]
 
 

@@ -48,11 +48,16 @@ def _check_names(tree: ast.Module) -> tuple[dict[str, str], dict[str, str]]:
         if isinstance(node, ast.ImportFrom) and node.module == CHECKS:
             modules.update({a.asname or a.name: a.name for a in node.names})
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(CHECKS + "."):
-            module = node.module[len(CHECKS) + 1:]
+            module = node.module[len(CHECKS) + 1 :]
             functions.update({a.asname or a.name: f"{module}.{a.name}" for a in node.names})
         elif isinstance(node, ast.Import):
-            modules.update({a.asname: a.name[len(CHECKS) + 1:] for a in node.names
-                            if a.asname and a.name.startswith(CHECKS + ".")})
+            modules.update(
+                {
+                    a.asname: a.name[len(CHECKS) + 1 :]
+                    for a in node.names
+                    if a.asname and a.name.startswith(CHECKS + ".")
+                }
+            )
     return modules, functions
 
 
@@ -72,18 +77,24 @@ def _test_functions(tree: ast.Module):
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
             yield node
         elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-            yield from (n for n in node.body
-                        if isinstance(n, ast.FunctionDef) and n.name.startswith("test"))
+            yield from (
+                n for n in node.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test")
+            )
 
 
 def _helper_refs(tree: ast.Module, modules: dict[str, str], functions: dict[str, str]) -> dict:
     """The checks each module-level helper reaches (tests often call a helper such as `dr02(...)`
     that builds the evidence and calls the check), followed through helpers calling helpers."""
-    helpers = {n.name: n for n in tree.body
-               if isinstance(n, ast.FunctionDef) and not n.name.startswith("test")}
+    helpers = {
+        n.name: n
+        for n in tree.body
+        if isinstance(n, ast.FunctionDef) and not n.name.startswith("test")
+    }
     direct = {name: _referenced(node, modules, functions) for name, node in helpers.items()}
-    calls = {name: {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in helpers}
-             for name, node in helpers.items()}
+    calls = {
+        name: {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in helpers}
+        for name, node in helpers.items()
+    }
     reached = {name: set(refs) for name, refs in direct.items()}
     for _ in helpers:  # at most one round per helper until nothing new is reached
         for name in helpers:
@@ -120,8 +131,12 @@ def drive_kill_places(folder: Path) -> dict[str, list[Place]]:
     for path in sorted(folder.glob("test_drive_*.py")):
         tree = ast.parse(path.read_text(), str(path))
         for func in _test_functions(tree):
-            named = {m for n in ast.walk(func) if isinstance(n, ast.Constant)
-                     and isinstance(n.value, str) for m in DRIVE_ID.findall(n.value)}
+            named = {
+                m
+                for n in ast.walk(func)
+                if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                for m in DRIVE_ID.findall(n.value)
+            }
             for cid in sorted(named):
                 places[cid].append(Place(path, func.lineno, func.name))
     return places

@@ -47,8 +47,10 @@ def test_the_acceptance_test_of_each_criterion_calls_its_registered_check(cid, p
     marked = {f.name for f in _acceptance_tests() if cid in _criterion_marks(f)}
     calling = {p.name for p in places["acceptance"].get(cid, [])}
     assert marked, f"{cid}: no acceptance test is marked @pytest.mark.criterion({cid!r})"
-    assert marked & calling, (f"{cid}: the acceptance tests marked with it ({sorted(marked)}) do not "
-                              f"call its registered check {places['check'][cid].name}")
+    assert marked & calling, (
+        f"{cid}: the acceptance tests marked with it ({sorted(marked)}) do not "
+        f"call its registered check {places['check'][cid].name}"
+    )
 
 
 @pytest.mark.parametrize("cid", CRITERIA)
@@ -88,7 +90,8 @@ def test_unit_tests_are_found_by_the_check_they_reference(tmp_path):
         "from pytest_agentrun.checks.runtime import pods_ready as ready\n"
         "def test_a():\n    rt.namespace_active('x', None)\n"
         "class TestB:\n    def test_b(self):\n        ready\n"
-        "def test_c():\n    'RT-05 is named here only'\n")
+        "def test_c():\n    'RT-05 is named here only'\n"
+    )
     found = callers_of_checks(tmp_path, registered())
     assert [(p.name, p.line) for p in found["RT-01"]] == [("test_a", 3)]
     assert [p.name for p in found["RT-03"]] == ["test_b"]

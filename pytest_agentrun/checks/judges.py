@@ -53,8 +53,10 @@ def judges(cid: str) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
         known = JUDGES.get(cid)
         if known is not None and known.check is not check:
-            raise ValueError(f"{cid} is judged twice: {known.module}.{known.name} and "
-                             f"{check.__module__}.{check.__name__}")
+            raise ValueError(
+                f"{cid} is judged twice: {known.module}.{known.name} and "
+                f"{check.__module__}.{check.__name__}"
+            )
         JUDGES[cid] = Judge(cid, check)
         return check
 

@@ -13,8 +13,13 @@ from pathlib import Path
 import pytest
 
 from ..criteria import catalogue
-from ..criterion_places import (Place, callers_of_checks, check_places, drive_kill_places,
-                                scenario_places)
+from ..criterion_places import (
+    Place,
+    callers_of_checks,
+    check_places,
+    drive_kill_places,
+    scenario_places,
+)
 from ..checks.judges import registered
 from ..verdict import criteria_of
 
