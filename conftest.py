@@ -1,4 +1,4 @@
-"""The checkout's conftest: `pytest acceptance --lane v0.1 --sandbox` from a clone, installed or not.
+"""The checkout's conftest: `pytest acceptance --lane v0.1 --sandbox` from a clone, installed or not
 
 Its one job is to make the checkout's code the code under test, whatever the install state:
 - the checkout and its `fixtures/` (the sandbox package agentrun_sandbox) are importable first;
