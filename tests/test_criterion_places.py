@@ -10,6 +10,8 @@ drives a (faulted) sandbox with --drive and asserts what the criterion concludes
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,3 +103,21 @@ def test_unit_tests_are_found_by_the_check_they_reference(tmp_path):
 def _acceptance_tests():
     for path in sorted((ROOT / "acceptance").glob("test_*.py")):
         yield from (n for n in ast.parse(path.read_text()).body if isinstance(n, ast.FunctionDef))
+
+
+def test_list_criteria_shows_the_four_places_of_each_criterion_as_file_line():
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "acceptance", "--lane", "v0.1", "--list-criteria", "-q",
+         "-p", "no:cacheprovider"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    start = lines.index(next(line for line in lines if line.startswith("RT-01 ")))
+    block = [line.split() for line in lines[start + 1 :] if line.startswith("        ")][:6]
+    roles = {role for role, *_ in block}
+    assert {"check", "test", "unit", "kills"} <= roles, block
+    for role, place, name in block:  # file:line is the decorator's line; the name is on it or below
+        path, line = place.rsplit(":", 1)
+        source = (ROOT / path).read_text().splitlines()[int(line) - 1 : int(line) + 1]
+        assert name in "\n".join(source), (role, place, source)
