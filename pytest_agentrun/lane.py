@@ -98,6 +98,7 @@ class LaneProfile:
     gitops_generated_metadata = property(lambda self: list(self.data["gitopsGeneratedMetadata"]))
     no_proxy_required = property(lambda self: list(self.data["noProxyRequired"]))
     registry_url = property(lambda self: self.data["registryUrl"])
+    service_label = property(lambda self: self.data["serviceLabel"])
     env_identity_inputs = property(lambda self: self.data["envIdentityInputs"])
 
     @property

@@ -58,17 +58,17 @@ def containers(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [(f, c) for f in ("initContainers", "containers") for c in spec.get(f, []) or []]
 
 
-def service_id(obj: dict[str, Any]) -> str:
+def service_id(obj: dict[str, Any], service_label: str) -> str:
     labels = obj.get("metadata", {}).get("labels", {}) or {}
-    return labels.get("agentrun.io/service") or obj.get("metadata", {}).get("name", "?")
+    return labels.get(service_label) or obj.get("metadata", {}).get("name", "?")
 
 
 @judges("GO-02")
-def images_pinned_to_catalog(manifests: ManifestSet, catalog: Catalog) -> list[Finding]:
+def images_pinned_to_catalog(manifests: ManifestSet, catalog: Catalog, *, service_label: str) -> list[Finding]:
     """GO-02: every image is pinned by digest, and the digest is the catalog's digest for its service."""
     findings: list[Finding] = []
     for manifest in manifests.of_kind(*WORKLOAD_KINDS):
-        sid = service_id(manifest.obj)
+        sid = service_id(manifest.obj, service_label)
         entry = catalog.service(sid)
         for field, container in containers(manifest.obj):
             image = str(container.get("image", ""))
@@ -242,7 +242,8 @@ def env_image_repositories(catalog: Catalog) -> set[str]:
 
 
 @judges("GO-06")
-def boot_commit_env(manifests: ManifestSet, catalog: Catalog, env_repository: str) -> list[Finding]:
+def boot_commit_env(manifests: ManifestSet, catalog: Catalog, env_repository: str, *,
+                    service_label: str) -> list[Finding]:
     """GO-06: the containers that run the env image (the lane's env repository, or one the catalog
     records) get AGENTRUN_BOOT_COMMIT = the catalog's bootCommit, a full 40-hex SHA. A helper container
     of another image (a digest-pinned init container that is not AgentRun) boots nothing."""
@@ -254,7 +255,7 @@ def boot_commit_env(manifests: ManifestSet, catalog: Catalog, env_repository: st
     for m, field, container in judged:
         if image_repository(str(container.get("image", ""))) not in repos:
             continue
-        want = (catalog.service(service_id(m.obj)) or {}).get("bootCommit")
+        want = (catalog.service(service_id(m.obj, service_label)) or {}).get("bootCommit")
         value = next((e.get("value") for e in container.get("env", []) or []
                       if e.get("name") == "AGENTRUN_BOOT_COMMIT"), None)
         ok = value is not None and value == want and bool(FULL_SHA.match(str(value)))

@@ -144,7 +144,8 @@ def _pod_finding(pod: dict[str, Any], events: list[dict[str, Any]], split: Relea
 @judges("RT-04")
 def images_match_catalog(declared: list[tuple[str, str, int]], live: dict[tuple[str, str], dict[str, Any] | None],
                          pods: list[dict[str, Any]], replica_sets: list[dict[str, Any]],
-                         catalog_images: dict[str, dict[str, Any]], catalog_where: str) -> list[Finding]:
+                         catalog_images: dict[str, dict[str, Any]], catalog_where: str, *,
+                         service_label: str) -> list[Finding]:
     """RT-04: what runs and what will run: the image each running container of the current revision
     runs (imageID) carries the catalog's digest, and each live workload's pod template names the
     catalog's image by digest (a template moved to a tag would run whatever the tag points at next)."""
@@ -153,25 +154,25 @@ def images_match_catalog(declared: list[tuple[str, str, int]], live: dict[tuple[
         workload = live.get((kind, name))
         split = _release(kind, name, workload, pods, replica_sets)
         if workload is not None:
-            findings += _template_images(workload, catalog_images, catalog_where)
+            findings += _template_images(workload, catalog_images, catalog_where, service_label)
         if split.problem:
             findings.append(undecided("RT-04", f"Pods of {kind} {name}", "running containers on the catalog's digest",
                                       split.problem, f"{kind} {name}", notJudged=split.evidence()))
             continue
         for pod in split.pods:
-            findings += _running_images(pod, name, catalog_images, catalog_where, split)
+            findings += _running_images(pod, name, catalog_images, catalog_where, split, service_label)
     return findings or [failed("RT-04", "running containers", "at least one running container of a declared workload",
                                "none", "runtime namespace")]
 
 
-def _service_of(obj: dict[str, Any], default: str) -> str:
+def _service_of(obj: dict[str, Any], default: str, service_label: str) -> str:
     labels = ((obj.get("metadata") or {}).get("labels") or {})
-    return labels.get("agentrun.io/service") or default
+    return labels.get(service_label) or default
 
 
 def _template_images(workload: dict[str, Any], catalog_images: dict[str, dict[str, Any]],
-                     catalog_where: str) -> list[Finding]:
-    service = _service_of(workload, (workload.get("metadata") or {}).get("name", "?"))
+                     catalog_where: str, service_label: str) -> list[Finding]:
+    service = _service_of(workload, (workload.get("metadata") or {}).get("name", "?"), service_label)
     image = catalog_images.get(service) or {}
     want = image.get("repositoryDigest") or (f"<repository>@{image['digest']}" if image.get("digest") else None)
     findings = []
@@ -188,8 +189,8 @@ def _template_images(workload: dict[str, Any], catalog_images: dict[str, dict[st
 
 
 def _running_images(pod: dict[str, Any], workload_name: str, catalog_images: dict[str, dict[str, Any]],
-                    catalog_where: str, split: ReleasePods) -> list[Finding]:
-    service = _service_of(pod, workload_name)
+                    catalog_where: str, split: ReleasePods, service_label: str) -> list[Finding]:
+    service = _service_of(pod, workload_name, service_label)
     want = (catalog_images.get(service) or {}).get("digest")
     statuses = [c for c in _status(pod).get("containerStatuses") or [] if isinstance(c, dict)]
     expected = f"imageID digest {want} (catalog, service {service}, {catalog_where})"
