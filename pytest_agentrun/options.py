@@ -51,6 +51,14 @@ def add(parser: pytest.Parser) -> None:
         help="how long a drive waits for a PipelineRun, and then for its promotion (default 1800)",
     )
     group.addoption(
+        "--prefetch-workers",
+        metavar="N",
+        type=int,
+        default=6,
+        help="read the known evidence at session start on N threads (default 6; 0 reads sequentially; "
+        "never with --drive, when replaying, or in xdist workers)",
+    )
+    group.addoption(
         "--list-criteria",
         action="store_true",
         help="print every criterion of the catalogue with the tests that cover it, run nothing",

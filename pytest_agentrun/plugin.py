@@ -311,6 +311,10 @@ def lane(request: pytest.FixtureRequest) -> Iterator[LaneSession]:
                           config.getoption("evidence_deadline") or None)
     session.mirror.drive_allowed = config.getoption("drive")
     config.stash[SESSION] = session
+    # Not with --drive (the passive evidence is read after the drive), not on replay (nothing to
+    # wait for), not in xdist workers (each would read the whole set).
+    if not (config.getoption("drive") or REPLAY in config.stash or hasattr(config, "workerinput")):
+        session.prefetch(config.getoption("prefetch_workers"))
     yield session
     # What the verdict is given on, read while the readers are open (cached: nothing is read twice).
     config.stash[RUN_LOG].identity = identity(session, config.getoption("lane"))
