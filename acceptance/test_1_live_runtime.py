@@ -40,7 +40,8 @@ def test_running_containers_carry_the_catalog_digest(lane, cluster, catalog, ver
     service, and each live pod template names the catalog's image by digest."""
     _, declared, live = declared_and_live(lane, cluster, catalog)
     images = {s.get("serviceId"): s.get("image") or {} for s in catalog.services()}
-    verdict(runtime.images_match_catalog(declared, live, cluster.pods(), cluster.replica_sets(), images, catalog.where))
+    verdict(runtime.images_match_catalog(declared, live, cluster.pods(), cluster.replica_sets(), images, catalog.where,
+                                         service_label=lane.profile.service_label))
 
 
 @pytest.mark.criterion("RT-05")

@@ -9,7 +9,7 @@ from pytest_agentrun.checks import argo as argo_checks
 def test_application_reads_the_lane_gitops_path_into_the_lane_namespace(lane, argo, verdict):
     """AR-02: the Application belongs to the lane project, tracks the GitOps branch and runtime path, deploys to the lane namespace."""
     repos = [lane.config.source_repo_url, lane.config.mirror_read_url,
-             lane.profile["sourceRepo"], lane.profile["mirror"]["readUrl"]]
+             lane.profile.source_repo, lane.profile.mirror_read_url]
     verdict(argo_checks.application_source(lane.profile, argo.application(), sorted(set(repos))))
 
 

@@ -19,9 +19,10 @@ def test_gitops_branch_holds_the_catalog_and_runtime_manifests(lane, gitops, ver
 
 
 @pytest.mark.criterion("GO-02")
-def test_runtime_images_are_pinned_to_the_catalog_digests(gitops, catalog, verdict):
+def test_runtime_images_are_pinned_to_the_catalog_digests(lane, gitops, catalog, verdict):
     """GO-02: every container image in the runtime manifests is pinned by digest, and it is the catalog's digest."""
-    verdict(gitops_checks.images_pinned_to_catalog(gitops.manifests, catalog))
+    verdict(gitops_checks.images_pinned_to_catalog(gitops.manifests, catalog,
+                                                   service_label=lane.profile.service_label))
 
 
 @pytest.mark.criterion("GO-03")
@@ -39,13 +40,14 @@ def test_gitops_branch_holds_no_secret_value(gitops, verdict):
 @pytest.mark.criterion("GO-05")
 def test_credentials_are_secret_refs_with_read_only_projections(lane, gitops, verdict):
     """GO-05: provider credentials only as SecretRef + read-only projection, CODEX_HOME writable in the runner Job, DATABASE_URL from a SecretRef."""
-    verdict(gitops_checks.credentials_as_secret_refs(gitops.manifests, lane.profile["providerSecretRefs"]))
+    verdict(gitops_checks.credentials_as_secret_refs(gitops.manifests, lane.profile.provider_secret_refs))
 
 
 @pytest.mark.criterion("GO-06")
 def test_runtime_containers_boot_the_catalog_commit(lane, gitops, catalog, verdict):
     """GO-06: runtime containers get AGENTRUN_BOOT_COMMIT equal to the catalog's bootCommit, a full 40-hex SHA."""
-    verdict(gitops_checks.boot_commit_env(gitops.manifests, catalog, lane.profile.env_repository))
+    verdict(gitops_checks.boot_commit_env(gitops.manifests, catalog, lane.profile.env_repository,
+                                          service_label=lane.profile.service_label))
 
 
 @pytest.mark.criterion("GO-07")

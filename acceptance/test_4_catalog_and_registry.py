@@ -36,7 +36,7 @@ def test_catalog_image_refs_are_env_image_dockerfile_sources(catalog, verdict):
 def test_env_image_tag_is_the_env_identity_in_the_lane_repository(lane, gitops, catalog, source, verdict):
     """CT-04: the env image tag is the envIdentity (never a source commit) in repository 127.0.0.1:5000/agentrun/agentrun-mgr-env."""
     branch = lane.profile.source_branch
-    read = [r for r in (source, gitops.remote) if r.fetch_branch(branch)]   # GitHub's v0.1 and the mirror's
+    read = [r for r in (source, gitops.remote) if r.fetch_branch(branch)]   # GitHub's source branch and the mirror's
     history = [c.sha for r in read for c in r.history(branch)] if read else None
     earlier = [version for _, version in gitops.catalog_versions()[1:]]
     verdict(catalog_checks.tag_is_env_identity(lane.profile, catalog, history, earlier))

@@ -8,7 +8,7 @@ from pytest_agentrun.documents import DeployIntent
 
 @pytest.mark.criterion("SRC-01")
 def test_source_worktree_is_clean_and_equal_to_origin(lane, worktree, source, verdict):
-    """SRC-01: the fixed worktree is on v0.1, equal to origin/v0.1 and to the source repo, with nothing modified or untracked."""
+    """SRC-01: the fixed worktree is on the source branch, equal to its origin and to the source repo, with nothing modified or untracked."""
     branch = lane.profile.source_branch
     remote_where = f"ls-remote {source.shown_url} refs/heads/{branch}"
     verdict(source_checks.worktree_clean(lane.profile, worktree.state(branch), source.head(branch), remote_where))

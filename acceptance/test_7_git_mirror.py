@@ -7,14 +7,14 @@ from pytest_agentrun.checks import mirror as mirror_checks
 
 @pytest.mark.criterion("MR-01")
 def test_mirror_status_is_complete_and_source_in_sync(lane, mirror, verdict):
-    """MR-01: mirror status reports localV01/githubV01/localGitops/githubGitops/pendingFlush/exactFetch, and v0.1 is in sync."""
+    """MR-01: mirror status reports localV01/githubV01/localGitops/githubGitops/pendingFlush/exactFetch, and the source branch is in sync."""
     verdict(mirror_checks.status_complete_and_in_sync(
         mirror.status(), f"ls-remote {lane.mirror_remote.shown_url}", f"ls-remote {lane.source.shown_url}"))
 
 
 @pytest.mark.criterion("MR-02")
 def test_mirror_serves_the_full_source_sha_to_a_shallow_fetch(lane, mirror, verdict):
-    """MR-02: `git fetch --depth=1 <mirror read URL> <full v0.1 SHA>` succeeds (exactFetch.localV01)."""
+    """MR-02: `git fetch --depth=1 <mirror read URL> <full source-branch SHA>` succeeds (exactFetch.localV01)."""
     verdict(mirror_checks.exact_fetch_of_source_head(mirror.status(), f"mirror read URL {lane.mirror_remote.shown_url}"))
 
 

@@ -18,7 +18,7 @@ from pytest_agentrun.errors import AgentrunError
 @pytest.mark.drive
 @pytest.mark.criterion("DR-01")
 def test_mirror_sync_then_flush_leave_nothing_pending(lane, mirror, verdict):
-    """DR-01: mirror sync brings the mirror's v0.1 to GitHub's; flush fast-forwards GitHub's v0.1-gitops to the mirror's."""
+    """DR-01: mirror sync brings the mirror's source branch to GitHub's; flush fast-forwards GitHub's GitOps branch to the mirror's."""
     try:
         synced, flushed = mirror.sync(), mirror.flush()
     except AgentrunError as exc:   # a refused fast-forward is the lane's defect, reported as such
@@ -46,7 +46,7 @@ def heads(lane, release):
 @pytest.mark.drive
 @pytest.mark.criterion("DR-02")
 def test_trigger_current_runs_the_current_head_once(lane, tekton, release, revision, heads, verdict):
-    """DR-02: trigger-current creates (or reuses) agentrun-v01-ci-<short12> for GitHub's current full SHA with the
+    """DR-02: trigger-current creates (or reuses) the lane's PipelineRun for GitHub's current full SHA with the
     lane's Pipeline, ServiceAccount and podTemplate, and the wait returns its results."""
     trigger = release.triggered.as_dict() if release.triggered else {}
     run = tekton.pipeline_run(trigger["name"]) if trigger else None

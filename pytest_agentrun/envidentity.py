@@ -36,7 +36,7 @@ class InputChanges:
 def input_patterns(profile: LaneProfile, *image_refs: dict[str, Any] | None) -> list[str]:
     """The input file patterns of the profile, plus the Dockerfile each imageRef names."""
     named = [ref["dockerfilePath"] for ref in image_refs if isinstance(ref, dict) and isinstance(ref.get("dockerfilePath"), str)]
-    return list(dict.fromkeys([*profile["envIdentityInputs"]["files"], *named]))
+    return list(dict.fromkeys([*profile.env_identity_inputs["files"], *named]))
 
 
 def classify(profile: LaneProfile, changed_files: list[str], old_ref: dict[str, Any] | None,
@@ -44,7 +44,7 @@ def classify(profile: LaneProfile, changed_files: list[str], old_ref: dict[str, 
     """Which changes between two source commits (and their catalogs' imageRefs) are env-identity inputs."""
     patterns = input_patterns(profile, old_ref, new_ref)
     inputs = tuple(f for f in changed_files if matches_any(f, patterns))
-    fields = profile["envIdentityInputs"]["imageRefFields"]
+    fields = profile.env_identity_inputs["imageRefFields"]
     old, new = old_ref or {}, new_ref or {}
     differing = tuple(f"{name} {old.get(name)!r} -> {new.get(name)!r}" for name in fields if old.get(name) != new.get(name))
     return InputChanges(inputs, differing, tuple(f for f in changed_files if f not in inputs))

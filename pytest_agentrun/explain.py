@@ -17,7 +17,9 @@ import pytest
 import yaml
 from _pytest.config import create_terminal_writer
 
-from .criteria import Criterion, catalogue
+from .criteria import Criterion, catalogue, use_lane
+from .errors import LaneConfigError
+from .lane import LaneProfile
 
 
 @cache
@@ -123,6 +125,11 @@ def suite_dir(config: pytest.Config) -> Path:
 
 def main(config: pytest.Config) -> int:
     cid = config.getoption("explain").strip()
+    if config.getoption("lane"):  # the texts carry the names of the lane asked about
+        try:
+            use_lane(LaneProfile.load(config.getoption("lane")))
+        except LaneConfigError as exc:
+            raise pytest.UsageError(f"agentrun: {exc}") from None
     writer = create_terminal_writer(config)  # before pytest_configure: no terminal reporter yet
     if cid not in catalogue():
         writer.line(

@@ -42,7 +42,7 @@ class ForbiddenTargets:
 
     @classmethod
     def of(cls, profile: LaneProfile) -> "ForbiddenTargets":
-        data = profile["forbiddenTargets"]
+        data = profile.forbidden_targets
         return cls(*(tuple(data.get(key, [])) for key in ("namespaces", "branches", "paths", "legacyMarkers")))
 
     def named_in(self, value: str) -> list[str]:

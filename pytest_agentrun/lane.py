@@ -18,9 +18,23 @@ import yaml
 from .errors import LaneConfigError
 
 
+# More lane profiles than the package ships: folders of <lane>.yaml, separated by os.pathsep. A
+# variable rather than an option, so the plugin, agentrun-lane and the sandbox supervisor (a child
+# process) all see the same profiles. A shipped profile of the same name wins: v0.1 stays v0.1.
+PROFILES_ENV = "AGENTRUN_LANE_PROFILES"
+
+
+def _profile_files() -> dict[str, Any]:
+    folders = [Path(f) for f in os.environ.get(PROFILES_ENV, "").split(os.pathsep) if f]
+    found: dict[str, Any] = {}
+    for folder in [*reversed(folders), resources.files("pytest_agentrun").joinpath("lanes")]:
+        if folder.is_dir():
+            found.update({p.name[: -len(".yaml")]: p for p in folder.iterdir() if p.name.endswith(".yaml")})
+    return found
+
+
 def available_lanes() -> list[str]:
-    folder = resources.files("pytest_agentrun").joinpath("lanes")
-    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(_profile_files())
 
 
 @dataclass(frozen=True)
@@ -44,11 +58,11 @@ class LaneProfile:
 
     @classmethod
     def load(cls, lane: str) -> "LaneProfile":
-        lanes = available_lanes()
-        if lane not in lanes:
-            raise LaneConfigError(f"unknown lane {lane!r}: profiles exist for {', '.join(lanes)} (pytest_agentrun/lanes/)")
-        text = resources.files("pytest_agentrun").joinpath(f"lanes/{lane}.yaml").read_text()
-        return cls(yaml.safe_load(text))
+        files = _profile_files()
+        if lane not in files:
+            where = "pytest_agentrun/lanes/" + (f", ${PROFILES_ENV}" if os.environ.get(PROFILES_ENV) else "")
+            raise LaneConfigError(f"unknown lane {lane!r}: profiles exist for {', '.join(sorted(files))} ({where})")
+        return cls(yaml.safe_load(files[lane].read_text()))
 
     def __getitem__(self, key: str) -> Any:
         return self.data[key]
@@ -69,6 +83,23 @@ class LaneProfile:
     argocd_namespace = property(lambda self: self.data["argocd"]["namespace"])
     app_project = property(lambda self: self.data["argocd"]["appProject"])
     application = property(lambda self: self.data["argocd"]["application"])
+    source_repo = property(lambda self: self.data["sourceRepo"])
+    source_worktree = property(lambda self: self.data["sourceWorktree"]["path"])
+    worktree_root = property(lambda self: self.data["worktreeRoot"])
+    mirror_read_url = property(lambda self: self.data["mirror"]["readUrl"])
+    mirror_write_url = property(lambda self: self.data["mirror"]["writeUrl"])
+    pipeline_run_name_template = property(lambda self: self.data["tekton"]["pipelineRunName"])
+    tekton_tasks = property(lambda self: self.data["tekton"]["tasks"])  # role -> task (TK-05..TK-09)
+    argo_tracking = property(lambda self: self.data["argocd"]["tracking"])
+    provider_secret_refs = property(lambda self: dict(self.data["providerSecretRefs"]))
+    forbidden_targets = property(lambda self: self.data["forbiddenTargets"])
+    untracked_objects = property(lambda self: self.data["untrackedObjects"])
+    ci_identity = property(lambda self: self.data["ciIdentity"])
+    gitops_generated_metadata = property(lambda self: list(self.data["gitopsGeneratedMetadata"]))
+    no_proxy_required = property(lambda self: list(self.data["noProxyRequired"]))
+    registry_url = property(lambda self: self.data["registryUrl"])
+    service_label = property(lambda self: self.data["serviceLabel"])
+    env_identity_inputs = property(lambda self: self.data["envIdentityInputs"])
 
     @property
     def allowed_field_managers(self) -> list[str]:
@@ -79,6 +110,21 @@ class LaneProfile:
     def runner_selectors(self) -> RunnerSelectors:
         data = self.data["runnerWorkloads"]
         return RunnerSelectors(tuple(data["runnerKinds"]), dict(data.get("aipodLabels") or {}))
+
+    def placeholders(self) -> dict[str, Any]:
+        """The lane's names as the criterion texts spell them (data/criteria.yaml placeholders)."""
+        return {
+            "lane": self.lane, "source_branch": self.source_branch, "gitops_branch": self.gitops_branch,
+            "runtime_namespace": self.runtime_namespace, "catalog_path": self.catalog_path,
+            "runtime_path": self.runtime_path, "deploy_intent_path": self.deploy_intent_path,
+            "tekton_namespace": self.tekton_namespace, "pipeline": self.pipeline,
+            "tekton_service_account": self.tekton_service_account,
+            "pipeline_run_name": self.data["tekton"]["pipelineRunName"].format(short12="<short12>"),
+            "env_repository": self.env_repository, "argocd_namespace": self.argocd_namespace,
+            "app_project": self.app_project, "application": self.application,
+            "provider_secrets": self.provider_secret_refs,
+            "source_host": self.data["sourceWorktree"]["host"], "source_worktree": self.source_worktree,
+        }
 
     def pipeline_run_name(self, source_commit: str) -> str:
         return self.data["tekton"]["pipelineRunName"].format(short12=source_commit[:12])
@@ -135,11 +181,11 @@ class LaneConfig:
             kubeconfig=kubeconfig,
             context=kube.get("context"),
             in_cluster=in_cluster,
-            source_repo_url=source.get("repoUrl", profile["sourceRepo"]),
-            mirror_read_url=mirror.get("readUrl", profile["mirror"]["readUrl"]),
-            mirror_write_url=mirror.get("writeUrl", profile["mirror"]["writeUrl"]),
-            registry_url=registry.get("url", profile["registryUrl"]).rstrip("/"),
-            worktree=(base / Path(source.get("worktree", profile["sourceWorktree"]["path"])).expanduser()).resolve(),
+            source_repo_url=source.get("repoUrl", profile.source_repo),
+            mirror_read_url=mirror.get("readUrl", profile.mirror_read_url),
+            mirror_write_url=mirror.get("writeUrl", profile.mirror_write_url),
+            registry_url=registry.get("url", profile.registry_url).rstrip("/"),
+            worktree=(base / Path(source.get("worktree", profile.source_worktree)).expanduser()).resolve(),
             cache_dir=Path(raw.get("cacheDir") and base / raw["cacheDir"] or cache_dir),
             origin=origin,
             extra={k: v for k, v in raw.items() if k not in {"lane", "kubernetes", "source", "mirror", "registry", "cacheDir"}},

@@ -12,6 +12,7 @@ import pytest
 
 from . import explain, logmask, options, preflight
 from .bundle import BundleWriter, RecordedEvidence
+from .criteria import use_lane
 from .errors import LaneConfigError
 from .evidence import EvidenceCache
 from .lane import LaneConfig, LaneProfile
@@ -112,6 +113,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     try:
         profile = LaneProfile.load(lane)
+        use_lane(profile)  # the criterion texts carry this lane's names
         if options.writes_no_report(config) and not config.getoption("collectonly"):
             return  # nothing will run: no lane needs to be reached
         _refuse_drive_where_it_cannot_run(config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -11,6 +12,18 @@ import pytest
 
 from .errors import LaneConfigError
 from .lane import LaneProfile
+
+
+# The line of a Python traceback that names the exception: `SomeError: message`.
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b.*")
+
+
+def failure_cause(message: str) -> str:
+    """The first line of a sandbox start-up failure and, after it, the exception that caused it
+    (the supervisor writes its whole traceback to DIR/failed.txt; the last exception line says why)."""
+    lines = message.strip().splitlines()
+    causes = [line.strip() for line in lines[1:] if EXCEPTION_LINE.match(line.strip())]
+    return lines[0].rstrip(":") + (f": {causes[-1][:500]}" if causes else "")
 
 
 def start(config: pytest.Config, profile: LaneProfile) -> Path:
@@ -24,7 +37,7 @@ def start(config: pytest.Config, profile: LaneProfile) -> Path:
         handle = sandbox.up(directory, lane=profile.lane, parent_pid=os.getpid(),
                             world=config.getoption("sandbox_world"))
     except sandbox.SandboxError as exc:
-        raise LaneConfigError(str(exc).splitlines()[0] + f" (see {directory})") from None
+        raise LaneConfigError(f"{failure_cause(str(exc))} (see {directory})") from None
     def teardown() -> None:
         sandbox.down(directory)
         shutil.rmtree(directory, ignore_errors=True)

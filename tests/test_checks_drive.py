@@ -13,7 +13,7 @@ import yaml
 
 from pytest_agentrun.checks import drive
 from pytest_agentrun.documents import Catalog
-from pytest_agentrun.drive.mirror_sync import live_heads
+from pytest_agentrun.drive.mirror_sync import BranchMove, live_heads
 from pytest_agentrun.drive.run_state import observe
 from pytest_agentrun.envidentity import InputChanges, classify_release
 from pytest_agentrun.lane import LaneConfig, LaneProfile
@@ -220,3 +220,21 @@ def test_the_drive_outcome_of_real_tekton_runs():
     assert outcome.results["IMAGE_URL"] == "test.io/test/image" and outcome.plan_summary is None
     failed = yaml.safe_load((reference / "reconciler-failed-pr-with-task-results.yaml").read_text())
     assert observe(failed, [], 1.0).succeeded is False and observe(failed, [], 1.0).results == {"result": "aResultValue"}
+
+
+# -- DR-01 ------------------------------------------------------------------------------------------
+
+def _move(branch: str, after: str) -> BranchMove:
+    return BranchMove(branch, "https://github.test/agentrun.git", f"mirror {branch}", "0" * 40, after, True)
+
+
+def test_dr01_passes_when_both_sides_settle_and_fails_a_side_left_behind():
+    new_source, new_gitops = "a" * 40, "b" * 40
+    heads = {"localV01": new_source, "githubV01": new_source, "githubGitops": new_gitops,
+             "localGitops": new_gitops}
+    settled = drive.mirror_settled(_move("v0.1", new_source), _move("v0.1-gitops", new_gitops), heads)
+    assert [f.ok for f in settled] == [True, True]
+    behind = drive.mirror_settled(_move("v0.1", new_source), _move("v0.1-gitops", new_gitops),
+                                  dict(heads, githubGitops="c" * 40))
+    assert [f.ok for f in behind] == [True, False]
+    assert "GitHub " + "c" * 40 in behind[1].found and behind[1].where == "mirror v0.1-gitops"

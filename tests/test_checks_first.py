@@ -18,6 +18,8 @@ SHA = "a" * 40
 DIGEST = "sha256:" + "b" * 64
 REPO = "127.0.0.1:5000/agentrun/agentrun-mgr-env"
 
+SVC = {"service_label": LaneProfile.load("v0.1").service_label}  # the label naming a workload's service
+
 
 @pytest.fixture(scope="module")
 def profile():
@@ -100,13 +102,13 @@ def deployment_yaml(image: str) -> str:
 
 def test_go02_images_pinned_to_catalog():
     good = parse_manifests({"d.yaml": deployment_yaml(f"{REPO}@{DIGEST}")}, "br@x:")
-    assert all(verdicts(gitops.images_pinned_to_catalog(good, catalog_doc())))
+    assert all(verdicts(gitops.images_pinned_to_catalog(good, catalog_doc(), **SVC)))
     by_tag = parse_manifests({"d.yaml": deployment_yaml(f"{REPO}:latest")}, "br@x:")
-    [f] = gitops.images_pinned_to_catalog(by_tag, catalog_doc())
+    [f] = gitops.images_pinned_to_catalog(by_tag, catalog_doc(), **SVC)
     assert not f.ok and f.where == "br@x:d.yaml:10"
     other = parse_manifests({"d.yaml": deployment_yaml(f"{REPO}@sha256:{'c' * 64}")}, "br@x:")
-    assert not any(verdicts(gitops.images_pinned_to_catalog(other, catalog_doc())))
-    assert not any(verdicts(gitops.images_pinned_to_catalog(parse_manifests({}, ""), catalog_doc())))
+    assert not any(verdicts(gitops.images_pinned_to_catalog(other, catalog_doc(), **SVC)))
+    assert not any(verdicts(gitops.images_pinned_to_catalog(parse_manifests({}, ""), catalog_doc(), **SVC)))
 
 
 def test_ct01_schema():

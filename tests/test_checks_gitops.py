@@ -31,6 +31,8 @@ JOB = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "agentrun-r
 SERVICE = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "agentrun-mgr", "namespace": "agentrun-v01"},
            "spec": {"type": "ClusterIP", "ports": [{"port": 8080}]}}
 
+SVC = {"service_label": LaneProfile.load("v0.1").service_label}  # the label naming a workload's service
+
 
 @pytest.fixture(scope="module")
 def profile():
@@ -76,9 +78,9 @@ def test_go05_credentials(profile):
 def test_go06_boot_commit():
     catalog = Catalog.parse("c", json.dumps({"services": [{"serviceId": "agentrun-mgr", "bootCommit": SHA},
                                                           {"serviceId": "agentrun-runner", "bootCommit": SHA}]}))
-    assert all(oks(gitops.boot_commit_env(manifests(DEPLOY, JOB), catalog, "r")))
+    assert all(oks(gitops.boot_commit_env(manifests(DEPLOY, JOB), catalog, "r", **SVC)))
     short = copy.deepcopy(DEPLOY); short["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] = SHA[:12]
-    assert oks(gitops.boot_commit_env(manifests(short, JOB), catalog, "r")) == [False, True]
+    assert oks(gitops.boot_commit_env(manifests(short, JOB), catalog, "r", **SVC)) == [False, True]
 
 
 def test_go07_agrees_with_intent():
@@ -155,11 +157,11 @@ def test_go06_leaves_a_digest_pinned_helper_init_container_alone():
     helper = copy.deepcopy(DEPLOY)
     helper["spec"]["template"]["spec"]["initContainers"] = [
         {"name": "wait-for-db", "image": "docker.io/library/busybox@sha256:" + "b" * 64, "command": ["sh", "-c", "true"]}]
-    findings = gitops.boot_commit_env(manifests(helper), catalog, "r")
+    findings = gitops.boot_commit_env(manifests(helper), catalog, "r", **SVC)
     assert [(f.subject, f.ok) for f in findings] == [
         ("Deployment agentrun-mgr containers[mgr] AGENTRUN_BOOT_COMMIT", True)]
     assert "initContainers[wait-for-db]" in findings[0].evidence["notEnvImage"][0]
     # an init container that runs the env image is AgentRun's and must boot the commit
     env_init = copy.deepcopy(helper)
     env_init["spec"]["template"]["spec"]["initContainers"][0]["image"] = "r:latest"
-    assert [f.ok for f in gitops.boot_commit_env(manifests(env_init), catalog, "r")] == [False, True]
+    assert [f.ok for f in gitops.boot_commit_env(manifests(env_init), catalog, "r", **SVC)] == [False, True]

@@ -32,6 +32,8 @@ DECLARED = [("Deployment", "mgr", 1)]
 LIVE = {("Deployment", "mgr"): DEPLOY}
 CATALOG = {"mgr": {"digest": DIGEST, "repositoryDigest": IMAGE}}
 
+SVC = {"service_label": LaneProfile.load("v0.1").service_label}  # the label naming a workload's service
+
 
 @pytest.fixture(scope="module")
 def profile():
@@ -55,11 +57,11 @@ def test_rt03_pods_ready():
 
 
 def test_rt04_image_digest():
-    assert all(oks(runtime.images_match_catalog(DECLARED, LIVE, [POD], [RS], CATALOG, "catalog")))
+    assert all(oks(runtime.images_match_catalog(DECLARED, LIVE, [POD], [RS], CATALOG, "catalog", **SVC)))
     other = {"mgr": {"digest": "sha256:" + "b" * 64, "repositoryDigest": "r@sha256:" + "b" * 64}}
-    assert not any(oks(runtime.images_match_catalog(DECLARED, LIVE, [POD], [RS], other, "catalog")))
+    assert not any(oks(runtime.images_match_catalog(DECLARED, LIVE, [POD], [RS], other, "catalog", **SVC)))
     # no running Pod: the pod template is still judged (and passes), but nothing says what runs
-    assert oks(runtime.images_match_catalog(DECLARED, {("Deployment", "mgr"): None}, [], [RS], CATALOG, "c")) \
+    assert oks(runtime.images_match_catalog(DECLARED, {("Deployment", "mgr"): None}, [], [RS], CATALOG, "c", **SVC)) \
         == [False]
 
 

@@ -27,6 +27,8 @@ IMAGE = f"{ENV}@{DIGEST}"
 SHA = "c" * 40
 CATALOG = {"agentrun-mgr": {"digest": DIGEST, "repositoryDigest": IMAGE}}
 
+SVC = {"service_label": LaneProfile.load("v0.1").service_label}  # the label naming a workload's service
+
 
 def upstream(reference_dir, name):
     """A reference object as the API server returns it (timestamps as RFC 3339 strings)."""
@@ -163,7 +165,7 @@ def test_rt03_and_rt04_pass_a_lived_in_namespace_and_report_the_others():
     pods = lived_in_pods()
     ready = runtime.pods_ready(DECLARED, LIVE, pods, [], [CURRENT, OLD])
     assert statuses(ready) == ["pass"] and len(ready[0].evidence["notJudged"]) == 3
-    images = runtime.images_match_catalog(DECLARED, LIVE, pods, [CURRENT, OLD], CATALOG, "catalog")
+    images = runtime.images_match_catalog(DECLARED, LIVE, pods, [CURRENT, OLD], CATALOG, "catalog", **SVC)
     assert all(f.ok for f in images) and len(images) == 2   # the pod template, the running container
 
 
@@ -196,14 +198,14 @@ def test_rt04_reads_each_upstream_image_id(reference_dir, name):
     catalog = {"agentrun-mgr": {"digest": runs or DIGEST, "repositoryDigest": f"{ENV}@{runs or DIGEST}"}}
     deploy = deployment(image=catalog["agentrun-mgr"]["repositoryDigest"])
     findings = runtime.images_match_catalog(DECLARED, {("Deployment", "agentrun-mgr"): deploy}, [live], [CURRENT],
-                                            catalog, "catalog")
+                                            catalog, "catalog", **SVC)
     assert [f.ok for f in findings] == [True, runs is not None]   # imageID "" while pulling: nothing runs the digest
 
 
 def test_rt04_fails_a_live_deployment_moved_to_latest():
     moved = deployment(image=f"{ENV}:latest")
     findings = runtime.images_match_catalog(DECLARED, {("Deployment", "agentrun-mgr"): moved}, [pod(CURRENT, "a1")],
-                                            [CURRENT], CATALOG, "catalog")
+                                            [CURRENT], CATALOG, "catalog", **SVC)
     template = [f for f in findings if "pod template" in f.subject]
     assert [f.ok for f in template] == [False] and ":latest" in template[0].found
     # the running container still runs the catalog's digest: only the template shows the move

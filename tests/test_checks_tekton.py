@@ -67,7 +67,8 @@ def tasks(lane_objects):
 
 
 def task(tasks, role):
-    return next(t for t in tasks if t["metadata"]["name"].endswith("-" + tekton.task_name(role)))
+    name = tekton.task_name(LaneProfile.load("v0.1"), role)
+    return next(t for t in tasks if t["metadata"]["name"].endswith("-" + name))
 
 
 def run_of(profile, lane_objects, commit):
@@ -171,11 +172,11 @@ def test_tk06_lane_tasks_only(profile, pipeline, tasks):
 
 
 def test_tk06_guard_check_and_missing_task(profile, pipeline, tasks):
-    build = next(t for t in pipeline["spec"]["tasks"] if t["name"] == tekton.task_name("build"))
+    build = next(t for t in pipeline["spec"]["tasks"] if t["name"] == tekton.task_name(profile, "build"))
     del build["when"]
     for step in task(tasks, "check")["spec"]["steps"]:
         step["script"] = step["script"].replace("bun run check", "bun test")
-    pipeline["spec"]["tasks"] = [t for t in pipeline["spec"]["tasks"] if t["name"] != tekton.task_name("promote")]
+    pipeline["spec"]["tasks"] = [t for t in pipeline["spec"]["tasks"] if t["name"] != tekton.task_name(profile, "promote")]
     found = {f.subject: f.found for f in failures(tekton.pipeline_tasks_are_the_lane_kinds(profile, pipeline, tasks))}
     assert found == {"pipeline task image-build (taskRef agentrun-v01-image-build)": "runs without a `when` guard",
                      "lane task check (`bun run check` and the GitOps render check)": "no step runs bun run check",
@@ -229,7 +230,7 @@ def test_tk08_plan_summary(profile, lane_objects):
     name = profile.pipeline_run_name(REUSED)
     task_runs = task_runs_of(profile, lane_objects, REUSED)
     assert all(oks(tekton.plan_summary_safe(profile, name, task_runs)))
-    plan = tekton.task_run_of(task_runs, "plan")
+    plan = tekton.task_run_of(profile, task_runs, "plan")
     with_results(plan, [{"name": "planArtifacts.summary", "type": "string", "value": "build=0 reuse=1 unsafeReuse=0"}])
     assert all(oks(tekton.plan_summary_safe(profile, name, task_runs)))
     for summary in ("build=0 reuse=1 unsafeReuse=1", "reused"):
@@ -272,8 +273,8 @@ def test_tk09_reuse_when_no_input_changed(profile, lane_objects):
     [bad] = failures(tekton.env_reuse_follows_inputs(profile, rebuilt, previous, ["docs/a.md"], task_runs,
                                                     listing(ENV), {ENV}))
     assert bad.found == f"envIdentity {NEW_ENV}, tag {NEW_ENV}, status built" and bad.where.endswith("c.json:5")
-    with_results(tekton.task_run_of(task_runs, "publish"), [{"name": "status", "type": "string", "value": "built"}])
-    build = copy.deepcopy(tekton.task_run_of(task_runs_of(profile, lane_objects, BUILT), "build"))
+    with_results(tekton.task_run_of(profile, task_runs, "publish"), [{"name": "status", "type": "string", "value": "built"}])
+    build = copy.deepcopy(tekton.task_run_of(profile, task_runs_of(profile, lane_objects, BUILT), "build"))
     bad = failures(tekton.env_reuse_follows_inputs(profile, current, previous, ["docs/a.md"], [*task_runs, build],
                                                   listing(ENV), {ENV}))
     assert [f.subject for f in bad] == ["image-publish result status", "image-build TaskRun"]
@@ -383,7 +384,7 @@ def echoed(task_runs):
 def test_tk08_and_tk09_judge_echoed_results_as_printed_ones(profile, lane_objects):
     name = profile.pipeline_run_name(REUSED)
     task_runs = echoed(task_runs_of(profile, lane_objects, REUSED))
-    assert tekton.task_run_of(task_runs, "publish")["status"]["results"][0]["value"].endswith("\n")
+    assert tekton.task_run_of(profile, task_runs, "publish")["status"]["results"][0]["value"].endswith("\n")
     assert all(oks(tekton.plan_summary_safe(profile, name, task_runs)))
     previous, current = catalog(BUILT, status="built"), catalog(REUSED)
     findings = tekton.env_reuse_follows_inputs(profile, current, previous, ["docs/a.md"], task_runs, listing(ENV), {ENV})
@@ -516,10 +517,10 @@ def test_tk08_tk09_real_taskruns_are_not_the_lane_tasks(profile):
     clone, build = upstream("chains-taskrun2.json"), upstream("chains-taskrun1.json")
     [absent] = tekton.plan_summary_safe(profile, name, [clone, build])
     assert not absent.ok and absent.found == "not found"
-    build["metadata"]["labels"]["tekton.dev/pipelineTask"] = tekton.task_name("plan")
+    build["metadata"]["labels"]["tekton.dev/pipelineTask"] = tekton.task_name(profile, "plan")
     [no_summary] = tekton.plan_summary_safe(profile, name, [build])
     assert not no_summary.ok and no_summary.found == "no planArtifacts.summary result"
-    build["metadata"]["labels"]["tekton.dev/pipelineTask"] = tekton.task_name("build")
+    build["metadata"]["labels"]["tekton.dev/pipelineTask"] = tekton.task_name(profile, "build")
     previous, current = catalog(BUILT, status="built"), catalog(REUSED, env=NEW_ENV, status="built", commit_id=REUSED)
     findings = tekton.env_reuse_follows_inputs(profile, current, previous, ["package.json"], [build])
     image_build = next(f for f in findings if f.subject == "image-build TaskRun")

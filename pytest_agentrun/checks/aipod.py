@@ -18,8 +18,9 @@ from ..finding import Finding, failed, judge, undecided
 from ..forbidden import members
 from ..lane import RunnerSelectors
 from ..readers.kube import object_ref
+from ..secrets_scan import credential_kind
 from .gitops import containers
-from .source import credential_in
+from .judges import judges
 
 # Installing the environment at run time: package managers of the OS and of JavaScript.
 INSTALLS = re.compile(r"\b(?:apt(?:-get)?|apk|yum|dnf|bun|npm|pnpm|yarn)\s+(?:-\S+\s+)*"
@@ -54,6 +55,7 @@ def _each_container(workloads: list[dict]):
             yield obj, f"{object_ref(obj)} {field}[{container.get('name')}]", container
 
 
+@judges("AP-01")
 def env_images_from_catalog(workloads: list[dict], catalog: Catalog, namespace: str,
                             selectors: RunnerSelectors | None = None) -> list[Finding]:
     """AP-01: every runner/Aipod container runs a digest-pinned env image that the catalog records."""
@@ -66,6 +68,7 @@ def env_images_from_catalog(workloads: list[dict], catalog: Catalog, namespace: 
     return findings or [nothing_to_judge("AP-01", namespace, selectors, "digest-pinned catalog images")]
 
 
+@judges("AP-02")
 def no_runtime_install(workloads: list[dict], namespace: str,
                        selectors: RunnerSelectors | None = None) -> list[Finding]:
     """AP-02: no runner/Aipod container command or args installs its environment (apt, apk, bun/npm install)."""
@@ -73,11 +76,14 @@ def no_runtime_install(workloads: list[dict], namespace: str,
     for obj, subject, container in _each_container(workloads):
         line = " ".join(str(a) for a in [*(container.get("command") or []), *(container.get("args") or [])])
         match = INSTALLS.search(line)
-        findings.append(judge("AP-02", match is None, f"{subject} command", "no package installation at run time",
-                              f"installs with {match[0]!r} in {line!r}" if match else repr(line), object_ref(obj)))
+        findings.append(judge("AP-02", match is None, f"{subject} command",
+                              "no package installation at run time",
+                              f"installs with {match[0]!r} in {line!r}" if match else repr(line),
+                              object_ref(obj)))
     return findings or [nothing_to_judge("AP-02", namespace, selectors, "no run-time installation")]
 
 
+@judges("AP-03")
 def catalog_image_refs_reusable(catalog: Catalog) -> list[Finding]:
     """AP-03: every catalog imageRef entry is built or reused and carries no SecretRef, token, SSH key or provider config."""
     text = catalog.text or ""
@@ -101,5 +107,5 @@ def _credentials(entry: dict[str, Any]) -> Iterator[tuple[str, str]]:
     for path, key, value in members(entry):
         if key is not None and re.sub(r"[-_.]", "", key.lower()) in CREDENTIAL_KEYS:
             yield path, "credential or provider key"
-        elif isinstance(value, str) and (kind := credential_in(value)):
+        elif isinstance(value, str) and (kind := credential_kind(value)):
             yield path, kind

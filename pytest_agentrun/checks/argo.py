@@ -6,6 +6,7 @@ from typing import Any
 
 from ..finding import Finding, failed, judge
 from ..lane import LaneProfile
+from .judges import judges
 
 
 def _app_where(profile: LaneProfile) -> str:
@@ -30,6 +31,7 @@ def lane_source(profile: LaneProfile, spec: dict[str, Any], repo_urls: list[str]
     return index, source if isinstance(source, dict) else {}, f"spec.sources[{index}]"
 
 
+@judges("AR-02")
 def application_source(profile: LaneProfile, app: dict[str, Any] | None, lane_repo_urls: list[str]) -> list[Finding]:
     """AR-02: the Application belongs to the lane project, reads the lane's GitOps path, deploys to the lane namespace."""
     where = _app_where(profile)
@@ -50,14 +52,17 @@ def application_source(profile: LaneProfile, app: dict[str, Any] | None, lane_re
         f"{at}.path": (source.get("path") or "").strip("/"),
         "spec.destination.namespace": destination.get("namespace"),
     }
-    findings = [judge("AR-02", found[key] == value, f"{where} {key}", repr(value), repr(found[key]), where)
+    findings = [judge("AR-02", found[key] == value, f"{where} {key}", repr(value), repr(found[key]),
+                      where)
                 for key, value in expected.items()]
     repo = source.get("repoURL")
     findings.append(judge("AR-02", repo in lane_repo_urls, f"{where} {at}.repoURL",
-                          "the lane repository (" + " or ".join(lane_repo_urls) + ")", repr(repo), where))
+                          "the lane repository (" + " or ".join(lane_repo_urls) + ")", repr(repo),
+                          where))
     return findings
 
 
+@judges("AR-03")
 def application_synced(profile: LaneProfile, app: dict[str, Any] | None, gitops_head: str | None,
                        head_where: str) -> list[Finding]:
     """AR-03: Synced and Healthy, at the head of the GitOps branch."""
@@ -70,12 +75,15 @@ def application_synced(profile: LaneProfile, app: dict[str, Any] | None, gitops_
     index, _, _ = lane_source(profile, app.get("spec") or {})
     revision, at = _synced_revision(sync, index)
     return [
-        judge("AR-03", sync.get("status") == "Synced", f"{where} status.sync.status", "Synced", repr(sync.get("status")), where),
-        judge("AR-03", health.get("status") == "Healthy", f"{where} status.health.status", "Healthy",
-              repr(health.get("status")) + (f" ({health['message']})" if health.get("message") else ""), where),
+        judge("AR-03", sync.get("status") == "Synced", f"{where} status.sync.status", "Synced",
+              repr(sync.get("status")), where),
+        judge("AR-03", health.get("status") == "Healthy", f"{where} status.health.status",
+              "Healthy",
+              repr(health.get("status")) + (f" ({health['message']})" if health.get("message") else ""),
+              where),
         judge("AR-03", gitops_head is not None and revision == gitops_head, f"{where} {at}",
-              f"head of {profile.gitops_branch} {gitops_head} ({head_where})", repr(revision), where,
-              sync=sync, health=health),
+              f"head of {profile.gitops_branch} {gitops_head} ({head_where})", repr(revision),
+              where, sync=sync, health=health),
     ]
 
 
@@ -95,6 +103,7 @@ def _synced_revision(sync: dict[str, Any], index: int | None) -> tuple[Any, str]
     return found, f"status.sync.revisions[{index}]"
 
 
+@judges("AR-01")
 def project_destinations(profile: LaneProfile, project: dict[str, Any] | None) -> list[Finding]:
     """AR-01: the lane's AppProject exists and its destinations name only the runtime namespace."""
     where = f"AppProject {profile.argocd_namespace}/{profile.app_project}"
@@ -103,8 +112,9 @@ def project_destinations(profile: LaneProfile, project: dict[str, Any] | None) -
     destinations = project.get("spec", {}).get("destinations") or []
     if not destinations:
         return [failed("AR-01", f"{where} spec.destinations", f"only namespace {profile.runtime_namespace}", "none", where)]
-    return [judge("AR-01", d.get("namespace") == profile.runtime_namespace, f"{where} destination {i}",
-                  f"namespace {profile.runtime_namespace!r}", f"namespace {d.get('namespace')!r} server {d.get('server')!r}", where)
+    return [judge("AR-01", d.get("namespace") == profile.runtime_namespace,
+                  f"{where} destination {i}", f"namespace {profile.runtime_namespace!r}",
+                  f"namespace {d.get('namespace')!r} server {d.get('server')!r}", where)
             for i, d in enumerate(destinations)]
 
 
@@ -115,22 +125,24 @@ def belongs_to_lane(profile: LaneProfile, app: dict[str, Any]) -> bool:
             or (spec.get("destination") or {}).get("namespace") == profile.runtime_namespace)
 
 
+@judges("AR-04")
 def no_forbidden_destinations(profile: LaneProfile, applications: list[dict[str, Any]],
                               project: dict[str, Any] | None) -> list[Finding]:
     """AR-04: no Application of the lane, and no destination of its AppProject, targets agentrun_dev/agentrun_prod.
     Applications of other lanes are not this lane's concern."""
-    forbidden = set(profile["forbiddenTargets"]["namespaces"])
+    forbidden = set(profile.forbidden_targets["namespaces"])
     findings = []
     for app in applications:
         if not belongs_to_lane(profile, app):
             continue
         target = (app.get("spec", {}).get("destination") or {}).get("namespace")
         where = f"Application {app['metadata'].get('namespace')}/{app['metadata']['name']}"
-        findings.append(judge("AR-04", target not in forbidden, f"{where} destination", f"none of {sorted(forbidden)}",
-                              f"namespace {target!r}", where))
+        findings.append(judge("AR-04", target not in forbidden, f"{where} destination",
+                              f"none of {sorted(forbidden)}", f"namespace {target!r}", where))
     for d in (project or {}).get("spec", {}).get("destinations") or []:
         where = f"AppProject {profile.argocd_namespace}/{profile.app_project}"
         findings.append(judge("AR-04", d.get("namespace") not in forbidden, f"{where} destination",
-                              f"none of {sorted(forbidden)}", f"namespace {d.get('namespace')!r}", where))
+                              f"none of {sorted(forbidden)}", f"namespace {d.get('namespace')!r}",
+                              where))
     return findings or [failed("AR-04", "lane Applications", "at least one Application of the lane", "none",
                                f"namespace {profile.argocd_namespace}")]

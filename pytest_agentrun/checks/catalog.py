@@ -10,10 +10,12 @@ from ..finding import Finding, failed, judge, passed, undecided
 from ..lane import LaneProfile
 from ..readers.git import CommitInfo
 from ..secrets_scan import credential_kind, secret_key
+from .judges import judges
 
 SCHEMA = "artifact-catalog"
 
 
+@judges("CT-01")
 def conforms_to_schema(catalog: Catalog) -> list[Finding]:
     """CT-01: the catalog is valid JSON and conforms to the published catalog schema."""
     subject = "artifact catalog"
@@ -86,16 +88,18 @@ def _service_list_problems(catalog: Catalog) -> list[Finding]:
             for i, s in enumerate(services) if not isinstance(s, dict)]
 
 
+@judges("CT-02")
 def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[Finding]:
     """CT-02: lane, branches, full source commit, and per service every field incl. provenance run names,
     each of the shape the criterion asks for."""
     data = catalog.require("catalog")
-    findings = [judge("CT-02", data.get(k) == want, f"catalog {k}", repr(want), repr(data.get(k)), catalog.line(f'"{k}"'))
+    findings = [judge("CT-02", data.get(k) == want, f"catalog {k}", repr(want), repr(data.get(k)),
+                      catalog.line(f'"{k}"'))
                 for k, want in (("lane", profile.lane), ("sourceBranch", profile.source_branch),
                                 ("gitopsBranch", profile.gitops_branch))]
     source = data.get("sourceCommit")
-    findings.append(judge("CT-02", bool(FULL_SHA.match(str(source))), "catalog sourceCommit", "a full 40-hex SHA",
-                          repr(source), catalog.line('"sourceCommit"')))
+    findings.append(judge("CT-02", bool(FULL_SHA.match(str(source))), "catalog sourceCommit",
+                          "a full 40-hex SHA", repr(source), catalog.line('"sourceCommit"')))
     findings += _service_list_problems(catalog)
     run = profile.pipeline_run_name(str(source)) if source else None
     entries = _entries(catalog)
@@ -103,11 +107,13 @@ def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[
         problems = field_problems(entry)
         findings.append(judge("CT-02", not problems, f"service {sid} fields",
                               ", ".join(SERVICE_FIELDS) + "; image " + ", ".join(MEMBERS["image"]),
-                              "; ".join(problems) or "all present", catalog.line(f'"serviceId": "{sid}"')))
+                              "; ".join(problems) or "all present",
+                              catalog.line(f'"serviceId": "{sid}"')))
         provenance = entry.get("provenance") if isinstance(entry.get("provenance"), dict) else {}
         task_run = provenance.get("taskRun")
         ok = provenance.get("pipelineRun") == run and isinstance(task_run, str) and bool(task_run)
-        findings.append(judge("CT-02", ok, f"service {sid} provenance", f"pipelineRun {run} and a taskRun name",
+        findings.append(judge("CT-02", ok, f"service {sid} provenance",
+                              f"pipelineRun {run} and a taskRun name",
                               f"pipelineRun {provenance.get('pipelineRun')!r}, taskRun {provenance.get('taskRun')!r}",
                               _where(catalog, sid, '"provenance"')))
     if not entries:
@@ -115,6 +121,7 @@ def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[
     return findings
 
 
+@judges("CT-03")
 def image_refs_well_formed(catalog: Catalog) -> list[Finding]:
     """CT-03: imageRef.kind env-image-dockerfile, repoUrl, a full commitId, a repo-relative dockerfilePath."""
     findings = []
@@ -129,7 +136,8 @@ def image_refs_well_formed(catalog: Catalog) -> list[Finding]:
         ) if bad]
         findings.append(judge("CT-03", not problems, f"service {sid} imageRef",
                               "kind env-image-dockerfile, repoUrl, 40-hex commitId, relative dockerfilePath",
-                              "; ".join(problems) or "well formed", _where(catalog, sid, '"imageRef"')))
+                              "; ".join(problems) or "well formed",
+                              _where(catalog, sid, '"imageRef"')))
     return findings or [failed("CT-03", "catalog services", "at least one", "none", catalog.where)]
 
 
@@ -151,6 +159,7 @@ def commit_named_by(tag: str, commits: set[str]) -> str | None:
     return next((c for c in sorted(commits) if c.startswith(tag)), None)
 
 
+@judges("CT-04")
 def tag_is_env_identity(profile: LaneProfile, catalog: Catalog, source_history: list[str] | None,
                         earlier: Iterable[Catalog] = ()) -> list[Finding]:
     """CT-04: the env image tag is the envIdentity, in the lane's repository, and never a source commit id:
@@ -180,6 +189,7 @@ def tag_is_env_identity(profile: LaneProfile, catalog: Catalog, source_history: 
     return findings or [failed("CT-04", "catalog services", "at least one", "none", catalog.where)]
 
 
+@judges("CT-05")
 def digests_well_formed(catalog: Catalog) -> list[Finding]:
     """CT-05: digests are sha256:<64 hex>; repositoryDigest = repository@digest."""
     findings = []
@@ -188,12 +198,14 @@ def digests_well_formed(catalog: Catalog) -> list[Finding]:
         digest = str(image.get("digest"))
         want = f"{image.get('repository')}@{digest}"
         ok = bool(DIGEST.match(digest)) and image.get("repositoryDigest") == want
-        findings.append(judge("CT-05", ok, f"service {sid} digest", f"sha256:<64 hex> and repositoryDigest {want}",
+        findings.append(judge("CT-05", ok, f"service {sid} digest",
+                              f"sha256:<64 hex> and repositoryDigest {want}",
                               f"digest {digest!r}, repositoryDigest {image.get('repositoryDigest')!r}",
                               _where(catalog, sid, '"digest"')))
     return findings or [failed("CT-05", "catalog services", "at least one", "none", catalog.where)]
 
 
+@judges("CT-06")
 def reuse_is_consistent(catalog: Catalog, previous: Catalog | None) -> list[Finding]:
     """CT-06: one envIdentity, one digest; a reused entry carries the previous catalog's digest for it."""
     findings = []
@@ -201,8 +213,8 @@ def reuse_is_consistent(catalog: Catalog, previous: Catalog | None) -> list[Find
     for _, entry in _entries(catalog):
         by_identity.setdefault(str(entry.get("envIdentity")), set()).add(str((entry.get("image") or {}).get("digest")))
     for identity, digests in sorted(by_identity.items()):
-        findings.append(judge("CT-06", len(digests) == 1, f"envIdentity {identity}", "one digest", f"{sorted(digests)}",
-                              catalog.line(identity)))
+        findings.append(judge("CT-06", len(digests) == 1, f"envIdentity {identity}", "one digest",
+                              f"{sorted(digests)}", catalog.line(identity)))
     earlier = {}
     for _, entry in _entries(previous) if previous and previous.usable else []:
         earlier[str(entry.get("envIdentity"))] = (entry.get("image") or {}).get("digest")
@@ -212,19 +224,22 @@ def reuse_is_consistent(catalog: Catalog, previous: Catalog | None) -> list[Find
         identity, digest = str(entry.get("envIdentity")), (entry.get("image") or {}).get("digest")
         recorded = earlier.get(identity)
         where_prev = previous.where if previous else "no previous catalog"
-        findings.append(judge("CT-06", recorded is not None and recorded == digest, f"service {sid} reuse of {identity}",
-                              f"the digest the previous catalog recorded ({where_prev}): {recorded}", repr(digest),
-                              catalog.line(f'"serviceId": "{sid}"')))
+        findings.append(judge("CT-06", recorded is not None and recorded == digest,
+                              f"service {sid} reuse of {identity}",
+                              f"the digest the previous catalog recorded ({where_prev}): {recorded}",
+                              repr(digest), catalog.line(f'"serviceId": "{sid}"')))
     return findings or [failed("CT-06", "catalog services", "at least one", "none", catalog.where)]
 
 
+@judges("CT-07")
 def holds_no_secret(catalog: Catalog) -> list[Finding]:
     """CT-07: no SecretRef value, token, SSH key, kubeconfig or provider config in the catalog (value never shown)."""
     data = catalog.require("catalog")
     hits = [f"line {n}: {kind}" for n, line in enumerate((catalog.text or "").splitlines(), 1) if (kind := credential_kind(line))]
     hits += [f"key {key!r}" for key, value in _walk(data) if value not in (None, "", {}, []) and
              (secret_key(key) or re.sub(r"[-_]", "", key.lower()) in ("providerconfig", "kubeconfig", "secretref"))]
-    return [judge("CT-07", not hits, "artifact catalog", "no SecretRef, token, SSH key, kubeconfig or provider config",
+    return [judge("CT-07", not hits, "artifact catalog",
+                  "no SecretRef, token, SSH key, kubeconfig or provider config",
                   "; ".join(hits) if hits else "none", catalog.where)]
 
 
@@ -239,7 +254,7 @@ def _walk(node: Any, key: str = "") -> list[tuple[str, Any]]:
 def carried_over_from(profile: LaneProfile) -> list[str]:
     """The branches the first catalog must not come from: master, the legacy namespaces' branches
     (agentrun_dev, agentrun_prod …) and the source branch."""
-    forbidden = profile["forbiddenTargets"]
+    forbidden = profile.forbidden_targets
     return [*forbidden["branches"], *forbidden["namespaces"], profile.source_branch]
 
 
@@ -247,6 +262,7 @@ def first_line(message: str) -> str:
     return (message.splitlines() or [""])[0]
 
 
+@judges("CT-08")
 def first_version_is_the_lanes_own(first: CommitInfo | None, first_history: list[str] | set[str],
                                    branches: dict[str, list[str] | None], catalog_where: str) -> list[Finding]:
     """CT-08: the commit that first added the catalog is the lane's own: neither it nor any of its ancestors

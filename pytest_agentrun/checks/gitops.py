@@ -9,11 +9,13 @@ from ..documents import Catalog, ManifestSet, parse_manifests
 from ..finding import Finding, failed, judge
 from ..lane import LaneProfile
 from ..secrets_scan import credential_kind, secret_key
+from .judges import judges
 
 PINNED = re.compile(r"^(?P<repo>[^@\s]+)@(?P<digest>sha256:[0-9a-f]{64})$")
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet")
 
 
+@judges("GO-01")
 def branch_holds_lane_files(profile: LaneProfile, head: str | None, catalog_exists: bool,
                             runtime_files: list[str], where: str, parse_errors: list[str] = ()) -> list[Finding]:
     """GO-01: the GitOps branch exists with the catalog and a non-empty runtime path whose files
@@ -56,16 +58,17 @@ def containers(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [(f, c) for f in ("initContainers", "containers") for c in spec.get(f, []) or []]
 
 
-def service_id(obj: dict[str, Any]) -> str:
+def service_id(obj: dict[str, Any], service_label: str) -> str:
     labels = obj.get("metadata", {}).get("labels", {}) or {}
-    return labels.get("agentrun.io/service") or obj.get("metadata", {}).get("name", "?")
+    return labels.get(service_label) or obj.get("metadata", {}).get("name", "?")
 
 
-def images_pinned_to_catalog(manifests: ManifestSet, catalog: Catalog) -> list[Finding]:
+@judges("GO-02")
+def images_pinned_to_catalog(manifests: ManifestSet, catalog: Catalog, *, service_label: str) -> list[Finding]:
     """GO-02: every image is pinned by digest, and the digest is the catalog's digest for its service."""
     findings: list[Finding] = []
     for manifest in manifests.of_kind(*WORKLOAD_KINDS):
-        sid = service_id(manifest.obj)
+        sid = service_id(manifest.obj, service_label)
         entry = catalog.service(sid)
         for field, container in containers(manifest.obj):
             image = str(container.get("image", ""))
@@ -93,6 +96,7 @@ CLUSTER_SCOPED = ("Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResou
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
+@judges("GO-03")
 def objects_in_lane_namespace(manifests: ManifestSet, namespace: str) -> list[Finding]:
     """GO-03: every namespaced object is in the runtime namespace. An object without a namespace is
     placed by Argo CD in the Application's destination namespace (checked by AR-02), so it passes."""
@@ -100,17 +104,20 @@ def objects_in_lane_namespace(manifests: ManifestSet, namespace: str) -> list[Fi
     for m in manifests.manifests:
         if m.kind in CLUSTER_SCOPED:
             ok = m.kind != "Namespace" or m.name == namespace
-            findings.append(judge("GO-03", ok, f"{m.kind} {m.name}", f"no cluster-scoped object outside {namespace}",
+            findings.append(judge("GO-03", ok, f"{m.kind} {m.name}",
+                                  f"no cluster-scoped object outside {namespace}",
                                   f"cluster-scoped {m.kind} {m.name}", manifests.where(m)))
             continue
         given = (m.obj.get("metadata") or {}).get("namespace")
-        findings.append(judge("GO-03", given in (None, namespace), f"{m.kind} {m.name}", f"namespace {namespace}",
+        findings.append(judge("GO-03", given in (None, namespace), f"{m.kind} {m.name}",
+                              f"namespace {namespace}",
                               repr(given) if given else "none (Argo CD's destination namespace)",
                               manifests.where(m, f"namespace: {given}" if given else None)))
     return findings or [failed("GO-03", "runtime manifests", "at least one object", "none", "runtime path",
                                parseErrors=manifests.errors)]
 
 
+@judges("GO-04")
 def no_secret_values(files: dict[str, str], where_prefix: str) -> list[Finding]:
     """GO-04: no Secret with data/stringData and no credential-looking value in any file of the branch.
     Findings name the line and the kind of credential, never the value."""
@@ -121,7 +128,8 @@ def no_secret_values(files: dict[str, str], where_prefix: str) -> list[Finding]:
         parsed = parse_manifests({path: text}, where_prefix).manifests if "Secret" in text else []
         secrets = [m for m in parsed if m.kind == "Secret" and (m.obj.get("data") or m.obj.get("stringData"))]
         hits += [f"line {m.line}: Secret {m.name} with {'stringData' if m.obj.get('stringData') else 'data'}" for m in secrets]
-        findings.append(judge("GO-04", not hits, path, "no Secret value, token, key, kubeconfig or password",
+        findings.append(judge("GO-04", not hits, path,
+                              "no Secret value, token, key, kubeconfig or password",
                               "; ".join(hits) if hits else "none", f"{where_prefix}{path}"))
     return findings or [failed("GO-04", "GitOps branch files", "at least one file", "none", where_prefix)]
 
@@ -141,6 +149,7 @@ def provider_secrets_of(volume: dict[str, Any], provider_names: set[str]) -> lis
     return [n for n in names if n in provider_names]
 
 
+@judges("GO-05")
 def credentials_as_secret_refs(manifests: ManifestSet, providers: dict[str, str]) -> list[Finding]:
     """GO-05: provider credentials only as SecretRef + read-only projection (a `secret` or a `projected`
     volume), never inline in env; the runner Job mounts a writable runtime home for CODEX_HOME;
@@ -177,8 +186,9 @@ def _workload_credentials(manifests: ManifestSet, m, provider_names: set[str]) -
             for secret in provider_secrets_of(volume, provider_names):
                 kind = "projected " if "projected" in volume else ""
                 for mount in mounts.get(name, []):
-                    findings.append(judge("GO-05", mount.get("readOnly") is True, f"{subject} mount of {kind}{secret}",
-                                          "readOnly: true", f"readOnly: {mount.get('readOnly')}",
+                    findings.append(judge("GO-05", mount.get("readOnly") is True,
+                                          f"{subject} mount of {kind}{secret}", "readOnly: true",
+                                          f"readOnly: {mount.get('readOnly')}",
                                           manifests.where(m, f"mountPath: {mount.get('mountPath')}")))
         for env in container.get("env", []) or []:
             findings += _env_credential(manifests, m, subject, env)
@@ -192,7 +202,8 @@ def _env_credential(manifests: ManifestSet, m, subject: str, env: dict[str, Any]
     if name == "DATABASE_URL":
         from_ref = bool((env.get("valueFrom") or {}).get("secretKeyRef")) and "value" not in env
         return [judge("GO-05", from_ref, f"{subject} env DATABASE_URL", "valueFrom.secretKeyRef",
-                      "a SecretRef" if from_ref else "an inline value", manifests.where(m, "DATABASE_URL"))]
+                      "a SecretRef" if from_ref else "an inline value",
+                      manifests.where(m, "DATABASE_URL"))]
     value = env.get("value")
     if value is None or name == "CODEX_HOME":
         return []
@@ -211,7 +222,8 @@ def _codex_home(subject: str, container: dict[str, Any], volumes: dict[str, dict
     writable = bool(mount) and not mount.get("readOnly") and volume is not None and "secret" not in volume
     found = ("no CODEX_HOME env" if not home else f"CODEX_HOME={home} " +
              ("not mounted" if not mount else "mounted read-only or from a Secret" if not writable else "on a writable volume"))
-    return judge("GO-05", writable, f"{subject} runtime home", "CODEX_HOME on a writable mounted volume", found, where)
+    return judge("GO-05", writable, f"{subject} runtime home",
+                 "CODEX_HOME on a writable mounted volume", found, where)
 
 
 def image_repository(image: str) -> str:
@@ -230,7 +242,9 @@ def env_image_repositories(catalog: Catalog) -> set[str]:
     return repos
 
 
-def boot_commit_env(manifests: ManifestSet, catalog: Catalog, env_repository: str) -> list[Finding]:
+@judges("GO-06")
+def boot_commit_env(manifests: ManifestSet, catalog: Catalog, env_repository: str, *,
+                    service_label: str) -> list[Finding]:
     """GO-06: the containers that run the env image (the lane's env repository, or one the catalog
     records) get AGENTRUN_BOOT_COMMIT = the catalog's bootCommit, a full 40-hex SHA. A helper container
     of another image (a digest-pinned init container that is not AgentRun) boots nothing."""
@@ -242,11 +256,12 @@ def boot_commit_env(manifests: ManifestSet, catalog: Catalog, env_repository: st
     for m, field, container in judged:
         if image_repository(str(container.get("image", ""))) not in repos:
             continue
-        want = (catalog.service(service_id(m.obj)) or {}).get("bootCommit")
+        want = (catalog.service(service_id(m.obj, service_label)) or {}).get("bootCommit")
         value = next((e.get("value") for e in container.get("env", []) or []
                       if e.get("name") == "AGENTRUN_BOOT_COMMIT"), None)
         ok = value is not None and value == want and bool(FULL_SHA.match(str(value)))
-        findings.append(judge("GO-06", ok, f"{m.kind} {m.name} {field}[{container.get('name')}] AGENTRUN_BOOT_COMMIT",
+        findings.append(judge("GO-06", ok,
+                              f"{m.kind} {m.name} {field}[{container.get('name')}] AGENTRUN_BOOT_COMMIT",
                               f"catalog bootCommit {want} (full 40-hex)", repr(value),
                               manifests.where(m, "AGENTRUN_BOOT_COMMIT"), notEnvImage=helpers))
     return findings or [failed("GO-06", "runtime workloads", "at least one container running the env image "
@@ -268,6 +283,7 @@ def _service_view(container: dict[str, Any], obj: dict[str, Any]) -> dict[str, A
     }
 
 
+@judges("GO-07")
 def agrees_with_deploy_intent(manifests: ManifestSet, intent_services: list[dict[str, Any]], intent_where: str) -> list[Finding]:
     """GO-07: the manifests agree with deploy.json at the catalog's source commit: services, replicas,
     ports, health paths, env keys and SecretRef names."""
@@ -292,8 +308,9 @@ def agrees_with_deploy_intent(manifests: ManifestSet, intent_services: list[dict
         for key, want in expected.items():
             got = found[key]
             ok = set(want) <= set(got) if key == "env" else got == want
-            findings.append(judge("GO-07", ok, f"{m.kind} {name} {key}", f"{want!r} (deploy.json {intent_where})",
-                                  repr(got), manifests.where(m, "replicas:" if key == "replicas" else None)))
+            findings.append(judge("GO-07", ok, f"{m.kind} {name} {key}",
+                                  f"{want!r} (deploy.json {intent_where})", repr(got),
+                                  manifests.where(m, "replicas:" if key == "replicas" else None)))
     for name, m in workloads.items():
         findings.append(failed("GO-07", f"{m.kind} {name}", "a service deploy.json declares", "not in deploy.json",
                                manifests.where(m)))
@@ -301,6 +318,7 @@ def agrees_with_deploy_intent(manifests: ManifestSet, intent_services: list[dict
     return findings or [failed("GO-07", "deploy.json services", "at least one enabled service", "none", intent_where)]
 
 
+@judges("GO-08")
 def no_fixed_entries(manifests: ManifestSet) -> list[Finding]:
     """GO-08: no NodePort/LoadBalancer, hostPort, hostNetwork, fixed IP or port-forward entry."""
     findings = []
@@ -324,19 +342,22 @@ def no_fixed_entries(manifests: ManifestSet) -> list[Finding]:
                     problems.append("a port-forward command")
         annotations = (m.obj.get("metadata") or {}).get("annotations") or {}
         problems += [f"fixed pod IP annotation {k}" for k in annotations if "ipaddr" in k.lower()]
-        findings.append(judge("GO-08", not problems, f"{m.kind} {m.name}", "no NodePort, hostPort, fixed IP or port-forward",
+        findings.append(judge("GO-08", not problems, f"{m.kind} {m.name}",
+                              "no NodePort, hostPort, fixed IP or port-forward",
                               "; ".join(problems) if problems else "none", manifests.where(m)))
     return findings or [failed("GO-08", "runtime manifests", "at least one object", "none", "runtime path")]
 
 
+@judges("GO-09")
 def commits_touch_only_lane_paths(history: list, profile: LaneProfile, branch_where: str) -> list[Finding]:
     """GO-09: every commit on the GitOps branch changes only the catalog, the runtime path and generated metadata."""
-    allowed = {profile.catalog_path, *profile["gitopsGeneratedMetadata"]}
+    allowed = {profile.catalog_path, *profile.gitops_generated_metadata}
     prefix = profile.runtime_path.rstrip("/") + "/"
     findings = []
     for commit in history:
         stray = [f for f in commit.files if f not in allowed and not f.startswith(prefix)]
         findings.append(judge("GO-09", not stray, f"commit {commit.sha[:12]} {commit.subject[:60]!r}",
                               f"only {profile.catalog_path}, {prefix}** and generated metadata",
-                              f"also {', '.join(stray[:8])}" if stray else "only lane paths", f"{branch_where}@{commit.sha[:12]}"))
+                              f"also {', '.join(stray[:8])}" if stray else "only lane paths",
+                              f"{branch_where}@{commit.sha[:12]}"))
     return findings or [failed("GO-09", "GitOps history", "at least one commit", "none", branch_where)]

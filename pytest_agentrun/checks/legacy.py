@@ -6,8 +6,10 @@ from typing import Any
 
 from ..finding import Finding, failed, judge, passed
 from ..forbidden import ForbiddenTargets, string_leaves
+from .judges import judges
 
 
+@judges("LG-01")
 def nothing_points_at_legacy(targets: ForbiddenTargets, subjects: list[tuple[str, str, Any]]) -> list[Finding]:
     """LG-01: no value of the lane's objects (subject, where, content) points at a forbidden namespace,
     the master branch, /root/agentrun or a D601 path. A subject that could not be read fails."""
@@ -25,6 +27,7 @@ def nothing_points_at_legacy(targets: ForbiddenTargets, subjects: list[tuple[str
     return findings
 
 
+@judges("LG-02")
 def verdict_in_truth_order(items: list[tuple[str, list[str]]], order: dict[str, int]) -> list[Finding]:
     """LG-02: the criterion tests run (and report) in catalogue order, which is truth order: live
     runtime, Argo desired state, GitOps branch, Tekton evidence, clean source."""
@@ -50,5 +53,6 @@ def lane_reads_no_legacy_source(targets: ForbiddenTargets, sources: dict[str, st
     /root/agentrun checkout, a master branch, a D601 path or a legacy namespace)."""
     return [judge("LG-02", not (named := targets.named_in(value)), f"evidence source {label}",
                   "a source of the lane, not a legacy one",
-                  f"{value!r}" + (f" names {', '.join(named)}" if named else ""), "lane connection config")
+                  f"{value!r}" + (f" names {', '.join(named)}" if named else ""),
+                  "lane connection config")
             for label, value in sources.items()]

@@ -10,6 +10,7 @@ from ..errors import EvidenceError
 from ..finding import Finding, failed, judge, undecided
 from ..readers.kube import object_ref
 from ..readers.registry import ManifestAnswer, repository_name
+from .judges import judges
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def _image(service: dict[str, Any]) -> dict[str, Any]:
     return image if isinstance(image, dict) else {}
 
 
+@judges("REG-01")
 def digests_present(catalog: Catalog, answers: dict[str, ManifestAnswer]) -> list[Finding]:
     """REG-01: each catalog digest answers 200 with the same Docker-Content-Digest (schema2 Accept)."""
     findings = []
@@ -61,13 +63,14 @@ def digests_present(catalog: Catalog, answers: dict[str, ManifestAnswer]) -> lis
             continue
         findings.append(judge("REG-01", answer.status == 200 and answer.digest == digest, subject,
                               f"HEAD 200 with Docker-Content-Digest {digest}",
-                              f"HEAD {answer.status} with Docker-Content-Digest {answer.digest}", f"HEAD {answer.url}",
-                              accept=answer.accept, catalog=catalog.where))
+                              f"HEAD {answer.status} with Docker-Content-Digest {answer.digest}",
+                              f"HEAD {answer.url}", accept=answer.accept, catalog=catalog.where))
     if not findings:
         findings.append(failed("REG-01", "catalog digests", "at least one service entry", "none", catalog.where))
     return findings
 
 
+@judges("REG-02")
 def tag_resolves_to_schema2_digest(catalog: Catalog,
                                    by_tag: dict[str, tuple[ManifestAnswer, ManifestAnswer | None]]) -> list[Finding]:
     """REG-02: the env image tag answers, with the schema2 Accept, the catalog digest. That one finding
@@ -90,7 +93,8 @@ def tag_resolves_to_schema2_digest(catalog: Catalog,
             found += f"; the catalog holds the schema1 compatibility digest {schema1} (plain HEAD)"
         plain_head = {"url": plain.url, "status": plain.status, "digest": plain.digest} if plain else None
         findings.append(judge("REG-02", schema2.status == 200 and schema2.digest == digest,
-                              f"{subject} (schema2 Accept)", f"HEAD 200 with the catalog digest {digest}", found,
+                              f"{subject} (schema2 Accept)",
+                              f"HEAD 200 with the catalog digest {digest}", found,
                               f"HEAD {schema2.url}", plainHead=plain_head))
     return findings or [failed("REG-02", "catalog services", "at least one", "none", catalog.where)]
 
@@ -139,6 +143,7 @@ def runtime_env_images(pods: list[dict[str, Any]], repository: str) -> tuple[dic
     return used, unread
 
 
+@judges("REG-03")
 def runtime_images_in_catalog(catalog: Catalog, pods: list[dict[str, Any]], repository: str,
                               registry_tags: TagListing) -> list[Finding]:
     """REG-03: every env image the runtime runs (live Pods' imageID) is in the catalog; an env container
@@ -149,9 +154,10 @@ def runtime_images_in_catalog(catalog: Catalog, pods: list[dict[str, Any]], repo
     known_tags = {_image(s).get("tag") for s in catalog.services()}
     reported = sorted(set(registry_tags.tags or ()) - known_tags)
     used, unread = runtime_env_images(pods, repository)
-    findings = [judge("REG-03", digest in known, f"runtime image {digest}", f"a catalog digest ({catalog.where})",
-                      "in the catalog" if digest in known else "not in the catalog (only the registry knows it)", where,
-                      registryTagsNotInCatalog=reported)
+    findings = [judge("REG-03", digest in known, f"runtime image {digest}",
+                      f"a catalog digest ({catalog.where})",
+                      "in the catalog" if digest in known else "not in the catalog (only the registry knows it)",
+                      where, registryTagsNotInCatalog=reported)
                 for digest, where in sorted(used.items())]
     findings += [undecided("REG-03", f"{where} (image {repository})", "the image it runs (status imageID)",
                            "the Pod reports no imageID for it (no containerStatuses yet)", where)

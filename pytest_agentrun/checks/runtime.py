@@ -10,10 +10,12 @@ from ..readers.kube import object_ref
 from ..release_pods import ReleasePods, release_pods
 from ..rollout_state import rollout_problems
 from .gitops import PINNED, containers, pod_spec
+from .judges import judges
 
 READY_KINDS = ("Deployment", "StatefulSet")
 
 
+@judges("RT-01")
 def namespace_active(name: str, namespace: dict[str, Any] | None) -> list[Finding]:
     """RT-01: the runtime namespace exists and is Active."""
     where = f"Namespace {name}"
@@ -22,8 +24,8 @@ def namespace_active(name: str, namespace: dict[str, Any] | None) -> list[Findin
     phase = namespace.get("status", {}).get("phase")
     deleting = namespace.get("metadata", {}).get("deletionTimestamp")
     found = f"phase {phase}" + (f", deletionTimestamp {deleting}" if deleting else "")
-    return [judge("RT-01", phase == "Active" and not deleting, f"namespace {name}", "phase Active", found, where,
-                  status=namespace.get("status", {}))]
+    return [judge("RT-01", phase == "Active" and not deleting, f"namespace {name}", "phase Active",
+                  found, where, status=namespace.get("status", {}))]
 
 
 def declared_workloads(intent_services: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
@@ -32,6 +34,7 @@ def declared_workloads(intent_services: list[dict[str, Any]]) -> list[tuple[str,
             for s in intent_services if s.get("enabled", True) and s.get("workload") in READY_KINDS]
 
 
+@judges("RT-02")
 def workloads_ready(declared: list[tuple[str, str, int]], live: dict[tuple[str, str], dict[str, Any] | None],
                     namespace: str, intent_where: str) -> list[Finding]:
     """RT-02: every declared workload is present and fully rolled out and ready at its current
@@ -52,11 +55,11 @@ def workloads_ready(declared: list[tuple[str, str, int]], live: dict[tuple[str, 
         if spec_replicas != desired:
             problems.insert(0, f"spec.replicas {spec_replicas}, deploy.json {desired}")
         status = obj.get("status") if isinstance(obj.get("status"), dict) else {}
-        findings.append(judge(
-            "RT-02", not problems, object_ref(obj),
-            f"{desired}/{desired} ready and updated, no rollout in progress, observedGeneration current",
-            "; ".join(problems) if problems else f"{status.get('readyReplicas')}/{desired} ready, rolled out",
-            where, status={k: status.get(k) for k in STATUS_KEYS}, declaredIn=intent_where))
+        findings.append(judge("RT-02", not problems, object_ref(obj),
+                              f"{desired}/{desired} ready and updated, no rollout in progress, observedGeneration current",
+                              "; ".join(problems) if problems else f"{status.get('readyReplicas')}/{desired} ready, rolled out",
+                              where, status={k: status.get(k) for k in STATUS_KEYS},
+                              declaredIn=intent_where))
     return findings
 
 
@@ -101,6 +104,7 @@ def _release(kind: str, name: str, workload: dict[str, Any] | None, pods: list[d
     return release_pods(workload, pods, replica_sets)
 
 
+@judges("RT-03")
 def pods_ready(declared: list[tuple[str, str, int]], live: dict[tuple[str, str], dict[str, Any] | None],
                pods: list[dict[str, Any]], events: list[dict[str, Any]],
                replica_sets: list[dict[str, Any]]) -> list[Finding]:
@@ -137,9 +141,11 @@ def _pod_finding(pod: dict[str, Any], events: list[dict[str, Any]], split: Relea
     return judge("RT-03", ok, object_ref(pod), expected, found, object_ref(pod), **evidence)
 
 
+@judges("RT-04")
 def images_match_catalog(declared: list[tuple[str, str, int]], live: dict[tuple[str, str], dict[str, Any] | None],
                          pods: list[dict[str, Any]], replica_sets: list[dict[str, Any]],
-                         catalog_images: dict[str, dict[str, Any]], catalog_where: str) -> list[Finding]:
+                         catalog_images: dict[str, dict[str, Any]], catalog_where: str, *,
+                         service_label: str) -> list[Finding]:
     """RT-04: what runs and what will run: the image each running container of the current revision
     runs (imageID) carries the catalog's digest, and each live workload's pod template names the
     catalog's image by digest (a template moved to a tag would run whatever the tag points at next)."""
@@ -148,25 +154,25 @@ def images_match_catalog(declared: list[tuple[str, str, int]], live: dict[tuple[
         workload = live.get((kind, name))
         split = _release(kind, name, workload, pods, replica_sets)
         if workload is not None:
-            findings += _template_images(workload, catalog_images, catalog_where)
+            findings += _template_images(workload, catalog_images, catalog_where, service_label)
         if split.problem:
             findings.append(undecided("RT-04", f"Pods of {kind} {name}", "running containers on the catalog's digest",
                                       split.problem, f"{kind} {name}", notJudged=split.evidence()))
             continue
         for pod in split.pods:
-            findings += _running_images(pod, name, catalog_images, catalog_where, split)
+            findings += _running_images(pod, name, catalog_images, catalog_where, split, service_label)
     return findings or [failed("RT-04", "running containers", "at least one running container of a declared workload",
                                "none", "runtime namespace")]
 
 
-def _service_of(obj: dict[str, Any], default: str) -> str:
+def _service_of(obj: dict[str, Any], default: str, service_label: str) -> str:
     labels = ((obj.get("metadata") or {}).get("labels") or {})
-    return labels.get("agentrun.io/service") or default
+    return labels.get(service_label) or default
 
 
 def _template_images(workload: dict[str, Any], catalog_images: dict[str, dict[str, Any]],
-                     catalog_where: str) -> list[Finding]:
-    service = _service_of(workload, (workload.get("metadata") or {}).get("name", "?"))
+                     catalog_where: str, service_label: str) -> list[Finding]:
+    service = _service_of(workload, (workload.get("metadata") or {}).get("name", "?"), service_label)
     image = catalog_images.get(service) or {}
     want = image.get("repositoryDigest") or (f"<repository>@{image['digest']}" if image.get("digest") else None)
     findings = []
@@ -175,15 +181,16 @@ def _template_images(workload: dict[str, Any], catalog_images: dict[str, dict[st
         pinned = PINNED.match(found)
         ok = bool(pinned) and want is not None and (found == want if image.get("repositoryDigest")
                                                     else pinned["digest"] == image.get("digest"))
-        findings.append(judge("RT-04", ok, f"{object_ref(workload)} pod template {field}[{container.get('name')}]",
+        findings.append(judge("RT-04", ok,
+                              f"{object_ref(workload)} pod template {field}[{container.get('name')}]",
                               f"image pinned by digest, {want} (catalog, service {service}, {catalog_where})",
                               repr(found), object_ref(workload)))
     return findings
 
 
 def _running_images(pod: dict[str, Any], workload_name: str, catalog_images: dict[str, dict[str, Any]],
-                    catalog_where: str, split: ReleasePods) -> list[Finding]:
-    service = _service_of(pod, workload_name)
+                    catalog_where: str, split: ReleasePods, service_label: str) -> list[Finding]:
+    service = _service_of(pod, workload_name, service_label)
     want = (catalog_images.get(service) or {}).get("digest")
     statuses = [c for c in _status(pod).get("containerStatuses") or [] if isinstance(c, dict)]
     expected = f"imageID digest {want} (catalog, service {service}, {catalog_where})"
@@ -201,6 +208,7 @@ def _running_images(pod: dict[str, Any], workload_name: str, catalog_images: dic
     return findings
 
 
+@judges("RT-05")
 def health_answers(results: list[tuple[str, int | str, int | str | None, str, int, str]],
                    namespace: str) -> list[Finding]:
     """RT-05: each service's health path answers 2xx through the API server's service proxy.
@@ -223,6 +231,7 @@ def health_answers(results: list[tuple[str, int | str, int | str | None, str, in
     return findings
 
 
+@judges("RT-07")
 def secret_refs_exist(refs: dict[str, set[str]], secrets: dict[str, dict[str, Any] | None], namespace: str,
                       where: str) -> list[Finding]:
     """RT-07: every SecretRef the runtime manifests name exists with the named keys (values never read)."""
@@ -236,8 +245,8 @@ def secret_refs_exist(refs: dict[str, set[str]], secrets: dict[str, dict[str, An
             continue
         missing = sorted(keys - set(secret.get("keys", [])))
         findings.append(judge("RT-07", not missing, subject, f"keys {sorted(keys)}",
-                              f"missing keys {missing}" if missing else f"keys {secret.get('keys')}", subject,
-                              referencedIn=where))
+                              f"missing keys {missing}" if missing else f"keys {secret.get('keys')}",
+                              subject, referencedIn=where))
     return findings or [failed("RT-07", "SecretRefs", "the runtime manifests name at least one SecretRef", "none", where)]
 
 

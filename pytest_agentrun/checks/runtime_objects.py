@@ -18,6 +18,7 @@ from ..lane import LaneProfile
 from ..readers.discovery import Resource, split_api_version
 from ..readers.kube import object_ref
 from ..tracking import describe, tracked_by
+from .judges import judges
 
 Key = tuple[str, str, str]   # group, kind, name
 MAX_OWNER_DEPTH = 8          # Pod -> ReplicaSet -> Deployment is 2; anything deeper is a loop
@@ -40,12 +41,12 @@ class _Namespace:
     """The live objects with their tracking, and the exemption rules of the lane profile."""
 
     def __init__(self, profile: LaneProfile, objects: list[dict[str, Any]]):
-        self.profile, argocd = profile, profile["argocd"]
-        self.rules = profile["untrackedObjects"]
+        self.profile = profile
+        self.rules = profile.untracked_objects
         self.objects = {key_of(o): o for o in objects}
         uids = [((o.get("metadata") or {}).get("uid"), o) for o in objects]
         self.by_uid = {uid: o for uid, o in uids if uid}
-        self.tracking = {k: tracked_by(o, argocd["application"], argocd["tracking"], argocd["namespace"])
+        self.tracking = {k: tracked_by(o, profile.application, profile.argo_tracking, profile.argocd_namespace)
                          for k, o in self.objects.items()}
 
     def exempt(self, obj: dict[str, Any]) -> str | None:
@@ -93,6 +94,7 @@ class _Namespace:
         return self.objects.get((group, str(ref.get("kind")), str(ref.get("name")))) if not ref.get("uid") else None
 
 
+@judges("RT-06")
 def managed_by_argo(profile: LaneProfile, objects: list[dict[str, Any]], manifests: list[ManifestObject],
                     resolved: dict[tuple[str, str], Resource | None], unreadable: dict[str, str]) -> list[Finding]:
     """RT-06 over the namespace's live objects, the manifests' objects and the kinds discovery serves.
@@ -115,7 +117,7 @@ def managed_by_argo(profile: LaneProfile, objects: list[dict[str, Any]], manifes
             continue
         untracked += 1
         findings.append(failed("RT-06", f"{object_ref(obj)} tracking", describe(profile.application,
-                               profile["argocd"]["tracking"]), "not tracked by Argo CD and not derived from a "
+                               profile.argo_tracking), "not tracked by Argo CD and not derived from a "
                                "tracked object (made by hand?)", object_ref(obj), **_managers(obj)))
     findings += [undecided("RT-06", f"{resource} in {profile.runtime_namespace}", "every live object read",
                            reason, f"namespace {profile.runtime_namespace}") for resource, reason in unreadable.items()]
@@ -153,5 +155,5 @@ def _drift_finding(obj: dict[str, Any], how: str, allowed: list[str]) -> Finding
              f"{sorted((m.get('fieldsV1') or {}).keys())})" for m in fields if m.get("manager") not in allowed]
     return judge("RT-06", not drift, f"{object_ref(obj)} field managers",
                  f"tracked by Argo CD, fields owned only by {', '.join(allowed)}",
-                 "; ".join(drift) if drift else f"tracked ({how}), no other manager", object_ref(obj),
-                 **_managers(obj))
+                 "; ".join(drift) if drift else f"tracked ({how}), no other manager",
+                 object_ref(obj), **_managers(obj))

@@ -15,8 +15,10 @@ from ..forbidden import ForbiddenTargets, members, mentions
 from ..lane import LaneProfile
 from ..readers.registry import repository_name
 from ..readers.worktree import IgnoreRule, WorktreeState
+from .judges import judges
 
 
+@judges("SRC-01")
 def worktree_clean(profile: LaneProfile, state: WorktreeState, remote_head: str | None, remote_where: str) -> list[Finding]:
     """SRC-01: the worktree is on the source branch, equal to origin (and GitHub), with nothing modified or untracked."""
     branch = profile.source_branch
@@ -26,8 +28,10 @@ def worktree_clean(profile: LaneProfile, state: WorktreeState, remote_head: str 
               repr(state.branch) if state.branch else "detached HEAD", where),
         judge("SRC-01", state.upstream_head is not None and state.ahead == 0 and state.behind == 0,
               f"worktree against origin/{branch}", "neither ahead nor behind",
-              f"ahead {state.ahead}, behind {state.behind}" if state.upstream_head else f"no origin/{branch}", where),
-        judge("SRC-01", remote_head is not None and state.head == remote_head, f"worktree HEAD against {branch} on the source repo",
+              f"ahead {state.ahead}, behind {state.behind}" if state.upstream_head else f"no origin/{branch}",
+              where),
+        judge("SRC-01", remote_head is not None and state.head == remote_head,
+              f"worktree HEAD against {branch} on the source repo",
               f"{remote_head} ({remote_where})", state.head, where),
         judge("SRC-01", not state.changes, "worktree status", "clean (nothing modified, staged or untracked)",
               "; ".join(state.changes[:10]) + (f" (+{len(state.changes) - 10} more)" if len(state.changes) > 10 else "")
@@ -39,10 +43,11 @@ def worktree_clean(profile: LaneProfile, state: WorktreeState, remote_head: str 
 
 def worktree_root_probes(profile: LaneProfile) -> list[str]:
     """The task-worktree root (`.worktree/`) and a file of one task under it, relative to the worktree."""
-    root = PurePosixPath(profile["worktreeRoot"]).relative_to(profile["sourceWorktree"]["path"]).parent
+    root = PurePosixPath(profile.worktree_root).relative_to(profile.source_worktree).parent
     return [f"{root}/", f"{root}/some-task/file"]
 
 
+@judges("SRC-02")
 def worktree_root_ignored(rules: dict[str, IgnoreRule | None], worktree_path: str) -> list[Finding]:
     """SRC-02: each probe is ignored by a tracked `.gitignore` of the worktree (not only by a local exclude)."""
     findings = []
@@ -74,13 +79,14 @@ def _generated_state_rules(profile: LaneProfile) -> list[tuple[str, Callable[[st
                                                  and not p.endswith(".schema.json")), None),
         (f"rendered runtime desired state ({runtime}**, *.rendered.*)",
          lambda p: p.startswith(runtime) or fnmatch.fnmatch(PurePosixPath(p).name, "*.rendered.*"), None),
-        ("CI rollout metadata (" + ", ".join(profile["gitopsGeneratedMetadata"]) + ")",
-         lambda p: p in profile["gitopsGeneratedMetadata"], None),
+        ("CI rollout metadata (" + ", ".join(profile.gitops_generated_metadata) + ")",
+         lambda p: p in profile.gitops_generated_metadata, None),
         # A pinned base image in the Containerfile is source; a pin of the lane's env image is a publish record.
         (f"an env image digest ({env}@sha256:...)", never, re.compile(re.escape(env) + r"@sha256:[0-9a-f]{64}")),
     ]
 
 
+@judges("SRC-03")
 def source_tracks_no_generated_state(profile: LaneProfile, head: str | None, files: dict[str, str],
                                      head_where: str) -> list[Finding]:
     """SRC-03: the source branch tracks no catalog, runtime manifests, rendered state, digests or rollout metadata."""
@@ -105,6 +111,7 @@ def source_tracks_no_generated_state(profile: LaneProfile, head: str | None, fil
 
 # -- SRC-04 / SRC-05: deploy.json, the hand-written intent ----------------------------------------
 
+@judges("SRC-04")
 def deploy_intent_valid(profile: LaneProfile, intent: DeployIntent) -> list[Finding]:
     """SRC-04: deploy.json exists, conforms to the deploy intent schema, and names the lane's runtime namespace."""
     subject = profile.deploy_intent_path
@@ -117,8 +124,9 @@ def deploy_intent_valid(profile: LaneProfile, intent: DeployIntent) -> list[Find
     if not errors:
         findings.append(passed("SRC-04", subject, "conforms to schemas/deploy-intent.schema.json", "valid", intent.where))
     namespace = (intent.data.get("runtime") or {}).get("namespace")
-    findings.append(judge("SRC-04", namespace == profile.runtime_namespace, f"{subject} runtime.namespace",
-                          repr(profile.runtime_namespace), repr(namespace), intent.line('"namespace"')))
+    findings.append(judge("SRC-04", namespace == profile.runtime_namespace,
+                          f"{subject} runtime.namespace", repr(profile.runtime_namespace),
+                          repr(namespace), intent.line('"namespace"')))
     return findings
 
 
@@ -135,13 +143,10 @@ ARTIFACT_KEYS = {
     "sshkey": "SSH key", "privatekey": "private key", "apikey": "API key", "stringdata": "Secret value",
     "credentials": "credential",
 }
-def credential_in(value: str) -> str | None:
-    """The kind of credential value the string holds (private/SSH key, kubeconfig, token), if any."""
-    return credential_kind(value)
 
 
 def _artifact_values(profile: LaneProfile) -> list[tuple[str, re.Pattern[str]]]:
-    run = re.escape(profile["tekton"]["pipelineRunName"]).replace(re.escape("{short12}"), "[0-9a-f]{12}")
+    run = re.escape(profile.pipeline_run_name_template).replace(re.escape("{short12}"), "[0-9a-f]{12}")
     return [
         ("image digest", re.compile(r"sha256:[0-9a-f]{64}")),
         ("env image reference", re.compile(re.escape(repository_name(profile.env_repository)) + r"[:@]")),
@@ -151,6 +156,7 @@ def _artifact_values(profile: LaneProfile) -> list[tuple[str, re.Pattern[str]]]:
     ]
 
 
+@judges("SRC-05")
 def deploy_intent_only_intent(profile: LaneProfile, intent: DeployIntent) -> list[Finding]:
     """SRC-05: deploy.json carries no image, digest, publish/reuse state, run id, revision, manifest or credential."""
     subject = profile.deploy_intent_path
@@ -164,7 +170,7 @@ def deploy_intent_only_intent(profile: LaneProfile, intent: DeployIntent) -> lis
             hits.append((kind, f"key {key!r}", f'"{key}"'))
         if isinstance(value, dict) and {"apiVersion", "kind"} <= value.keys():
             hits.append(("rendered manifest", f"object of kind {value['kind']!r}", '"apiVersion"'))
-        if isinstance(value, str) and (secret := credential_in(value)):
+        if isinstance(value, str) and (secret := credential_kind(value)):
             hits.append((secret, "value <redacted>", f'"{key}"' if key else path))  # never print a credential
         elif isinstance(value, str) and (kind := next((k for k, pattern in values if pattern.search(value)), None)):
             hits.append((kind, f"value {value!r}", value))
@@ -189,6 +195,7 @@ def reference_docs_paths(files: list[str]) -> list[str]:
     return [p for p in files if p == "AGENTS.md" or p.startswith("docs/reference/")]
 
 
+@judges("SRC-06")
 def docs_present_no_forbidden_target(profile: LaneProfile, head: str | None, docs: dict[str, str],
                                      head_where: str) -> list[Finding]:
     """SRC-06: each sentence naming agentrun_dev/agentrun_prod is deprecation or history text, never a target."""
@@ -199,8 +206,10 @@ def docs_present_no_forbidden_target(profile: LaneProfile, head: str | None, doc
     findings = []
     for path, text in sorted(docs.items()):
         found = mentions(text, names)
-        findings += [judge("SRC-06", m.ok, f"{path}: {m.sentence[:160]}", f"{m.name} named only as deprecation or history",
-                           f"{MENTION_VERDICTS[m.verdict]} ({m.cue!r})", f"{branch}@{head[:12]}:{path}:{m.line}")
+        findings += [judge("SRC-06", m.ok, f"{path}: {m.sentence[:160]}",
+                           f"{m.name} named only as deprecation or history",
+                           f"{MENTION_VERDICTS[m.verdict]} ({m.cue!r})",
+                           f"{branch}@{head[:12]}:{path}:{m.line}")
                      for m in found]
         if not found:
             findings.append(passed("SRC-06", path, "no forbidden namespace presented as a target",

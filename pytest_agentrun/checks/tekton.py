@@ -24,6 +24,7 @@ from ..lane import LaneProfile
 from ..readers.git import CommitInfo
 from ..readers.kube import object_ref
 from .registry import TagListing
+from .judges import judges
 
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
@@ -32,6 +33,7 @@ def succeeded_condition(run: dict[str, Any]) -> dict[str, Any]:
     return next((c for c in run.get("status", {}).get("conditions", []) or [] if c.get("type") == "Succeeded"), {})
 
 
+@judges("TK-02")
 def pipeline_run_for_commit(profile: LaneProfile, commit: str, run: dict[str, Any] | None,
                             commit_where: str) -> list[Finding]:
     """TK-02: the PipelineRun of the catalog's source commit is named by it, passes the full SHA, and succeeded."""
@@ -45,25 +47,27 @@ def pipeline_run_for_commit(profile: LaneProfile, commit: str, run: dict[str, An
     condition = succeeded_condition(run)
     pipeline = run.get("spec", {}).get("pipelineRef", {}).get("name")
     return [
-        judge("TK-02", bool(sha_params), f"{where} params", f"a param equal to the full SHA {commit}",
+        judge("TK-02", bool(sha_params), f"{where} params",
+              f"a param equal to the full SHA {commit}",
               ", ".join(f"{k}={v}" for k, v in params.items()) or "no params", where, params=params),
-        judge("TK-02", pipeline == profile.pipeline, f"{where} spec.pipelineRef", profile.pipeline, repr(pipeline), where),
+        judge("TK-02", pipeline == profile.pipeline, f"{where} spec.pipelineRef", profile.pipeline,
+              repr(pipeline), where),
         judge("TK-02", condition.get("status") == "True", f"{where} condition Succeeded", "True",
-              f"{condition.get('status')!r} reason {condition.get('reason')!r}: {condition.get('message', '')}", where,
-              condition=condition),
+              f"{condition.get('status')!r} reason {condition.get('reason')!r}: {condition.get('message', '')}",
+              where, condition=condition),
     ]
 
 
 # -- the lane's pipeline tasks -------------------------------------------------------------------
 
 @cache
-def lane_tasks() -> dict[str, Any]:
-    """The pipeline tasks of the lane by role, and the forbidden gates and machinery (data file)."""
+def forbidden_machinery() -> dict[str, Any]:
+    """The forbidden gates and CI machinery of any lane (data file; the lane's tasks are in its profile)."""
     return yaml.safe_load(resources.files("pytest_agentrun").joinpath("data/tekton-lane-tasks.yaml").read_text())
 
 
-def task_name(role: str) -> str:
-    return lane_tasks()["tasks"][role]["name"]
+def task_name(profile: LaneProfile, role: str) -> str:
+    return profile.tekton_tasks[role]["name"]
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,7 @@ def words(text: str, vocabulary: list[str]) -> list[str]:
 
 # -- TK-01 ---------------------------------------------------------------------------------------
 
+@judges("TK-01")
 def pipeline_and_service_account(profile: LaneProfile, pipeline: dict[str, Any] | None,
                                  service_account: dict[str, Any] | None) -> list[Finding]:
     """TK-01: the lane's Pipeline and its Tekton ServiceAccount exist in the Tekton namespace."""
@@ -172,8 +177,10 @@ def pipeline_and_service_account(profile: LaneProfile, pipeline: dict[str, Any] 
     return [
         judge("TK-01", pipeline is not None, f"Pipeline {profile.pipeline}", "exists",
               "exists" if pipeline else "not found (404)", pipeline_where(profile)),
-        judge("TK-01", service_account is not None, f"ServiceAccount {profile.tekton_service_account}", "exists",
-              "exists" if service_account else "not found (404)", f"ServiceAccount {ns}/{profile.tekton_service_account}"),
+        judge("TK-01", service_account is not None,
+              f"ServiceAccount {profile.tekton_service_account}", "exists",
+              "exists" if service_account else "not found (404)",
+              f"ServiceAccount {ns}/{profile.tekton_service_account}"),
     ]
 
 
@@ -182,6 +189,7 @@ def pipeline_and_service_account(profile: LaneProfile, pipeline: dict[str, Any] 
 HOST_NETWORK = {"hostNetwork": True, "dnsPolicy": "ClusterFirstWithHostNet"}
 
 
+@judges("TK-03")
 def pipeline_run_on_host_network(profile: LaneProfile, commit: str, run: dict[str, Any] | None,
                                  task_runs: list[dict[str, Any]]) -> list[Finding]:
     """TK-03: the catalog commit's PipelineRun runs its TaskRuns on the host network (DNS ClusterFirstWithHostNet)
@@ -192,7 +200,8 @@ def pipeline_run_on_host_network(profile: LaneProfile, commit: str, run: dict[st
         return [failed("TK-03", f"PipelineRun {name}", f"exists for source commit {commit}", "not found (404)", where)]
     template = run.get("spec", {}).get("taskRunTemplate") or {}
     pod = template.get("podTemplate") or {}
-    findings = [judge("TK-03", pod.get(key) == value, f"{where} spec.taskRunTemplate.podTemplate.{key}", repr(value),
+    findings = [judge("TK-03", pod.get(key) == value,
+                      f"{where} spec.taskRunTemplate.podTemplate.{key}", repr(value),
                       repr(pod.get(key)) if key in pod else "not set", where)
                 for key, value in HOST_NETWORK.items()]
     if not task_runs:
@@ -203,10 +212,11 @@ def pipeline_run_on_host_network(profile: LaneProfile, commit: str, run: dict[st
         account = spec.get("serviceAccountName") or template.get("serviceAccountName")
         pod = spec.get("podTemplate")
         drifted = {k: pod.get(k) for k, v in HOST_NETWORK.items() if pod is not None and pod.get(k) != v}
-        findings.append(judge(
-            "TK-03", account == profile.tekton_service_account and not drifted, f"TaskRun {task_run['metadata']['name']}",
-            f"runs as {profile.tekton_service_account} with the run's host-network podTemplate",
-            f"serviceAccountName {account!r}" + (f", podTemplate {drifted}" if drifted else ""), object_ref(task_run)))
+        findings.append(judge("TK-03", account == profile.tekton_service_account and not drifted,
+                              f"TaskRun {task_run['metadata']['name']}",
+                              f"runs as {profile.tekton_service_account} with the run's host-network podTemplate",
+                              f"serviceAccountName {account!r}" + (f", podTemplate {drifted}" if drifted else ""),
+                              object_ref(task_run)))
     return findings
 
 
@@ -216,13 +226,14 @@ PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "http
 NO_PROXY_VARIABLES = ("NO_PROXY", "no_proxy")
 
 
+@judges("TK-04")
 def no_proxy_kept(profile: LaneProfile, pipeline: dict[str, Any] | None, tasks: list[dict[str, Any]]) -> list[Finding]:
     """TK-04: every step of the Pipeline's tasks that goes through a proxy bypasses it for every entry of
     the profile's noProxyRequired (hyueapi.com, .hyueapi.com, the service CIDR, .svc, .cluster.local),
     in each NO_PROXY spelling it sets."""
     if pipeline is None:
         return missing_pipeline("TK-04", profile)
-    required = profile["noProxyRequired"]
+    required = profile.no_proxy_required
     findings = []
     for ptask in pipeline_tasks(profile, pipeline, tasks):
         if ptask.spec is None:
@@ -250,7 +261,7 @@ def no_proxy_kept(profile: LaneProfile, pipeline: dict[str, Any] | None, tasks: 
 
 def github_remotes(profile: LaneProfile) -> re.Pattern[str]:
     """GitHub remotes a task must never use: SSH (scp-like or ssh://) and HTTPS of the source repo's host."""
-    host = re.escape(re.search(r"([\w.-]+\.[a-z]{2,})[:/]", profile["sourceRepo"]).group(1))
+    host = re.escape(re.search(r"([\w.-]+\.[a-z]{2,})[:/]", profile.source_repo).group(1))
     return re.compile(rf"ssh://\S+|git@{host}:\S*|https?://(?:[^/\s@]+@)?{host}\S*", re.IGNORECASE)
 
 
@@ -258,7 +269,7 @@ def _mirror_step(profile: LaneProfile, pipeline: dict[str, Any], run: dict[str, 
                  role: str, url: str, verbs: tuple[str, ...], also: tuple[str, ...], expected: str) -> Finding:
     """The task of a role has a step that runs one of `verbs` against `url` (after param substitution)."""
     if ptask is None:
-        return failed("TK-05", f"{role} task {task_name(role)}", expected, "no such task in the Pipeline",
+        return failed("TK-05", f"{role} task {task_name(profile, role)}", expected, "no such task in the Pipeline",
                       pipeline_where(profile))
     if ptask.spec is None:
         return unreadable("TK-05", ptask)
@@ -274,6 +285,7 @@ def _mirror_step(profile: LaneProfile, pipeline: dict[str, Any], run: dict[str, 
                   + f" (params: {found})", ptask.where, params=params)
 
 
+@judges("TK-05")
 def checkout_and_push_through_mirror(profile: LaneProfile, commit: str, pipeline: dict[str, Any] | None,
                                      tasks: list[dict[str, Any]], run: dict[str, Any] | None) -> list[Finding]:
     """TK-05: source preparation fetches the full source commit through the mirror read URL, promotion pushes
@@ -282,19 +294,20 @@ def checkout_and_push_through_mirror(profile: LaneProfile, commit: str, pipeline
         return missing_pipeline("TK-05", profile)
     ptasks = pipeline_tasks(profile, pipeline, tasks)
     by_name = {p.name: p for p in ptasks}
-    read, write = profile["mirror"]["readUrl"], profile["mirror"]["writeUrl"]
+    read, write = profile.mirror_read_url, profile.mirror_write_url
     findings = [
-        _mirror_step(profile, pipeline, run, by_name.get(task_name("source")), "source", read, ("git fetch", "git clone"),
+        _mirror_step(profile, pipeline, run, by_name.get(task_name(profile, "source")), "source", read, ("git fetch", "git clone"),
                      (commit,), f"checks out {commit} by full SHA through {read}"),
-        _mirror_step(profile, pipeline, run, by_name.get(task_name("promote")), "promote", write, ("git push",), (),
+        _mirror_step(profile, pipeline, run, by_name.get(task_name(profile, "promote")), "promote", write, ("git push",), (),
                      f"pushes through {write}"),
     ]
     github = github_remotes(profile)
     run_params = {p.get("name"): p.get("value") for p in (run or {}).get("spec", {}).get("params") or []}
     defaults = {p.get("name"): p.get("default") for p in pipeline.get("spec", {}).get("params") or []}
     hits = [f"{k}={v}" for k, v in {**defaults, **run_params}.items() if isinstance(v, str) and github.search(v)]
-    findings.append(judge("TK-05", not hits, "Pipeline params and the run's params", "no GitHub SSH/HTTPS remote",
-                          "; ".join(hits) or "none", pipeline_where(profile)))
+    findings.append(judge("TK-05", not hits, "Pipeline params and the run's params",
+                          "no GitHub SSH/HTTPS remote", "; ".join(hits) or "none",
+                          pipeline_where(profile)))
     for ptask in ptasks:
         if ptask.spec is None:
             findings.append(unreadable("TK-05", ptask))
@@ -304,20 +317,22 @@ def checkout_and_push_through_mirror(profile: LaneProfile, commit: str, pipeline
         texts += [(f"param {k}", v) for k, v in params.items()]
         hits = [f"{label}: {m.group(0)}" for label, text in texts for m in [github.search(text)] if m]
         findings.append(judge("TK-05", not hits, f"pipeline task {ptask.name} steps and params",
-                              "no GitHub SSH/HTTPS fetch or push", "; ".join(hits) or "none", ptask.where))
+                              "no GitHub SSH/HTTPS fetch or push", "; ".join(hits) or "none",
+                              ptask.where))
     return findings
 
 
 # -- TK-06 ---------------------------------------------------------------------------------------
 
+@judges("TK-06")
 def pipeline_tasks_are_the_lane_kinds(profile: LaneProfile, pipeline: dict[str, Any] | None,
                                       tasks: list[dict[str, Any]]) -> list[Finding]:
     """TK-06: the Pipeline runs exactly the lane's tasks (source preparation, check, plan, image publish with
     BuildKit, promotion; a when-guarded image build), and no self-test, dev or prod gate."""
     if pipeline is None:
         return missing_pipeline("TK-06", profile)
-    lane = lane_tasks()
-    roles = {t["name"]: t for t in lane["tasks"].values()}
+    lane, lane_tasks = forbidden_machinery(), profile.tekton_tasks
+    roles = {t["name"]: t for t in lane_tasks.values()}
     ptasks = pipeline_tasks(profile, pipeline, tasks)
     findings = []
     for ptask in ptasks:
@@ -328,24 +343,30 @@ def pipeline_tasks_are_the_lane_kinds(profile: LaneProfile, pipeline: dict[str, 
             problems.append("not a task of the lane")
         elif role.get("whenGuarded") and not ptask.entry.get("when"):
             problems.append("runs without a `when` guard")
-        findings.append(judge("TK-06", not problems, f"pipeline task {ptask.name} (taskRef {ptask.ref})",
-                              "one of the lane's tasks: " + ", ".join(roles), "; ".join(problems) or role["role"],
+        findings.append(judge("TK-06", not problems,
+                              f"pipeline task {ptask.name} (taskRef {ptask.ref})",
+                              "one of the lane's tasks: " + ", ".join(roles),
+                              "; ".join(problems) or role["role"],
                               f"{pipeline_where(profile)} task {ptask.name}"))
     by_name = {p.name: p for p in ptasks}
-    for key, role in lane["tasks"].items():
-        present = [by_name[lane["tasks"][k]["name"]] for k in [key, *role.get("runsWith", [])] if lane["tasks"][k]["name"] in by_name]
+    for key, role in lane_tasks.items():
+        names = [lane_tasks[k]["name"] for k in [key, *role.get("runsWith", [])]]
+        present = [by_name[name] for name in names if name in by_name]
         text = "\n".join(container_text(c) for p in present for _, c in containers(p.spec or {})).lower()
         missing = [r for r in role.get("runs", []) if r.lower() not in text]
         if role["name"] not in by_name:
-            findings.append(judge("TK-06", role.get("optional", False), f"lane task {role['name']} ({role['role']})",
-                                  "in the Pipeline", "absent" + (" (optional)" if role.get("optional") else ""),
+            findings.append(judge("TK-06", role.get("optional", False),
+                                  f"lane task {role['name']} ({role['role']})", "in the Pipeline",
+                                  "absent" + (" (optional)" if role.get("optional") else ""),
                                   pipeline_where(profile)))
         elif by_name[role["name"]].spec is None:
             findings.append(unreadable("TK-06", by_name[role["name"]]))
         else:
             expected = "in the Pipeline" + (f", running {', '.join(role['runs'])}" if role.get("runs") else "")
-            findings.append(judge("TK-06", not missing, f"lane task {role['name']} ({role['role']})", expected,
-                                  f"no step runs {', '.join(missing)}" if missing else "present", by_name[role["name"]].where))
+            findings.append(judge("TK-06", not missing,
+                                  f"lane task {role['name']} ({role['role']})", expected,
+                                  f"no step runs {', '.join(missing)}" if missing else "present",
+                                  by_name[role["name"]].where))
     return findings
 
 
@@ -353,7 +374,7 @@ def pipeline_tasks_are_the_lane_kinds(profile: LaneProfile, pipeline: dict[str, 
 
 def _docker_or_runner(container: dict[str, Any]) -> list[str]:
     """Why a step or sidecar looks like a Docker daemon, DinD or a custom runner (empty when it does not)."""
-    lane = lane_tasks()
+    lane = forbidden_machinery()
     image = str(container.get("image") or "")
     problems = [f"image {image} ({w})" for w in words(image, lane["dockerDaemon"]["images"] + lane["forbiddenWorkloads"])]
     if (container.get("securityContext") or {}).get("privileged"):
@@ -364,11 +385,12 @@ def _docker_or_runner(container: dict[str, Any]) -> list[str]:
     return problems
 
 
+@judges("TK-07")
 def no_custom_runner_or_docker_daemon(profile: LaneProfile, pipeline: dict[str, Any] | None, tasks: list[dict[str, Any]],
                                       workloads: dict[str, list[dict[str, Any]]]) -> list[Finding]:
     """TK-07: no DinD image, privileged container, Docker socket or CI.json runner in the Pipeline's tasks, and no
     runner/poller/reconciler Deployment or StatefulSet (by name or image) in the Tekton or runtime namespace."""
-    lane = lane_tasks()
+    lane = forbidden_machinery()
     findings = missing_pipeline("TK-07", profile) if pipeline is None else []
     for ptask in pipeline_tasks(profile, pipeline, tasks) if pipeline else []:
         if ptask.spec is None:
@@ -377,7 +399,8 @@ def no_custom_runner_or_docker_daemon(profile: LaneProfile, pipeline: dict[str, 
         problems = [f"{label}: {p}" for label, c in containers(ptask.spec) for p in _docker_or_runner(c)]
         problems += [f"volume {v.get('name')}: hostPath {v['hostPath'].get('path')}" for v in ptask.spec.get("volumes") or []
                      if "docker.sock" in str((v.get("hostPath") or {}).get("path", ""))]
-        findings.append(judge("TK-07", not problems, f"pipeline task {ptask.name} steps and sidecars",
+        findings.append(judge("TK-07", not problems,
+                              f"pipeline task {ptask.name} steps and sidecars",
                               "no Docker daemon, DinD, privileged container or custom runner",
                               "; ".join(problems) or "none", ptask.where))
     for namespace, objects in workloads.items():
@@ -389,9 +412,10 @@ def no_custom_runner_or_docker_daemon(profile: LaneProfile, pipeline: dict[str, 
             images = [c.get("image", "") for c in [*(pod.get("containers") or []), *(pod.get("initContainers") or [])]]
             problems = [f"name ({w})" for w in words(obj["metadata"]["name"], lane["forbiddenWorkloads"])]
             problems += [f"image {i} ({w})" for i in images for w in words(i, lane["forbiddenWorkloads"] + lane["dockerDaemon"]["images"])]
-            findings.append(judge("TK-07", not problems, f"{obj.get('kind')} {obj['metadata']['name']}",
-                                  "not a runner, poller, reconciler or Docker daemon", "; ".join(problems) or ", ".join(images),
-                                  object_ref(obj)))
+            findings.append(judge("TK-07", not problems,
+                                  f"{obj.get('kind')} {obj['metadata']['name']}",
+                                  "not a runner, poller, reconciler or Docker daemon",
+                                  "; ".join(problems) or ", ".join(images), object_ref(obj)))
     return findings
 
 
@@ -400,9 +424,9 @@ def no_custom_runner_or_docker_daemon(profile: LaneProfile, pipeline: dict[str, 
 PLAN_SUMMARY = re.compile(r"build=(\d+) reuse=(\d+) unsafeReuse=(\d+)")
 
 
-def task_run_of(task_runs: list[dict[str, Any]], role: str) -> dict[str, Any] | None:
+def task_run_of(profile: LaneProfile, task_runs: list[dict[str, Any]], role: str) -> dict[str, Any] | None:
     """The TaskRun of the lane task with this role (label tekton.dev/pipelineTask)."""
-    name = task_name(role)
+    name = task_name(profile, role)
     return next((r for r in task_runs if r.get("metadata", {}).get("labels", {}).get("tekton.dev/pipelineTask") == name), None)
 
 
@@ -412,25 +436,28 @@ def result_of(task_run: dict[str, Any], name: str) -> Any:
     return tekton_results.result(task_run, name)
 
 
-def plan_summary(task_runs: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, str | None, re.Match[str] | None]:
+def plan_summary(profile: LaneProfile, task_runs: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, str | None, re.Match[str] | None]:
     """The plan TaskRun, its planArtifacts.summary (normalised), and the summary parsed (None when malformed)."""
-    run = task_run_of(task_runs, "plan")
+    run = task_run_of(profile, task_runs, "plan")
     summary = result_of(run, "planArtifacts.summary") if run else None
     return run, summary, PLAN_SUMMARY.fullmatch(summary) if isinstance(summary, str) else None
 
 
 def missing_task_run(criterion: str, profile: LaneProfile, run_name: str, role: str) -> Finding:
-    return failed(criterion, f"{task_name(role)} TaskRun of {run_name}", "exists (label tekton.dev/pipelineTask)",
+    return failed(criterion, f"{task_name(profile, role)} TaskRun of {run_name}", "exists (label tekton.dev/pipelineTask)",
                   "not found", f"PipelineRun {profile.tekton_namespace}/{run_name}")
 
 
+@judges("TK-08")
 def plan_summary_safe(profile: LaneProfile, run_name: str, task_runs: list[dict[str, Any]]) -> list[Finding]:
     """TK-08: the plan TaskRun's planArtifacts.summary reads `build=N reuse=M unsafeReuse=K` with K = 0."""
-    run, summary, parsed = plan_summary(task_runs)
+    run, summary, parsed = plan_summary(profile, task_runs)
     if run is None:
         return [missing_task_run("TK-08", profile, run_name, "plan")]
-    return [judge("TK-08", parsed is not None and parsed.group(3) == "0", f"{task_name('plan')} result planArtifacts.summary",
-                  "build=N reuse=M unsafeReuse=0", repr(summary) if summary is not None else "no planArtifacts.summary result",
+    return [judge("TK-08", parsed is not None and parsed.group(3) == "0",
+                  f"{task_name(profile, 'plan')} result planArtifacts.summary",
+                  "build=N reuse=M unsafeReuse=0",
+                  repr(summary) if summary is not None else "no planArtifacts.summary result",
                   f"{object_ref(run)} status.results")]
 
 
@@ -451,6 +478,7 @@ def recorded_tags(catalogs: Iterable[Catalog]) -> set[str]:
     return tags
 
 
+@judges("TK-09")
 def env_reuse_follows_inputs(profile: LaneProfile, current: Catalog, previous: Catalog | None,
                              changed_files: list[str] | None, task_runs: list[dict[str, Any]],
                              registry_tags: TagListing | None = None,
@@ -476,7 +504,8 @@ def env_reuse_follows_inputs(profile: LaneProfile, current: Catalog, previous: C
             expected = f"a new envIdentity, status built ({basis})"
         findings.append(judge("TK-09", ok, f"catalog {sid} env image", expected,
                               f"envIdentity {entry.get('envIdentity')}, tag {tag}, status {entry.get('status')}",
-                              current.line(f'"{sid}"'), changes=asdict(changes) if changes else None))
+                              current.line(f'"{sid}"'),
+                              changes=asdict(changes) if changes else None))
     run_name = profile.pipeline_run_name(current.source_commit())
     reuse = bool(reuses) and all(reuses)
     findings += _run_followed(profile, run_name, task_runs, reuse)
@@ -506,7 +535,7 @@ def _no_new_tag(profile: LaneProfile, listing: TagListing | None, earlier: set[s
 def _run_followed(profile: LaneProfile, run_name: str, task_runs: list[dict[str, Any]], reuse: bool) -> list[Finding]:
     """The TaskRuns of the release did what the source diff calls for: reuse or build."""
     findings = []
-    plan, summary, parsed = plan_summary(task_runs)
+    plan, summary, parsed = plan_summary(profile, task_runs)
     if plan is None:
         findings.append(missing_task_run("TK-09", profile, run_name, "plan"))
     else:
@@ -514,22 +543,26 @@ def _run_followed(profile: LaneProfile, run_name: str, task_runs: list[dict[str,
         findings.append(judge("TK-09", ok, "plan result planArtifacts.summary",
                               "build=0 reuse=1 unsafeReuse=0" if reuse else "build=N (N > 0) unsafeReuse=0",
                               repr(summary), f"{object_ref(plan)} status.results"))
-    publish = task_run_of(task_runs, "publish")
+    publish = task_run_of(profile, task_runs, "publish")
     if publish is None:
         findings.append(missing_task_run("TK-09", profile, run_name, "publish"))
     else:
         status = result_of(publish, "status")
-        findings.append(judge("TK-09", status == ("reused" if reuse else "built"), f"{task_name('publish')} result status",
-                              "reused" if reuse else "built", repr(status), f"{object_ref(publish)} status.results"))
-    build = task_run_of(task_runs, "build")
+        findings.append(judge("TK-09", status == ("reused" if reuse else "built"),
+                              f"{task_name(profile, 'publish')} result status",
+                              "reused" if reuse else "built", repr(status),
+                              f"{object_ref(publish)} status.results"))
+    build = task_run_of(profile, task_runs, "build")
     where = object_ref(build) if build else f"PipelineRun {profile.tekton_namespace}/{run_name}"
     if reuse:
-        findings.append(judge("TK-09", build is None, f"{task_name('build')} TaskRun", "none (the build is skipped on reuse)",
-                              "ran" if build else "none", where))
+        findings.append(judge("TK-09", build is None, f"{task_name(profile, 'build')} TaskRun",
+                              "none (the build is skipped on reuse)", "ran" if build else "none",
+                              where))
     else:
         state = succeeded_condition(build).get("status") if build else None
-        findings.append(judge("TK-09", state == "True", f"{task_name('build')} TaskRun", "ran and Succeeded=True",
-                              f"Succeeded={state}" if build else "none", where))
+        findings.append(judge("TK-09", state == "True", f"{task_name(profile, 'build')} TaskRun",
+                              "ran and Succeeded=True", f"Succeeded={state}" if build else "none",
+                              where))
     return findings
 
 
@@ -562,6 +595,7 @@ def read_diffs(read: Callable[[str, str], list[str]],
     return diffs
 
 
+@judges("TK-10")
 def env_identity_follows_inputs(profile: LaneProfile, versions: list[tuple[CommitInfo, Catalog]],
                                 changed: dict[tuple[str, str], list[str] | str]) -> list[Finding]:
     """TK-10: across consecutive catalog versions, each service's envIdentity changes exactly when an env-identity
@@ -610,12 +644,13 @@ def _versions_agree(profile: LaneProfile, old: Catalog, new: Catalog,
 
 # -- TK-11 ---------------------------------------------------------------------------------------
 
+@judges("TK-11")
 def source_branch_untouched_by_ci(profile: LaneProfile, head: str | None, history: list[CommitInfo]) -> list[Finding]:
     """TK-11: no commit on the source branch touches the catalog or the runtime path, and none is authored or
     committed by the CI identity. That second rule also decides "deploy.json changed only by hand": a CI
     change to deploy.json is a CI commit, so it is not judged twice."""
     branch = profile.source_branch
-    ci = profile["ciIdentity"]
+    ci = profile.ci_identity
     if head is None:
         return [undecided("TK-11", f"branch {branch}", "its history, to show no CI commit on it",
                           "the branch does not exist in the source repository", branch)]
