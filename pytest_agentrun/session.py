@@ -31,7 +31,8 @@ class LaneSession:
         self.cluster = Cluster(self.kube, self.profile)
         self.tekton = Tekton(self.kube, self.profile)
         self.argo = Argo(self.kube, self.profile)
-        self.source = GitRemote("source", config.source_repo_url, self.cache, config.cache_dir)
+        self.source = GitRemote("source", config.source_repo_url, self.cache, config.cache_dir,
+                                credentials=config.source_credentials)
         self.mirror_remote = GitRemote("mirror", config.mirror_read_url, self.cache, config.cache_dir)
         self.mirror = Mirror(self.source, self.mirror_remote, self.profile, config)
         self.gitops = GitopsBranch(self.mirror_remote, self.profile)

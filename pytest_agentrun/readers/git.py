@@ -60,16 +60,22 @@ def exact_fetch(url: str, sha: str) -> tuple[bool, str]:
 
 
 class GitRemote:
-    def __init__(self, name: str, url: str, cache: EvidenceCache, cache_dir: Path):
+    def __init__(self, name: str, url: str, cache: EvidenceCache, cache_dir: Path, *, credentials: bool = True):
         self.name = name
+        self.credentials = credentials      # False: every read is refused at once (lane config)
         self.url = url
         self.shown_url = redact_url(url)
         self._cache = cache
         self._dir = cache_dir / "git" / f"{name}.git"
         self._repo: git.Repo | None = None
 
+    def _refuse_without_credentials(self, what: str) -> None:
+        if not self.credentials:
+            raise EvidenceError("git", what, self.shown_url, f"no credentials for {self.shown_url}")
+
     @property
     def repo(self) -> git.Repo:
+        self._refuse_without_credentials("objects")
         if self._repo is None:
             self._dir.parent.mkdir(parents=True, exist_ok=True)
             self._repo = git.Repo.init(self._dir, bare=True)
@@ -79,6 +85,7 @@ class GitRemote:
     # -- remote refs ---------------------------------------------------------------------------
     def refs(self) -> dict[str, str]:
         def fetch() -> dict[str, str]:
+            self._refuse_without_credentials("ls-remote")
             try:
                 return ls_remote(self.url)
             except git.GitCommandError as exc:

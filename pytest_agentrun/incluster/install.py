@@ -1,0 +1,139 @@
+"""Installs the verification Task on a lane without harm: the Task and its RBAC are created (or
+replaced), the lane Pipeline gets the JSON patch that appends the task, its workspaces and
+results, and nothing else of the Pipeline changes. The PipelineRun patch is recorded on the
+Pipeline (annotation PIPELINERUN_PATCH) so that trigger-current binds the new workspaces and the
+task's ServiceAccount exactly as the lane's own trigger template must (pipelinerun-patch.json).
+
+`agentrun-lane install-incluster [render options] [--lane-config F] [--confirm]`: without
+--confirm it prints what it would do and exits 2, changing nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jsonpatch
+
+from ..errors import AgentrunError, DriveError
+from ..lane import LaneConfig, LaneProfile
+from ..readers.kube import resource_path
+from . import render
+
+PIPELINERUN_PATCH = "agentrun.io/pipelinerun-patch"
+FIELD_MANAGER = "agentrun-lane-install"
+_RBAC = "/apis/rbac.authorization.k8s.io/v1"
+_PLURALS = {"ServiceAccount": "serviceaccounts", "Role": "roles", "RoleBinding": "rolebindings",
+            "ClusterRole": "clusterroles", "ClusterRoleBinding": "clusterrolebindings", "Task": "tasks"}
+
+
+def installed(pipeline: dict[str, Any]) -> bool:
+    return any(t.get("name") == render.PIPELINE_TASK for t in (pipeline.get("spec") or {}).get("tasks") or [])
+
+
+def patched_pipeline(pipeline: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
+    """The lane Pipeline with the install applied (the same JSON patch kubectl or kustomize apply)."""
+    if installed(pipeline):
+        raise DriveError(f"Pipeline {pipeline['metadata']['name']} already has a task {render.PIPELINE_TASK!r}: "
+                         "the verification Task is installed; nothing was changed")
+    new = jsonpatch.apply_patch(pipeline, files["pipeline-patch.json"])
+    new["metadata"].setdefault("annotations", {})[PIPELINERUN_PATCH] = json.dumps(files["pipelinerun-patch.json"])
+    return new
+
+
+def apply_to_run(run: dict[str, Any], pipeline: dict[str, Any] | None) -> dict[str, Any]:
+    """A PipelineRun of the lane with the install's PipelineRun patch applied, when the live Pipeline
+    carries one; else the run unchanged. taskRunSpecs already in the run are kept (appended to)."""
+    recorded = ((pipeline or {}).get("metadata") or {}).get("annotations", {}).get(PIPELINERUN_PATCH)
+    if not recorded:
+        return run
+    existing = (run.get("spec") or {}).get("taskRunSpecs")
+    ops: list[dict[str, Any]] = []
+    for op in json.loads(recorded):
+        if op["path"] == "/spec/taskRunSpecs" and existing is not None:   # add would replace them
+            ops += [{"op": "add", "path": "/spec/taskRunSpecs/-", "value": spec} for spec in op["value"]]
+        else:
+            ops.append(op)
+    return jsonpatch.apply_patch(copy.deepcopy(run), ops)
+
+
+def _path(obj: dict[str, Any], with_name: bool) -> str:
+    kind, meta = obj["kind"], obj["metadata"]
+    if kind == "Task":
+        return resource_path("Task", meta["namespace"], meta["name"] if with_name else None)
+    root = "/api/v1" if kind == "ServiceAccount" else _RBAC
+    ns = f"/namespaces/{quote(meta['namespace'])}" if meta.get("namespace") else ""
+    return f"{root}{ns}/{_PLURALS[kind]}" + (f"/{quote(meta['name'])}" if with_name else "")
+
+
+def objects_to_create(files: dict[str, Any]) -> list[dict[str, Any]]:
+    return [*files["acceptance-task.yaml"], *files["rbac.yaml"]]
+
+
+def plan(files: dict[str, Any], profile: LaneProfile) -> list[str]:
+    lines = [f"create or replace {o['kind']} {o['metadata'].get('namespace', '') + '/' if o['metadata'].get('namespace') else ''}"
+             f"{o['metadata']['name']}" for o in objects_to_create(files)]
+    lines += [f"patch Pipeline {profile.tekton_namespace}/{profile.pipeline}: {op['op']} {op['path']}"
+              for op in files["pipeline-patch.json"]]
+    lines.append(f"annotate Pipeline {profile.tekton_namespace}/{profile.pipeline} {PIPELINERUN_PATCH} "
+                 "(the PipelineRun patch trigger-current applies)")
+    return lines
+
+
+def apply(config: LaneConfig, files: dict[str, Any], out=print) -> None:
+    """Create/replace the Task and RBAC, then patch the Pipeline (refused when already installed)."""
+    from ..drive.kube_live import LiveKube
+    kube, profile = LiveKube(config), config.profile
+    pipeline = kube.get("Pipeline", profile.tekton_namespace, profile.pipeline)
+    if pipeline is None:
+        raise DriveError(f"Pipeline {profile.tekton_namespace}/{profile.pipeline} does not exist: nothing to install into")
+    new = patched_pipeline(pipeline, files)     # refuses before anything is written
+    query = [("fieldManager", FIELD_MANAGER)]
+    for obj in objects_to_create(files):
+        status, current = kube._request("GET", _path(obj, True), allow=(404,))
+        if status == 404:
+            kube._request("POST", _path(obj, False), query, obj)
+        else:
+            body = {**obj, "metadata": {**obj["metadata"], "resourceVersion": current["metadata"]["resourceVersion"]}}
+            kube._request("PUT", _path(obj, True), query, body)
+        out(f"applied {obj['kind']} {obj['metadata']['name']}")
+    ops = [*files["pipeline-patch.json"]]
+    kube._request("PATCH", resource_path("Pipeline", profile.tekton_namespace, profile.pipeline), query, ops,
+                  content_type="application/json-patch+json")
+    kube.merge_patch("Pipeline", profile.tekton_namespace, profile.pipeline,
+                     {"metadata": {"annotations": {PIPELINERUN_PATCH: new["metadata"]["annotations"][PIPELINERUN_PATCH]}}},
+                     FIELD_MANAGER)
+    after = kube.get("Pipeline", profile.tekton_namespace, profile.pipeline) or {}
+    out(f"Pipeline {profile.pipeline} tasks: {', '.join(t['name'] for t in after.get('spec', {}).get('tasks', []))}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="agentrun-lane install-incluster",
+                                     description="Install the verification Task on the lane (only with --confirm).")
+    render.add_arguments(parser)
+    parser.add_argument("--lane-config", type=Path, help="how to reach the lane (default: the profile's)")
+    parser.add_argument("--confirm", action="store_true", help="really change the lane")
+    args = parser.parse_args(argv)
+    profile = LaneProfile.load(args.lane)
+    files = render.render_from_args(args)
+    if not args.confirm:
+        print("\n".join(["would:", *(f"  {line}" for line in plan(files, profile)),
+                         "nothing changed: pass --confirm to install"]))
+        return 2
+    try:
+        import tempfile
+        config = LaneConfig.load(profile, args.lane_config, Path(tempfile.mkdtemp(prefix="agentrun-install-")))
+        apply(config, files)
+    except AgentrunError as exc:
+        print(f"agentrun-lane install-incluster: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
