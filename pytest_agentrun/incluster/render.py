@@ -71,10 +71,13 @@ def _data(name: str) -> dict[str, Any]:
 def task(profile: LaneProfile, mapping: dict[str, str], mode: str) -> dict[str, Any]:
     [obj] = render_template("acceptance-task.yaml", mapping)
     spec, path = obj["spec"], profile["sourceWorktree"]["path"]
-    step = next(s for s in spec["steps"] if s["name"] == "acceptance")
     if mode == "hostpath":
         spec["volumes"].append({"name": "source-worktree", "hostPath": {"path": path, "type": "Directory"}})
-        step["volumeMounts"] = [{"name": "source-worktree", "mountPath": "$(params.worktree-path)", "readOnly": True}]
+        # prepare marks it safe for git (and names it in the lane config), acceptance reads it.
+        for step in spec["steps"]:
+            if step["name"] in ("prepare", "acceptance"):
+                step["volumeMounts"] = [{"name": "source-worktree", "mountPath": "$(params.worktree-path)",
+                                         "readOnly": True}]
     else:
         spec["workspaces"].append({"name": "source-worktree", "readOnly": True, "mountPath": path,
                                    "description": "the fixed source worktree, bound read-only by the lane"})
