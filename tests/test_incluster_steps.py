@@ -63,6 +63,22 @@ def test_prepare_copies_basic_auth_into_home_restricted_and_never_prints_it(tmp_
     assert "s3cr3t-value" not in log and "credentials for the source repo: true" in log
 
 
+def test_prepare_copies_an_ssh_directory_restricted(tmp_path):
+    ssh = tmp_path / "ssh"
+    ssh.mkdir()
+    (ssh / "id_ed25519").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nplanted\n")
+    worktree = tmp_path / "worktree"
+    worktree.mkdir()
+    bindings = {"reports": tmp_path / "reports", "basic-auth": None, "ssh-directory": ssh, "source-worktree": worktree}
+    bindings["reports"].mkdir()
+    TaskPod(prepare_only("workspace"), {}, bindings, tmp_path / "pod", {}, {}, threading.Event()).run()
+    copied = tmp_path / "pod" / "volumes" / "home" / ".ssh"
+    assert stat.S_IMODE(copied.stat().st_mode) == 0o700
+    assert stat.S_IMODE((copied / "id_ed25519").stat().st_mode) == 0o400
+    assert yaml.safe_load((tmp_path / "reports" / "lane.yaml").read_text())["source"]["credentials"] is True
+    assert "planted" not in (tmp_path / "pod" / "logs" / "prepare.log").read_text()
+
+
 def test_a_hostpath_missing_on_the_node_fails_the_task(tmp_path):
     with pytest.raises(TaskFailed, match="does not exist on the node"):
         run_prepare(tmp_path, "hostpath", node_paths={})
