@@ -4,8 +4,6 @@ import pytest
 
 from pytest_agentrun.checks import catalog as catalog_checks
 from pytest_agentrun.checks import registry as registry_checks
-from pytest_agentrun.checks.gitops import containers
-from pytest_agentrun.readers.registry import repository_name
 
 
 @pytest.mark.criterion("CT-01")
@@ -35,9 +33,13 @@ def test_catalog_image_refs_are_env_image_dockerfile_sources(catalog, verdict):
 
 
 @pytest.mark.criterion("CT-04")
-def test_env_image_tag_is_the_env_identity_in_the_lane_repository(lane, catalog, verdict):
+def test_env_image_tag_is_the_env_identity_in_the_lane_repository(lane, gitops, catalog, source, verdict):
     """CT-04: the env image tag is the envIdentity (never a source commit) in repository 127.0.0.1:5000/agentrun/agentrun-mgr-env."""
-    verdict(catalog_checks.tag_is_env_identity(lane.profile, catalog))
+    branch = lane.profile.source_branch
+    read = [r for r in (source, gitops.remote) if r.fetch_branch(branch)]   # GitHub's v0.1 and the mirror's
+    history = [c.sha for r in read for c in r.history(branch)] if read else None
+    earlier = [version for _, version in gitops.catalog_versions()[1:]]
+    verdict(catalog_checks.tag_is_env_identity(lane.profile, catalog, history, earlier))
 
 
 @pytest.mark.criterion("CT-05")
@@ -63,44 +65,26 @@ def test_first_catalog_version_was_created_by_the_lane_itself(lane, gitops, sour
     """CT-08: the commit that first added the catalog shares no history with master, agentrun_dev, agentrun_prod or the source branch."""
     versions = gitops.catalog_versions()
     first = versions[-1][0] if versions else None
-    history = set(gitops.remote.ancestry(first.sha)) if first else set()
-    forbidden = lane.profile["forbiddenTargets"]
-    shared, absent = {}, []
+    branches = {}
     for remote in (source, gitops.remote):      # the source repository, and the mirror that serves the GitOps branch
-        for branch in (*forbidden["branches"], *forbidden["namespaces"], lane.profile.source_branch):
-            label = f"{branch} ({remote.name} {remote.shown_url})"
-            if remote.fetch_branch(branch) is None:
-                absent.append(label)
-            else:
-                shared[label] = next((sha for sha in remote.ancestry(branch) if sha in history), None)
-    verdict(catalog_checks.first_version_is_the_lanes_own(first, shared, absent, gitops.catalog.where))
+        for branch in catalog_checks.carried_over_from(lane.profile):
+            present = remote.fetch_branch(branch) is not None
+            branches[f"{branch} ({remote.name} {remote.shown_url})"] = remote.ancestry(branch) if present else None
+    history = gitops.remote.ancestry(first.sha) if first else []
+    verdict(catalog_checks.first_version_is_the_lanes_own(first, history, branches, gitops.catalog.where))
 
 
 @pytest.mark.criterion("REG-02")
 def test_env_image_tag_resolves_to_the_catalog_schema2_digest(catalog, registry, verdict):
     """REG-02: the envIdentity tag resolves (schema2 Accept) to the catalog digest; a schema1 compatibility digest is never the identity."""
-    answers = {}
-    for service in catalog.services():
-        image = service.get("image") or {}
-        if image.get("tag"):
-            answers[image["tag"]] = (registry.head_manifest(image["repository"], image["tag"]),
-                                     registry.head_manifest(image["repository"], image["tag"], accept=None))
+    answers = {tag: (registry.head_manifest(repository, tag), registry.head_manifest(repository, tag, accept=None))
+               for repository, tag in registry_checks.catalog_tags(catalog)}
     verdict(registry_checks.tag_resolves_to_schema2_digest(catalog, answers))
 
 
 @pytest.mark.criterion("REG-03")
-def test_every_runtime_env_image_is_in_the_catalog(lane, cluster, gitops, catalog, registry, verdict):
-    """REG-03: every env image the runtime uses is in the catalog; registry-only tags are reported, never used to pass."""
+def test_every_runtime_env_image_is_in_the_catalog(lane, cluster, catalog, registry, verdict):
+    """REG-03: every env image the live Pods run (imageID) is in the catalog; registry-only tags are reported, never used to pass."""
     repository = lane.profile.env_repository
-    used = {}
-    for pod in cluster.pods():
-        for status in pod.get("status", {}).get("containerStatuses", []) or []:
-            image_id = status.get("imageID", "")
-            if repository_name(repository) in image_id and "@" in image_id:
-                used[image_id.rsplit("@", 1)[1]] = f"Pod {pod['metadata']['name']} container {status.get('name')}"
-    for m in gitops.manifests.of_kind("Deployment", "StatefulSet", "Job"):
-        for _, container in containers(m.obj):
-            image = str(container.get("image", ""))
-            if image.startswith(repository) and "@" in image:
-                used.setdefault(image.rsplit("@", 1)[1], gitops.manifests.where(m, image))
-    verdict(registry_checks.runtime_images_in_catalog(catalog, used, registry.tags(repository)))
+    tags = registry_checks.read_tags(registry.tag_list, repository)
+    verdict(registry_checks.runtime_images_in_catalog(catalog, cluster.pods(), repository, tags))

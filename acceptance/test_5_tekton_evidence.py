@@ -2,6 +2,7 @@
 
 import pytest
 
+from pytest_agentrun.checks import registry as registry_checks
 from pytest_agentrun.checks import tekton as tekton_checks
 
 
@@ -68,15 +69,19 @@ def test_plan_summary_reports_no_unsafe_reuse(lane, tekton, catalog, verdict):
 
 
 @pytest.mark.criterion("TK-09")
-def test_env_image_is_reused_unless_an_env_input_changed(lane, gitops, source, tekton, catalog, verdict):
+def test_env_image_is_reused_unless_an_env_input_changed(lane, gitops, source, tekton, registry, catalog, verdict):
     """TK-09: with no env-identity input changed since the previous catalog's source commit, the plan is
-    build=0 reuse=1 unsafeReuse=0, image-publish reused, no image build ran and the tag is unchanged; with one
-    changed, a new envIdentity was built."""
-    previous = gitops.previous_catalog()
+    build=0 reuse=1 unsafeReuse=0, image-publish reused, no image build ran, the tag is unchanged and the
+    registry's tag list holds no tag the earlier catalogs did not record; with one changed, a new envIdentity
+    was built."""
+    versions = gitops.catalog_versions()
+    previous = versions[1][1] if len(versions) > 1 else None
     commit = catalog.source_commit()
     changed = source.changed_files(previous.source_commit(), commit) if previous else None
     task_runs = tekton.task_runs(lane.profile.pipeline_run_name(commit))
-    verdict(tekton_checks.env_reuse_follows_inputs(lane.profile, catalog, previous, changed, task_runs))
+    tags = registry_checks.read_tags(registry.tag_list, lane.profile.env_repository)
+    earlier = tekton_checks.recorded_tags(c for _, c in versions[1:])
+    verdict(tekton_checks.env_reuse_follows_inputs(lane.profile, catalog, previous, changed, task_runs, tags, earlier))
 
 
 @pytest.mark.criterion("TK-10")
@@ -84,8 +89,7 @@ def test_env_identity_changes_exactly_when_an_env_input_changes(lane, gitops, so
     """TK-10: across the catalog history, the envIdentity changes exactly when an env-identity input changed
     between consecutive catalog source commits."""
     versions = gitops.catalog_versions()
-    commits = [catalog.source_commit() for _, catalog in versions]
-    changed = {(old, new): source.changed_files(old, new) for new, old in zip(commits, commits[1:])}
+    changed = tekton_checks.read_diffs(source.changed_files, tekton_checks.consecutive_source_commits(versions))
     verdict(tekton_checks.env_identity_follows_inputs(lane.profile, versions, changed))
 
 

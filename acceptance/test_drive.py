@@ -50,9 +50,7 @@ def test_trigger_current_runs_the_current_head_once(lane, tekton, release, revis
     lane's Pipeline, ServiceAccount and podTemplate, and the wait returns its results."""
     trigger = release.triggered.as_dict() if release.triggered else {}
     run = tekton.pipeline_run(trigger["name"]) if trigger else None
-    same_revision = [r["metadata"]["name"] for r in tekton.pipeline_runs()
-                     if any(p.get("name") == "revision" and p.get("value") == revision
-                            for p in r.get("spec", {}).get("params") or [])]
+    same_revision = drive.runs_of_revision(tekton.pipeline_runs(), revision)
     verdict(drive.pipeline_run_for_current(lane.profile, heads, trigger, run, same_revision,
                                            release.outcome.as_dict() if release.outcome else None,
                                            release.run_failure()))

@@ -24,6 +24,21 @@ def available_lanes() -> list[str]:
 
 
 @dataclass(frozen=True)
+class RunnerSelectors:
+    """Which objects of the runtime namespace are runner Jobs and Aipod workloads (profile runnerWorkloads)."""
+    runner_kinds: tuple[str, ...]
+    aipod_labels: dict[str, str]
+
+    def is_aipod(self, obj: dict[str, Any]) -> bool:
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        return bool(self.aipod_labels) and all(labels.get(k) == v for k, v in self.aipod_labels.items())
+
+    def describe(self) -> str:
+        labels = ",".join(f"{k}={v}" for k, v in self.aipod_labels.items())
+        return f"runner kinds {', '.join(self.runner_kinds)} and the Pods they own; Aipod labels {labels}"
+
+
+@dataclass(frozen=True)
 class LaneProfile:
     data: dict[str, Any]
 
@@ -54,6 +69,11 @@ class LaneProfile:
     argocd_namespace = property(lambda self: self.data["argocd"]["namespace"])
     app_project = property(lambda self: self.data["argocd"]["appProject"])
     application = property(lambda self: self.data["argocd"]["application"])
+
+    @property
+    def runner_selectors(self) -> RunnerSelectors:
+        data = self.data["runnerWorkloads"]
+        return RunnerSelectors(tuple(data["runnerKinds"]), dict(data.get("aipodLabels") or {}))
 
     def pipeline_run_name(self, source_commit: str) -> str:
         return self.data["tekton"]["pipelineRunName"].format(short12=source_commit[:12])

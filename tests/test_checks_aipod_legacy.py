@@ -10,13 +10,15 @@ from pytest_agentrun.checks import aipod, legacy
 from pytest_agentrun.criteria import catalogue
 from pytest_agentrun.documents import Catalog
 from pytest_agentrun.forbidden import ForbiddenTargets
-from pytest_agentrun.lane import LaneConfig, LaneProfile
+from pytest_agentrun.finding import UNDECIDED
+from pytest_agentrun.lane import LaneConfig, LaneProfile, RunnerSelectors
 
 SHA = "a" * 40
 DIGEST = "sha256:" + "b" * 64
 REPO = "127.0.0.1:5000/agentrun/agentrun-mgr-env"
 PINNED = f"{REPO}@{DIGEST}"
 NS = "agentrun-v01"
+SELECTORS = LaneProfile.load("v0.1").runner_selectors
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +63,20 @@ def test_runner_workloads_are_jobs_their_pods_and_aipods():
     aipod_pod = pod("aipod-1", labels={"agentrun.io/component": "aipod"})
     manager = {"kind": "Deployment", "metadata": {"name": "agentrun-mgr", "labels": {}}}
     aipod_deploy = {"kind": "Deployment", "metadata": {"name": "aipods", "labels": {"agentrun.io/component": "aipod"}}}
-    chosen = aipod.runner_workloads([job()], [manager_pod, runner_pod, aipod_pod], [manager, aipod_deploy])
+    chosen = aipod.runner_workloads(SELECTORS, [job()], [manager_pod, runner_pod, aipod_pod], [manager, aipod_deploy])
     assert [o["metadata"]["name"] for o in chosen] == ["agentrun-runner-task-1", "agentrun-runner-task-1-xyz", "aipod-1", "aipods"]
+
+
+def test_runner_selectors_are_lane_data(profile):
+    """The spec names no label for runner Jobs or Aipods: the lane profile says which objects they are."""
+    assert profile.runner_selectors == RunnerSelectors(("Job",), {"agentrun.io/component": "aipod"})
+    other = RunnerSelectors(("Job", "CronJob"), {"example.org/role": "agent"})
+    cron_pod = pod("nightly-1-abc", owner="CronJob")
+    agent = pod("agent-1", labels={"example.org/role": "agent"})
+    labelled = pod("aipod-1", labels={"agentrun.io/component": "aipod"})
+    chosen = aipod.runner_workloads(other, [], [cron_pod, agent, labelled], [])
+    assert [o["metadata"]["name"] for o in chosen] == ["nightly-1-abc", "agent-1"]
+    assert not RunnerSelectors(("Job",), {}).is_aipod(labelled), "no labels select nothing"
 
 
 def test_ap01_catalog_digest_passes_tags_and_foreign_digests_fail():
@@ -71,8 +85,16 @@ def test_ap01_catalog_digest_passes_tags_and_foreign_digests_fail():
     findings = aipod.env_images_from_catalog([latest, foreign, tagged], catalog(), NS)
     assert not any(oks(findings))
     assert findings[0].found == f"'{REPO}:latest'" and findings[0].where == f"Job {NS}/agentrun-runner-task-1"
-    [none] = aipod.env_images_from_catalog([], catalog(), NS)
-    assert none.ok and none.found == "none running"
+
+
+
+def test_ap01_ap02_with_nothing_to_judge_cannot_be_decided():
+    """Issue 10 item 12: no runner Job or Aipod workload is no pass: neither text has a case in which it
+    does not apply, so "nothing to judge" shows as cannot be decided, naming the selectors."""
+    [none] = aipod.env_images_from_catalog([], catalog(), NS, SELECTORS)
+    assert none.status == UNDECIDED and "nothing to judge" in none.found and "agentrun.io/component=aipod" in none.found
+    [none] = aipod.no_runtime_install([], NS, SELECTORS)
+    assert none.status == UNDECIDED and none.where == f"Namespace {NS}"
 
 
 @pytest.mark.parametrize("command, installs", [
@@ -89,7 +111,6 @@ def test_ap02_runtime_installs_fail(command, installs):
 
 def test_ap02_boot_commands_pass():
     assert all(oks(aipod.no_runtime_install([job(), job(command=["bun", "src/index.ts", "runner"])], NS)))
-    assert oks(aipod.no_runtime_install([], NS)) == [True]
 
 
 def test_ap03_status_and_credentials():
@@ -152,3 +173,40 @@ def test_lg02_a_lane_config_pointing_at_the_legacy_checkout_fails(profile, tmp_p
     assert bad.subject == "evidence source worktree" and "legacy path /root/agentrun" in bad.found
     default = LaneConfig.load(profile, None, tmp_path / "cache")   # the profile's own worktree /root/agentrun-v01
     assert all(oks(legacy.lane_reads_no_legacy_source(ForbiddenTargets.of(profile), default.describe())))
+
+
+LG02_SUITE = '''
+import pytest
+from pytest_agentrun.checks import legacy
+from pytest_agentrun.criteria import catalogue
+from pytest_agentrun.verdict import criteria_of
+
+
+@pytest.mark.criterion("SRC-01")
+def test_src01():
+    assert False, "a clean-source failure, so that --ff runs it first next time"
+
+
+@pytest.mark.criterion("RT-01")
+def test_rt01():
+    pass
+
+
+@pytest.mark.criterion("LG-02")
+def test_lg02(request, verdict):
+    items = [(item.nodeid, criteria_of(item)) for item in request.session.items]
+    verdict(legacy.verdict_in_truth_order(items, {cid: c.order for cid, c in catalogue().items()}))
+'''
+
+
+def test_lg02_ordering_fails_alone_when_a_plugin_reorders_after_the_sort(pytester, conforming_lane):
+    """Issue 10 item 13: the plugin sorts the items into truth order, but pytest's own --ff/--nf (the
+    cache provider's modifyitems wrapper) reorders them after that sort; the reports then list findings
+    out of truth order, and LG-02's ordering finding is what says so, on its own."""
+    pytester.makepyfile(test_lg02_suite=LG02_SUITE)
+    args = ["--lane", "v0.1", "--lane-config", str(conforming_lane.lane_config), "-p", "no:randomly"]
+    first = pytester.runpytest(*args)
+    first.assert_outcomes(passed=2, failed=1)          # sorted: RT-01, SRC-01, LG-02
+    again = pytester.runpytest(*args, "--ff")
+    again.assert_outcomes(passed=1, failed=2)          # --ff: SRC-01 first, then RT-01: out of truth order
+    again.stdout.fnmatch_lines(["*LG-02 test of RT-01*", "*runs after*test_src01*"])

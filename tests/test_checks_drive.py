@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import pytest
+import yaml
 
 from pytest_agentrun.checks import drive
 from pytest_agentrun.documents import Catalog
 from pytest_agentrun.drive.mirror_sync import live_heads
+from pytest_agentrun.drive.run_state import observe
 from pytest_agentrun.envidentity import InputChanges, classify_release
 from pytest_agentrun.lane import LaneConfig, LaneProfile
 from pytest_agentrun.session import LaneSession
@@ -164,3 +167,56 @@ def test_dr04_reads_an_unusable_catalog_as_a_failure(evidence):
     found = drive.business_change_reused(PROFILE, evidence["revision"], evidence["changes"], evidence["previous"],
                                          broken, evidence["task_runs"], [], evidence["pods"])
     assert any(not f.ok and f.subject == "env image tags" for f in found)
+
+
+# -- results read as every criterion reads them; DR-02's duplicates (issue 10 items 1, 15) -------------
+
+def echoed(task_runs):
+    """The TaskRuns as a Task that `echo`es its results leaves them (Tekton keeps the newline)."""
+    task_runs = copy.deepcopy(task_runs)
+    for run in task_runs:
+        for result in run["status"].get("results") or []:
+            value = result["value"]
+            result["value"] = {k: v + "\n" for k, v in value.items()} if isinstance(value, dict) else value + "\n"
+    return task_runs
+
+
+def test_dr04_judges_echoed_results_as_printed_ones(evidence):
+    assert failures(dr04(evidence, task_runs=echoed(evidence["task_runs"]))) == []
+
+
+def test_the_drive_outcome_reads_results_without_the_trailing_newline(evidence):
+    run = copy.deepcopy(evidence["run"])
+    run["status"]["results"] = [{"name": "planSummary", "type": "string", "value": "build=0 reuse=1 unsafeReuse=0\n"}]
+    outcome = observe(run, echoed(evidence["task_runs"]), 1.0)
+    assert outcome.plan_summary == "build=0 reuse=1 unsafeReuse=0"
+    assert all(not str(v).endswith("\n") for t in outcome.tasks for v in t.results.values())
+    run["status"]["results"] = [{"name": "planSummary", "type": "string", "value": "\n"}]
+    blank = observe(run, [], 1.0).as_dict()
+    assert failures(dr02(evidence, outcome=blank))[0].startswith("the run's outcome"), "an echoed nothing is no summary"
+
+
+def test_dr02_runs_of_the_revision(evidence):
+    run = evidence["run"]
+    other = copy.deepcopy(run)
+    other["metadata"]["name"] = evidence["name"] + "-retry"
+    unrelated = {"metadata": {"name": "x"}, "spec": {"params": [{"name": "source-commit", "value": evidence["revision"]}]}}
+    bare = {"metadata": {"name": "y"}, "spec": {"params": None}}
+    runs = [run, other, unrelated, bare]
+    assert drive.runs_of_revision(runs, evidence["revision"]) == [evidence["name"], evidence["name"] + "-retry"]
+    assert drive.runs_of_revision(runs, None) == []
+    assert len(failures(dr02(evidence, runs=drive.runs_of_revision(runs, evidence["revision"])))) == 1
+
+
+def test_the_drive_outcome_of_real_tekton_runs():
+    """The upstream v1 runs as trigger-current's wait reads them (DR-02): childReferences name the TaskRuns."""
+    reference = Path(__file__).resolve().parent / "reference" / "upstream" / "tekton"
+    run = json.loads((reference / "chains-pipelinerun-childrefs.json").read_text())
+    task_runs = [json.loads((reference / name).read_text()) for name in ("chains-taskrun2.json", "chains-taskrun1.json")]
+    outcome = observe(run, task_runs, 1.0)
+    assert outcome.succeeded is True and outcome.reason == "Succeeded"
+    assert [(t.pipelineTask, t.taskRun, t.status) for t in outcome.tasks] == [
+        ("git-clone", "git-clone", "Succeeded"), ("build", "taskrun-build", "Succeeded")]
+    assert outcome.results["IMAGE_URL"] == "test.io/test/image" and outcome.plan_summary is None
+    failed = yaml.safe_load((reference / "reconciler-failed-pr-with-task-results.yaml").read_text())
+    assert observe(failed, [], 1.0).succeeded is False and observe(failed, [], 1.0).results == {"result": "aResultValue"}

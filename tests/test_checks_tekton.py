@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+import yaml
 
 try:
     import agentrun_sandbox  # noqa: F401
@@ -19,8 +20,12 @@ except ImportError:
 from agentrun_sandbox.lane_objects import tekton_objects  # noqa: E402
 from agentrun_sandbox.release import ReleaseRecord  # noqa: E402
 from pytest_agentrun import envidentity  # noqa: E402
+from pytest_agentrun import tekton_results  # noqa: E402
 from pytest_agentrun.checks import tekton  # noqa: E402
+from pytest_agentrun.checks.registry import TagListing  # noqa: E402
+from pytest_agentrun.finding import UNDECIDED  # noqa: E402
 from pytest_agentrun.documents import Catalog  # noqa: E402
+from pytest_agentrun.errors import EvidenceError  # noqa: E402
 from pytest_agentrun.lane import LaneProfile  # noqa: E402
 from pytest_agentrun.readers.git import CommitInfo  # noqa: E402
 
@@ -28,6 +33,7 @@ BUILT, REUSED = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d", "9f8e7d6c5b4a3928170
 DIGEST = "sha256:" + "3c" * 32
 ENV, NEW_ENV = "env-3f9a0c1d2e4b5a69", "env-0000000000000001"
 DEV = ("Lin Wei", "lin.wei@agentrun.invalid")
+REPOSITORY = "127.0.0.1:5000/agentrun/agentrun-mgr-env"
 CONTAINERFILE = "deploy/runtime/env/Containerfile"
 
 
@@ -253,16 +259,23 @@ def test_envidentity_classify(profile):
     assert envidentity.classify(profile, [], ref, {**ref, "commitId": REUSED}).changed
 
 
+def listing(*tags):
+    return TagListing(REPOSITORY, tuple(tags))
+
+
 def test_tk09_reuse_when_no_input_changed(profile, lane_objects):
     task_runs = task_runs_of(profile, lane_objects, REUSED)
     previous, current = catalog(BUILT, status="built"), catalog(REUSED)
-    assert all(oks(tekton.env_reuse_follows_inputs(profile, current, previous, ["docs/a.md"], task_runs)))
+    assert all(oks(tekton.env_reuse_follows_inputs(profile, current, previous, ["docs/a.md"], task_runs,
+                                                   listing(ENV), {ENV})))
     rebuilt = catalog(REUSED, env=NEW_ENV, status="built")
-    [bad] = failures(tekton.env_reuse_follows_inputs(profile, rebuilt, previous, ["docs/a.md"], task_runs))
+    [bad] = failures(tekton.env_reuse_follows_inputs(profile, rebuilt, previous, ["docs/a.md"], task_runs,
+                                                    listing(ENV), {ENV}))
     assert bad.found == f"envIdentity {NEW_ENV}, tag {NEW_ENV}, status built" and bad.where.endswith("c.json:5")
     with_results(tekton.task_run_of(task_runs, "publish"), [{"name": "status", "type": "string", "value": "built"}])
     build = copy.deepcopy(tekton.task_run_of(task_runs_of(profile, lane_objects, BUILT), "build"))
-    bad = failures(tekton.env_reuse_follows_inputs(profile, current, previous, ["docs/a.md"], [*task_runs, build]))
+    bad = failures(tekton.env_reuse_follows_inputs(profile, current, previous, ["docs/a.md"], [*task_runs, build],
+                                                  listing(ENV), {ENV}))
     assert [f.subject for f in bad] == ["image-publish result status", "image-build TaskRun"]
 
 
@@ -302,17 +315,212 @@ def test_tk10_env_identity_follows_inputs(profile):
     versions[0] = (commit("3" * 40), catalog(third, where="v3"))
     [stale] = failures(tekton.env_identity_follows_inputs(profile, versions, changed))
     assert stale.expected == "a new envIdentity" and "bun.lock" in stale.found
-    assert all(oks(tekton.env_identity_follows_inputs(profile, versions[2:], {})))
+    [alone] = tekton.env_identity_follows_inputs(profile, versions[2:], {})
+    assert alone.status == UNDECIDED, "one version has no change to judge: never a plain pass"
 
 
 def test_tk11_source_branch_untouched_by_ci(profile):
     ci = (profile["ciIdentity"]["name"], profile["ciIdentity"]["email"])
     history = [commit("2" * 40, ["docs/a.md"]), commit("1" * 40, ["deploy/deploy.json", "src/index.ts"])]
-    assert oks(tekton.source_branch_untouched_by_ci(profile, "2" * 40, history)) == [True, True, True]
+    assert oks(tekton.source_branch_untouched_by_ci(profile, "2" * 40, history)) == [True, True]
     history.insert(0, commit("3" * 40, ["deploy/deploy.json"], who=ci, message="promote: bump replicas"))
     history.insert(0, commit("4" * 40, [f"{profile.runtime_path}/deployment-agentrun-mgr.yaml"]))
     bad = failures(tekton.source_branch_untouched_by_ci(profile, "4" * 40, history))
     assert [(f.where, f.found.split(":")[0]) for f in bad] == [
         ("v0.1@444444444444", "touches the catalog or the runtime path"),
-        ("v0.1@333333333333", "is by the CI identity"),
-        ("v0.1@333333333333", "changes deploy/deploy.json as CI")]
+        ("v0.1@333333333333", "is by the CI identity")]
+    assert bad[1].found.endswith("changing deploy/deploy.json"), "the deploy.json change is named on the CI finding"
+
+
+# -- results as Tekton keeps them (issue 10 item 1) -----------------------------------------------
+
+UPSTREAM = Path(__file__).resolve().parent / "reference" / "upstream" / "tekton"
+
+
+def upstream(name):
+    text = (UPSTREAM / name).read_text()
+    return json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
+
+
+def embedded_task_run(run, name):
+    """A TaskRun as the v1 PipelineRun records it in status.taskRuns (chains-pipelinerun1.json)."""
+    entry = run["status"]["taskRuns"][name]
+    return {"kind": "TaskRun", "metadata": {"name": name, "labels": {"tekton.dev/pipelineTask": entry["pipelineTaskName"]}},
+            "status": entry["status"]}
+
+
+def test_a_real_result_keeps_its_trailing_newline_and_is_read_without_it():
+    run = upstream("chains-pipelinerun1.json")
+    build = embedded_task_run(run, "taskrun-build")
+    [raw] = [r["value"] for r in build["status"]["results"] if r["name"] == "IMAGE_URL"]
+    assert raw == "test.io/test/image\n", "Tekton stores the result verbatim"
+    assert tekton.result_of(build, "IMAGE_URL") == "test.io/test/image"
+    assert tekton.result_of(build, "IMAGE_DIGEST").startswith("sha256:827521c8")
+
+
+def test_string_and_object_results_of_real_runs():
+    run = upstream("chains-pipelinerun1.json")   # object results carry no `type`: the value's shape decides
+    assert tekton.result_of(run, "img-ARTIFACT_INPUTS.uri") == "abc"
+    assert tekton.result_of(run, "img_no_uri-ARTIFACT_OUTPUTS.uri") is None
+    assert tekton.result_of(run, "CHAINS-GIT_COMMIT") == "abcd"
+    assert tekton.result_of(upstream("chains-taskrun1.json"), "IMAGE_URL") == "gcr.io/my/image"
+    assert tekton.result_of(upstream("reconciler-failed-pr-with-task-results.yaml"), "result") == "aResultValue"
+    assert tekton.result_of(upstream("docs-taskrun-status.yaml"), "anything") is None
+    assert tekton_results.normalise({"summary": "build=0 reuse=1 unsafeReuse=0\n", "n": ["1\n"]}) == {
+        "summary": "build=0 reuse=1 unsafeReuse=0", "n": ["1"]}
+    assert tekton_results.results({"status": "Running"}) == {}, "a status of another shape names no result"
+
+
+def echoed(task_runs):
+    """The lane's TaskRuns as a Task that `echo`es its results leaves them: each value ends with a newline."""
+    for task_run in task_runs:
+        for result in task_run["status"].get("results") or []:
+            value = result["value"]
+            result["value"] = ({k: v + "\n" for k, v in value.items()} if isinstance(value, dict) else value + "\n")
+    return task_runs
+
+
+def test_tk08_and_tk09_judge_echoed_results_as_printed_ones(profile, lane_objects):
+    name = profile.pipeline_run_name(REUSED)
+    task_runs = echoed(task_runs_of(profile, lane_objects, REUSED))
+    assert tekton.task_run_of(task_runs, "publish")["status"]["results"][0]["value"].endswith("\n")
+    assert all(oks(tekton.plan_summary_safe(profile, name, task_runs)))
+    previous, current = catalog(BUILT, status="built"), catalog(REUSED)
+    findings = tekton.env_reuse_follows_inputs(profile, current, previous, ["docs/a.md"], task_runs, listing(ENV), {ENV})
+    assert failures(findings) == []
+    built = echoed(task_runs_of(profile, lane_objects, BUILT))
+    first = catalog(BUILT, status="built")
+    assert failures(tekton.env_reuse_follows_inputs(profile, first, None, None, built)) == []
+
+
+# -- TK-09: no new env image tag, on the registry's own tag list (issue 10 item 11) ------------------
+
+def test_tk09_a_new_tag_in_the_registry_fails_a_reuse_alone(profile, lane_objects):
+    task_runs = task_runs_of(profile, lane_objects, REUSED)
+    previous, current = catalog(BUILT, status="built"), catalog(REUSED)
+    findings = tekton.env_reuse_follows_inputs(profile, current, previous, ["docs/a.md"], task_runs,
+                                               listing(ENV, NEW_ENV), {ENV})
+    [bad] = failures(findings)
+    assert bad.found == f"new tag(s) {NEW_ENV}" and bad.where == "GET /v2/agentrun/agentrun-mgr-env/tags/list"
+    older = tekton.env_reuse_follows_inputs(profile, current, previous, ["docs/a.md"], task_runs,
+                                            listing(ENV, "env-older"), {ENV, "env-older"})
+    assert failures(older) == [], "tags an earlier catalog recorded are no new tags"
+
+
+def test_tk09_cannot_decide_new_tags_when_the_registry_does_not_answer(profile, lane_objects):
+    task_runs = task_runs_of(profile, lane_objects, REUSED)
+    previous, current = catalog(BUILT, status="built"), catalog(REUSED)
+    down = TagListing(REPOSITORY, None, "registry unreachable (connection refused)")
+    for given in (down, None):
+        findings = tekton.env_reuse_follows_inputs(profile, current, previous, ["docs/a.md"], task_runs, given, {ENV})
+        [bad] = failures(findings)
+        assert bad.status == UNDECIDED and bad.subject.startswith("env image tags in the registry")
+    assert "connection refused" in failures(tekton.env_reuse_follows_inputs(
+        profile, current, previous, ["docs/a.md"], task_runs, down, {ENV}))[0].found
+
+
+def test_tk09_recorded_tags_of_earlier_catalogs():
+    broken = Catalog.parse("v0", "{not json")
+    assert tekton.recorded_tags([catalog(BUILT), catalog(REUSED, env=NEW_ENV), broken]) == {ENV, NEW_ENV}
+
+
+# -- TK-10: nothing to judge is never a pass (issue 10 item 12, issue 13) ----------------------------
+
+def test_tk10_one_version_cannot_be_decided(profile):
+    [alone] = tekton.env_identity_follows_inputs(profile, [(commit("1" * 40), catalog(BUILT, where="v1"))], {})
+    assert alone.status == UNDECIDED and "1 version(s)" in alone.found
+    [none] = tekton.env_identity_follows_inputs(profile, [], {})
+    assert none.status == UNDECIDED
+
+
+def test_tk10_unreadable_head_services_cannot_be_decided(profile):
+    third = "c" * 40
+    older = [(commit("2" * 40), catalog(REUSED, where="v2")), (commit("1" * 40), catalog(BUILT, status="built", where="v1"))]
+    changed = {(BUILT, REUSED): ["docs/a.md"], (REUSED, third): ["src/index.ts"]}
+    for services in ([], ["agentrun-mgr"], [{"envIdentity": ENV}]):
+        head = Catalog.parse("v3", json.dumps({"sourceCommit": third, "services": services}))
+        findings = tekton.env_identity_follows_inputs(profile, [(commit("3" * 40), head), *older], changed)
+        assert [f.status for f in findings] == [UNDECIDED, "pass"], services
+        assert findings[0].found == "cannot be decided: no service entry of v3 is in v2"
+    broken = Catalog.parse("v3", "{")
+    findings = tekton.env_identity_follows_inputs(profile, [(commit("3" * 40), broken), *older], changed)
+    assert findings[0].status == UNDECIDED and "v3: not valid JSON" in findings[0].found
+
+
+def test_tk10_an_unread_diff_cannot_be_decided(profile):
+    versions = [(commit("2" * 40), catalog(REUSED, where="v2")), (commit("1" * 40), catalog(BUILT, status="built", where="v1"))]
+    assert tekton.consecutive_source_commits(versions) == [(BUILT, REUSED)]
+    [pair] = tekton.env_identity_follows_inputs(profile, versions, {})
+    assert pair.status == UNDECIDED and f"{BUILT[:12]}..{REUSED[:12]} was not read" in pair.found
+    headless = [(commit("3" * 40), Catalog.parse("v3", json.dumps({"services": []}))), *versions]
+    assert tekton.consecutive_source_commits(headless) == [(BUILT, REUSED)]
+    def gone(old, new):
+        raise EvidenceError("git", f"diff {old}..{new}", "source", f"commit {old} not found")
+    diffs = tekton.read_diffs(gone, [(BUILT, REUSED)])
+    [pair] = tekton.env_identity_follows_inputs(profile, versions, diffs)
+    assert pair.status == UNDECIDED and pair.found.endswith(f"could not be read: commit {BUILT} not found")
+    assert tekton.read_diffs(lambda old, new: ["docs/a.md"], [(BUILT, REUSED)]) == {(BUILT, REUSED): ["docs/a.md"]}
+
+
+# -- TK-11: each rule fails on its own (issue 10 item 13) ----------------------------------------------
+
+def test_tk11_each_rule_fails_alone(profile):
+    ci = (profile["ciIdentity"]["name"], profile["ciIdentity"]["email"])
+    hand = [commit("5" * 40, [profile.catalog_path])]
+    assert [f.ok for f in tekton.source_branch_untouched_by_ci(profile, "5" * 40, hand)] == [False, True]
+    bot = [commit("6" * 40, ["docs/a.md"], who=ci)]
+    assert [f.ok for f in tekton.source_branch_untouched_by_ci(profile, "6" * 40, bot)] == [True, False]
+
+
+def test_tk11_a_missing_source_branch_cannot_be_decided(profile):
+    [missing] = tekton.source_branch_untouched_by_ci(profile, None, [])
+    assert missing.status == UNDECIDED and missing.where == "v0.1"
+    empty_message = [commit("7" * 40, [profile.catalog_path], message="")]
+    [bad, _] = tekton.source_branch_untouched_by_ci(profile, "7" * 40, empty_message)
+    assert bad.subject == "commit 777777777777 ''"
+
+
+# -- each upstream Tekton object judged as its criterion says -------------------------------------------
+
+@pytest.mark.parametrize("name, succeeded", [("chains-pipelinerun1.json", True), ("chains-pipelinerun-childrefs.json", True),
+                                             ("reconciler-failed-pr-with-task-results.yaml", False)])
+def test_tk02_real_pipelineruns_succeeded_or_failed(profile, name, succeeded):
+    run = upstream(name)
+    findings = tekton.pipeline_run_for_commit(profile, BUILT, run, "catalog")
+    condition = next(f for f in findings if f.subject.endswith("condition Succeeded"))
+    assert condition.ok is succeeded
+    assert condition.found.startswith("'True' reason 'Succeeded'" if succeeded else "'False' reason 'Failed'")
+    assert not all(f.ok for f in findings), "a run of another Pipeline, without the full SHA, is not the lane's"
+
+
+@pytest.mark.parametrize("name, account", [("chains-taskrun1.json", "default"), ("chains-taskrun2.json", "default"),
+                                           ("docs-taskrun-status.yaml", None)])
+def test_tk03_real_taskruns_judged_by_their_account(profile, lane_objects, name, account):
+    run = run_of(profile, lane_objects, REUSED)
+    task_run = upstream(name)
+    [finding] = [f for f in tekton.pipeline_run_on_host_network(profile, REUSED, run, [task_run])
+                 if f.subject.startswith("TaskRun")]
+    # A TaskRun that names no account runs as the run's taskRunTemplate says (the lane's, here).
+    assert finding.ok is (account is None)
+    assert finding.found == f"serviceAccountName {account or profile.tekton_service_account!r}"
+
+
+def test_tk03_a_real_pipelinerun_without_a_pod_template(profile):
+    run = upstream("chains-pipelinerun1.json")
+    findings = tekton.pipeline_run_on_host_network(profile, BUILT, run, [upstream("chains-taskrun1.json")])
+    assert [f.found for f in findings] == ["not set", "not set", "serviceAccountName 'default'"]
+
+
+def test_tk08_tk09_real_taskruns_are_not_the_lane_tasks(profile):
+    name = profile.pipeline_run_name(REUSED)
+    clone, build = upstream("chains-taskrun2.json"), upstream("chains-taskrun1.json")
+    [absent] = tekton.plan_summary_safe(profile, name, [clone, build])
+    assert not absent.ok and absent.found == "not found"
+    build["metadata"]["labels"]["tekton.dev/pipelineTask"] = tekton.task_name("plan")
+    [no_summary] = tekton.plan_summary_safe(profile, name, [build])
+    assert not no_summary.ok and no_summary.found == "no planArtifacts.summary result"
+    build["metadata"]["labels"]["tekton.dev/pipelineTask"] = tekton.task_name("build")
+    previous, current = catalog(BUILT, status="built"), catalog(REUSED, env=NEW_ENV, status="built", commit_id=REUSED)
+    findings = tekton.env_reuse_follows_inputs(profile, current, previous, ["package.json"], [build])
+    image_build = next(f for f in findings if f.subject == "image-build TaskRun")
+    assert image_build.ok and image_build.found == "Succeeded=True", "a real Succeeded TaskRun counts as the build"

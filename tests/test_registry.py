@@ -214,3 +214,50 @@ def test_registry_dies_with_its_parent(tmp_path):
     while _pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _pid_alive(pid)
+
+
+def test_the_suite_reads_the_whole_tag_list(registry):
+    """Debian's docker-registry 2.8 answers every tag in one page (it ignores `n`): the suite's reader
+    gives the same list, and a repository never pushed has no tag (404)."""
+    from pytest_agentrun.evidence import EvidenceCache
+    from pytest_agentrun.readers.registry import Registry
+    config, layers = _image("pa9e0000001")
+    pushed = {f"page-{n}" for n in range(5)}
+    for tag in pushed:
+        push_image(registry.url, REPO, tag, config=config, layers=layers)
+    one_page = httpx.get(f"{registry.url}/v2/{REPO}/tags/list?n=2")
+    assert pushed <= set(one_page.json()["tags"]) and "next" not in one_page.links
+    reader = Registry(registry.url, EvidenceCache())
+    try:
+        assert reader.tag_list(f"127.0.0.1:5000/{REPO}") == list_tags(registry.url, REPO)
+        assert reader.tag_list("127.0.0.1:5000/agentrun/never-pushed") == []
+    finally:
+        reader.close()
+
+
+def paging_registry(tags: list[str], size: int):
+    """A registry that pages its tag list as distribution's api.md "Pagination" shows, even unasked:
+    `Link: </v2/<name>/tags/list?n=<n>&last=<last tag>>; rel="next"` (relative, as the spec's example)."""
+    def answer(request: httpx.Request) -> httpx.Response:
+        last = request.url.params.get("last")
+        rest = [t for t in sorted(tags) if last is None or t > last]
+        page = rest[:size]
+        headers = {}
+        if len(rest) > size:
+            headers["Link"] = f'<{request.url.path}?n={size}&last={page[-1]}>; rel="next"'
+        return httpx.Response(200, json={"name": REPO, "tags": page}, headers=headers)
+    return httpx.MockTransport(answer)
+
+
+def test_the_suite_follows_every_page_of_the_tag_list():
+    from pytest_agentrun.errors import EvidenceError
+    from pytest_agentrun.evidence import EvidenceCache
+    from pytest_agentrun.readers.registry import Registry
+    tags = [f"env-{n:02d}" for n in range(7)]
+    reader = Registry("http://127.0.0.1:5000", EvidenceCache())
+    reader._http = httpx.Client(transport=paging_registry(tags, 3))
+    assert reader.tag_list(f"127.0.0.1:5000/{REPO}") == tags
+    assert len(reader.tags(f"127.0.0.1:5000/{REPO}")) == 3, "the one-page read sees only the first page"
+    reader._http = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, text="<html>login</html>")))
+    with pytest.raises(EvidenceError, match="not JSON"):
+        reader.tag_list("127.0.0.1:5000/agentrun/other")

@@ -1,8 +1,11 @@
 """Aipod env image reuse checks: AP-*.
 
-The workloads judged are the runtime namespace's runner Jobs and Aipod workloads: every Job, Pods
-that a Job owns, and Pods/Deployments/StatefulSets labelled `agentrun.io/component=aipod`.
-Workloads of any other namespace are none of this lane's business.
+The workloads judged are the runtime namespace's runner Jobs and Aipod workloads, chosen by the lane
+profile's `runnerWorkloads` (lane.RunnerSelectors): the objects of the runner kinds (every Job), the
+Pods such an object owns, and Pods/Deployments/StatefulSets with the Aipod labels. Workloads of any
+other namespace are none of this lane's business. With none to judge, AP-01 and AP-02 cannot be
+decided: neither criterion's text has a case in which it does not apply, and a lane whose runtime
+declares a runner Job should show one.
 """
 
 from __future__ import annotations
@@ -11,13 +14,13 @@ import re
 from typing import Any, Iterator
 
 from ..documents import Catalog, line_of
-from ..finding import Finding, failed, judge, passed
+from ..finding import Finding, failed, judge, undecided
 from ..forbidden import members
+from ..lane import RunnerSelectors
 from ..readers.kube import object_ref
 from .gitops import containers
 from .source import credential_in
 
-AIPOD_LABEL = ("agentrun.io/component", "aipod")
 # Installing the environment at run time: package managers of the OS and of JavaScript.
 INSTALLS = re.compile(r"\b(?:apt(?:-get)?|apk|yum|dnf|bun|npm|pnpm|yarn)\s+(?:-\S+\s+)*"
                       r"(?:install|add|update|upgrade|ci|i)\b")
@@ -28,13 +31,21 @@ CREDENTIAL_KEYS = {"secretref", "secretrefs", "secretname", "secretkeyref", "str
                    "configtoml", "provider", "providers", "providerconfig"}
 
 
-def runner_workloads(jobs: list[dict], pods: list[dict], controllers: list[dict]) -> list[dict[str, Any]]:
-    """Runner Jobs and Aipod workloads among the runtime namespace's objects."""
-    def aipod(obj: dict) -> bool:
-        return (obj.get("metadata", {}).get("labels") or {}).get(AIPOD_LABEL[0]) == AIPOD_LABEL[1]
-    def job_owned(pod: dict) -> bool:
-        return any(o.get("kind") == "Job" for o in pod.get("metadata", {}).get("ownerReferences") or [])
-    return [*jobs, *(p for p in pods if job_owned(p) or aipod(p)), *(c for c in controllers if aipod(c))]
+def runner_workloads(selectors: RunnerSelectors, runners: list[dict], pods: list[dict],
+                     controllers: list[dict]) -> list[dict[str, Any]]:
+    """Runner Jobs and Aipod workloads among the runtime namespace's objects: `runners` are the objects
+    of the runner kinds, `controllers` the Deployments and StatefulSets."""
+    def runner_owned(pod: dict) -> bool:
+        owners = (pod.get("metadata") or {}).get("ownerReferences") or []
+        return any(isinstance(o, dict) and o.get("kind") in selectors.runner_kinds for o in owners)
+    return [*runners, *(p for p in pods if runner_owned(p) or selectors.is_aipod(p)),
+            *(c for c in controllers if selectors.is_aipod(c))]
+
+
+def nothing_to_judge(criterion: str, namespace: str, selectors: RunnerSelectors | None, expected: str) -> Finding:
+    chosen = selectors.describe() if selectors else "the lane profile's runnerWorkloads"
+    return undecided(criterion, f"runner Jobs and Aipod workloads in {namespace}", expected,
+                     f"nothing to judge: no runner Job or Aipod workload ({chosen})", f"Namespace {namespace}")
 
 
 def _each_container(workloads: list[dict]):
@@ -43,18 +54,20 @@ def _each_container(workloads: list[dict]):
             yield obj, f"{object_ref(obj)} {field}[{container.get('name')}]", container
 
 
-def env_images_from_catalog(workloads: list[dict], catalog: Catalog, namespace: str) -> list[Finding]:
+def env_images_from_catalog(workloads: list[dict], catalog: Catalog, namespace: str,
+                            selectors: RunnerSelectors | None = None) -> list[Finding]:
     """AP-01: every runner/Aipod container runs a digest-pinned env image that the catalog records."""
-    pinned = sorted({s.get("image", {}).get("repositoryDigest") for s in catalog.services()} - {None})
+    images = [s.get("image") for s in catalog.services()]
+    pinned = sorted({i.get("repositoryDigest") for i in images if isinstance(i, dict)} - {None})
     findings = [judge("AP-01", container.get("image") in pinned, subject,
                       "a catalog repositoryDigest (" + ", ".join(pinned) + f") from {catalog.where}",
                       repr(container.get("image")), object_ref(obj))
                 for obj, subject, container in _each_container(workloads)]
-    return findings or [passed("AP-01", f"runner Jobs and Aipod workloads in {namespace}", "digest-pinned catalog images",
-                               "none running", f"Namespace {namespace}")]
+    return findings or [nothing_to_judge("AP-01", namespace, selectors, "digest-pinned catalog images")]
 
 
-def no_runtime_install(workloads: list[dict], namespace: str) -> list[Finding]:
+def no_runtime_install(workloads: list[dict], namespace: str,
+                       selectors: RunnerSelectors | None = None) -> list[Finding]:
     """AP-02: no runner/Aipod container command or args installs its environment (apt, apk, bun/npm install)."""
     findings = []
     for obj, subject, container in _each_container(workloads):
@@ -62,8 +75,7 @@ def no_runtime_install(workloads: list[dict], namespace: str) -> list[Finding]:
         match = INSTALLS.search(line)
         findings.append(judge("AP-02", match is None, f"{subject} command", "no package installation at run time",
                               f"installs with {match[0]!r} in {line!r}" if match else repr(line), object_ref(obj)))
-    return findings or [passed("AP-02", f"runner Jobs and Aipod workloads in {namespace}", "no run-time installation",
-                               "none running", f"Namespace {namespace}")]
+    return findings or [nothing_to_judge("AP-02", namespace, selectors, "no run-time installation")]
 
 
 def catalog_image_refs_reusable(catalog: Catalog) -> list[Finding]:

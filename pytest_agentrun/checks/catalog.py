@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterable
 
 from ..documents import Catalog, line_of, schema_errors
-from ..finding import Finding, failed, judge, passed
+from ..finding import Finding, failed, judge, passed, undecided
 from ..lane import LaneProfile
 from ..readers.git import CommitInfo
 from ..secrets_scan import credential_kind, secret_key
@@ -30,7 +30,17 @@ def conforms_to_schema(catalog: Catalog) -> list[Finding]:
 
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
-SERVICE_FIELDS = ("serviceId", "imageRef", "envIdentity", "image", "bootCommit", "toolchainInputs", "status", "provenance")
+# What CT-02 requires of each service entry, by JSON type (an `image` that is a string is not the
+# tag, digest and repository digest the criterion asks for); image also by member.
+SERVICE_FIELDS: dict[str, type] = {"serviceId": str, "imageRef": dict, "envIdentity": str, "image": dict,
+                                   "bootCommit": str, "toolchainInputs": dict, "status": str, "provenance": dict}
+MEMBERS = {"image": ("tag", "digest", "repositoryDigest")}   # provenance has its own finding below
+JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number",
+              float: "a number", type(None): "null"}
+
+
+def json_type(value: Any) -> str:
+    return JSON_TYPES.get(type(value), type(value).__name__)
 
 
 def _entries(catalog: Catalog) -> list[tuple[str, dict[str, Any]]]:
@@ -44,8 +54,41 @@ def _where(catalog: Catalog, sid: str, needle: str) -> str:
     return f"{catalog.where}:{number}" if number else catalog.where
 
 
+def _shape(value: Any, want: type) -> str | None:
+    """Why a required value does not have the shape asked for, or None when it does."""
+    if value in (None, "", {}, []):
+        return "missing" if value is None else f"empty ({json_type(value)})"
+    if not isinstance(value, want):
+        return f"{json_type(value)} {str(value)[:80]!r}, not {JSON_TYPES[want]}"
+    return None
+
+
+def field_problems(entry: dict[str, Any]) -> list[str]:
+    """Every required field of a service entry that is missing, empty or of another shape."""
+    problems = [f"{name}: {problem}" for name, want in SERVICE_FIELDS.items()
+                if (problem := _shape(entry.get(name), want))]
+    for parent, members in MEMBERS.items():
+        value = entry.get(parent)
+        if isinstance(value, dict):
+            problems += [f"{parent}.{name}: {problem}" for name in members
+                         if (problem := _shape(value.get(name), str))]
+    return problems
+
+
+def _service_list_problems(catalog: Catalog) -> list[Finding]:
+    """CT-02 on `services` itself: an array, each entry an object (the checks read nothing else)."""
+    services = catalog.require("catalog").get("services")
+    where = catalog.line('"services"')
+    if not isinstance(services, list):
+        return [failed("CT-02", "catalog services", "an array of service entries", _shape(services, list) or "", where)]
+    return [failed("CT-02", f"catalog services[{i}]", "a service entry (an object)",
+                   f"{json_type(s)} {str(s)[:60]!r}", where)
+            for i, s in enumerate(services) if not isinstance(s, dict)]
+
+
 def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[Finding]:
-    """CT-02: lane, branches, full source commit, and per service every field incl. provenance run names."""
+    """CT-02: lane, branches, full source commit, and per service every field incl. provenance run names,
+    each of the shape the criterion asks for."""
     data = catalog.require("catalog")
     findings = [judge("CT-02", data.get(k) == want, f"catalog {k}", repr(want), repr(data.get(k)), catalog.line(f'"{k}"'))
                 for k, want in (("lane", profile.lane), ("sourceBranch", profile.source_branch),
@@ -53,17 +96,23 @@ def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[
     source = data.get("sourceCommit")
     findings.append(judge("CT-02", bool(FULL_SHA.match(str(source))), "catalog sourceCommit", "a full 40-hex SHA",
                           repr(source), catalog.line('"sourceCommit"')))
+    findings += _service_list_problems(catalog)
     run = profile.pipeline_run_name(str(source)) if source else None
-    for sid, entry in _entries(catalog):
-        missing = [f for f in SERVICE_FIELDS if entry.get(f) in (None, "", {}, [])]
-        findings.append(judge("CT-02", not missing, f"service {sid} fields", ", ".join(SERVICE_FIELDS),
-                              f"missing {missing}" if missing else "all present", catalog.line(f'"serviceId": "{sid}"')))
-        provenance = entry.get("provenance") or {}
-        ok = provenance.get("pipelineRun") == run and bool(provenance.get("taskRun"))
+    entries = _entries(catalog)
+    for sid, entry in entries:
+        problems = field_problems(entry)
+        findings.append(judge("CT-02", not problems, f"service {sid} fields",
+                              ", ".join(SERVICE_FIELDS) + "; image " + ", ".join(MEMBERS["image"]),
+                              "; ".join(problems) or "all present", catalog.line(f'"serviceId": "{sid}"')))
+        provenance = entry.get("provenance") if isinstance(entry.get("provenance"), dict) else {}
+        task_run = provenance.get("taskRun")
+        ok = provenance.get("pipelineRun") == run and isinstance(task_run, str) and bool(task_run)
         findings.append(judge("CT-02", ok, f"service {sid} provenance", f"pipelineRun {run} and a taskRun name",
                               f"pipelineRun {provenance.get('pipelineRun')!r}, taskRun {provenance.get('taskRun')!r}",
                               _where(catalog, sid, '"provenance"')))
-    return findings if len(findings) > 4 else findings + [failed("CT-02", "catalog services", "at least one", "none", catalog.where)]
+    if not entries:
+        findings.append(failed("CT-02", "catalog services", "at least one", "none", catalog.where))
+    return findings
 
 
 def image_refs_well_formed(catalog: Catalog) -> list[Finding]:
@@ -84,18 +133,50 @@ def image_refs_well_formed(catalog: Catalog) -> list[Finding]:
     return findings or [failed("CT-03", "catalog services", "at least one", "none", catalog.where)]
 
 
-def tag_is_env_identity(profile: LaneProfile, catalog: Catalog) -> list[Finding]:
-    """CT-04: the env image tag is the envIdentity, never a source commit; the repository is the lane's."""
-    source = catalog.require("catalog").get("sourceCommit")
+def catalog_commits(catalog: Catalog) -> set[str]:
+    """The commit ids the catalog itself names: sourceCommit, and each service's bootCommit and imageRef.commitId."""
+    data = catalog.require("catalog")
+    commits = {data.get("sourceCommit")}
+    for _, entry in _entries(catalog):
+        ref = entry.get("imageRef") if isinstance(entry.get("imageRef"), dict) else {}
+        commits |= {entry.get("bootCommit"), ref.get("commitId")}
+    return {c for c in commits if isinstance(c, str) and c}
+
+
+def commit_named_by(tag: str, commits: set[str]) -> str | None:
+    """The commit `tag` spells, in full or abbreviated as git abbreviates (7 hex or more), else None.
+    Decided against the actual commits: a hex digest of the env inputs is no commit id."""
+    if not re.fullmatch(r"[0-9a-f]{7,40}", tag):
+        return None
+    return next((c for c in sorted(commits) if c.startswith(tag)), None)
+
+
+def tag_is_env_identity(profile: LaneProfile, catalog: Catalog, source_history: list[str] | None,
+                        earlier: Iterable[Catalog] = ()) -> list[Finding]:
+    """CT-04: the env image tag is the envIdentity, in the lane's repository, and never a source commit id:
+    not a commit the catalog or an earlier version of it names (source, boot, imageRef commits), nor any
+    commit of the source branch (`source_history`; None when the branch could not be read)."""
+    commits = catalog_commits(catalog) | set(source_history or [])
+    for version in earlier:
+        commits |= catalog_commits(version) if version.usable else set()
+    known = f"{len(commits)} commits: the catalogs' source, boot and imageRef commits" + (
+        f", {len(source_history)} of {profile.source_branch}" if source_history is not None else "")
     findings = []
     for sid, entry in _entries(catalog):
-        image = entry.get("image") or {}
-        tag = str(image.get("tag"))
-        commit_like = re.fullmatch(r"[0-9a-f]{7,40}", tag) or tag in (source, entry.get("bootCommit"))
-        ok = tag == entry.get("envIdentity") and not commit_like and image.get("repository") == profile.env_repository
+        image = entry.get("image") if isinstance(entry.get("image"), dict) else {}
+        tag, where = str(image.get("tag")), _where(catalog, sid, '"tag"')
+        ok = tag == entry.get("envIdentity") and image.get("repository") == profile.env_repository
         findings.append(judge("CT-04", ok, f"service {sid} image",
-                              f"tag = envIdentity {entry.get('envIdentity')!r} (not a commit), repository {profile.env_repository}",
-                              f"tag {tag!r}, repository {image.get('repository')!r}", _where(catalog, sid, '"tag"')))
+                              f"tag = envIdentity {entry.get('envIdentity')!r}, repository {profile.env_repository}",
+                              f"tag {tag!r}, repository {image.get('repository')!r}", where))
+        commit = commit_named_by(tag, commits)
+        subject, expected = f"service {sid} tag {tag!r}", "not a source commit id"
+        if commit is None and source_history is None:
+            findings.append(undecided("CT-04", subject, expected,
+                                      f"branch {profile.source_branch} could not be read to compare with", where))
+            continue
+        findings.append(judge("CT-04", commit is None, subject, f"{expected} (against {known})",
+                              f"commit {commit}" if commit else "names no commit", where))
     return findings or [failed("CT-04", "catalog services", "at least one", "none", catalog.where)]
 
 
@@ -155,17 +236,34 @@ def _walk(node: Any, key: str = "") -> list[tuple[str, Any]]:
     return []
 
 
-def first_version_is_the_lanes_own(first: CommitInfo | None, shared_with: dict[str, str | None], absent: list[str],
-                                   catalog_where: str) -> list[Finding]:
+def carried_over_from(profile: LaneProfile) -> list[str]:
+    """The branches the first catalog must not come from: master, the legacy namespaces' branches
+    (agentrun_dev, agentrun_prod …) and the source branch."""
+    forbidden = profile["forbiddenTargets"]
+    return [*forbidden["branches"], *forbidden["namespaces"], profile.source_branch]
+
+
+def first_line(message: str) -> str:
+    return (message.splitlines() or [""])[0]
+
+
+def first_version_is_the_lanes_own(first: CommitInfo | None, first_history: list[str] | set[str],
+                                   branches: dict[str, list[str] | None], catalog_where: str) -> list[Finding]:
     """CT-08: the commit that first added the catalog is the lane's own: neither it nor any of its ancestors
     is on master, agentrun_dev, agentrun_prod or the source branch.
-    shared_with: branch -> a commit of the first catalog commit's history that the branch holds, or None;
-    absent: branches that do not exist (so carry nothing)."""
+    first_history: the first catalog commit and its ancestors; branches: label -> the branch's commits
+    (its ancestry), or None when the branch does not exist (so carries nothing)."""
     if first is None:
         return [failed("CT-08", "first catalog version", "a commit that added the catalog", "none found", catalog_where)]
-    where = f"commit {first.sha[:12]} ({first.message.splitlines()[0][:60]!r}), the first version of {catalog_where}"
-    return [judge("CT-08", common is None, f"first catalog commit against {branch}", "no commit of its history on the branch",
-                  f"the branch holds {common[:12]} of its history" if common else "no shared commit", where)
-            for branch, common in sorted(shared_with.items())] + [
-        passed("CT-08", f"first catalog commit against {branch}", "no commit of its history on the branch",
-               "the branch does not exist", where) for branch in sorted(absent)]
+    history = set(first_history)
+    where = f"commit {first.sha[:12]} ({first_line(first.message)[:60]!r}), the first version of {catalog_where}"
+    findings = []
+    for label, ancestry in sorted(branches.items()):
+        subject, expected = f"first catalog commit against {label}", "no commit of its history on the branch"
+        if ancestry is None:
+            findings.append(passed("CT-08", subject, expected, "the branch does not exist", where))
+            continue
+        common = next((sha for sha in ancestry if sha in history), None)
+        found = f"the branch holds {common[:12]} of its history" if common else "no shared commit"
+        findings.append(judge("CT-08", common is None, subject, expected, found, where))
+    return findings

@@ -33,7 +33,17 @@ FULL_SHA = re.compile(r"[0-9a-f]{40}")
 
 
 def _param(run: dict[str, Any], name: str) -> Any:
-    return next((p.get("value") for p in run.get("spec", {}).get("params") or [] if p.get("name") == name), None)
+    params = (run.get("spec") or {}).get("params") or []
+    return next((p.get("value") for p in params if isinstance(p, dict) and p.get("name") == name), None)
+
+
+def runs_of_revision(runs: list[dict[str, Any]], revision: str | None) -> list[str]:
+    """The names of the PipelineRuns whose `revision` param is this commit: DR-02 wants exactly one
+    (trigger-current finds the existing run rather than creating a second)."""
+    if not revision:
+        return []
+    return sorted((r.get("metadata") or {}).get("name", "?") for r in runs
+                  if isinstance(r, dict) and _param(r, "revision") == revision)
 
 
 def pipeline_run_for_current(profile: LaneProfile, heads: dict[str, str | None], trigger: dict[str, Any],

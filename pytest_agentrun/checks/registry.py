@@ -1,16 +1,53 @@
-"""Registry checks (truth level 3/4): REG-*."""
+"""Registry checks (truth level 3/4): REG-*, and the registry's tag list as TK-09 reads it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, Callable
+
 from ..documents import Catalog
-from ..finding import Finding, failed, judge
-from ..readers.registry import ManifestAnswer
+from ..errors import EvidenceError
+from ..finding import Finding, failed, judge, undecided
+from ..readers.kube import object_ref
+from ..readers.registry import ManifestAnswer, repository_name
+
+
+@dataclass(frozen=True)
+class TagListing:
+    """The registry's tags of one repository (GET /v2/<name>/tags/list), or why it gave none."""
+    repository: str
+    tags: tuple[str, ...] | None      # None: the registry did not answer
+    problem: str = ""
+
+    @property
+    def where(self) -> str:
+        return f"GET /v2/{repository_name(self.repository)}/tags/list"
+
+
+def read_tags(read: Callable[[str], list[str]], repository: str) -> TagListing:
+    """The tag list through `read` (the registry reader's `tag_list`, every page); unreadable evidence
+    is kept as the reason, so the criterion that needs it says it cannot be decided instead of erroring."""
+    try:
+        return TagListing(repository, tuple(read(repository)))
+    except EvidenceError as exc:
+        return TagListing(repository, None, exc.reason)
 
 
 def catalog_digests(catalog: Catalog) -> list[tuple[str, str, str]]:
     """(serviceId, repository, digest) of every catalog entry."""
-    return [(s.get("serviceId", "?"), s.get("image", {}).get("repository", ""), s.get("image", {}).get("digest", ""))
+    return [(s.get("serviceId", "?"), _image(s).get("repository", ""), _image(s).get("digest", ""))
             for s in catalog.services()]
+
+
+def catalog_tags(catalog: Catalog) -> list[tuple[str, str]]:
+    """(repository, tag) of every catalog entry that names a tag: what REG-02 asks the registry about."""
+    pairs = [(_image(s).get("repository"), _image(s).get("tag")) for s in catalog.services()]
+    return [(r, t) for r, t in pairs if isinstance(r, str) and isinstance(t, str) and t]
+
+
+def _image(service: dict[str, Any]) -> dict[str, Any]:
+    image = service.get("image")
+    return image if isinstance(image, dict) else {}
 
 
 def digests_present(catalog: Catalog, answers: dict[str, ManifestAnswer]) -> list[Finding]:
@@ -31,38 +68,98 @@ def digests_present(catalog: Catalog, answers: dict[str, ManifestAnswer]) -> lis
     return findings
 
 
-def tag_resolves_to_schema2_digest(catalog: Catalog, by_tag: dict[str, tuple[ManifestAnswer, ManifestAnswer]]) -> list[Finding]:
-    """REG-02: the env image tag answers, with the schema2 Accept, the catalog digest; the schema1
-    compatibility digest (a plain HEAD by tag) is never the deployment identity.
-    by_tag: tag -> (schema2 answer, plain answer)."""
+def tag_resolves_to_schema2_digest(catalog: Catalog,
+                                   by_tag: dict[str, tuple[ManifestAnswer, ManifestAnswer | None]]) -> list[Finding]:
+    """REG-02: the env image tag answers, with the schema2 Accept, the catalog digest. That one finding
+    also decides "a schema1 compatibility digest is never the deployment identity": a catalog holding
+    the schema1 digest differs from what the schema2 HEAD answers. The plain HEAD (no Accept) by tag
+    is kept as evidence, so a reviewer sees which digest a schema1 client would get.
+    by_tag: tag -> (schema2 answer, plain answer or None)."""
     findings = []
     for service in catalog.services():
-        image = service.get("image") or {}
+        image = _image(service)
         tag, digest = image.get("tag"), image.get("digest")
         schema2, plain = by_tag.get(tag, (None, None))
         subject = f"service {service.get('serviceId')} tag {tag}"
         if schema2 is None:
             findings.append(failed("REG-02", subject, "a registry answer", "not asked", catalog.where))
             continue
-        findings.append(judge("REG-02", schema2.status == 200 and schema2.digest == digest, f"{subject} (schema2 Accept)",
-                              f"HEAD 200 with the catalog digest {digest}", f"HEAD {schema2.status} {schema2.digest}",
-                              f"HEAD {schema2.url}"))
         schema1 = plain.digest if plain and plain.status == 200 and plain.digest != schema2.digest else None
-        findings.append(judge("REG-02", digest != schema1, f"{subject} (plain HEAD)",
-                              "the catalog digest is not the schema1 compatibility digest",
-                              f"schema1 digest {schema1}" + (" = the catalog digest" if digest == schema1 else ""),
-                              f"HEAD {plain.url if plain else '?'} (no Accept)"))
+        found = f"HEAD {schema2.status} {schema2.digest}"
+        if schema1 is not None and digest == schema1:
+            found += f"; the catalog holds the schema1 compatibility digest {schema1} (plain HEAD)"
+        plain_head = {"url": plain.url, "status": plain.status, "digest": plain.digest} if plain else None
+        findings.append(judge("REG-02", schema2.status == 200 and schema2.digest == digest,
+                              f"{subject} (schema2 Accept)", f"HEAD 200 with the catalog digest {digest}", found,
+                              f"HEAD {schema2.url}", plainHead=plain_head))
     return findings or [failed("REG-02", "catalog services", "at least one", "none", catalog.where)]
 
 
-def runtime_images_in_catalog(catalog: Catalog, runtime_digests: dict[str, str], registry_tags: list[str]) -> list[Finding]:
-    """REG-03: every env image the runtime uses is in the catalog; registry tags the catalog does not
-    know are reported (evidence), never used to pass. runtime_digests: digest -> where it is used."""
-    known = {(s.get("image") or {}).get("digest") for s in catalog.services()}
-    known_tags = {(s.get("image") or {}).get("tag") for s in catalog.services()}
-    unknown_tags = sorted(set(registry_tags) - known_tags)
+# -- REG-03 ------------------------------------------------------------------------------------------
+
+def image_digest(image_id: str, repository: str) -> str | None:
+    """The digest of a container status imageID when it names `repository`, else None. imageID comes
+    as `repo@sha256:…` (containerd: upstream/kubernetes/pod-containerd-imageid.yaml),
+    `docker-pullable://repo@sha256:…` (dockershim: pod-crashloop.yaml) or "" while pulling
+    (pod-imagepullbackoff.yaml); the registry host may be spelt differently, so names compare
+    without it."""
+    reference = image_id.split("://", 1)[-1]
+    name, _, digest = reference.rpartition("@")
+    if not name or not digest.startswith("sha256:"):
+        return None
+    return digest if repository_name(name) == repository_name(repository) else None
+
+
+def _env_container(spec_image: str, repository: str) -> bool:
+    name = spec_image.partition("@")[0]
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        name = name[: -(len(last) - last.index(":"))]
+    return repository_name(name) == repository_name(repository)
+
+
+def runtime_env_images(pods: list[dict[str, Any]], repository: str) -> tuple[dict[str, str], list[str]]:
+    """What the runtime runs of the env repository: digest -> where (from containerStatuses imageID),
+    and the env containers (by their spec image) that have no imageID to read yet."""
+    used: dict[str, str] = {}
+    unread: list[str] = []
+    for pod in pods:
+        status = pod.get("status") if isinstance(pod.get("status"), dict) else {}
+        spec = pod.get("spec") if isinstance(pod.get("spec"), dict) else {}
+        statuses = {s.get("name"): s for s in [*(status.get("initContainerStatuses") or []),
+                                                *(status.get("containerStatuses") or [])] if isinstance(s, dict)}
+        for container in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
+            name = container.get("name")
+            image_id = str((statuses.get(name) or {}).get("imageID") or "")
+            digest = image_digest(image_id, repository)
+            if digest:
+                used.setdefault(digest, f"{object_ref(pod)} container {name}")
+            elif _env_container(str(container.get("image", "")), repository):
+                unread.append(f"{object_ref(pod)} container {name}")
+    return used, unread
+
+
+def runtime_images_in_catalog(catalog: Catalog, pods: list[dict[str, Any]], repository: str,
+                              registry_tags: TagListing) -> list[Finding]:
+    """REG-03: every env image the runtime runs (live Pods' imageID) is in the catalog; an env container
+    with no imageID yet cannot be decided (never judged from the GitOps manifests instead); registry
+    tags the catalog does not know are reported (evidence), never used to pass. A registry that does
+    not answer leaves that report undone: its own finding cannot be decided, the Pods are still judged."""
+    known = {_image(s).get("digest") for s in catalog.services()}
+    known_tags = {_image(s).get("tag") for s in catalog.services()}
+    reported = sorted(set(registry_tags.tags or ()) - known_tags)
+    used, unread = runtime_env_images(pods, repository)
     findings = [judge("REG-03", digest in known, f"runtime image {digest}", f"a catalog digest ({catalog.where})",
                       "in the catalog" if digest in known else "not in the catalog (only the registry knows it)", where,
-                      registryTagsNotInCatalog=unknown_tags)
-                for digest, where in sorted(runtime_digests.items())]
-    return findings or [failed("REG-03", "runtime images", "at least one running env image", "none", "runtime namespace")]
+                      registryTagsNotInCatalog=reported)
+                for digest, where in sorted(used.items())]
+    findings += [undecided("REG-03", f"{where} (image {repository})", "the image it runs (status imageID)",
+                           "the Pod reports no imageID for it (no containerStatuses yet)", where)
+                 for where in unread]
+    if not findings:
+        findings.append(undecided("REG-03", "runtime images", f"at least one running {repository} image",
+                                  "nothing to judge: no Pod runs an env image", "runtime namespace"))
+    if registry_tags.tags is None:
+        findings.append(undecided("REG-03", f"registry tags of {repository}", "read, to report those the catalog lacks",
+                                  registry_tags.problem, registry_tags.where))
+    return findings

@@ -11,16 +11,19 @@ import re
 from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Callable, Iterable
 
 import yaml
 
+from .. import tekton_results
 from ..documents import Catalog
 from ..envidentity import InputChanges, classify
-from ..finding import Finding, failed, judge, passed
+from ..errors import EvidenceError
+from ..finding import Finding, failed, judge, passed, undecided
 from ..lane import LaneProfile
 from ..readers.git import CommitInfo
 from ..readers.kube import object_ref
+from .registry import TagListing
 
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
@@ -422,20 +425,16 @@ def task_run_of(task_runs: list[dict[str, Any]], role: str) -> dict[str, Any] | 
 
 
 def result_of(task_run: dict[str, Any], name: str) -> Any:
-    """A TaskRun result's value: `name`, or `object.property` of an object result, or a string result so named."""
-    results = {r.get("name"): r.get("value") for r in task_run.get("status", {}).get("results") or []}
-    if name in results:
-        return results[name]
-    base, _, prop = name.partition(".")
-    value = results.get(base)
-    return value.get(prop) if prop and isinstance(value, dict) else None
+    """A TaskRun result's value as the lane means it (tekton_results: a trailing newline from `echo`
+    is no part of it): `name`, or `object.property` of an object result."""
+    return tekton_results.result(task_run, name)
 
 
 def plan_summary(task_runs: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, str | None, re.Match[str] | None]:
-    """The plan TaskRun, its planArtifacts.summary, and the summary parsed (None when malformed)."""
+    """The plan TaskRun, its planArtifacts.summary (normalised), and the summary parsed (None when malformed)."""
     run = task_run_of(task_runs, "plan")
     summary = result_of(run, "planArtifacts.summary") if run else None
-    return run, summary, PLAN_SUMMARY.fullmatch(summary.strip()) if isinstance(summary, str) else None
+    return run, summary, PLAN_SUMMARY.fullmatch(summary) if isinstance(summary, str) else None
 
 
 def missing_task_run(criterion: str, profile: LaneProfile, run_name: str, role: str) -> Finding:
@@ -460,11 +459,24 @@ def _changes(profile: LaneProfile, old: Catalog, new: Catalog, changed_files: li
     return classify(profile, changed_files, old_entry.get("imageRef"), new_entry.get("imageRef"))
 
 
+def recorded_tags(catalogs: Iterable[Catalog]) -> set[str]:
+    """Every env image tag the given catalog versions recorded (unreadable versions record none)."""
+    tags = set()
+    for catalog in catalogs:
+        for entry in catalog.services() if catalog.usable else []:
+            image = entry.get("image") if isinstance(entry.get("image"), dict) else {}
+            tags |= {image["tag"]} if isinstance(image.get("tag"), str) else set()
+    return tags
+
+
 def env_reuse_follows_inputs(profile: LaneProfile, current: Catalog, previous: Catalog | None,
-                             changed_files: list[str] | None, task_runs: list[dict[str, Any]]) -> list[Finding]:
+                             changed_files: list[str] | None, task_runs: list[dict[str, Any]],
+                             registry_tags: TagListing | None = None,
+                             earlier_tags: set[str] | None = None) -> list[Finding]:
     """TK-09: when no env-identity input changed since the previous catalog's source commit, the release reused
     the env image (plan build=0 reuse=1 unsafeReuse=0, image-publish status=reused, no image-build TaskRun,
-    the previous tag); when one changed, it built a new envIdentity (status built, image-build succeeded)."""
+    the previous tag, and no tag in the registry that no earlier catalog recorded: `earlier_tags`); when one
+    changed, it built a new envIdentity (status built, image-build succeeded)."""
     findings, reuses = [], []
     for entry in current.services():
         sid = entry.get("serviceId")
@@ -473,7 +485,7 @@ def env_reuse_follows_inputs(profile: LaneProfile, current: Catalog, previous: C
         reuse = changes is not None and not changes.changed
         reuses.append(reuse)
         basis = f"since {previous.where}: {changes.describe()}" if changes else "no previous catalog entry: a first env image"
-        tag, old_tag = entry.get("image", {}).get("tag"), (before or {}).get("image", {}).get("tag")
+        tag, old_tag = _tag(entry), _tag(before or {})
         if reuse:
             ok = tag == old_tag and entry.get("status") == "reused"
             expected = f"the previous tag {old_tag}, status reused ({basis})"
@@ -484,7 +496,29 @@ def env_reuse_follows_inputs(profile: LaneProfile, current: Catalog, previous: C
                               f"envIdentity {entry.get('envIdentity')}, tag {tag}, status {entry.get('status')}",
                               current.line(f'"{sid}"'), changes=asdict(changes) if changes else None))
     run_name = profile.pipeline_run_name(current.source_commit())
-    return findings + _run_followed(profile, run_name, task_runs, bool(reuses) and all(reuses))
+    reuse = bool(reuses) and all(reuses)
+    findings += _run_followed(profile, run_name, task_runs, reuse)
+    if reuse:
+        findings.append(_no_new_tag(profile, registry_tags, earlier_tags or set()))
+    return findings
+
+
+def _tag(entry: dict[str, Any]) -> Any:
+    image = entry.get("image")
+    return image.get("tag") if isinstance(image, dict) else None
+
+
+def _no_new_tag(profile: LaneProfile, listing: TagListing | None, earlier: set[str]) -> Finding:
+    """On reuse, the registry's tag list holds no env image tag that no earlier catalog recorded."""
+    subject = f"env image tags in the registry ({profile.env_repository})"
+    expected = "no tag beyond those the earlier catalogs recorded: " + (", ".join(sorted(earlier)) or "none")
+    if listing is None or listing.tags is None:
+        reason = (f"the registry did not answer: {listing.problem}" if listing
+                  else "the registry's tag list was not read")
+        return undecided("TK-09", subject, expected, reason, listing.where if listing else profile.env_repository)
+    new = sorted(set(listing.tags) - earlier)
+    found = f"new tag(s) {', '.join(new)}" if new else f"{len(listing.tags)} tag(s), none new"
+    return judge("TK-09", not new, subject, expected, found, listing.where, tags=list(listing.tags))
 
 
 def _run_followed(profile: LaneProfile, run_name: str, task_runs: list[dict[str, Any]], reuse: bool) -> list[Finding]:
@@ -519,57 +553,106 @@ def _run_followed(profile: LaneProfile, run_name: str, task_runs: list[dict[str,
 
 # -- TK-10 ---------------------------------------------------------------------------------------
 
+def _source_commit(catalog: Catalog) -> str | None:
+    try:
+        return catalog.source_commit()
+    except EvidenceError:
+        return None
+
+
+def consecutive_source_commits(versions: list[tuple[CommitInfo, Catalog]]) -> list[tuple[str, str]]:
+    """(older, newer) source commits of each two consecutive catalog versions (newest first) whose source
+    commits can be read: the source diffs TK-10 needs."""
+    commits = [_source_commit(catalog) for _, catalog in versions]
+    return [(old, new) for new, old in zip(commits, commits[1:]) if old and new]
+
+
+def read_diffs(read: Callable[[str, str], list[str]],
+               pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[str] | str]:
+    """The files changed for each (old, new) pair through `read` (the source reader's changed_files); a
+    diff that cannot be read keeps its reason, so that pair cannot be decided instead of the test erroring."""
+    diffs: dict[tuple[str, str], list[str] | str] = {}
+    for old, new in pairs:
+        try:
+            diffs[(old, new)] = read(old, new)
+        except EvidenceError as exc:
+            diffs[(old, new)] = f"the source diff {old[:12]}..{new[:12]} could not be read: {exc.reason}"
+    return diffs
+
+
 def env_identity_follows_inputs(profile: LaneProfile, versions: list[tuple[CommitInfo, Catalog]],
-                                changed: dict[tuple[str, str], list[str]]) -> list[Finding]:
+                                changed: dict[tuple[str, str], list[str] | str]) -> list[Finding]:
     """TK-10: across consecutive catalog versions, each service's envIdentity changes exactly when an env-identity
     input changed between their source commits. `versions` is newest first; `changed` maps (old, new) source
-    commits to the files changed between them."""
+    commits to the files changed between them (absent, or the reason it could not be read: undecided).
+    With fewer than two versions there is no change to judge: the criterion's text has no case in which it
+    does not apply, so that is "cannot be decided", never a pass."""
     if len(versions) < 2:
-        where = versions[0][1].where if versions else profile.catalog_path
-        return [passed("TK-10", "catalog history", "consecutive versions to compare",
-                       f"{len(versions)} version(s): nothing to compare yet", where)]
+        where = versions[0][1].where if versions else f"{profile.gitops_branch}:{profile.catalog_path}"
+        return [undecided("TK-10", "catalog history", "two or more catalog versions to compare",
+                          f"{len(versions)} version(s) of the catalog: no change of envIdentity to judge yet", where)]
     findings = []
     for (_, new), (_, old) in zip(versions, versions[1:]):
-        files = changed[(old.source_commit(), new.source_commit())]
-        for entry in new.services():
-            sid = entry.get("serviceId")
-            before = old.service(sid)
-            if before is None:
-                continue
-            changes = _changes(profile, old, new, files, sid)
-            moved = before.get("envIdentity") != entry.get("envIdentity")
-            findings.append(judge(
-                "TK-10", moved == changes.changed, f"{sid} envIdentity {old.where} -> {new.where}",
-                "a new envIdentity" if changes.changed else f"unchanged ({before.get('envIdentity')})",
-                f"{before.get('envIdentity')} -> {entry.get('envIdentity')}; {changes.describe()}",
-                new.line(f'"{sid}"'), changes=asdict(changes)))
-    return findings or [passed("TK-10", "catalog history", "services present in consecutive versions",
-                               "no service in two consecutive versions", versions[0][1].where)]
+        findings += _versions_agree(profile, old, new, changed)
+    return findings
+
+
+def _versions_agree(profile: LaneProfile, old: Catalog, new: Catalog,
+                    changed: dict[tuple[str, str], list[str] | str]) -> list[Finding]:
+    """TK-10 on one pair of consecutive versions: a finding per service present in both, or why none can be."""
+    subject, where = f"envIdentity {old.where} -> {new.where}", new.where
+    unreadable = [f"{c.where}: {c.error or 'not a JSON object'}" for c in (old, new) if not c.usable]
+    if unreadable:
+        return [undecided("TK-10", subject, "both catalog versions readable", "; ".join(unreadable), where)]
+    commits = (_source_commit(old), _source_commit(new))
+    files = changed.get(commits) if all(commits) else "a version has no full 40-hex sourceCommit"
+    if not isinstance(files, list):
+        reason = files or f"the source diff {commits[0][:12]}..{commits[1][:12]} was not read"
+        return [undecided("TK-10", subject, "the source diff between the two versions' source commits", reason, where)]
+    findings = []
+    for entry in new.services():
+        sid = entry.get("serviceId")
+        before = old.service(sid) if isinstance(sid, str) else None
+        if before is None:
+            continue
+        changes = _changes(profile, old, new, files, sid)
+        moved = before.get("envIdentity") != entry.get("envIdentity")
+        findings.append(judge(
+            "TK-10", moved == changes.changed, f"{sid} envIdentity {old.where} -> {new.where}",
+            "a new envIdentity" if changes.changed else f"unchanged ({before.get('envIdentity')})",
+            f"{before.get('envIdentity')} -> {entry.get('envIdentity')}; {changes.describe()}",
+            new.line(f'"{sid}"'), changes=asdict(changes)))
+    return findings or [undecided("TK-10", subject, "a service present in both versions",
+                                  f"no service entry of {new.where} is in {old.where}", where)]
 
 
 # -- TK-11 ---------------------------------------------------------------------------------------
 
-def source_branch_untouched_by_ci(profile: LaneProfile, head: str, history: list[CommitInfo]) -> list[Finding]:
-    """TK-11: no commit on the source branch touches the catalog or the runtime path, none is authored or
-    committed by the CI identity, and every commit touching deploy.json was made by hand."""
+def source_branch_untouched_by_ci(profile: LaneProfile, head: str | None, history: list[CommitInfo]) -> list[Finding]:
+    """TK-11: no commit on the source branch touches the catalog or the runtime path, and none is authored or
+    committed by the CI identity. That second rule also decides "deploy.json changed only by hand": a CI
+    change to deploy.json is a CI commit, so it is not judged twice."""
     branch = profile.source_branch
     ci = profile["ciIdentity"]
+    if head is None:
+        return [undecided("TK-11", f"branch {branch}", "its history, to show no CI commit on it",
+                          "the branch does not exist in the source repository", branch)]
     generated = (profile.catalog_path, profile.runtime_path.rstrip("/") + "/")
     def by_ci(c: CommitInfo) -> bool:
         return ci["email"] in (c.author_email, c.committer_email) or c.author == ci["name"]
     rules = [
         ("touches the catalog or the runtime path", f"no commit touches {profile.catalog_path} or {profile.runtime_path}/",
          lambda c: [f for f in c.files if f == generated[0] or f.startswith(generated[1])]),
-        ("is by the CI identity", f"no commit authored or committed by {ci['name']} <{ci['email']}>",
-         lambda c: [f"{c.author} <{c.author_email}>, committer {c.committer_email}"] if by_ci(c) else []),
-        (f"changes {profile.deploy_intent_path} as CI", f"{profile.deploy_intent_path} changed only by hand",
-         lambda c: [f"{profile.deploy_intent_path} by {c.author} <{c.author_email}>"]
-         if profile.deploy_intent_path in c.files and by_ci(c) else []),
+        ("is by the CI identity", f"no commit authored or committed by {ci['name']} <{ci['email']}> "
+         f"(so {profile.deploy_intent_path} changed only by hand)",
+         lambda c: [f"{c.author} <{c.author_email}>, committer {c.committer_email}"
+                    + (f", changing {profile.deploy_intent_path}" if profile.deploy_intent_path in c.files else "")]
+         if by_ci(c) else []),
     ]
     findings = []
     for label, expected, offence in rules:
         offenders = [(c, offence(c)) for c in history if offence(c)]
-        findings += [failed("TK-11", f"commit {c.sha[:12]} {c.message.splitlines()[0] if c.message else ''!r}", expected,
+        findings += [failed("TK-11", f"commit {c.sha[:12]} {(c.message.splitlines() or [''])[0]!r}", expected,
                             f"{label}: {', '.join(found)}", f"{branch}@{c.sha[:12]}") for c, found in offenders]
         if not offenders:
             findings.append(passed("TK-11", f"{len(history)} commits of {branch}", expected, "none", f"{branch}@{head[:12]}"))

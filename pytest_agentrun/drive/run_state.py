@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .. import tekton_results
+
 # The in-cluster verification task (pytest_agentrun/incluster/), when installed, is the run's last
 # task and judges the release only once it has closed (flushed, synced), which happens after the
 # release tasks: so the release succeeded when every other task did, whatever the verification
@@ -101,7 +103,7 @@ def observe(run: dict[str, Any], task_runs: list[dict[str, Any]], seconds: float
         name=meta.get("name", ""), namespace=meta.get("namespace", ""), revision=params.get("revision"),
         succeeded=succeeded, reason=reason or condition.get("reason") or "Pending",
         message=condition.get("message") or "",
-        results=_results(status.get("results")), tasks=tuple(states), seconds=seconds)
+        results=_results(run), tasks=tuple(states), seconds=seconds)
 
 
 def _release_succeeded(run: bool | None, states: list[TaskState]) -> tuple[bool | None, str | None]:
@@ -146,13 +148,14 @@ def _task_run_state(ptask: str, task_run: dict[str, Any]) -> TaskState:
     state = {"True": "Succeeded", "False": "Failed"}.get(condition.get("status"))
     if state is None:   # Unknown: Started/Pending until its pod runs
         state = "Pending" if not condition or reason in ("", "Started", "Pending") else "Running"
-    results = _results((task_run.get("status") or {}).get("results"))
+    results = _results(task_run)
     return TaskState(ptask, (task_run.get("metadata") or {}).get("name"), state, reason,
                      condition.get("message") or "", results)
 
 
-def _results(entries: list[dict[str, Any]] | None) -> dict[str, Any]:
-    return {r["name"]: r.get("value") for r in entries or [] if isinstance(r, dict) and "name" in r}
+def _results(obj: dict[str, Any]) -> dict[str, Any]:
+    """status.results by name, read as every criterion reads them (a trailing newline dropped)."""
+    return tekton_results.results(obj)
 
 
 def _one_line(text: str, limit: int = 160) -> str:
