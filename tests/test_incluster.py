@@ -188,6 +188,14 @@ def test_pipelinerun_patch_binds_the_workspaces_and_the_service_account(profile,
     assert install.apply_to_run(run, lane_pipeline(profile)) == run, "no install recorded: the run is unchanged"
 
 
+def test_install_creates_the_arrays_a_pipeline_lacks(profile, rendered):
+    bare = lane_pipeline(profile)
+    del bare["spec"]["results"], bare["spec"]["workspaces"]
+    after = install.patched_pipeline(bare, rendered)
+    assert [r["name"] for r in after["spec"]["results"]] == ["acceptance-verdict", "acceptance-failed-criteria"]
+    assert [t["name"] for t in after["spec"]["tasks"]] == LANE_TASKS + ["acceptance"]
+
+
 def test_install_refuses_a_pipeline_that_already_has_it(profile, rendered):
     once = install.patched_pipeline(lane_pipeline(profile), rendered)
     with pytest.raises(Exception, match="already has a task 'acceptance'"):

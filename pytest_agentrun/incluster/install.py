@@ -36,12 +36,25 @@ def installed(pipeline: dict[str, Any]) -> bool:
     return any(t.get("name") == render.PIPELINE_TASK for t in (pipeline.get("spec") or {}).get("tasks") or [])
 
 
+def pipeline_ops(pipeline: dict[str, Any], files: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rendered patch, preceded by an empty list for each array the Pipeline lacks (`add .../-`
+    needs the array to exist)."""
+    spec = pipeline.get("spec") or {}
+    missing = sorted({op["path"].rsplit("/", 1)[0] for op in files["pipeline-patch.json"]
+                      if op["path"].endswith("/-") and op["path"].split("/")[2] not in spec})
+    return [{"op": "add", "path": path, "value": []} for path in missing] + files["pipeline-patch.json"]
+
+
 def patched_pipeline(pipeline: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
     """The lane Pipeline with the install applied (the same JSON patch kubectl or kustomize apply)."""
     if installed(pipeline):
         raise DriveError(f"Pipeline {pipeline['metadata']['name']} already has a task {render.PIPELINE_TASK!r}: "
                          "the verification Task is installed; nothing was changed")
-    new = jsonpatch.apply_patch(pipeline, files["pipeline-patch.json"])
+    try:
+        new = jsonpatch.apply_patch(pipeline, pipeline_ops(pipeline, files))
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+        raise DriveError(f"the install's patch does not apply to Pipeline {pipeline['metadata']['name']}: {exc}; "
+                         "nothing was changed") from None
     new["metadata"].setdefault("annotations", {})[PIPELINERUN_PATCH] = json.dumps(files["pipelinerun-patch.json"])
     return new
 
@@ -102,7 +115,7 @@ def apply(config: LaneConfig, files: dict[str, Any], out=print) -> None:
             body = {**obj, "metadata": {**obj["metadata"], "resourceVersion": current["metadata"]["resourceVersion"]}}
             kube._request("PUT", _path(obj, True), query, body)
         out(f"applied {obj['kind']} {obj['metadata']['name']}")
-    ops = [*files["pipeline-patch.json"]]
+    ops = pipeline_ops(pipeline, files)
     kube._request("PATCH", resource_path("Pipeline", profile.tekton_namespace, profile.pipeline), query, ops,
                   content_type="application/json-patch+json")
     kube.merge_patch("Pipeline", profile.tekton_namespace, profile.pipeline,
