@@ -88,14 +88,17 @@ def objects_to_create(files: dict[str, Any]) -> list[dict[str, Any]]:
     return [*files["acceptance-task.yaml"], *files["rbac.yaml"]]
 
 
+def _ref(obj: dict[str, Any]) -> str:
+    meta = obj["metadata"]
+    return f"{obj['kind']} {meta['namespace'] + '/' if meta.get('namespace') else ''}{meta['name']}"
+
+
 def plan(files: dict[str, Any], profile: LaneProfile) -> list[str]:
-    lines = [f"create or replace {o['kind']} {o['metadata'].get('namespace', '') + '/' if o['metadata'].get('namespace') else ''}"
-             f"{o['metadata']['name']}" for o in objects_to_create(files)]
-    lines += [f"patch Pipeline {profile.tekton_namespace}/{profile.pipeline}: {op['op']} {op['path']}"
-              for op in files["pipeline-patch.json"]]
-    lines.append(f"annotate Pipeline {profile.tekton_namespace}/{profile.pipeline} {PIPELINERUN_PATCH} "
-                 "(the PipelineRun patch trigger-current applies)")
-    return lines
+    """What apply() will do, one line per change."""
+    pipeline = f"Pipeline {profile.tekton_namespace}/{profile.pipeline}"
+    return ([f"create or replace {_ref(o)}" for o in objects_to_create(files)]
+            + [f"patch {pipeline}: {op['op']} {op['path']}" for op in files["pipeline-patch.json"]]
+            + [f"annotate {pipeline} {PIPELINERUN_PATCH} (the PipelineRun patch trigger-current applies)"])
 
 
 def apply(config: LaneConfig, files: dict[str, Any], out=print) -> None:
@@ -112,17 +115,19 @@ def apply(config: LaneConfig, files: dict[str, Any], out=print) -> None:
         if status == 404:
             kube._request("POST", _path(obj, False), query, obj)
         else:
-            body = {**obj, "metadata": {**obj["metadata"], "resourceVersion": current["metadata"]["resourceVersion"]}}
-            kube._request("PUT", _path(obj, True), query, body)
+            version = current["metadata"]["resourceVersion"]       # a replace names what it replaces
+            kube._request("PUT", _path(obj, True), query,
+                          {**obj, "metadata": {**obj["metadata"], "resourceVersion": version}})
         out(f"applied {obj['kind']} {obj['metadata']['name']}")
     ops = pipeline_ops(pipeline, files)
     kube._request("PATCH", resource_path("Pipeline", profile.tekton_namespace, profile.pipeline), query, ops,
                   content_type="application/json-patch+json")
+    annotation = {PIPELINERUN_PATCH: new["metadata"]["annotations"][PIPELINERUN_PATCH]}
     kube.merge_patch("Pipeline", profile.tekton_namespace, profile.pipeline,
-                     {"metadata": {"annotations": {PIPELINERUN_PATCH: new["metadata"]["annotations"][PIPELINERUN_PATCH]}}},
-                     FIELD_MANAGER)
+                     {"metadata": {"annotations": annotation}}, FIELD_MANAGER)
     after = kube.get("Pipeline", profile.tekton_namespace, profile.pipeline) or {}
-    out(f"Pipeline {profile.pipeline} tasks: {', '.join(t['name'] for t in after.get('spec', {}).get('tasks', []))}")
+    tasks = [t["name"] for t in after.get("spec", {}).get("tasks", [])]
+    out(f"Pipeline {profile.pipeline} tasks: {', '.join(tasks)}")
 
 
 def main(argv: list[str] | None = None) -> int:
