@@ -61,6 +61,8 @@ def test_a_conforming_release_ends_with_the_verdict_pass(fresh_lane):
                                  "errors": "0", "failed-criteria": ""}, task_run["status"]
     assert int(results(task_run)["passed"]) > 40
     assert task_run["spec"]["serviceAccountName"] == ACCOUNT
+    pod = task_run["spec"]["podTemplate"]     # placed on the worktree's host, still on the host network
+    assert pod["nodeSelector"] == PROFILE["sourceWorktree"]["nodeSelector"] and pod["hostNetwork"] is True
     assert task_run["status"]["conditions"][0]["reason"] == "Succeeded"
     # every request the run made as the Task's ServiceAccount was allowed by the rendered RBAC
     mine = [json.loads(line) for line in fresh_lane.paths.api_log.read_text().splitlines() if USER in line]
