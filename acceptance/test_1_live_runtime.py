@@ -2,7 +2,7 @@
 
 import pytest
 
-from pytest_agentrun.checks import runtime
+from pytest_agentrun.checks import runtime, runtime_objects
 
 
 @pytest.mark.criterion("RT-01")
@@ -31,15 +31,16 @@ def declared_and_live(lane, cluster, catalog):
 def test_every_pod_of_the_declared_workloads_is_ready(lane, cluster, catalog, verdict):
     """RT-03: every Pod of the declared workloads is Ready and no container crash-loops or fails to pull (restarts and Warning events reported)."""
     _, declared, live = declared_and_live(lane, cluster, catalog)
-    verdict(runtime.pods_ready(declared, live, cluster.pods(), cluster.objects("Event")))
+    verdict(runtime.pods_ready(declared, live, cluster.pods(), cluster.objects("Event"), cluster.replica_sets()))
 
 
 @pytest.mark.criterion("RT-04")
 def test_running_containers_carry_the_catalog_digest(lane, cluster, catalog, verdict):
-    """RT-04: the image each running container actually runs (status imageID) carries the catalog's digest for its service."""
+    """RT-04: the image each running container actually runs (status imageID) carries the catalog's digest for its
+    service, and each live pod template names the catalog's image by digest."""
     _, declared, live = declared_and_live(lane, cluster, catalog)
-    digests = {s.get("serviceId"): s.get("image", {}).get("digest") for s in catalog.services()}
-    verdict(runtime.images_match_catalog(declared, live, cluster.pods(), digests, catalog.where))
+    images = {s.get("serviceId"): s.get("image") or {} for s in catalog.services()}
+    verdict(runtime.images_match_catalog(declared, live, cluster.pods(), cluster.replica_sets(), images, catalog.where))
 
 
 @pytest.mark.criterion("RT-05")
@@ -53,10 +54,13 @@ def test_service_health_paths_answer_through_the_service_proxy(lane, cluster, ca
 
 @pytest.mark.criterion("RT-06")
 def test_live_objects_are_managed_by_argo_without_hand_drift(lane, cluster, gitops, verdict):
-    """RT-06: live objects of the runtime manifests carry Argo CD's tracking and no hand field manager (kubectl apply/patch/edit)."""
-    manifests = [(m.kind, m.name, gitops.manifests.where(m)) for m in gitops.manifests.manifests]
-    live = {(kind, name): cluster.workload(kind, name) for kind, name, _ in manifests}
-    verdict(runtime.managed_by_argo(manifests, live, lane.profile.application, lane.profile["allowedFieldManagers"]))
+    """RT-06: every live object of the runtime namespace carries Argo CD's tracking or is made by the cluster from a
+    tracked one, and no hand field manager (kubectl apply/patch/edit) owns fields of a tracked one."""
+    manifests = [runtime_objects.ManifestObject(str(m.obj.get("apiVersion", "")), m.kind, m.name,
+                                                gitops.manifests.where(m)) for m in gitops.manifests.manifests]
+    resolved = {(m.api_version, m.kind): cluster.resolve(m.api_version, m.kind) for m in manifests}
+    objects, unreadable = cluster.namespace_listing()
+    verdict(runtime_objects.managed_by_argo(lane.profile, objects, manifests, resolved, unreadable))
 
 
 @pytest.mark.criterion("RT-07")

@@ -42,9 +42,9 @@ def test_credentials_are_secret_refs_with_read_only_projections(lane, gitops, ve
 
 
 @pytest.mark.criterion("GO-06")
-def test_runtime_containers_boot_the_catalog_commit(gitops, catalog, verdict):
+def test_runtime_containers_boot_the_catalog_commit(lane, gitops, catalog, verdict):
     """GO-06: runtime containers get AGENTRUN_BOOT_COMMIT equal to the catalog's bootCommit, a full 40-hex SHA."""
-    verdict(gitops_checks.boot_commit_env(gitops.manifests, catalog))
+    verdict(gitops_checks.boot_commit_env(gitops.manifests, catalog, lane.profile.env_repository))
 
 
 @pytest.mark.criterion("GO-07")

@@ -64,7 +64,7 @@ def test_promotion_reaches_argo_and_the_runtime(lane, gitops, argo, cluster, rel
     if revision is None:
         pytest.fail(f"DR-03 cannot be decided: nothing was triggered ({release.failure})", pytrace=False)
     verdict(drive.promotion_landed(lane.profile, revision, heads, gitops.catalog,
-                                   argo.application(), cluster.pods(), release.promotion_failure()))
+                                   argo.application(), cluster.application_pods(), release.promotion_failure()))
 
 
 @pytest.mark.drive
@@ -84,4 +84,4 @@ def test_business_only_change_reuses_the_env_image(lane, gitops, source, tekton,
         pytest.fail(f"DR-04 cannot be decided: {exc}", pytrace=False)
     verdict(drive.business_change_reused(lane.profile, revision, changes, previous, catalog,
                                          tekton.task_runs(lane.profile.pipeline_run_name(revision)), new_tags,
-                                         cluster.pods()))
+                                         cluster.application_pods()))

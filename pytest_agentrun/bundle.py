@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib
 import json
 import threading
 from datetime import datetime, timezone
@@ -18,11 +19,12 @@ from typing import Any
 
 from . import __version__
 from .errors import EvidenceError
-import importlib
 from .redact import redact_value
 
 FORMAT = 1
 MANIFEST = "manifest.json"
+VERDICT = "verdict.json"
+LATEST = "latest"
 PACKAGE = __name__.rsplit(".", 1)[0]
 
 
@@ -83,15 +85,32 @@ class BundleWriter:
             handle.write(line + "\n")
 
 
-def write_manifest(directory: Path, lane: str, connection: dict[str, Any], run: str) -> Path:
+def write_manifest(directory: Path, lane: str, connection: dict[str, Any], run: str,
+                   verdict: dict[str, Any] | None = None) -> Path:
+    """The bundle's manifest; with `verdict` (verdict.json's document) the bundle records the verdict too."""
     files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.glob("evidence-*.jsonl"))}
     manifest = {"format": FORMAT, "run": run, "lane": lane, "suite": __version__,
                 "written": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "connection": connection, "files": files,
                 "entries": sum(len(p.read_text().splitlines()) for p in directory.glob("evidence-*.jsonl"))}
+    if verdict is not None:
+        data = (json.dumps(verdict, indent=2, default=str) + "\n").encode()
+        (directory / VERDICT).write_bytes(data)
+        manifest["verdict"] = {"value": verdict["verdict"], "headline": verdict["headline"],
+                               "file": VERDICT, "sha256": hashlib.sha256(data).hexdigest()}
     path = directory / MANIFEST
     path.write_text(json.dumps(redact_value(manifest), indent=2) + "\n")
     return path
+
+
+def mark_latest(directory: Path) -> Path:
+    """`<reports>/evidence/latest` names the newest bundle (a relative symlink, replaced atomically)."""
+    link = directory.parent / LATEST
+    staging = directory.parent / f".{LATEST}-{directory.name}"
+    staging.unlink(missing_ok=True)
+    staging.symlink_to(directory.name, target_is_directory=True)
+    staging.replace(link)
+    return link
 
 
 class RecordedEvidence:

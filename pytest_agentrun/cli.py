@@ -1,4 +1,10 @@
-"""`agentrun-lane`: the command line around a lane: sandbox up/down, mirror, trigger-current, promote."""
+"""`agentrun-lane`: the command line around a lane: sandbox up/down, mirror, trigger-current, promote,
+verify-signoff, diff.
+
+Exit codes match the plugin's (exitcodes.py): 0 done / signed off, 1 the lane or the step failed,
+4 a usage error (unknown lane, bad arguments, a change refused without --confirm), 8 a sign-off
+attestation that does not verify. No input ends in a traceback.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,11 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+from . import __version__, exitcodes
+from .errors import AgentrunError, LaneConfigError
+
+BAD_SIGNATURE = 8
 
 
 def _sandbox_up(args: argparse.Namespace) -> int:
@@ -48,9 +59,20 @@ def _lane_session(args: argparse.Namespace):
     return LaneSession(_lane_config(args))
 
 
-def _print(rows: dict, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(rows, indent=2))
+def _failed(exc: Exception) -> int:
+    print(f"agentrun-lane: {exc}", file=sys.stderr)
+    return exitcodes.USAGE if isinstance(exc, LaneConfigError) else exitcodes.NOT_FIT
+
+
+def _print(rows: dict, output: str | bool) -> None:
+    """`output`: "json", "yaml" or "text" (True/False: --json given or not)."""
+    output = {True: "json", False: "text"}.get(output, output) if isinstance(output, bool) else output
+    if output == "json":
+        print(json.dumps(rows, indent=2, default=str))
+        return
+    if output == "yaml":
+        import yaml
+        print(yaml.safe_dump(rows, sort_keys=False, allow_unicode=True), end="")
         return
     width = max(len(k) for k in rows)
     for key, value in rows.items():
@@ -58,20 +80,48 @@ def _print(rows: dict, as_json: bool) -> None:
 
 
 def _mirror(args: argparse.Namespace) -> int:
-    from .errors import AgentrunError
     if args.action in ("sync", "flush") and _refuse_unconfirmed(args, f"mirror {args.action}"):
-        return 2
+        return exitcodes.USAGE
     try:
         session = _lane_session(args)
         if args.action == "status":
-            _print(session.mirror.status().as_dict(), args.json)
+            _print(session.mirror.status().as_dict(), args.output)
         else:
             session.mirror.drive_allowed = True   # confirmed above
             move = session.mirror.sync() if args.action == "sync" else session.mirror.flush()
-            _print(move.as_dict(), args.json)
+            _print(move.as_dict(), args.output)
     except AgentrunError as exc:
-        print(f"agentrun-lane: {exc}", file=sys.stderr)
-        return 1
+        return _failed(exc)
+    return 0
+
+
+def _verify_signoff(args: argparse.Namespace) -> int:
+    from .attestation import AttestationError, verify
+    try:
+        stmt = verify(args.file, args.key)
+    except AttestationError as exc:
+        print(f"agentrun-lane: NOT VERIFIED: {exc}", file=sys.stderr)
+        return BAD_SIGNATURE
+    predicate = stmt["predicate"]
+    result = predicate.get("verificationResult")
+    rows = {"verified": True, "verificationResult": result, "timeVerified": predicate.get("timeVerified"),
+            "policy": predicate.get("policy", {}).get("uri"), "resourceUri": predicate.get("resourceUri"),
+            "subjects": [s.get("name") for s in stmt.get("subject", [])]}
+    _print(rows, args.output)
+    return exitcodes.FIT if result == "PASSED" else exitcodes.NOT_FIT
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from .bundle_diff import diff, text
+    try:
+        result = diff(args.before, args.after)
+    except (ValueError, OSError, KeyError) as exc:
+        print(f"agentrun-lane: cannot diff: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
+    if args.output == "text":
+        print("\n".join(text(result)))
+    else:
+        _print(result, args.output)
     return 0
 
 
@@ -82,8 +132,8 @@ def _refuse_unconfirmed(args: argparse.Namespace, what: str) -> bool:
 
 
 def _progress(args: argparse.Namespace):
-    """Progress lines go to stderr with --json, so that stdout is the JSON document only."""
-    if args.json:
+    """Progress lines go to stderr with -o json/yaml, so that stdout is the document only."""
+    if args.output != "text":
         return lambda line: print(line, file=sys.stderr, flush=True)
     return lambda line: print(line, flush=True)
 
@@ -96,31 +146,29 @@ def _run_rows(outcome) -> dict:
 
 def _trigger_current(args: argparse.Namespace) -> int:
     from .drive.trigger import RunFailed, RunTimedOut, trigger_current, wait
-    from .errors import AgentrunError
     if _refuse_unconfirmed(args, "trigger-current"):
-        return 2
+        return exitcodes.USAGE
     out, triggered = _progress(args), None
     try:
         config = _lane_config(args)
         triggered = trigger_current(config, out=out)
         if args.no_wait:
-            _print(triggered.as_dict(), args.json)
+            _print(triggered.as_dict(), args.output)
             return 0
         outcome = wait(config, triggered.name, args.timeout, out=out)
     except (RunFailed, RunTimedOut) as exc:   # the run's last state is still the answer on stdout
-        _print_run(triggered, exc.outcome, args.json)
+        _print_run(triggered, exc.outcome, args.output)
         print(f"agentrun-lane: {exc}", file=sys.stderr)
         return 1
     except AgentrunError as exc:
-        print(f"agentrun-lane: {exc}", file=sys.stderr)
-        return 1
-    _print_run(triggered, outcome, args.json)
+        return _failed(exc)
+    _print_run(triggered, outcome, args.output)
     return 0
 
 
-def _print_run(triggered, outcome, as_json: bool) -> None:
-    if as_json:
-        _print({"trigger": triggered.as_dict(), "run": outcome.as_dict()}, True)
+def _print_run(triggered, outcome, output: str) -> None:
+    if output != "text":
+        _print({"trigger": triggered.as_dict(), "run": outcome.as_dict()}, output)
         return
     _print({"created": triggered.created, "mirrorSynced": bool(triggered.synced and triggered.synced["moved"]),
             **_run_rows(outcome)}, False)
@@ -132,9 +180,9 @@ def _promote(args: argparse.Namespace) -> int:
     from .drive.mirror_sync import live_heads
     from .drive.promotion import follow_promotion
     from .drive.trigger import wait
-    from .errors import AgentrunError, DriveError
+    from .errors import DriveError
     if _refuse_unconfirmed(args, "promote"):
-        return 2
+        return exitcodes.USAGE
     out, started = _progress(args), time.monotonic()
     try:
         config = _lane_config(args)
@@ -147,28 +195,35 @@ def _promote(args: argparse.Namespace) -> int:
         outcome = wait(config, name, args.timeout, out=out)
         result = follow_promotion(config, outcome, max(0.0, args.timeout - (time.monotonic() - started)), out=out)
     except AgentrunError as exc:
-        print(f"agentrun-lane: {exc}", file=sys.stderr)
-        return 1
+        return _failed(exc)
     rows = result.as_dict()
-    if not args.json:
+    if args.output == "text":
         rows["flushed"] = (f"{rows['flushed']['before']} -> {rows['flushed']['after']}" if rows["flushed"]["moved"]
                            else f"nothing to flush ({rows['flushed']['after']})")
         rows["workloads"] = "; ".join(rows["workloads"])
         rows["phases"] = ", ".join(f"{k} {v}s" for k, v in rows["phases"].items())
-    _print(rows, args.json)
+    _print(rows, args.output)
     return 0
 
 
+def _output_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("-o", "--output", choices=["text", "json", "yaml"], default="text",
+                         help="output format on stdout (default text; progress goes to stderr for json/yaml)")
+    command.add_argument("--json", dest="output", action="store_const", const="json", help="same as -o json")
+
+
 def _lane_options(command: argparse.ArgumentParser, confirm_help: str) -> None:
-    command.add_argument("--lane", default="v0.1")
+    command.add_argument("--lane", default="v0.1", help="the lane (a profile in pytest_agentrun/lanes/; default v0.1)")
     command.add_argument("--lane-config", type=Path, help="the lane connection config (default: the lane profile)")
-    command.add_argument("--json", action="store_true", help="machine-readable output on stdout (progress on stderr)")
+    _output_options(command)
     command.add_argument("--confirm", action="store_true", help=confirm_help)
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="agentrun-lane", description="Operate an AgentRun version lane.")
-    commands = root.add_subparsers(dest="command", required=True)
+    root = UsageParser(prog="agentrun-lane", description="Operate an AgentRun version lane.",
+                       epilog=exitcodes.HELP + "; 8 a sign-off attestation that does not verify")
+    root.add_argument("--version", action="version", version=f"agentrun-lane {__version__}")
+    commands = root.add_subparsers(dest="command", required=True, parser_class=UsageParser)
     commands.add_parser("render-incluster", help="render the in-cluster verification Task, its RBAC and the "
                         "patches that add it to the lane Pipeline and PipelineRun template", add_help=False)
     commands.add_parser("install-incluster", help="install the verification Task on the lane (only with --confirm)",
@@ -179,14 +234,14 @@ def parser() -> argparse.ArgumentParser:
     actions = sandbox.add_subparsers(dest="action", required=True)
     up = actions.add_parser("up", help="start a sandbox lane that keeps running (detached)")
     up.add_argument("--dir", type=Path, required=True, help="where the lane lives: lane.yaml, kubeconfig, pids, data")
-    up.add_argument("--lane", default="v0.1")
-    up.add_argument("--timeout", type=float, default=60.0)
+    up.add_argument("--lane", default="v0.1", help="the lane profile to seed (default v0.1)")
+    up.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the lane to be ready (default 60)")
     up.set_defaults(run=_sandbox_up)
     down = actions.add_parser("down", help="stop the sandbox lane started in --dir (removes nothing else)")
-    down.add_argument("--dir", type=Path, required=True)
+    down.add_argument("--dir", type=Path, required=True, help="the --dir the lane was started in")
     down.set_defaults(run=_sandbox_down)
     mirror = commands.add_parser("mirror", help="git mirror status, sync (GitHub -> mirror) and flush (mirror -> GitHub)")
-    mirror.add_argument("action", choices=["status", "sync", "flush"])
+    mirror.add_argument("action", choices=["status", "sync", "flush"], help="status reads; sync and flush change the lane")
     _lane_options(mirror, "allow sync/flush to change the lane")
     mirror.set_defaults(run=_mirror)
     trigger = commands.add_parser("trigger-current", help="create (or reuse) the PipelineRun for GitHub's source head "
@@ -201,29 +256,66 @@ def parser() -> argparse.ArgumentParser:
     promote.add_argument("--timeout", type=float, default=1800.0,
                          help="seconds for the run and the whole promotion (default 1800)")
     promote.set_defaults(run=_promote)
+    verify = commands.add_parser("verify-signoff", help="verify a signed verification-summary.intoto.json (DSSE) "
+                                 "with the public key; exit 0 only for a verified PASSED sign-off")
+    verify.add_argument("file", type=Path, help="reports/verification-summary.intoto.json written with --sign-key")
+    verify.add_argument("--key", type=Path, required=True, help="the PEM public key matching --sign-key")
+    _output_options(verify)
+    verify.set_defaults(run=_verify_signoff)
+    diff = commands.add_parser("diff", help="what changed between two sign-offs (two evidence bundles): criteria "
+                               "whose status changed, commits, digests and recorded evidence")
+    diff.add_argument("before", type=Path, help="the earlier bundle (reports/evidence/<run>)")
+    diff.add_argument("after", type=Path, help="the later bundle (e.g. reports/evidence/latest)")
+    _output_options(diff)
+    diff.set_defaults(run=_diff)
     return root
+
+
+class UsageParser(argparse.ArgumentParser):
+    """Usage errors exit 4, as the plugin's do (argparse's own is 2, pytest's 'interrupted')."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(exitcodes.USAGE, f"{self.prog}: error: {message}\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["render-incluster"]:  # its own argument parser
-        from .incluster.render import main as render_incluster
-        return render_incluster(argv[1:])
-    if argv[:1] == ["install-incluster"]:
-        from .incluster.install import main as install_incluster
-        return install_incluster(argv[1:])
-    if argv[:1] == ["settle"]:
-        from .incluster.settle import main as settle
-        return settle(argv[1:])
-    args = parser().parse_args(argv)
     try:
+        if argv[:1] == ["render-incluster"]:  # its own argument parser
+            from .incluster.render import main as render_incluster
+            return render_incluster(argv[1:])
+        if argv[:1] == ["install-incluster"]:
+            from .incluster.install import main as install_incluster
+            return install_incluster(argv[1:])
+        if argv[:1] == ["settle"]:
+            from .incluster.settle import main as settle
+            return settle(argv[1:])
+        args = parser().parse_args(argv)
         return args.run(args)
+    except BrokenPipeError:   # `agentrun-lane ... | head`: the reader left; nothing more to say
+        _quiet_stdout()
+        return 0
+    except AgentrunError as exc:
+        return _failed(exc)
+    except OSError as exc:
+        print(f"agentrun-lane: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return exitcodes.NOT_FIT
     except KeyboardInterrupt:
         # Only the wait stops: a PipelineRun or a sync already started goes on in the lane, and
         # running the same command again finds it (trigger-current reuses the run of the commit).
         print("agentrun-lane: interrupted; what was already started goes on in the lane: run the command "
               "again to follow it", file=sys.stderr)
         return 130
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush stays silent."""
+    import os
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":

@@ -71,6 +71,11 @@ class LaneProfile:
     application = property(lambda self: self.data["argocd"]["application"])
 
     @property
+    def allowed_field_managers(self) -> list[str]:
+        """Argo CD's field managers and the cluster's own controllers (RT-06)."""
+        return [*self.data["argocd"]["fieldManagers"], *self.data["clusterFieldManagers"]]
+
+    @property
     def runner_selectors(self) -> RunnerSelectors:
         data = self.data["runnerWorkloads"]
         return RunnerSelectors(tuple(data["runnerKinds"]), dict(data.get("aipodLabels") or {}))

@@ -10,16 +10,22 @@ from typing import Iterator
 
 import pytest
 
-from . import preflight
-from .bundle import BundleWriter, RecordedEvidence, write_manifest
+from . import explain, options, preflight
+from .bundle import BundleWriter, RecordedEvidence
 from .errors import LaneConfigError
 from .evidence import EvidenceCache
 from .lane import LaneConfig, LaneProfile
 from .redact import redact_text
+from .report import terminal
 from .report.allure import write_run_metadata
+from .report.junit import junit_properties
+from .report.collector import RunCollector
 from .report.evidence import attach_to_allure, decorate_report
 from .report.labels import label_item, truth_order
-from .report.summary import write_criteria_listing, write_truth_summary
+from .report.summary import write_criteria_listing
+from .run_identity import identity
+from .run_verdict import RunEnd, RunSettings, finish, now
+from .runlog import RunLog
 from .session import LaneSession
 from .verdict import criteria_of, decide
 
@@ -27,6 +33,10 @@ LANE_CONFIG = pytest.StashKey[LaneConfig]()
 RUN_ID = pytest.StashKey[str]()
 REPLAY = pytest.StashKey[RecordedEvidence]()
 SESSION = pytest.StashKey[LaneSession]()
+RUN_LOG = pytest.StashKey[RunLog]()
+RUN_END = pytest.StashKey[RunEnd]()
+STARTED = pytest.StashKey[str]()
+COLLECTOR = pytest.StashKey[RunCollector]()
 
 
 def evidence_run_id(lane: str) -> str:
@@ -34,40 +44,35 @@ def evidence_run_id(lane: str) -> str:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("agentrun", "AgentRun lane acceptance")
-    group.addoption("--lane", metavar="NAME", help="the lane to judge, e.g. v0.1 (a profile in pytest_agentrun/lanes/)")
-    group.addoption("--lane-config", metavar="PATH", type=Path,
-                    help="lane connection config (kubeconfig/context or in-cluster, repo, mirror and registry URLs, "
-                         "worktree); every key defaults to the lane profile")
-    group.addoption("--sandbox", action="store_true",
-                    help="bring up an embedded sandbox lane for this session and judge it (torn down at the end)")
-    group.addoption("--drive", action="store_true",
-                    help="allow tests marked `drive` to CHANGE the lane (mirror sync/flush, PipelineRuns); "
-                         "without it they are deselected")
-    group.addoption("--drive-timeout", metavar="SECONDS", type=float, default=1800.0,
-                    help="how long a drive waits for a PipelineRun, and then for its promotion (default 1800)")
-    group.addoption("--list-criteria", action="store_true",
-                    help="print every criterion of the catalogue with the tests that cover it, run nothing")
-    group.addoption("--replay", metavar="BUNDLE", type=Path,
-                    help="judge the lane offline from a recorded evidence bundle (reports/evidence/<run>), "
-                         "reading nothing live")
-    group.addoption("--spec-url", metavar="URL", default=None,
-                    help="where reports link each criterion to (criteria.md); default: the copy in the package")
-    group.addoption("--agentrun-reports", metavar="DIR", type=Path, default=Path("reports"),
-                    help="where the JUnit, HTML and Allure reports go when a lane is judged (default: reports)")
+    options.add(parser)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "criterion(*ids): the criteria (criteria.md IDs) this test decides")
     config.addinivalue_line("markers", "drive: the test changes the lane; it runs only with --drive")
+    options.apply_ini(config)
     if config.pluginmanager.hasplugin("html"):
         from .report import html
         config.pluginmanager.register(html, "agentrun-html")
-    if config.getoption("lane") and not config.getoption("list_criteria"):
+    if config.pluginmanager.hasplugin("allure_pytest"):
+        from .report import allure_tests
+        config.pluginmanager.register(allure_tests, "agentrun-allure-tests")
+    config.stash[RUN_LOG] = RunLog()
+    config.stash[COLLECTOR] = RunCollector(config.stash[RUN_LOG])
+    config.pluginmanager.register(config.stash[COLLECTOR], "agentrun-run-collector")
+    if config.getoption("lane") and not options.writes_no_report(config):
+        options.check_run_options(config)
         _default_reports(config)
         worker = getattr(config, "workerinput", {})
         config.stash[RUN_ID] = worker.get("agentrun_run") or evidence_run_id(config.getoption("lane"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config):
+    if config.getoption("explain"):  # a reading aid: no lane is reached and no report is touched
+        return explain.main(config)
+    return None
 
 
 def _default_reports(config: pytest.Config) -> None:
@@ -96,6 +101,7 @@ def pytest_configure_node(node) -> None:  # pytest-xdist: workers judge the lane
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
+    config.stash[STARTED] = now()
     lane = config.getoption("lane")
     if not lane:
         if config.getoption("sandbox") or config.getoption("lane_config"):
@@ -103,7 +109,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     try:
         profile = LaneProfile.load(lane)
-        if config.getoption("list_criteria") or config.getoption("showfixtures") or config.getoption("markers"):
+        if options.writes_no_report(config) and not config.getoption("collectonly"):
             return  # nothing will run: no lane needs to be reached
         _refuse_drive_where_it_cannot_run(config)
         if config.getoption("replay"):
@@ -169,11 +175,15 @@ def _lane_config_path(config: pytest.Config, profile: LaneProfile) -> Path | Non
     return given
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k/-m: criterion IDs are keywords
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     spec_base = spec_url(config)
     for item in items:
         label_item(item, spec_base)
+    coverage = config.stash[RUN_LOG].coverage
+    coverage.collected.update({item.nodeid: criteria_of(item) for item in items})
     if config.getoption("lane"):
+        _deselect(config, items, options.outside_criteria(config), "outside --criteria")
         items.sort(key=truth_order)  # the report lists findings in truth order (LG-02)
         if config.getoption("drive"):
             # Drive first, then judge: every passive criterion reads the lane as the drive left it
@@ -199,14 +209,21 @@ DRIVE_DESELECTED = pytest.StashKey[int]()
 
 def _deselect_drive_tests(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Nothing mutates a lane unless the user asked for it with --drive."""
-    drive = [item for item in items if item.get_closest_marker("drive")]
-    if drive:
-        config.hook.pytest_deselected(items=drive)
-        items[:] = [item for item in items if not item.get_closest_marker("drive")]
+    drive = _deselect(config, items, lambda item: item.get_closest_marker("drive"), "judged only with --drive")
     config.stash[DRIVE_DESELECTED] = len(drive)
 
 
+def _deselect(config: pytest.Config, items: list[pytest.Item], which, why: str) -> list[pytest.Item]:
+    chosen = [item for item in items if which(item)]
+    if chosen:
+        config.stash[RUN_LOG].coverage.deselected.update({item.nodeid: why for item in chosen})
+        config.hook.pytest_deselected(items=chosen)
+        items[:] = [item for item in items if not which(item)]
+    return chosen
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
+    session.config.stash[RUN_LOG].coverage.selected = [item.nodeid for item in session.items]
     if session.config.getoption("list_criteria"):
         write_criteria_listing(session.config, session.items)
 
@@ -224,22 +241,53 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     return report
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-html and JUnit write: they carry the verdict
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
+    if not config.getoption("lane") or options.writes_no_report(config):
+        return
+    log = config.stash[RUN_LOG]
+    if hasattr(config, "workerinput"):
+        config.workeroutput["agentrun_coverage"] = log.coverage.as_dict()
+        config.workeroutput["agentrun_identity"] = log.identity
+        return
+    log.identity = log.identity or identity(None, config.getoption("lane"))
+    end = finish(log, _run_settings(config))
+    config.stash[RUN_END] = end
+    config.stash[COLLECTOR].verdict = end.verdict
     allure_dir = getattr(config.option, "allure_report_dir", None)
-    controller = not hasattr(config, "workerinput")
-    if allure_dir and config.getoption("lane") and controller:
-        write_run_metadata(Path(allure_dir), config.stash.get(SESSION, None), config.getoption("lane"))
-    if controller and RUN_ID in config.stash and REPLAY not in config.stash and bundle_dir(config).is_dir():
-        write_manifest(bundle_dir(config), config.getoption("lane"), config.stash[LANE_CONFIG].to_raw(), config.stash[RUN_ID])
+    if allure_dir:
+        write_run_metadata(Path(allure_dir), log.identity, end.verdict)
+    junit_properties(config, end.verdict)
+    if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        session.exitstatus = end.verdict.exit_code
+
+
+def _run_settings(config: pytest.Config) -> RunSettings:
+    recorded = RUN_ID in config.stash and REPLAY not in config.stash
+    return RunSettings(
+        lane=config.getoption("lane"), drive=config.getoption("drive"), subset=options.criteria(config),
+        reports=config.getoption("agentrun_reports"),
+        sign_key=config.getoption("sign_key"), started=config.stash.get(STARTED, now()),
+        bundle_dir=bundle_dir(config) if recorded else None,
+        connection=config.stash[LANE_CONFIG].to_raw() if LANE_CONFIG in config.stash else None,
+        run_id=config.stash.get(RUN_ID, None))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
-    if config.getoption("lane") and not config.getoption("list_criteria"):
-        write_truth_summary(terminalreporter)
-        if config.stash.get(DRIVE_DESELECTED, 0):
-            terminalreporter.write_line(f"{config.stash[DRIVE_DESELECTED]} drive tests deselected: pass --drive to let them "
-                                        "change the lane")
+    end = config.stash.get(RUN_END, None)
+    if end is None:
+        return
+    terminal.write_criteria(terminalreporter, end.verdict)
+    if config.stash.get(DRIVE_DESELECTED, 0):
+        terminalreporter.write_line(f"{config.stash[DRIVE_DESELECTED]} drive tests deselected: pass --drive to let them "
+                                    "change the lane")
+    for path in end.written:
+        terminalreporter.write_line(f"wrote {path}")
+    if end.bundle:
+        terminalreporter.write_line(f"evidence bundle: {end.bundle} (replay: --replay-evidence {end.bundle})")
+    if end.problem:
+        terminalreporter.write_line(end.problem, red=True)
 
 
 # -- fixtures --------------------------------------------------------------------------------------
@@ -254,6 +302,8 @@ def lane(request: pytest.FixtureRequest) -> Iterator[LaneSession]:
     session.mirror.drive_allowed = config.getoption("drive")
     config.stash[SESSION] = session
     yield session
+    # What the verdict is given on, read while the readers are open (cached: nothing is read twice).
+    config.stash[RUN_LOG].identity = identity(session, config.getoption("lane"))
     session.close()
 
 

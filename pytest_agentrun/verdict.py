@@ -6,9 +6,10 @@ from typing import Iterable
 
 import pytest
 
-from .finding import Finding
+from .finding import Finding, undecided
 
 FINDINGS = pytest.StashKey[list[Finding]]()
+EXAMINED_NOTHING = "the check examined nothing (no finding)"
 
 
 def criteria_of(item: pytest.Item) -> list[str]:
@@ -24,7 +25,10 @@ def decide(item: pytest.Item, findings: Iterable[Finding]) -> None:
     if stray:
         raise AssertionError(f"test marked {allowed} produced findings for {sorted(set(stray))}: mark it with those criteria")
     if not findings:
-        pytest.fail(f"{', '.join(allowed)}: the check examined nothing (no finding): it cannot be decided", pytrace=False)
+        # Recorded as findings so that the criterion reads "cannot be decided", never a plain pass.
+        item.stash[FINDINGS].extend(undecided(cid, "the check", "at least one finding", EXAMINED_NOTHING, item.nodeid)
+                                    for cid in allowed)
+        pytest.fail(f"{', '.join(allowed)}: {EXAMINED_NOTHING}: it cannot be decided", pytrace=False)
     failures = [f for f in findings if not f.ok]
     if failures:
         lines = [f"{len(failures)} of {len(findings)} findings failed:"]

@@ -9,5 +9,7 @@ if [ ! -x .tools/node_modules/.bin/allure ]; then
   mkdir -p .tools
   npm install --silent --no-audit --no-fund --prefix .tools allure@3 >/dev/null
 fi
-NO_COLOR=1 .tools/node_modules/.bin/allure generate "$results" --output "$report" --report-name "AgentRun lane acceptance" >/dev/null
+# The tree groups by truth level / spec section / criterion (epic, feature, story): data/allurerc.json.
+NO_COLOR=1 .tools/node_modules/.bin/allure generate "$results" --config pytest_agentrun/data/allurerc.json \
+  --output "$report" --report-name "AgentRun lane acceptance" >/dev/null
 echo "Allure report: $report/index.html (serve the folder over HTTP to open it, e.g. python3 -m http.server -d $report)"

@@ -32,7 +32,7 @@ def evidence(conforming_lane, tmp_path_factory):
     run = session.tekton.pipeline_run(name)
     data = {
         "revision": revision, "name": name, "run": run, "heads": live_heads(config), "catalog": catalog,
-        "previous": previous, "app": session.argo.application(), "pods": session.cluster.pods(),
+        "previous": previous, "app": session.argo.application(), "pods": session.cluster.application_pods(),
         "task_runs": session.tekton.task_runs(name),
         "changes": classify_release(PROFILE, session.source.changed_files(previous.source_commit(), revision),
                                     previous, catalog),

@@ -55,7 +55,9 @@ def test_rt01_namespace(profile):
 def test_rt02_workloads_ready():
     declared = [("Deployment", "agentrun-mgr", 1)]
     ready = {"kind": "Deployment", "metadata": {"name": "agentrun-mgr", "namespace": "ns", "generation": 2},
-             "spec": {"replicas": 1}, "status": {"readyReplicas": 1, "observedGeneration": 2}}
+             "spec": {"replicas": 1},
+             "status": {"replicas": 1, "updatedReplicas": 1, "readyReplicas": 1, "availableReplicas": 1,
+                        "observedGeneration": 2}}
     assert all(verdicts(runtime.workloads_ready(declared, {("Deployment", "agentrun-mgr"): ready}, "ns", "d.json")))
     stale = json.loads(json.dumps(ready)); stale["status"]["observedGeneration"] = 1
     assert not any(verdicts(runtime.workloads_ready(declared, {("Deployment", "agentrun-mgr"): stale}, "ns", "d.json")))

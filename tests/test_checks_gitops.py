@@ -76,9 +76,9 @@ def test_go05_credentials(profile):
 def test_go06_boot_commit():
     catalog = Catalog.parse("c", json.dumps({"services": [{"serviceId": "agentrun-mgr", "bootCommit": SHA},
                                                           {"serviceId": "agentrun-runner", "bootCommit": SHA}]}))
-    assert all(oks(gitops.boot_commit_env(manifests(DEPLOY, JOB), catalog)))
+    assert all(oks(gitops.boot_commit_env(manifests(DEPLOY, JOB), catalog, "r")))
     short = copy.deepcopy(DEPLOY); short["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] = SHA[:12]
-    assert oks(gitops.boot_commit_env(manifests(short, JOB), catalog)) == [False, True]
+    assert oks(gitops.boot_commit_env(manifests(short, JOB), catalog, "r")) == [False, True]
 
 
 def test_go07_agrees_with_intent():
@@ -105,3 +105,61 @@ def test_go09_history(profile):
     ok = CommitInfo(SHA, (), "ci", "ci@x", "ci@x", "promote", (profile.catalog_path, profile.runtime_path + "/a.yaml"))
     bad = CommitInfo("d" * 40, (SHA,), "ci", "ci@x", "ci@x", "copy src", ("src/index.ts",))
     assert oks(gitops.commits_touch_only_lane_paths([ok, bad], profile, "v0.1-gitops")) == [True, False]
+
+
+def with_volume(obj, volume, mount):
+    obj = copy.deepcopy(obj)
+    spec = obj["spec"]["template"]["spec"]
+    spec["volumes"] = [volume]
+    spec["containers"][0]["volumeMounts"] = [mount]
+    return obj
+
+
+def test_go05_fails_a_projected_provider_secret_mounted_read_write():
+    projected = {"name": "creds", "projected": {"sources": [
+        {"serviceAccountToken": {"path": "token"}},
+        {"secret": {"name": "agentrun-v01-provider-codex", "items": [{"key": "auth.json", "path": "auth.json"}]}}]}}
+    providers = LaneProfile.load("v0.1")["providerSecretRefs"]
+    writable = with_volume(DEPLOY, projected, {"name": "creds", "mountPath": "/p"})
+    bad = [f for f in gitops.credentials_as_secret_refs(manifests(writable, JOB), providers) if not f.ok]
+    assert [(f.subject, f.found) for f in bad] == [
+        ("Deployment agentrun-mgr containers[mgr] mount of projected agentrun-v01-provider-codex", "readOnly: None")]
+    read_only = with_volume(DEPLOY, projected, {"name": "creds", "mountPath": "/p", "readOnly": True})
+    assert all(oks(gitops.credentials_as_secret_refs(manifests(read_only, JOB), providers)))
+
+
+def test_go05_fails_a_provider_key_inline_in_env_without_repeating_it():
+    inline = copy.deepcopy(DEPLOY)
+    key = "sk-" + "Q" * 40
+    inline["spec"]["template"]["spec"]["containers"][0]["env"].append({"name": "DEEPSEEK_API_KEY", "value": key})
+    providers = LaneProfile.load("v0.1")["providerSecretRefs"]
+    bad = [f for f in gitops.credentials_as_secret_refs(manifests(inline, JOB), providers) if not f.ok]
+    assert [f.subject for f in bad] == ["Deployment agentrun-mgr containers[mgr] env DEEPSEEK_API_KEY"]
+    assert key not in json.dumps([f.as_dict() for f in bad])
+
+
+def test_go05_names_each_requirement_nothing_answers():
+    """Workloads without any provider projection, DATABASE_URL or runner Job: not a bare "found none"."""
+    bare = copy.deepcopy(DEPLOY)
+    spec = bare["spec"]["template"]["spec"]
+    spec["volumes"], spec["containers"][0]["volumeMounts"] = [], []
+    spec["containers"][0]["env"] = spec["containers"][0]["env"][:1]
+    providers = LaneProfile.load("v0.1")["providerSecretRefs"]
+    findings = gitops.credentials_as_secret_refs(manifests(bare), providers)
+    assert [f.subject for f in findings] == ["provider credentials", "DATABASE_URL", "runner Job"]
+    assert not any(f.ok for f in findings) and all("Deployment agentrun-mgr" in f.found for f in findings)
+
+
+def test_go06_leaves_a_digest_pinned_helper_init_container_alone():
+    catalog = Catalog.parse("c", json.dumps({"services": [{"serviceId": "agentrun-mgr", "bootCommit": SHA}]}))
+    helper = copy.deepcopy(DEPLOY)
+    helper["spec"]["template"]["spec"]["initContainers"] = [
+        {"name": "wait-for-db", "image": "docker.io/library/busybox@sha256:" + "b" * 64, "command": ["sh", "-c", "true"]}]
+    findings = gitops.boot_commit_env(manifests(helper), catalog, "r")
+    assert [(f.subject, f.ok) for f in findings] == [
+        ("Deployment agentrun-mgr containers[mgr] AGENTRUN_BOOT_COMMIT", True)]
+    assert "initContainers[wait-for-db]" in findings[0].evidence["notEnvImage"][0]
+    # an init container that runs the env image is AgentRun's and must boot the commit
+    env_init = copy.deepcopy(helper)
+    env_init["spec"]["template"]["spec"]["initContainers"][0]["image"] = "r:latest"
+    assert [f.ok for f in gitops.boot_commit_env(manifests(env_init), catalog, "r")] == [False, True]

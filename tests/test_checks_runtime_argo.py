@@ -10,14 +10,26 @@ from pytest_agentrun.checks import argo, runtime
 from pytest_agentrun.lane import LaneProfile
 
 DIGEST = "sha256:" + "a" * 64
-DEPLOY = {"kind": "Deployment", "metadata": {"name": "mgr", "namespace": "ns"},
-          "spec": {"selector": {"matchLabels": {"app": "mgr"}}}}
-POD = {"kind": "Pod", "metadata": {"name": "mgr-1", "namespace": "ns", "labels": {"app": "mgr", "agentrun.io/service": "mgr"}},
-       "status": {"conditions": [{"type": "Ready", "status": "True"}],
+IMAGE = f"127.0.0.1:5000/agentrun/env@{DIGEST}"
+REVISION = {"deployment.kubernetes.io/revision": "2"}
+DEPLOY = {"kind": "Deployment", "apiVersion": "apps/v1",
+          "metadata": {"name": "mgr", "namespace": "ns", "uid": "d1", "annotations": REVISION},
+          "spec": {"selector": {"matchLabels": {"app": "mgr"}},
+                   "template": {"spec": {"containers": [{"name": "mgr", "image": IMAGE}]}}}}
+RS = {"kind": "ReplicaSet", "apiVersion": "apps/v1",
+      "metadata": {"name": "mgr-abc", "namespace": "ns", "uid": "r2", "annotations": REVISION,
+                   "labels": {"app": "mgr", "pod-template-hash": "abc"},
+                   "ownerReferences": [{"kind": "Deployment", "name": "mgr", "uid": "d1", "controller": True}]}}
+POD = {"kind": "Pod", "metadata": {"name": "mgr-1", "namespace": "ns",
+                                   "labels": {"app": "mgr", "agentrun.io/service": "mgr", "pod-template-hash": "abc"},
+                                   "ownerReferences": [{"kind": "ReplicaSet", "name": "mgr-abc", "uid": "r2",
+                                                        "controller": True}]},
+       "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}],
                   "containerStatuses": [{"name": "mgr", "ready": True, "restartCount": 0, "state": {"running": {}},
-                                         "imageID": f"127.0.0.1:5000/agentrun/env@{DIGEST}"}]}}
+                                         "imageID": IMAGE}]}}
 DECLARED = [("Deployment", "mgr", 1)]
 LIVE = {("Deployment", "mgr"): DEPLOY}
+CATALOG = {"mgr": {"digest": DIGEST, "repositoryDigest": IMAGE}}
 
 
 @pytest.fixture(scope="module")
@@ -31,20 +43,23 @@ def oks(findings):
 
 
 def test_rt03_pods_ready():
-    assert all(oks(runtime.pods_ready(DECLARED, LIVE, [POD], [])))
+    assert all(oks(runtime.pods_ready(DECLARED, LIVE, [POD], [], [RS])))
     crashing = copy.deepcopy(POD)
     crashing["status"]["conditions"][0]["status"] = "False"
     crashing["status"]["containerStatuses"][0]["state"] = {"waiting": {"reason": "CrashLoopBackOff"}}
     warning = {"type": "Warning", "reason": "BackOff", "message": "restarting", "involvedObject": {"name": "mgr-1"}}
-    [finding] = runtime.pods_ready(DECLARED, LIVE, [crashing], [warning])
+    [finding] = runtime.pods_ready(DECLARED, LIVE, [crashing], [warning], [RS])
     assert not finding.ok and "CrashLoopBackOff" in finding.found and finding.evidence["warningEvents"]
-    assert not any(oks(runtime.pods_ready(DECLARED, LIVE, [], [])))
+    assert not any(oks(runtime.pods_ready(DECLARED, LIVE, [], [], [RS])))
 
 
 def test_rt04_image_digest():
-    assert all(oks(runtime.images_match_catalog(DECLARED, LIVE, [POD], {"mgr": DIGEST}, "catalog")))
-    assert not any(oks(runtime.images_match_catalog(DECLARED, LIVE, [POD], {"mgr": "sha256:" + "b" * 64}, "catalog")))
-    assert not any(oks(runtime.images_match_catalog(DECLARED, LIVE, [], {"mgr": DIGEST}, "catalog")))
+    assert all(oks(runtime.images_match_catalog(DECLARED, LIVE, [POD], [RS], CATALOG, "catalog")))
+    other = {"mgr": {"digest": "sha256:" + "b" * 64, "repositoryDigest": "r@sha256:" + "b" * 64}}
+    assert not any(oks(runtime.images_match_catalog(DECLARED, LIVE, [POD], [RS], other, "catalog")))
+    # no running Pod: the pod template is still judged (and passes), but nothing says what runs
+    assert oks(runtime.images_match_catalog(DECLARED, {("Deployment", "mgr"): None}, [], [RS], CATALOG, "c")) \
+        == [False]
 
 
 def test_rt05_health():
@@ -54,27 +69,16 @@ def test_rt05_health():
     assert not any(oks(runtime.health_answers([], "ns")))
 
 
-def test_rt06_argo_tracking_and_managers():
-    tracked = {"kind": "Deployment", "metadata": {"name": "mgr", "namespace": "ns", "labels": {"app.kubernetes.io/instance": "app"},
-                                                  "managedFields": [{"manager": "argocd-controller"}, {"manager": "k3s"}]}}
-    manifests = [("Deployment", "mgr", "f.yaml:1")]
-    allowed = ["argocd-controller", "k3s"]
-    assert all(oks(runtime.managed_by_argo(manifests, {("Deployment", "mgr"): tracked}, "app", allowed)))
-    patched = copy.deepcopy(tracked)
-    patched["metadata"]["managedFields"].append({"manager": "kubectl-patch", "operation": "Update", "time": "t"})
-    results = runtime.managed_by_argo(manifests, {("Deployment", "mgr"): patched}, "app", allowed)
-    assert [f.ok for f in results] == [True, False] and "kubectl-patch" in results[1].found
-    untracked = copy.deepcopy(tracked)
-    untracked["metadata"]["labels"] = {}
-    assert oks(runtime.managed_by_argo(manifests, {("Deployment", "mgr"): untracked}, "app", allowed)) == [False, True]
-
-
 def test_rt07_secret_refs():
     deployment = {"kind": "Deployment", "spec": {"template": {"spec": {
         "containers": [{"env": [{"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"name": "db", "key": "DATABASE_URL"}}}]}],
         "volumes": [{"name": "p", "secret": {"secretName": "codex", "items": [{"key": "auth.json", "path": "a"}]}}]}}}}
     refs = runtime.secret_refs([deployment])
     assert refs == {"db": {"DATABASE_URL"}, "codex": {"auth.json"}}
+    projected = {"name": "q", "projected": {"sources": [{"serviceAccountToken": {"path": "t"}}, {"secret": {
+        "name": "deepseek", "items": [{"key": "config.toml", "path": "c"}]}}]}}
+    deployment["spec"]["template"]["spec"]["volumes"].append(projected)
+    assert runtime.secret_refs([deployment])["deepseek"] == {"config.toml"}
     present = {"db": {"keys": ["DATABASE_URL"]}, "codex": {"keys": ["auth.json", "config.toml"]}}
     assert all(oks(runtime.secret_refs_exist(refs, present, "ns", "w")))
     assert oks(runtime.secret_refs_exist(refs, {"db": None, "codex": {"keys": []}}, "ns", "w")) == [False, False]

@@ -60,7 +60,7 @@ def test_cli_mutates_only_with_confirm_and_reports_as_table_or_json(fresh_lane, 
     lane = str(fresh_lane.lane_config)
 
     refused = cli("mirror", "flush", "--lane-config", lane)
-    assert refused.returncode == 2 and "--confirm" in refused.stderr and live_heads(config) == before
+    assert refused.returncode == 4 and "--confirm" in refused.stderr and live_heads(config) == before
 
     status = json.loads(cli("mirror", "status", "--lane-config", lane, "--json").stdout)
     assert {"localV01", "githubV01", "localGitops", "githubGitops", "pendingFlush", "sourceInSync", "exactFetch"} <= set(status)

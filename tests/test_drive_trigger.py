@@ -455,7 +455,7 @@ def test_cli_drives_only_with_confirm_and_prints_json(fresh_lane, tmp_path):
     mark = log_mark(fresh_lane)
     for command in ("trigger-current", "promote"):
         refused = cli(command, "--lane-config", lane)
-        assert refused.returncode == 2, refused.stderr
+        assert refused.returncode == 4, refused.stderr
         assert refused.stderr.strip() == f"agentrun-lane: `{command}` changes the lane: run it again with --confirm"
     assert requests_since(fresh_lane, mark) == []
 

@@ -364,11 +364,11 @@ def test_synced_manifests_carry_argo_tracking_and_managers(profile, objects):
             f"{app}:{group}/{manifest['kind']}:{profile['runtimeNamespace']}/{manifest['metadata']['name']}"
         managers = [(m["manager"], m.get("subresource")) for m in meta["managedFields"]]
         assert managers[0] == ("argocd-controller", None)
-        assert {m for m, _ in managers} <= set(profile["allowedFieldManagers"])
+        assert {m for m, _ in managers} <= set(profile["argocd"]["fieldManagers"] + profile["clusterFieldManagers"])
     deployment = one(live, "Deployment")
     assert ("k3s", "status") in [(m["manager"], m.get("subresource"))
                                  for m in deployment["metadata"]["managedFields"]]
-    assert all({m["manager"] for m in o["metadata"].get("managedFields", [])} <= set(profile["allowedFieldManagers"])
+    assert all({m["manager"] for m in o["metadata"].get("managedFields", [])} <= set(profile["argocd"]["fieldManagers"] + profile["clusterFieldManagers"])
                for o in live)
 
 

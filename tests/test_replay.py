@@ -19,7 +19,9 @@ def replay(bundle: Path, reports: Path) -> subprocess.CompletedProcess:
 
 
 def the_bundle(reports: Path) -> Path:
-    [bundle] = list((reports / "evidence").iterdir())
+    """The run's one bundle, which evidence/latest names."""
+    [bundle] = [p for p in (reports / "evidence").iterdir() if not p.is_symlink()]
+    assert (reports / "evidence" / "latest").resolve() == bundle.resolve()
     return bundle
 
 

@@ -53,7 +53,7 @@ def failing_reports(tmp_path_factory):
 
 def test_html_report_of_a_failing_lane_renders(failing_reports, tmp_path):
     html = (failing_reports / "report.html").read_text()
-    assert "Verdict by truth level: NOT fit to sign off" in html
+    assert "<h1 id=\"title\">NOT FIT TO SIGN OFF lane v0.1" in html, "the verdict is the first thing on the page"
     assert html.index("1 live runtime") < html.index("5 clean source"), "truth order: live runtime first"
     assert "Traceback" not in html
     shot = screenshot((failing_reports / "report.html").as_uri(), SHOTS / "html-report-failing-lane.png", tmp_path / "chrome")

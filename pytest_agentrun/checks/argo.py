@@ -12,30 +12,48 @@ def _app_where(profile: LaneProfile) -> str:
     return f"Application {profile.argocd_namespace}/{profile.application}"
 
 
+def lane_source(profile: LaneProfile, spec: dict[str, Any], repo_urls: list[str] = ()
+                ) -> tuple[int | None, dict[str, Any], str]:
+    """(index in spec.sources or None, the source, its field path) of the lane's GitOps source.
+    A multi-source Application (spec.sources) may hold the lane's source at any index, beside
+    Helm value refs and other repos: the one reading the runtime path wins, then the one at the
+    GitOps branch, then one of the lane's repository; ties go to the lowest index."""
+    sources = spec.get("sources")
+    if not isinstance(sources, list) or not sources or spec.get("source"):
+        return None, spec.get("source") if isinstance(spec.get("source"), dict) else {}, "spec.source"
+    def score(item: tuple[int, Any]) -> tuple[int, int, int, int]:
+        index, src = item
+        src = src if isinstance(src, dict) else {}
+        return ((src.get("path") or "").strip("/") == profile.runtime_path,
+                src.get("targetRevision") == profile.gitops_branch, src.get("repoURL") in repo_urls, -index)
+    index, source = max(enumerate(sources), key=score)
+    return index, source if isinstance(source, dict) else {}, f"spec.sources[{index}]"
+
+
 def application_source(profile: LaneProfile, app: dict[str, Any] | None, lane_repo_urls: list[str]) -> list[Finding]:
     """AR-02: the Application belongs to the lane project, reads the lane's GitOps path, deploys to the lane namespace."""
     where = _app_where(profile)
     if app is None:
         return [failed("AR-02", "Application", "exists", "not found (404)", where)]
     spec = app.get("spec", {})
-    source = spec.get("source") or (spec.get("sources") or [{}])[0]
+    _, source, at = lane_source(profile, spec, lane_repo_urls)
     destination = spec.get("destination", {})
     expected = {
         "spec.project": profile.app_project,
-        "spec.source.targetRevision": profile.gitops_branch,
-        "spec.source.path": profile.runtime_path,
+        f"{at}.targetRevision": profile.gitops_branch,
+        f"{at}.path": profile.runtime_path,
         "spec.destination.namespace": profile.runtime_namespace,
     }
     found = {
         "spec.project": spec.get("project"),
-        "spec.source.targetRevision": source.get("targetRevision"),
-        "spec.source.path": (source.get("path") or "").strip("/"),
+        f"{at}.targetRevision": source.get("targetRevision"),
+        f"{at}.path": (source.get("path") or "").strip("/"),
         "spec.destination.namespace": destination.get("namespace"),
     }
     findings = [judge("AR-02", found[key] == value, f"{where} {key}", repr(value), repr(found[key]), where)
                 for key, value in expected.items()]
     repo = source.get("repoURL")
-    findings.append(judge("AR-02", repo in lane_repo_urls, f"{where} spec.source.repoURL",
+    findings.append(judge("AR-02", repo in lane_repo_urls, f"{where} {at}.repoURL",
                           "the lane repository (" + " or ".join(lane_repo_urls) + ")", repr(repo), where))
     return findings
 
@@ -49,15 +67,32 @@ def application_synced(profile: LaneProfile, app: dict[str, Any] | None, gitops_
     status = app.get("status", {})
     sync = status.get("sync", {})
     health = status.get("health", {})
-    revision = sync.get("revision") or (sync.get("revisions") or [None])[0]
+    index, _, _ = lane_source(profile, app.get("spec") or {})
+    revision, at = _synced_revision(sync, index)
     return [
         judge("AR-03", sync.get("status") == "Synced", f"{where} status.sync.status", "Synced", repr(sync.get("status")), where),
         judge("AR-03", health.get("status") == "Healthy", f"{where} status.health.status", "Healthy",
               repr(health.get("status")) + (f" ({health['message']})" if health.get("message") else ""), where),
-        judge("AR-03", gitops_head is not None and revision == gitops_head, f"{where} status.sync.revision",
+        judge("AR-03", gitops_head is not None and revision == gitops_head, f"{where} {at}",
               f"head of {profile.gitops_branch} {gitops_head} ({head_where})", repr(revision), where,
               sync=sync, health=health),
     ]
+
+
+def synced_revision(profile: LaneProfile, app: dict[str, Any]) -> Any:
+    """The revision Argo CD reports synced for the lane's source (single- or multi-source)."""
+    index, _, _ = lane_source(profile, app.get("spec") or {})
+    return _synced_revision((app.get("status") or {}).get("sync") or {}, index)[0]
+
+
+def _synced_revision(sync: dict[str, Any], index: int | None) -> tuple[Any, str]:
+    """The synced revision of the lane's source: status.sync.revisions[i] for source i of a
+    multi-source Application (Argo CD keeps them index for index), status.sync.revision otherwise."""
+    if index is None:
+        return sync.get("revision"), "status.sync.revision"
+    revisions = sync.get("revisions")
+    found = revisions[index] if isinstance(revisions, list) and index < len(revisions) else None
+    return found, f"status.sync.revisions[{index}]"
 
 
 def project_destinations(profile: LaneProfile, project: dict[str, Any] | None) -> list[Finding]:
@@ -75,7 +110,7 @@ def project_destinations(profile: LaneProfile, project: dict[str, Any] | None) -
 
 def belongs_to_lane(profile: LaneProfile, app: dict[str, Any]) -> bool:
     spec = app.get("spec", {})
-    source = spec.get("source") or (spec.get("sources") or [{}])[0]
+    _, source, _ = lane_source(profile, spec)
     return (spec.get("project") == profile.app_project or (source.get("path") or "").strip("/") == profile.runtime_path
             or (spec.get("destination") or {}).get("namespace") == profile.runtime_namespace)
 

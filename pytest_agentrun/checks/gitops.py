@@ -8,7 +8,7 @@ from typing import Any
 from ..documents import Catalog, ManifestSet, parse_manifests
 from ..finding import Finding, failed, judge
 from ..lane import LaneProfile
-from ..secrets_scan import credential_kind
+from ..secrets_scan import credential_kind, secret_key
 
 PINNED = re.compile(r"^(?P<repo>[^@\s]+)@(?P<digest>sha256:[0-9a-f]{64})$")
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet")
@@ -119,31 +119,75 @@ def _mounts(container: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return mounts
 
 
+def provider_secrets_of(volume: dict[str, Any], provider_names: set[str]) -> list[str]:
+    """The provider Secrets a volume projects: a `secret` volume, or `projected` secret sources."""
+    names = [(volume.get("secret") or {}).get("secretName")]
+    sources = (volume.get("projected") or {}).get("sources") or []
+    names += [(source.get("secret") or {}).get("name") for source in sources if isinstance(source, dict)]
+    return [n for n in names if n in provider_names]
+
+
 def credentials_as_secret_refs(manifests: ManifestSet, providers: dict[str, str]) -> list[Finding]:
-    """GO-05: provider credentials only as SecretRef + read-only projection; the runner Job mounts a
-    writable runtime home for CODEX_HOME; DATABASE_URL comes from a SecretRef."""
-    findings = []
+    """GO-05: provider credentials only as SecretRef + read-only projection (a `secret` or a `projected`
+    volume), never inline in env; the runner Job mounts a writable runtime home for CODEX_HOME;
+    DATABASE_URL comes from a SecretRef. Each requirement nothing in the manifests answers is a finding."""
+    findings: list[Finding] = []
     provider_names = set(providers.values())
-    for m in manifests.of_kind(*WORKLOAD_KINDS):
-        spec = pod_spec(m.obj)
-        volumes = {v.get("name"): v for v in spec.get("volumes", []) or []}
-        for field, container in containers(m.obj):
-            subject = f"{m.kind} {m.name} {field}[{container.get('name')}]"
-            mounts = _mounts(container)
-            for name, volume in volumes.items():
-                secret = (volume.get("secret") or {}).get("secretName")
-                for mount in mounts.get(name, []) if secret in provider_names else []:
-                    findings.append(judge("GO-05", mount.get("readOnly") is True, f"{subject} mount of {secret}",
+    workloads = manifests.of_kind(*WORKLOAD_KINDS)
+    for m in workloads:
+        findings += _workload_credentials(manifests, m, provider_names)
+    names = ", ".join(f"{m.kind} {m.name}" for m in workloads) or "none"
+    examined = f"{len(workloads)} workload manifest(s): {names}"
+    subjects = [f.subject for f in findings]
+    if not any(" mount of " in s for s in subjects):
+        findings.append(failed("GO-05", "provider credentials", "the provider SecretRefs (" + ", ".join(
+            sorted(provider_names)) + ") projected read-only", f"no workload mounts any of them ({examined})",
+            "runtime path"))
+    if not any(s.endswith(" env DATABASE_URL") for s in subjects):
+        findings.append(failed("GO-05", "DATABASE_URL", "DATABASE_URL from a SecretRef",
+                               f"no container sets DATABASE_URL ({examined})", "runtime path"))
+    if not any(m.kind == "Job" for m in workloads):
+        findings.append(failed("GO-05", "runner Job",
+                               "a runner Job manifest with a writable runtime home for CODEX_HOME",
+                               f"no Job among the {examined}", "runtime path"))
+    return findings
+
+
+def _workload_credentials(manifests: ManifestSet, m, provider_names: set[str]) -> list[Finding]:
+    findings = []
+    volumes = {v.get("name"): v for v in pod_spec(m.obj).get("volumes", []) or [] if isinstance(v, dict)}
+    for field, container in containers(m.obj):
+        subject = f"{m.kind} {m.name} {field}[{container.get('name')}]"
+        mounts = _mounts(container)
+        for name, volume in volumes.items():
+            for secret in provider_secrets_of(volume, provider_names):
+                kind = "projected " if "projected" in volume else ""
+                for mount in mounts.get(name, []):
+                    findings.append(judge("GO-05", mount.get("readOnly") is True, f"{subject} mount of {kind}{secret}",
                                           "readOnly: true", f"readOnly: {mount.get('readOnly')}",
                                           manifests.where(m, f"mountPath: {mount.get('mountPath')}")))
-            for env in container.get("env", []) or []:
-                if env.get("name") == "DATABASE_URL":
-                    from_ref = bool((env.get("valueFrom") or {}).get("secretKeyRef")) and "value" not in env
-                    findings.append(judge("GO-05", from_ref, f"{subject} env DATABASE_URL", "valueFrom.secretKeyRef",
-                                          "a SecretRef" if from_ref else "an inline value", manifests.where(m, "DATABASE_URL")))
-            if m.kind == "Job":
-                findings.append(_codex_home(subject, container, volumes, manifests.where(m, "CODEX_HOME")))
-    return findings or [failed("GO-05", "runtime workloads", "at least one workload", "none", "runtime path")]
+        for env in container.get("env", []) or []:
+            findings += _env_credential(manifests, m, subject, env)
+        if m.kind == "Job":
+            findings.append(_codex_home(subject, container, volumes, manifests.where(m, "CODEX_HOME")))
+    return findings
+
+
+def _env_credential(manifests: ManifestSet, m, subject: str, env: dict[str, Any]) -> list[Finding]:
+    name = str(env.get("name"))
+    if name == "DATABASE_URL":
+        from_ref = bool((env.get("valueFrom") or {}).get("secretKeyRef")) and "value" not in env
+        return [judge("GO-05", from_ref, f"{subject} env DATABASE_URL", "valueFrom.secretKeyRef",
+                      "a SecretRef" if from_ref else "an inline value", manifests.where(m, "DATABASE_URL"))]
+    value = env.get("value")
+    if value is None or name == "CODEX_HOME":
+        return []
+    kind = "a secret-named key" if secret_key(name) else credential_kind(f"{name}={value}")
+    if not kind:
+        return []
+    # the value itself is never repeated: only its name and what it looks like
+    return [failed("GO-05", f"{subject} env {name}", "provider credentials only through a SecretRef",
+                   f"an inline value ({kind})", manifests.where(m, name))]
 
 
 def _codex_home(subject: str, container: dict[str, Any], volumes: dict[str, dict], where: str) -> Finding:
@@ -156,19 +200,44 @@ def _codex_home(subject: str, container: dict[str, Any], volumes: dict[str, dict
     return judge("GO-05", writable, f"{subject} runtime home", "CODEX_HOME on a writable mounted volume", found, where)
 
 
-def boot_commit_env(manifests: ManifestSet, catalog: Catalog) -> list[Finding]:
-    """GO-06: runtime containers get AGENTRUN_BOOT_COMMIT = the catalog's bootCommit, a full 40-hex SHA."""
+def image_repository(image: str) -> str:
+    """The repository of an image reference: without @digest and without :tag."""
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    return name[: len(name) - len(last)] + last.split(":", 1)[0]
+
+
+def env_image_repositories(catalog: Catalog) -> set[str]:
+    """The env image repositories the catalog records (image.repository, or from repositoryDigest)."""
+    repos = set()
+    for entry in catalog.services() if catalog.usable else []:
+        image = entry.get("image") if isinstance(entry.get("image"), dict) else {}
+        repos |= {r for r in (image.get("repository"), image_repository(str(image.get("repositoryDigest") or ""))) if r}
+    return repos
+
+
+def boot_commit_env(manifests: ManifestSet, catalog: Catalog, env_repository: str) -> list[Finding]:
+    """GO-06: the containers that run the env image (the lane's env repository, or one the catalog
+    records) get AGENTRUN_BOOT_COMMIT = the catalog's bootCommit, a full 40-hex SHA. A helper container
+    of another image (a digest-pinned init container that is not AgentRun) boots nothing."""
+    repos = env_image_repositories(catalog) | {env_repository}
+    judged = [(m, field, c) for m in manifests.of_kind(*WORKLOAD_KINDS) for field, c in containers(m.obj)]
+    helpers = [f"{m.kind} {m.name} {field}[{c.get('name')}] ({c.get('image')})" for m, field, c in judged
+               if image_repository(str(c.get("image", ""))) not in repos]
     findings = []
-    for m in manifests.of_kind(*WORKLOAD_KINDS):
-        entry = catalog.service(service_id(m.obj)) or {}
-        want = entry.get("bootCommit")
-        for field, container in containers(m.obj):
-            value = next((e.get("value") for e in container.get("env", []) or [] if e.get("name") == "AGENTRUN_BOOT_COMMIT"), None)
-            ok = value is not None and value == want and bool(FULL_SHA.match(str(value)))
-            findings.append(judge("GO-06", ok, f"{m.kind} {m.name} {field}[{container.get('name')}] AGENTRUN_BOOT_COMMIT",
-                                  f"catalog bootCommit {want} (full 40-hex)", repr(value),
-                                  manifests.where(m, "AGENTRUN_BOOT_COMMIT")))
-    return findings or [failed("GO-06", "runtime workloads", "at least one container", "none", "runtime path")]
+    for m, field, container in judged:
+        if image_repository(str(container.get("image", ""))) not in repos:
+            continue
+        want = (catalog.service(service_id(m.obj)) or {}).get("bootCommit")
+        value = next((e.get("value") for e in container.get("env", []) or []
+                      if e.get("name") == "AGENTRUN_BOOT_COMMIT"), None)
+        ok = value is not None and value == want and bool(FULL_SHA.match(str(value)))
+        findings.append(judge("GO-06", ok, f"{m.kind} {m.name} {field}[{container.get('name')}] AGENTRUN_BOOT_COMMIT",
+                              f"catalog bootCommit {want} (full 40-hex)", repr(value),
+                              manifests.where(m, "AGENTRUN_BOOT_COMMIT"), notEnvImage=helpers))
+    return findings or [failed("GO-06", "runtime workloads", "at least one container running the env image "
+                               f"({', '.join(sorted(repos)) or 'the catalog names none'})",
+                               "none" + (f"; other images: {', '.join(helpers)}" if helpers else ""), "runtime path")]
 
 
 def _service_view(container: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:

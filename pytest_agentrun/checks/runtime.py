@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..finding import Finding, failed, judge
-from .gitops import pod_spec
+from ..finding import Finding, failed, judge, undecided
 from ..readers.kube import object_ref
+from ..release_pods import ReleasePods, release_pods
+from ..rollout_state import rollout_problems
+from .gitops import PINNED, containers, pod_spec
 
 READY_KINDS = ("Deployment", "StatefulSet")
 
@@ -32,7 +34,8 @@ def declared_workloads(intent_services: list[dict[str, Any]]) -> list[tuple[str,
 
 def workloads_ready(declared: list[tuple[str, str, int]], live: dict[tuple[str, str], dict[str, Any] | None],
                     namespace: str, intent_where: str) -> list[Finding]:
-    """RT-02: every declared workload is present and fully ready at its current generation."""
+    """RT-02: every declared workload is present and fully rolled out and ready at its current
+    generation (rollout_state: no rollout in progress, no ProgressDeadlineExceeded)."""
     if not declared:
         return [failed("RT-02", "declared workloads", "deploy.json declares at least one Deployment/StatefulSet",
                        "none declared", intent_where)]
@@ -44,77 +47,158 @@ def workloads_ready(declared: list[tuple[str, str, int]], live: dict[tuple[str, 
             findings.append(failed("RT-02", where, f"present with {desired}/{desired} ready", "not found (404)", where,
                                    declaredIn=intent_where))
             continue
-        spec_replicas = obj.get("spec", {}).get("replicas", 1)
-        status = obj.get("status", {})
-        ready = status.get("readyReplicas", 0) or 0
-        generation = obj.get("metadata", {}).get("generation")
-        observed = status.get("observedGeneration")
-        ok = ready == spec_replicas == desired and observed is not None and observed >= (generation or 0)
+        spec_replicas = (obj.get("spec") or {}).get("replicas", 1)
+        problems = rollout_problems(obj)
+        if spec_replicas != desired:
+            problems.insert(0, f"spec.replicas {spec_replicas}, deploy.json {desired}")
+        status = obj.get("status") if isinstance(obj.get("status"), dict) else {}
         findings.append(judge(
-            "RT-02", ok, object_ref(obj),
-            f"{desired}/{desired} ready (deploy.json replicas {desired}), observedGeneration = generation {generation}",
-            f"{ready}/{spec_replicas} ready, observedGeneration {observed}", where,
-            status={k: status.get(k) for k in ("replicas", "readyReplicas", "updatedReplicas", "availableReplicas", "observedGeneration")},
-            declaredIn=intent_where))
+            "RT-02", not problems, object_ref(obj),
+            f"{desired}/{desired} ready and updated, no rollout in progress, observedGeneration current",
+            "; ".join(problems) if problems else f"{status.get('readyReplicas')}/{desired} ready, rolled out",
+            where, status={k: status.get(k) for k in STATUS_KEYS}, declaredIn=intent_where))
     return findings
 
 
+STATUS_KEYS = ("replicas", "readyReplicas", "updatedReplicas", "availableReplicas", "unavailableReplicas",
+               "observedGeneration", "currentRevision", "updateRevision", "conditions")
 BAD_WAITING = ("CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError", "CreateContainerError")
 DIGEST_IN = re.compile(r"@(sha256:[0-9a-f]{64})$")
 
 
-def selected(pods: list[dict[str, Any]], workload: dict[str, Any]) -> list[dict[str, Any]]:
-    """The Pods a workload's selector (matchLabels) picks."""
-    wanted = (workload.get("spec", {}).get("selector") or {}).get("matchLabels") or {}
-    return [p for p in pods if wanted and all((p["metadata"].get("labels") or {}).get(k) == v for k, v in wanted.items())]
-
-
 def _condition(pod: dict[str, Any], kind: str) -> str | None:
-    return next((c.get("status") for c in pod.get("status", {}).get("conditions", []) or [] if c.get("type") == kind), None)
+    return next((c.get("status") for c in _status(pod).get("conditions", []) or []
+                 if isinstance(c, dict) and c.get("type") == kind), None)
+
+
+def _status(pod: dict[str, Any]) -> dict[str, Any]:
+    return pod.get("status") if isinstance(pod.get("status"), dict) else {}
+
+
+def pod_readiness(pod: dict[str, Any]) -> tuple[bool | None, str]:
+    """(ready?, what was seen) for one Pod; None when its status cannot decide it."""
+    status = _status(pod)
+    statuses = [c for c in status.get("containerStatuses") or [] if isinstance(c, dict)]
+    inits = [c for c in status.get("initContainerStatuses") or [] if isinstance(c, dict)]
+    ready = _condition(pod, "Ready")
+    waiting = [f"{c.get('name')}: {((c.get('state') or {}).get('waiting') or {}).get('reason')}"
+               for c in inits + statuses
+               if ((c.get("state") or {}).get("waiting") or {}).get("reason") in BAD_WAITING]
+    if waiting:
+        return False, f"Ready={ready}; waiting {', '.join(waiting)}"
+    if not statuses:  # Ready=True alone is the kubelet's summary; the containers must show it too
+        return None, f"Ready={ready} but status.containerStatuses is empty: no container to look at"
+    unready = [c.get("name") for c in statuses if c.get("ready") is not True]
+    if ready != "True" or unready:
+        return False, f"Ready={ready}" + (f"; containers not ready: {', '.join(map(str, unready))}" if unready else "")
+    return True, "Ready=True, every container ready"
+
+
+def _release(kind: str, name: str, workload: dict[str, Any] | None, pods: list[dict[str, Any]],
+             replica_sets: list[dict[str, Any]]) -> ReleasePods:
+    if workload is None:
+        return ReleasePods(None, problem=f"{kind} {name} is not live")
+    return release_pods(workload, pods, replica_sets)
 
 
 def pods_ready(declared: list[tuple[str, str, int]], live: dict[tuple[str, str], dict[str, Any] | None],
-               pods: list[dict[str, Any]], events: list[dict[str, Any]]) -> list[Finding]:
-    """RT-03: every Pod of the declared workloads is Ready, no container is crash-looping or failing to pull."""
+               pods: list[dict[str, Any]], events: list[dict[str, Any]],
+               replica_sets: list[dict[str, Any]]) -> list[Finding]:
+    """RT-03: every Pod of the declared workloads' current revision is Ready, no container is
+    crash-looping or failing to pull. Pods of old revisions, Terminating and terminal Pods are evidence."""
     findings = []
     for kind, name, desired in declared:
-        workload = live.get((kind, name))
-        own = selected(pods, workload) if workload else []
-        if desired and not own:
-            findings.append(failed("RT-03", f"Pods of {kind} {name}", f"{desired} Ready Pod(s)", "no Pod found",
-                                   f"{kind} {name}"))
-        for pod in own:
-            statuses = pod.get("status", {}).get("containerStatuses", []) or []
-            waiting = [f"{c['name']}: {c['state']['waiting'].get('reason')}" for c in statuses
-                       if (c.get("state") or {}).get("waiting", {}).get("reason") in BAD_WAITING]
-            ready = _condition(pod, "Ready")
-            warnings = [f"{e.get('reason')}: {e.get('message', '')[:120]}" for e in events
-                        if e.get("type") == "Warning" and e.get("involvedObject", {}).get("name") == pod["metadata"]["name"]]
-            findings.append(judge(
-                "RT-03", ready == "True" and not waiting, object_ref(pod), "condition Ready=True, no container waiting in "
-                "CrashLoopBackOff/ImagePullBackOff", f"Ready={ready}" + (f"; waiting {', '.join(waiting)}" if waiting else ""),
-                object_ref(pod), restarts={c["name"]: c.get("restartCount", 0) for c in statuses}, warningEvents=warnings))
+        split = _release(kind, name, live.get((kind, name)), pods, replica_sets)
+        subject, others = f"Pods of {kind} {name}", split.evidence()
+        if split.problem:
+            findings.append(undecided("RT-03", subject, f"{desired} Ready Pod(s) of the current revision",
+                                      split.problem, f"{kind} {name}", notJudged=others))
+            continue
+        if desired and not split.pods:
+            findings.append(failed("RT-03", subject, f"{desired} Ready Pod(s) of {split.revision}",
+                                   "no Pod of the current revision", f"{kind} {name}", notJudged=others))
+        for pod in split.pods:
+            findings.append(_pod_finding(pod, events, split, others))
     return findings or [failed("RT-03", "declared workloads", "at least one declared workload", "none", "deploy.json")]
 
 
+def _pod_finding(pod: dict[str, Any], events: list[dict[str, Any]], split: ReleasePods,
+                 others: list[str]) -> Finding:
+    ok, found = pod_readiness(pod)
+    name = (pod.get("metadata") or {}).get("name")
+    statuses = [c for c in _status(pod).get("containerStatuses") or [] if isinstance(c, dict)]
+    warnings = [f"{e.get('reason')}: {str(e.get('message', ''))[:120]}" for e in events
+                if e.get("type") == "Warning" and (e.get("involvedObject") or {}).get("name") == name]
+    evidence = {"revision": split.revision, "restarts": {c.get("name"): c.get("restartCount", 0) for c in statuses},
+                "warningEvents": warnings, "notJudged": others}
+    expected = "condition Ready=True, every container ready, none waiting in CrashLoopBackOff/ImagePullBackOff"
+    if ok is None:
+        return undecided("RT-03", object_ref(pod), expected, found, object_ref(pod), **evidence)
+    return judge("RT-03", ok, object_ref(pod), expected, found, object_ref(pod), **evidence)
+
+
 def images_match_catalog(declared: list[tuple[str, str, int]], live: dict[tuple[str, str], dict[str, Any] | None],
-                         pods: list[dict[str, Any]], catalog_digest: dict[str, str], catalog_where: str) -> list[Finding]:
-    """RT-04: the image each running container actually runs (imageID) carries the catalog's digest."""
+                         pods: list[dict[str, Any]], replica_sets: list[dict[str, Any]],
+                         catalog_images: dict[str, dict[str, Any]], catalog_where: str) -> list[Finding]:
+    """RT-04: what runs and what will run: the image each running container of the current revision
+    runs (imageID) carries the catalog's digest, and each live workload's pod template names the
+    catalog's image by digest (a template moved to a tag would run whatever the tag points at next)."""
     findings = []
     for kind, name, _ in declared:
         workload = live.get((kind, name))
-        for pod in selected(pods, workload) if workload else []:
-            service = (pod["metadata"].get("labels") or {}).get("agentrun.io/service", name)
-            want = catalog_digest.get(service)
-            for status in pod.get("status", {}).get("containerStatuses", []) or []:
-                match = DIGEST_IN.search(status.get("imageID", ""))
-                found = match.group(1) if match else None
-                findings.append(judge("RT-04", want is not None and found == want,
-                                      f"{object_ref(pod)} container {status.get('name')}",
-                                      f"imageID digest {want} (catalog, service {service}, {catalog_where})",
-                                      f"imageID {status.get('imageID')!r}", object_ref(pod)))
+        split = _release(kind, name, workload, pods, replica_sets)
+        if workload is not None:
+            findings += _template_images(workload, catalog_images, catalog_where)
+        if split.problem:
+            findings.append(undecided("RT-04", f"Pods of {kind} {name}", "running containers on the catalog's digest",
+                                      split.problem, f"{kind} {name}", notJudged=split.evidence()))
+            continue
+        for pod in split.pods:
+            findings += _running_images(pod, name, catalog_images, catalog_where, split)
     return findings or [failed("RT-04", "running containers", "at least one running container of a declared workload",
                                "none", "runtime namespace")]
+
+
+def _service_of(obj: dict[str, Any], default: str) -> str:
+    labels = ((obj.get("metadata") or {}).get("labels") or {})
+    return labels.get("agentrun.io/service") or default
+
+
+def _template_images(workload: dict[str, Any], catalog_images: dict[str, dict[str, Any]],
+                     catalog_where: str) -> list[Finding]:
+    service = _service_of(workload, (workload.get("metadata") or {}).get("name", "?"))
+    image = catalog_images.get(service) or {}
+    want = image.get("repositoryDigest") or (f"<repository>@{image['digest']}" if image.get("digest") else None)
+    findings = []
+    for field, container in containers(workload):
+        found = str(container.get("image", ""))
+        pinned = PINNED.match(found)
+        ok = bool(pinned) and want is not None and (found == want if image.get("repositoryDigest")
+                                                    else pinned["digest"] == image.get("digest"))
+        findings.append(judge("RT-04", ok, f"{object_ref(workload)} pod template {field}[{container.get('name')}]",
+                              f"image pinned by digest, {want} (catalog, service {service}, {catalog_where})",
+                              repr(found), object_ref(workload)))
+    return findings
+
+
+def _running_images(pod: dict[str, Any], workload_name: str, catalog_images: dict[str, dict[str, Any]],
+                    catalog_where: str, split: ReleasePods) -> list[Finding]:
+    service = _service_of(pod, workload_name)
+    want = (catalog_images.get(service) or {}).get("digest")
+    statuses = [c for c in _status(pod).get("containerStatuses") or [] if isinstance(c, dict)]
+    expected = f"imageID digest {want} (catalog, service {service}, {catalog_where})"
+    if not statuses:
+        return [undecided("RT-04", f"{object_ref(pod)} containers", expected,
+                          "status.containerStatuses is empty: nothing says what runs", object_ref(pod))]
+    findings = []
+    for status in statuses:
+        match = DIGEST_IN.search(str(status.get("imageID") or ""))
+        found = match.group(1) if match else None
+        findings.append(judge("RT-04", want is not None and found == want,
+                              f"{object_ref(pod)} container {status.get('name')}", expected,
+                              f"imageID {status.get('imageID')!r}", object_ref(pod),
+                              revision=split.revision, notJudged=split.evidence()))
+    return findings
 
 
 def health_answers(results: list[tuple[str, int, str, int, str]], namespace: str) -> list[Finding]:
@@ -125,31 +209,6 @@ def health_answers(results: list[tuple[str, int, str, int, str]], namespace: str
                       f"GET /api/v1/namespaces/{namespace}/services/{service}:{port}/proxy{path}")
                 for service, port, path, status, body in results]
     return findings or [failed("RT-05", "health paths", "deploy.json declares at least one health path", "none", "deploy.json")]
-
-
-def managed_by_argo(manifests: list[tuple[str, str, str]], live: dict[tuple[str, str], dict[str, Any] | None],
-                    application: str, allowed: list[str]) -> list[Finding]:
-    """RT-06: the live objects of the runtime manifests carry Argo CD's tracking, and no field manager
-    other than Argo CD's and the cluster's own controllers (a hand kubectl apply/patch/edit is drift)."""
-    findings = []
-    for kind, name, where in manifests:
-        obj = live.get((kind, name))
-        subject = f"{kind} {name}"
-        if obj is None:
-            findings.append(failed("RT-06", subject, "live, tracked by Argo CD", "not found (404)", where))
-            continue
-        meta = obj.get("metadata", {})
-        tracked = ((meta.get("labels") or {}).get("app.kubernetes.io/instance") == application
-                   or str((meta.get("annotations") or {}).get("argocd.argoproj.io/tracking-id", "")).startswith(f"{application}:"))
-        drift = [f"{m.get('manager')} ({m.get('operation')} at {m.get('time')}, fields {sorted((m.get('fieldsV1') or {}).keys())})"
-                 for m in meta.get("managedFields", []) or [] if m.get("manager") not in allowed]
-        findings.append(judge("RT-06", tracked, f"{object_ref(obj)} tracking",
-                              f"label app.kubernetes.io/instance={application} or tracking-id {application}:...",
-                              "tracked" if tracked else "no Argo CD tracking label or annotation", object_ref(obj)))
-        findings.append(judge("RT-06", not drift, f"{object_ref(obj)} field managers", f"only {', '.join(allowed)}",
-                              "; ".join(drift) if drift else "none other", object_ref(obj),
-                              managers=sorted({m.get("manager") for m in meta.get("managedFields", []) or []})))
-    return findings or [failed("RT-06", "runtime manifests", "at least one object", "none", "runtime path")]
 
 
 def secret_refs_exist(refs: dict[str, set[str]], secrets: dict[str, dict[str, Any] | None], namespace: str,
@@ -171,7 +230,8 @@ def secret_refs_exist(refs: dict[str, set[str]], secrets: dict[str, dict[str, An
 
 
 def secret_refs(objects: list[dict[str, Any]]) -> dict[str, set[str]]:
-    """Secret name -> key names, from env secretKeyRef, envFrom secretRef and secret volumes (with items)."""
+    """Secret name -> key names, from env secretKeyRef, envFrom secretRef, secret volumes and the secret
+    sources of projected volumes (with items)."""
     refs: dict[str, set[str]] = {}
     for obj in objects:
         spec = pod_spec(obj)
@@ -187,4 +247,9 @@ def secret_refs(objects: list[dict[str, Any]]) -> dict[str, set[str]]:
             secret = volume.get("secret")
             if secret:
                 refs.setdefault(secret["secretName"], set()).update(i["key"] for i in secret.get("items", []) or [])
+            for source in (volume.get("projected") or {}).get("sources") or []:
+                projected = source.get("secret") if isinstance(source, dict) else None
+                if projected and projected.get("name"):
+                    refs.setdefault(projected["name"], set()).update(
+                        i["key"] for i in projected.get("items", []) or [])
     return refs

@@ -14,15 +14,18 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, TypeVar
 
+from ..checks.argo import lane_source, synced_revision
 from ..errors import DriveError
-from ..lane import LaneConfig
+from ..lane import LaneConfig, LaneProfile
 from ..readers.kube import object_ref
 from ..redact import redact_url
 from . import mirror_sync
 from .git_live import file_at_head
 from .kube_live import LiveKube
 from .progress import Out, Progress
-from .rollout import catalog_digests, label_selector, pod_problem, workload_problem
+from ..release_pods import release_pods
+from ..tracking import tracked_by
+from .rollout import catalog_digests, pod_problem, workload_problem
 from .run_state import RunOutcome
 
 # What `argocd app get --refresh` sets: the controller reconciles at once instead of at its next period.
@@ -104,7 +107,7 @@ def follow_promotion(config: LaneConfig, outcome: RunOutcome, timeout: float, ou
     return PromotionResult(
         revision=revision, gitopsCommit=gitops_commit, flushed=flushed.as_dict(),
         envIdentity=first.get("envIdentity"), digest=(first.get("image") or {}).get("digest"),
-        status=first.get("status"), applicationRevision=app["status"]["sync"]["revision"],
+        status=first.get("status"), applicationRevision=synced_revision(config.profile, app),
         health=app["status"]["health"]["status"], workloads=workloads, phases=phases.seconds)
 
 
@@ -149,9 +152,16 @@ def _request_refresh(config: LaneConfig, kube: LiveKube, gitops_commit: str, pro
         progress.say("argocd", f"no refresh ({exc}); waiting for Argo CD's own reconcile")
 
 
-def _operation_revision(operation: dict[str, Any]) -> str | None:
-    return ((operation.get("syncResult") or {}).get("revision")
-            or (((operation.get("operation") or {}).get("sync")) or {}).get("revision"))
+def _operation_revision(profile: LaneProfile, app: dict[str, Any], operation: dict[str, Any]) -> str | None:
+    """The revision of the last sync operation for the lane's source (revisions[i] when multi-source)."""
+    index, _, _ = lane_source(profile, app.get("spec") or {})
+    for holder in (operation.get("syncResult") or {}, ((operation.get("operation") or {}).get("sync")) or {}):
+        revisions = holder.get("revisions")
+        if index is not None and isinstance(revisions, list) and index < len(revisions):
+            return revisions[index]
+        if holder.get("revision"):
+            return holder["revision"]
+    return None
 
 
 def _application_at(config: LaneConfig, kube: LiveKube, commit: str) -> tuple[dict | None, str]:
@@ -162,33 +172,38 @@ def _application_at(config: LaneConfig, kube: LiveKube, commit: str) -> tuple[di
     status = app.get("status") or {}
     sync, health = status.get("sync") or {}, (status.get("health") or {}).get("status")
     operation = status.get("operationState") or {}
-    phase, op_revision = operation.get("phase"), _operation_revision(operation)
-    seen = (f"sync {sync.get('status')} at {sync.get('revision')}, health {health}, "
+    phase, op_revision = operation.get("phase"), _operation_revision(config.profile, app, operation)
+    revision = synced_revision(config.profile, app)
+    seen = (f"sync {sync.get('status')} at {revision}, health {health}, "
             f"operation {phase} at {op_revision}")
     if phase in ("Failed", "Error") and op_revision == commit:
         raise DriveError(f"Argo CD failed to sync {object_ref(app)} to {commit}: "
                          f"{operation.get('message') or phase}")
-    done = (sync.get("status") == "Synced" and sync.get("revision") == commit and health == "Healthy"
+    done = (sync.get("status") == "Synced" and revision == commit and health == "Healthy"
             and phase == "Succeeded" and op_revision == commit)
     return (app if done else None), seen
 
 
 def _runtime_at(config: LaneConfig, kube: LiveKube, revision: str, digests: dict[str, str],
                 digest: str) -> tuple[list[str] | None, str]:
-    namespace, app = config.profile.runtime_namespace, config.profile.application
-    selector = f"app.kubernetes.io/instance={app}"
-    workloads = [w for kind in WORKLOAD_KINDS for w in kube.list(kind, namespace, label_selector=selector)]
+    profile = config.profile
+    namespace, argocd = profile.runtime_namespace, profile["argocd"]
+    workloads = [w for kind in WORKLOAD_KINDS for w in kube.list(kind, namespace)
+                 if tracked_by(w, argocd["application"], argocd["tracking"], argocd["namespace"])]
     if not workloads:
-        return None, f"no Deployment or StatefulSet labelled {selector} in {namespace}"
+        return None, f"no Deployment or StatefulSet of Application {argocd['application']} in {namespace}"
+    pods, replica_sets = kube.list("Pod", namespace), kube.list("ReplicaSet", namespace)
     problems, ready = [], []
     for workload in workloads:
-        problem = workload_problem(workload)
-        pods = kube.list("Pod", namespace, label_selector=label_selector(workload["spec"].get("selector") or {}))
-        problem = problem or next(filter(None, (pod_problem(p, revision, digests, digest) for p in pods)), None)
+        split = release_pods(workload, pods, replica_sets)
+        problem = workload_problem(workload) or split.problem
+        if not problem and (workload.get("spec") or {}).get("replicas", 1) and not split.pods:
+            problem = f"{object_ref(workload)} has no Pod of {split.revision} yet"
+        problem = problem or next(filter(None, (pod_problem(p, revision, digests, digest) for p in split.pods)), None)
         if problem:
             problems.append(problem)
         else:
-            ready.append(f"{object_ref(workload)} ready ({len(pods)} pods)")
+            ready.append(f"{object_ref(workload)} ready ({len(split.pods)} pods)")
     if problems:
         return None, f"{len(ready)}/{len(workloads)} workloads ready; " + "; ".join(problems)
     return ready, f"{len(ready)} workload{'s' if len(ready) != 1 else ''} ready at {revision}"

@@ -1,9 +1,9 @@
 """Whether the runtime has rolled out one revision: pure functions over the live workloads and pods.
 
-Done means: every Deployment/StatefulSet of the Application has observed its generation and has
-all replicas updated and ready, and every pod its selector picks is Running and Ready, boots the
-revision (env AGENTRUN_BOOT_COMMIT) and runs the catalog's digest (containerStatuses imageID). Pods
-are found through each workload's selector: Argo CD labels the workloads it applies, not their pods.
+Done means: every Deployment/StatefulSet the Application tracks has rolled out as RT-02 judges it
+(rollout_state), and every Pod of its current revision (release_pods, as RT-03/RT-04 choose them:
+Evicted, Terminating and other revisions' Pods are not waited for) is Running and Ready, boots the
+revision (env AGENTRUN_BOOT_COMMIT) and runs the catalog's digest (containerStatuses imageID).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..readers.kube import object_ref
+from ..rollout_state import rollout_problems
 
 BOOT_COMMIT_ENV = "AGENTRUN_BOOT_COMMIT"
 
@@ -23,27 +24,10 @@ def catalog_digests(services: list[dict[str, Any]]) -> tuple[dict[str, str], str
     return digests, first
 
 
-def label_selector(selector: dict[str, Any]) -> str:
-    """A LabelSelector object as the `labelSelector` query parameter."""
-    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr["key"], expr["operator"], ",".join(expr.get("values") or [])
-        parts.append({"In": f"{key} in ({values})", "NotIn": f"{key} notin ({values})",
-                      "Exists": key, "DoesNotExist": f"!{key}"}[op])
-    return ",".join(parts)
-
-
 def workload_problem(workload: dict[str, Any]) -> str | None:
-    """Why the workload has not finished rolling out, or None."""
-    spec, status = workload.get("spec") or {}, workload.get("status") or {}
-    generation, observed = workload["metadata"].get("generation", 0), status.get("observedGeneration", 0)
-    if observed < generation:
-        return f"{object_ref(workload)} has not observed generation {generation} yet (observed {observed})"
-    want = spec.get("replicas", 1)
-    ready, updated = status.get("readyReplicas", 0), status.get("updatedReplicas", 0)
-    if ready != want or updated != want:
-        return f"{object_ref(workload)} has {ready}/{want} ready and {updated}/{want} updated replicas"
-    return None
+    """Why the workload has not finished rolling out, or None (the RT-02 judgement)."""
+    problems = rollout_problems(workload)
+    return f"{object_ref(workload)}: {'; '.join(problems)}" if problems else None
 
 
 def pod_problem(pod: dict[str, Any], revision: str, digests: dict[str, str], digest: str) -> str | None:
@@ -62,6 +46,8 @@ def pod_problem(pod: dict[str, Any], revision: str, digests: dict[str, str], dig
     ready = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), {})
     if ready.get("status") != "True":
         return f"{ref} is not Ready"
+    if not status.get("containerStatuses"):   # Ready=True alone says nothing of what runs (as RT-03)
+        return f"{ref} reports Ready but no containerStatuses"
     for cs in status.get("containerStatuses") or []:
         want = digests.get(cs.get("name"), digest)
         if not want:

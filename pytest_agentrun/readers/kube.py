@@ -22,8 +22,12 @@ from kubernetes.client.rest import ApiException
 from ..errors import EvidenceError, LaneConfigError
 from ..evidence import EvidenceCache
 from ..lane import LaneConfig
+from .discovery import Discovery, Resource
 
 TIMEOUT = (5, 30)  # connect, read seconds
+# Ask a real API server for metadata only (values never cross the wire); one that ignores it sends
+# the full list, whose values are dropped before anything keeps them.
+METADATA_LIST = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
 
 
 @cache
@@ -119,6 +123,7 @@ class Kube(ApiTransport):
     def __init__(self, cfg: LaneConfig, cache: EvidenceCache):
         super().__init__(cfg)
         self._cache = cache
+        self._discovery: Discovery | None = None
 
     def _call(self, path: str, query: list[tuple[str, str]] | None = None, accept: str = "application/json"):
         """One GET: (status, body bytes); no answer is missing evidence."""
@@ -127,8 +132,9 @@ class Kube(ApiTransport):
         except ApiUnreachable as exc:
             raise EvidenceError("kubernetes", path, self.server + path, str(exc)) from None
 
-    def _get_json(self, path: str, query: list[tuple[str, str]] | None = None) -> tuple[int, Any]:
-        status, raw = self._call(path, query)
+    def _get_json(self, path: str, query: list[tuple[str, str]] | None = None,
+                  accept: str = "application/json") -> tuple[int, Any]:
+        status, raw = self._call(path, query, accept)
         if status == 404:
             return 404, None
         body = raw.decode("utf-8", "replace")
@@ -179,6 +185,41 @@ class Kube(ApiTransport):
             return [typed(kind, item) for item in items]  # list items omit kind/apiVersion on real servers
         return self._cache.get("kubernetes", path + (f"?labelSelector={label_selector}" if label_selector else ""), fetch)
 
+    @property
+    def discovery(self) -> Discovery:
+        """The server's kinds (legacy discovery), each document read once through the cache."""
+        if self._discovery is None:
+            self._discovery = Discovery(self._discovery_document)
+        return self._discovery
+
+    def _discovery_document(self, path: str) -> Any:
+        def fetch() -> Any:
+            status, data = self._get_json(path)
+            return None if status == 404 else data
+        return self._cache.get("kubernetes", path, fetch)
+
+    def list_resource(self, resource: Resource, namespace: str | None) -> list[dict[str, Any]]:
+        """Every object of a discovered resource; Secrets as metadata and key names only."""
+        if (resource.group, resource.kind) == ("", "Secret"):
+            return self.secrets_metadata(namespace)
+        path = resource.path(namespace)
+        def fetch() -> list[dict[str, Any]]:
+            status, data = self._get_json(path)
+            if status == 404:
+                return []
+            items = data.get("items") if isinstance(data, dict) else None
+            return [_typed_as(resource, item) for item in items or [] if isinstance(item, dict)]
+        return self._cache.get("kubernetes", path, fetch)
+
+    def secrets_metadata(self, namespace: str | None) -> list[dict[str, Any]]:
+        """The namespace's Secrets: metadata, type and key names; values dropped on arrival."""
+        path = resource_path("Secret", namespace)
+        def fetch() -> list[dict[str, Any]]:
+            status, data = self._get_json(path, accept=METADATA_LIST)
+            items = data.get("items") if status != 404 and isinstance(data, dict) else None
+            return [_secret_metadata(item) for item in items or [] if isinstance(item, dict)]
+        return self._cache.get("kubernetes", path + "#metadata", fetch)
+
     def proxy_get(self, namespace: str, service: str, port: int | str, path: str) -> tuple[int, str]:
         """GET through the API server's service proxy: (HTTP status, body excerpt)."""
         api_path = f"/api/v1/namespaces/{quote(namespace)}/services/{quote(service)}:{port}/proxy/{path.lstrip('/')}"
@@ -195,6 +236,22 @@ def typed(kind: str, obj: Any) -> dict[str, Any]:
     obj.setdefault("kind", kind)
     obj.setdefault("apiVersion", resource_table()[kind]["apiVersion"])
     return obj
+
+
+def _typed_as(resource: Resource, obj: dict[str, Any]) -> dict[str, Any]:
+    obj.setdefault("kind", resource.kind)
+    obj.setdefault("apiVersion", resource.api_version)
+    return obj
+
+
+def _secret_metadata(data: dict[str, Any]) -> dict[str, Any]:
+    """A Secret reduced to what may be kept: metadata without the last-applied copy, type, key names."""
+    meta = dict(data.get("metadata") or {})
+    annotations = dict(meta.get("annotations") or {})
+    annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+    meta["annotations"] = annotations
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": meta, "type": data.get("type"),
+            "keys": sorted(set(data.get("data") or {}) | set(data.get("stringData") or {}))}
 
 
 def _refuse_secret_values(kind: str) -> None:

@@ -1,34 +1,34 @@
-"""Allure run metadata: environment.properties and categories.json in the results directory."""
+"""Allure run metadata: environment.properties (lane, commits, the verdict) and categories.json."""
 
 from __future__ import annotations
 
 import shutil
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from .. import __version__
-from ..errors import EvidenceError
 from ..redact import redact_text
-from ..session import LaneSession
+from ..signoff import Verdict
 
 
-def environment(session: LaneSession | None, lane: str) -> dict[str, str]:
-    props = {"lane": lane, "suite.version": __version__}
-    if session is None:
-        return props
-    config = session.config
-    props["cluster.context"] = "in-cluster" if config.in_cluster else f"{config.context or 'current'} ({config.kubeconfig})"
-    for key, read in (("gitops.head", session.gitops.head), ("source.commit", lambda: session.gitops.catalog.source_commit())):
-        try:
-            props[key] = read() or "absent"
-        except EvidenceError as exc:
-            props[key] = f"unknown ({exc.reason})"
+def environment(identity: dict[str, Any], verdict: Verdict | None) -> dict[str, str]:
+    props = {key: str(value) for key, value in identity.items() if key != "images"}
+    if verdict is not None:
+        # The verdict heads the Overview's environment: a partial or incomplete run never reads as a sign-off.
+        props = {
+            "verdict": verdict.value,
+            "signed.off": str(verdict.signed_off).lower(),
+            "verdict.headline": verdict.headline(),
+            **props,
+        }
     return props
 
 
-def write_run_metadata(results_dir: Path, session: LaneSession | None, lane: str) -> None:
+def write_run_metadata(
+    results_dir: Path, identity: dict[str, Any], verdict: Verdict | None
+) -> None:
     results_dir.mkdir(parents=True, exist_ok=True)
-    lines = [f"{key}={redact_text(str(value))}" for key, value in environment(session, lane).items()]
+    lines = [f"{key}={redact_text(value)}" for key, value in environment(identity, verdict).items()]
     (results_dir / "environment.properties").write_text("\n".join(lines) + "\n")
     source = resources.files("pytest_agentrun").joinpath("data/allure-categories.json")
     with resources.as_file(source) as path:

@@ -1,4 +1,10 @@
-"""Attaching the deciding evidence to each test's report: a readable findings section, Allure JSON."""
+"""Attaching the deciding evidence to each test's report: findings on the report, Allure JSON.
+
+The terminal shows a failure once, with its failed findings only (the check's message); every
+finding, ok ones included, travels on the report (`agentrun_findings`, which crosses xdist) to
+verdict.json, the HTML row's log and Allure. Missing evidence and an unexpected exception inside
+a check become "cannot be decided" findings with a one-line message naming the criterion.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,14 @@ import json
 
 import pytest
 
+from .. import check_errors
 from ..errors import EvidenceError
-from ..finding import Finding
+from ..finding import Finding, undecided
 from ..redact import redact_text, redact_value
+from ..runlog import FINDINGS_ATTR
 from ..verdict import FINDINGS, criteria_of
+
+TRACEBACK_ATTR = "agentrun_traceback"
 
 
 def findings_text(findings: list[Finding]) -> str:
@@ -21,20 +31,55 @@ def findings_json(findings: list[Finding]) -> str:
 
 
 def attach_to_allure(findings: list[Finding], name: str) -> None:
+    _allure_attach(findings_json(findings), name, "JSON")
+
+
+def _allure_attach(body: str, name: str, kind: str) -> None:
     try:
         import allure
     except ImportError:  # allure-pytest is a dependency, but a report must never break a verdict
         return
-    allure.attach(findings_json(findings), name=name, attachment_type=allure.attachment_type.JSON)
+    try:
+        allure.attach(body, name=name, attachment_type=getattr(allure.attachment_type, kind))
+    except Exception:  # noqa: BLE001 - -p no:allure_pytest leaves no lifecycle to attach to
+        return
 
 
 def decorate_report(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> None:
-    findings = item.stash.get(FINDINGS, [])
-    if report.when == "call" and findings:
-        report.sections.append(("findings", findings_text(findings)))
-    if call.excinfo is not None and call.excinfo.errisinstance(EvidenceError):
+    findings = list(item.stash.get(FINDINGS, [])) if report.when == "call" else []
+    excinfo = call.excinfo
+    criteria = criteria_of(item)
+    if excinfo is not None and excinfo.errisinstance(EvidenceError):
         # Missing evidence: a one-line reason naming the criterion, not a traceback wall.
-        exc: EvidenceError = call.excinfo.value
+        findings += _missing_evidence(criteria, excinfo.value)
         report.outcome = "failed"
-        subject = ", ".join(criteria_of(item)) or item.name
-        report.longrepr = redact_text(f"{subject} cannot be decided: {exc}")
+        report.longrepr = redact_text(
+            f"{', '.join(criteria) or item.name} cannot be decided: {excinfo.value}"
+        )
+    elif check_errors.is_unexpected(excinfo) and criteria:
+        broken = check_errors.unexpected_findings(criteria, item, excinfo)
+        findings += broken
+        report.longrepr = redact_text(check_errors.message(broken))
+        trace = redact_text(check_errors.traceback_text(excinfo))
+        setattr(report, TRACEBACK_ATTR, trace)
+        _allure_attach(trace, f"traceback: {', '.join(criteria)}", "TEXT")
+    if findings:
+        setattr(
+            report,
+            FINDINGS_ATTR,
+            json.loads(json.dumps(redact_value([f.as_dict() for f in findings]), default=str)),
+        )
+
+
+def _missing_evidence(criteria: list[str], exc: EvidenceError) -> list[Finding]:
+    return [
+        undecided(
+            cid,
+            f"{exc.source} {exc.what}",
+            "the evidence readable",
+            exc.reason,
+            exc.where,
+            source=exc.source,
+        )
+        for cid in criteria
+    ]

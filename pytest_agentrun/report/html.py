@@ -1,7 +1,8 @@
-"""pytest-html hooks: a title naming the lane, a summary by truth level, criterion columns.
+"""pytest-html hooks: the verdict first (title and a block above everything), criterion columns.
 
 Registered by the plugin only when pytest-html is active. Failures carry no traceback (checks fail
-with pytrace=False) and their findings are in the row's log, so the report reads top-down.
+with pytrace=False); every finding of a test, ok ones included, and the traceback of a check that
+broke are in the row's log, so the terminal can show failed findings only.
 """
 
 from __future__ import annotations
@@ -11,7 +12,12 @@ from html import escape
 import pytest
 
 from ..criteria import catalogue
-from .outcomes import verdicts_in_truth_order
+from ..finding import FAIL, PASS, UNDECIDED
+from ..signoff import FIT, Verdict
+from . import terminal
+
+STATUS_COLOURS = {PASS: "#1e8449", FAIL: "#c0392b", UNDECIDED: "#b9770e"}
+_REPORT = pytest.StashKey[object]()
 
 
 def _criteria(report) -> list[str]:
@@ -22,33 +28,47 @@ def _criteria(report) -> list[str]:
 def pytest_html_report_title(report) -> None:
     lane = report.config.getoption("lane") if hasattr(report, "config") else None
     report.title = f"AgentRun lane {lane} acceptance" if lane else "AgentRun lane acceptance"
+    if hasattr(report, "config"):
+        report.config.stash[_REPORT] = report
+
+
+def verdict_block(verdict: Verdict) -> list[str]:
+    colour = "#1e8449" if verdict.value == FIT else "#c0392b"
+    lines = [
+        f"<h2 id='agentrun-verdict' style='color:{colour}'>{escape(verdict.headline())}</h2>",
+        "<table class='agentrun-verdicts'>",
+    ]
+    level = None
+    for row_level, result, text in terminal.rows(verdict):
+        if row_level != level:
+            level = row_level
+            lines.append(f"<tr><th colspan='3' style='text-align:left'>{escape(level)}</th></tr>")
+        style = f"color:{STATUS_COLOURS.get(result.status, '#7d6608')};font-weight:bold"
+        lines.append(
+            f"<tr><td style='{style}'>{escape(terminal.MARKS[result.status])}</td>"
+            f"<td>{escape(result.id)}</td><td>{escape(text)}</td></tr>"
+        )
+    lines.append("</table>")
+    return lines
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_summary(prefix, summary, postfix, session) -> None:
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    rows = verdicts_in_truth_order(reporter.stats if reporter else {})
-    if not rows:
+    from ..plugin import RUN_END
+
+    end = session.config.stash.get(RUN_END, None)
+    if end is None:
         return
-    failed = sum(1 for r in rows if r[2] == "FAIL")
-    lines = [f"<h2>Verdict by truth level: {'NOT fit to sign off' if failed else 'fit to sign off'} "
-             f"({len(rows) - failed} criteria pass, {failed} fail)</h2>", "<table class='agentrun-verdicts'>"]
-    level = None
-    for row_level, cid, verdict, text in rows:
-        if row_level != level:
-            level = row_level
-            lines.append(f"<tr><th colspan='3' style='text-align:left'>{escape(level)}</th></tr>")
-        colour = "#c0392b" if verdict == "FAIL" else "#1e8449"
-        lines.append(f"<tr><td style='color:{colour};font-weight:bold'>{verdict}</td><td>{cid}</td>"
-                     f"<td>{escape(text)}</td></tr>")
-    lines.append("</table>")
-    prefix.extend(lines)
+    report = session.config.stash.get(_REPORT, None)
+    if report is not None:  # the page's first line is the verdict, above the Environment table
+        report.title = end.verdict.headline()
+    prefix.extend(verdict_block(end.verdict))
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_table_header(cells) -> None:
     cells.insert(1, '<th class="sortable" data-column-type="criterion">Criterion</th>')
-    cells.insert(2, '<th>Truth level</th>')
+    cells.insert(2, "<th>Truth level</th>")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -56,4 +76,28 @@ def pytest_html_results_table_row(report, cells) -> None:
     ids = _criteria(report)
     known = catalogue()
     cells.insert(1, f"<td class='col-criterion'>{escape(', '.join(ids))}</td>")
-    cells.insert(2, f"<td>{escape(', '.join(sorted({known[c].level for c in ids if c in known})))}</td>")
+    cells.insert(
+        2, f"<td>{escape(', '.join(sorted({known[c].level for c in ids if c in known})))}</td>"
+    )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_table_html(report, data) -> None:
+    from .evidence import TRACEBACK_ATTR
+    from ..runlog import FINDINGS_ATTR
+
+    findings = getattr(report, FINDINGS_ATTR, None) or []
+    if findings:
+        data.append(
+            escape(
+                "\n".join(
+                    f"{f['status']:<17} {f['criterion']} {f['subject']}: expected {f['expected']}; "
+                    f"found {f['found']} [{f['where']}]"
+                    for f in findings
+                )
+            )
+            + "\n"
+        )
+    trace = getattr(report, TRACEBACK_ATTR, None)
+    if trace:
+        data.append(f"{' traceback (the check broke) ':-^80}\n{escape(trace)}")

@@ -1,0 +1,86 @@
+"""The terminal's verdict: one line per criterion in truth order, then one verdict line.
+
+The criterion list uses the terminal's width (cut at a word, marked with …) and gives the first
+reason of every non-pass; the verdict line is the run's last line, coloured in a TTY.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from ..criteria import catalogue
+from ..criterion_status import NOT_JUDGED, CriterionResult
+from ..finding import FAIL, NOT_APPLICABLE, PASS, UNDECIDED
+from ..redact import redact_text
+from ..signoff import FIT, INCOMPLETE, NOT_FIT, PARTIAL, Verdict
+
+MARKS = {
+    PASS: "pass",
+    FAIL: "FAIL",
+    UNDECIDED: "UNDECIDED",
+    NOT_APPLICABLE: "n/a",
+    NOT_JUDGED: "not judged",
+}
+COLOURS = {
+    PASS: {"green": True},
+    FAIL: {"red": True, "bold": True},
+    UNDECIDED: {"yellow": True, "bold": True},
+    NOT_APPLICABLE: {"cyan": True},
+    NOT_JUDGED: {"yellow": True},
+}
+REASON_LINES = 3
+VERDICT_COLOURS = {
+    FIT: {"green": True, "bold": True},
+    NOT_FIT: {"red": True, "bold": True},
+    INCOMPLETE: {"yellow": True, "bold": True},
+    PARTIAL: {"yellow": True, "bold": True},
+}
+
+
+def fit(text: str, width: int) -> str:
+    """One line of at most `width` characters, cut at a word."""
+    text = " ".join(text.split())
+    return textwrap.shorten(text, width=max(width, 20), placeholder=" …")
+
+
+def rows(verdict: Verdict) -> list[tuple[str, CriterionResult, str]]:
+    """(truth level, result, text) per criterion, strongest truth first; text is the first reason of a non-pass."""
+    known = catalogue()
+    found = [r for r in verdict.criteria if r.id in known]
+    return [
+        (known[r.id].level, r, known[r.id].text if r.status == PASS else redact_text(r.reason))
+        for r in sorted(found, key=lambda r: known[r.id].order)
+    ]
+
+
+def criterion_lines(verdict: Verdict, width: int) -> list[tuple[str, dict]]:
+    lines, level = [], None
+    for row_level, result, text in rows(verdict):
+        if row_level != level:
+            level = row_level
+            lines.append((f"[{level}]", {"bold": True}))
+        head = f"  {MARKS[result.status]:<10} {result.id:<6} "
+        room = max(width - len(head), 20)
+        # A pass shows its criterion on one line; a non-pass keeps its reason readable on up to 3.
+        parts = [fit(text, room)] if result.status == PASS else wrap(text, room, REASON_LINES)
+        lines.append((head + parts[0], COLOURS[result.status]))
+        lines += [(" " * len(head) + part, COLOURS[result.status]) for part in parts[1:]]
+    return lines
+
+
+def wrap(text: str, width: int, most: int) -> list[str]:
+    parts = textwrap.wrap(" ".join(text.split()), width=width) or [""]
+    if len(parts) <= most:
+        return parts
+    return parts[: most - 1] + [fit(" ".join(parts[most - 1 :]), width)]
+
+
+def write_criteria(terminalreporter, verdict: Verdict) -> None:
+    width = terminalreporter._tw.fullwidth
+    terminalreporter.write_sep("=", "verdict by criterion, in truth order")
+    for line, markup in criterion_lines(verdict, width):
+        terminalreporter.write_line(line, **markup)
+
+
+def write_verdict_line(terminalreporter, verdict: Verdict) -> None:
+    terminalreporter.write_line(redact_text(verdict.headline()), **VERDICT_COLOURS[verdict.value])

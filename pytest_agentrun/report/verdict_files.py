@@ -1,0 +1,113 @@
+"""reports/verdict.json (machine-readable, schemas/verdict.schema.json) and reports/summary.md."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..criteria import catalogue
+from ..criterion_status import NOT_JUDGED
+from ..documents import schema_errors
+from ..finding import FAIL, PASS, UNDECIDED
+from ..redact import redact_text, redact_value
+from ..signoff import Verdict
+
+VERDICT_FILE = "verdict.json"
+SUMMARY_FILE = "summary.md"
+FORMAT = 1
+
+
+def document(verdict: Verdict, times: dict[str, str], bundle: str | None) -> dict[str, Any]:
+    known = catalogue()
+    criteria = [
+        {
+            "id": r.id,
+            "status": r.status,
+            "reason": r.reason,
+            "level": known[r.id].level,
+            "section": known[r.id].section,
+            "kind": known[r.id].kind,
+            "tests": r.tests,
+            "findings": r.findings,
+        }
+        for r in verdict.criteria
+        if r.id in known
+    ]
+    doc = {
+        "format": FORMAT,
+        "lane": verdict.lane,
+        "verdict": verdict.value,
+        "signedOff": verdict.signed_off,
+        "exitCode": verdict.exit_code,
+        "headline": verdict.headline(),
+        "scope": {
+            "name": verdict.scope.name,
+            "required": verdict.scope.required,
+            "subset": verdict.scope.subset,
+        },
+        "identity": verdict.identity,
+        "suiteVersion": str(verdict.identity.get("suite.version", "")),
+        "times": times,
+        "counts": verdict.counts(),
+        "failed": verdict.ids(FAIL),
+        "undecided": verdict.ids(UNDECIDED),
+        "notJudged": verdict.ids(NOT_JUDGED),
+        "collectionErrors": verdict.collection_errors,
+        "criteria": criteria,
+        "evidenceBundle": bundle,
+    }
+    return redact_value(doc)
+
+
+def write(directory: Path, doc: dict[str, Any]) -> Path:
+    errors = schema_errors("verdict", doc)
+    if errors:  # the suite's own bug: say so loudly rather than write a document no reader trusts
+        raise ValueError(f"verdict.json does not match its schema: {errors[:3]}")
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / VERDICT_FILE
+    path.write_text(json.dumps(doc, indent=2, default=str) + "\n")
+    (directory / SUMMARY_FILE).write_text(markdown(doc))
+    return path
+
+
+def markdown(doc: dict[str, Any]) -> str:
+    """The same verdict for a PR comment or a chat: headline, counts, every non-pass with its reason."""
+    counts = ", ".join(f"{n} {status}" for status, n in doc["counts"].items() if n)
+    lines = [
+        f"## {redact_text(doc['headline'])}",
+        "",
+        f"lane `{doc['lane']}` · verdict **{doc['verdict']}** · exit code {doc['exitCode']} · {counts}",
+        "",
+    ]
+    others = [c for c in doc["criteria"] if c["status"] != PASS]
+    if others:
+        lines += ["| criterion | status | first reason |", "| --- | --- | --- |"]
+        lines += [f"| {c['id']} | {c['status']} | {_cell(c['reason'])} |" for c in others]
+    else:
+        lines.append("Every criterion passed.")
+    identity = doc["identity"]
+    lines += [
+        "",
+        f"gitops `{identity.get('gitops.head', 'unknown')}` · source `{identity.get('source.commit', 'unknown')}`"
+        f" · suite {doc['suiteVersion']}",
+    ]
+    if doc.get("evidenceBundle"):
+        lines.append(f"evidence bundle: `{doc['evidenceBundle']}`")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return redact_text(text).replace("|", "\\|").replace("\n", " ")[:300]
+
+
+def read(path: Path) -> dict[str, Any]:
+    """A verdict.json as written; ValueError when it is unreadable or not a verdict."""
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable verdict ({exc})") from None
+    errors = schema_errors("verdict", doc)
+    if errors:
+        raise ValueError(f"{path}: not a verdict: {errors[0]}")
+    return doc

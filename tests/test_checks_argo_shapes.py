@@ -1,0 +1,101 @@
+"""AR-02/AR-03 (and the promotion wait's reading of an Application) on the real Argo CD Applications of
+tests/reference/upstream/argocd, single- and multi-source (issue 10, item 7)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from pytest_agentrun.checks import argo
+from pytest_agentrun.drive import promotion
+from pytest_agentrun.lane import LaneProfile
+
+PROFILE = LaneProfile.load("v0.1")
+REPOS = [PROFILE["sourceRepo"], PROFILE["mirror"]["readUrl"]]
+HEAD = "e" * 40
+
+
+def upstream(reference_dir, name):
+    obj = yaml.safe_load((reference_dir / "upstream" / "argocd" / name).read_text())
+    return json.loads(json.dumps(obj, default=lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ")))
+
+
+def failed_subjects(findings):
+    assert findings
+    return [f.subject.split(" ", 2)[-1] for f in findings if not f.ok]
+
+
+UPSTREAM = ["appcontroller-fakeApp.yaml", "appcontroller-fakeMultiSourceApp.yaml",
+            "metrics-fakeApp3-deleting-degraded.yaml", "metrics-fakeAppOperationFinished.yaml",
+            "metrics-fakeAppOperationRunning.yaml"]
+
+
+@pytest.mark.parametrize("name", UPSTREAM)
+def test_ar02_fails_each_upstream_application_on_every_lane_field(reference_dir, name):
+    """None of them is the lane's Application: project, branch, path, destination and repo all differ."""
+    app = upstream(reference_dir, name)
+    at = "spec.sources[0]" if "sources" in app["spec"] else "spec.source"
+    assert sorted(failed_subjects(argo.application_source(PROFILE, app, REPOS))) == sorted([
+        "spec.project", f"{at}.targetRevision", f"{at}.path", "spec.destination.namespace", f"{at}.repoURL"])
+    assert not argo.belongs_to_lane(PROFILE, app)
+
+
+@pytest.mark.parametrize("name, failing", [
+    ("appcontroller-fakeApp.yaml", ["status.sync.status", "status.health.status", "status.sync.revision"]),
+    ("appcontroller-fakeMultiSourceApp.yaml", ["status.sync.status", "status.health.status",
+                                               "status.sync.revisions[0]"]),
+    ("metrics-fakeApp3-deleting-degraded.yaml", ["status.sync.status", "status.health.status", "status.sync.revision"]),
+    ("metrics-fakeAppOperationFinished.yaml", ["status.sync.revision"]),   # Synced/Healthy, but at no revision
+    ("metrics-fakeAppOperationRunning.yaml", ["status.sync.status", "status.health.status", "status.sync.revision"]),
+])
+def test_ar03_judges_each_upstream_application_status(reference_dir, name, failing):
+    app = upstream(reference_dir, name)
+    assert failed_subjects(argo.application_synced(PROFILE, app, HEAD, "ls-remote")) == failing
+
+
+def lane_multi_source(reference_dir, lane_index=1):
+    """The upstream multi-source Application made the lane's: its GitOps source at lane_index, beside a
+    Helm chart source and a values ref, with status.sync.revisions index for index as Argo CD writes it."""
+    app = upstream(reference_dir, "appcontroller-fakeMultiSourceApp.yaml")
+    app["metadata"]["name"] = PROFILE.application
+    app["spec"]["project"] = PROFILE.app_project
+    app["spec"]["destination"]["namespace"] = PROFILE.runtime_namespace
+    lane = {"repoURL": PROFILE["mirror"]["readUrl"], "targetRevision": PROFILE.gitops_branch,
+            "path": PROFILE.runtime_path}
+    sources = [s for s in app["spec"]["sources"] if "ref" not in s][:1] + [s for s in app["spec"]["sources"] if "ref" in s]
+    sources.insert(lane_index, lane)
+    app["spec"]["sources"] = sources
+    revisions = ["a" * 40, "b" * 40, "c" * 40]
+    revisions[lane_index] = HEAD
+    app["status"]["sync"] = {"status": "Synced", "revisions": revisions}
+    app["status"]["health"] = {"status": "Healthy"}
+    app["status"]["operationState"]["syncResult"]["revisions"] = revisions
+    return app
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_ar02_ar03_find_the_lane_source_wherever_it_stands(reference_dir, index):
+    app = lane_multi_source(reference_dir, index)
+    assert failed_subjects(argo.application_source(PROFILE, app, REPOS)) == []
+    assert failed_subjects(argo.application_synced(PROFILE, app, HEAD, "ls-remote")) == []
+    behind = copy.deepcopy(app)
+    behind["status"]["sync"]["revisions"][index] = "d" * 40
+    assert failed_subjects(argo.application_synced(PROFILE, behind, HEAD, "ls-remote")) == \
+        [f"status.sync.revisions[{index}]"]
+
+
+def test_promotion_wait_reads_the_lane_sources_revision(reference_dir):
+    app = lane_multi_source(reference_dir, 1)
+    app["status"]["operationState"]["phase"] = "Succeeded"
+
+    class OneApp:
+        def get(self, kind, namespace, name):
+            return app
+
+    done, seen = promotion._application_at(SimpleNamespace(profile=PROFILE), OneApp(), HEAD)
+    assert done is app, seen
+    assert argo.synced_revision(PROFILE, app) == HEAD
