@@ -57,8 +57,10 @@ def release(control: SandboxControl) -> dict:
 def test_a_conforming_release_ends_with_the_verdict_pass(fresh_lane):
     control = SandboxControl(fresh_lane.paths.root)
     task_run = release(control)
-    assert results(task_run) == {"verdict": "pass", "passed": results(task_run)["passed"], "failed": "0",
-                                 "errors": "0", "failed-criteria": ""}, task_run["status"]
+    found = results(task_run)
+    assert {k: found[k] for k in ("verdict", "failed", "errors", "failed-criteria")} == {
+        "verdict": "pass", "failed": "0", "errors": "0", "failed-criteria": ""}, task_run["status"]
+    assert json.loads(found["counts"]).get("pass", 0) > 40, found["counts"]
     assert int(results(task_run)["passed"]) > 40
     assert task_run["spec"]["serviceAccountName"] == ACCOUNT
     pod = task_run["spec"]["podTemplate"]     # placed on the worktree's host, still on the host network
@@ -69,9 +71,10 @@ def test_a_conforming_release_ends_with_the_verdict_pass(fresh_lane):
     assert {(r["verb"], r["resource"]) for r in mine} >= {("get", "applications"), ("list", "pods"),
                                                           ("get", "secrets"), ("proxy", "services")}
     assert all(r["status"] == 200 for r in mine), [r for r in mine if r["status"] != 200]
-    # the reports, the evidence bundle and the settle record are in the reports workspace
+    # the reports, the evidence bundle, the verdict and its attestation, and the settle record
     reports = next(fresh_lane.paths.workspaces.glob("runs/*/workspaces/acceptance-reports"))
-    assert {"junit.xml", "report.html", "evidence", "settle.json", "lane.yaml"} <= {p.name for p in reports.iterdir()}
+    assert {"junit.xml", "report.html", "evidence", "verdict.json", "verification-summary.intoto.json",
+            "settle.json", "lane.yaml"} <= {p.name for p in reports.iterdir()}
     secret = json.loads(control.kubectl("get", "secret", "agentrun-v01-acceptance-git", "-n",
                                         PROFILE.tekton_namespace, "-o", "json"))
     token = base64.b64decode(secret["data"][".git-credentials"]).decode().split(":")[2].split("@")[0]
@@ -86,7 +89,7 @@ def test_a_violated_lane_ends_with_the_verdict_fail_naming_the_criteria(fresh_la
     SCENARIOS["provider-secret-missing"].apply(control)
     task_run = release(control)
     found = results(task_run)
-    assert found["verdict"] == "fail" and "RT-07" in found["failed-criteria"].split(","), found
+    assert found["verdict"] == "fail" and "RT-07" in found["failed-criteria"].split(), found
     assert int(found["failed"]) >= 1
     assert task_run["status"]["conditions"][0]["status"] == "False", "the Task fails unless the verdict is pass"
 
@@ -100,7 +103,8 @@ def test_a_release_argo_never_syncs_is_not_settled_not_failed(fresh_lane):
     control.set_faults(argoSyncError="one or more objects failed to apply: admission webhook denied the request")
     task_run = release(control)
     found = results(task_run)
-    assert found == {"verdict": "not-settled", "passed": "0", "failed": "0", "errors": "0", "failed-criteria": ""}
+    assert found == {"verdict": "not-settled", "passed": "0", "failed": "0", "errors": "0", "counts": "{}",
+                     "failed-criteria": ""}
     settle = next(fresh_lane.paths.workspaces.glob("runs/*/workspaces/acceptance-reports/settle.json"))
     seen = json.loads(settle.read_text())
     assert seen["settled"] is False and seen["timeout"] == 3.0, seen

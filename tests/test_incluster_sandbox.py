@@ -66,12 +66,13 @@ def test_the_rendered_rbac_allows_every_request_of_a_passive_run(passive_request
     ("POST", f"/apis/tekton.dev/v1/namespaces/{PROFILE.tekton_namespace}/pipelineruns", {"metadata": {"name": "x"}}),
     ("PATCH", f"/apis/apps/v1/namespaces/{PROFILE.runtime_namespace}/deployments/agentrun-mgr", {}),
     ("DELETE", f"/api/v1/namespaces/{PROFILE.runtime_namespace}/pods/agentrun-mgr-0", None),
-    ("GET", f"/api/v1/namespaces/{PROFILE.runtime_namespace}/secrets", None),               # list: values of all
-    ("GET", f"/api/v1/namespaces/{PROFILE.runtime_namespace}/secrets/someone-elses", None),  # not the lane's
+    ("GET", f"/api/v1/namespaces/{PROFILE.tekton_namespace}/secrets", None),                # the git credentials
+    ("GET", f"/api/v1/namespaces/{PROFILE.tekton_namespace}/secrets/agentrun-v01-acceptance-git", None),
+    ("PUT", f"/api/v1/namespaces/{PROFILE.runtime_namespace}/secrets/agentrun-v01-database", {}),
     ("GET", "/api/v1/namespaces/kube-system/pods", None),                                   # not a lane namespace
     ("GET", "/api/v1/namespaces", None),                                                    # cluster-wide list
     ("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles", None),
-], ids=["create-run", "patch-deployment", "delete-pod", "list-secrets", "other-secret", "kube-system",
+], ids=["create-run", "patch-deployment", "delete-pod", "list-ci-secrets", "git-secret", "put-secret", "kube-system",
         "list-namespaces", "clusterroles"])
 def test_the_rendered_rbac_denies_writes_and_other_reads(rbac_server, method, path, body):
     api, token = rbac_server
@@ -82,7 +83,7 @@ def test_the_rendered_rbac_denies_writes_and_other_reads(rbac_server, method, pa
 
 def test_only_service_account_tokens_are_held_to_rbac(rbac_server):
     api, token = rbac_server
-    path = f"/api/v1/namespaces/{PROFILE.runtime_namespace}/secrets"
+    path = f"/api/v1/namespaces/{PROFILE.tekton_namespace}/secrets"
     assert as_account(api, token, "GET", path).status_code == 403
     assert httpx.get(api.url + path, timeout=10).status_code == 200, "no token: the sandbox's administrator"
     assert as_account(api, "some-other-token", "GET", path).status_code == 200, "not issued: as before RBAC"

@@ -99,10 +99,6 @@ def _rules(kinds: list[str]) -> list[dict[str, Any]]:
     return [{"apiGroups": [g], "resources": sorted(p), "verbs": list(READ_VERBS)} for g, p in sorted(groups.items())]
 
 
-def secret_names(profile: LaneProfile) -> list[str]:
-    return sorted({*profile["providerSecretRefs"].values(), profile["postgres"]["secretName"]})
-
-
 def _binding(kind: str, name: str, namespace: str | None, subject: dict[str, str]) -> dict[str, Any]:
     meta = {"name": name, **({"namespace": namespace} if namespace else {}), "labels": dict(PART_OF)}
     role_kind = "Role" if kind == "RoleBinding" else "ClusterRole"
@@ -119,12 +115,10 @@ def rbac(profile: LaneProfile, mapping: dict[str, str]) -> list[dict[str, Any]]:
     objects = render_template("rbac.yaml", mapping)
     for role, scope in scopes["namespaces"].items():
         namespace = _namespace_of(profile, role)
-        rules = _rules(scope["kinds"])
-        if scope.get("secretsByName"):
-            rules.append({"apiGroups": [""], "resources": ["secrets"], "resourceNames": secret_names(profile),
-                          "verbs": ["get"]})
-        if scope.get("serviceProxy"):
-            rules.append({"apiGroups": [""], "resources": ["services/proxy"], "verbs": ["get"]})
+        if scope.get("everything"):     # "*" also covers subresources: services/proxy for RT-05
+            rules = [{"apiGroups": ["*"], "resources": ["*"], "verbs": list(READ_VERBS)}]
+        else:
+            rules = _rules(scope["kinds"])
         objects += [{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
                      "metadata": {"name": f"{name}-read", "namespace": namespace, "labels": dict(PART_OF),
                                   "annotations": {"agentrun.io/why": scope["why"]}}, "rules": rules},
