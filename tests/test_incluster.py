@@ -229,11 +229,15 @@ def result_args(tmp_path, settle: str | None):
     return paths, ["--settle", str(tmp_path / "settle.json"), *[a for n, p in paths.items() for a in (f"--{n}", str(p))]]
 
 
-@pytest.mark.parametrize("settle", [None, '{"settled": false}', "not json"])
-def test_a_lane_that_never_settled_is_its_own_verdict(tmp_path, settle):
+@pytest.mark.parametrize("settle, verdict", [
+    ('{"settled": false, "timeout": 3}', "not-settled"),
+    ('{"settled": false, "error": "cannot use in-cluster service account"}', "error"),
+    (None, "error"), ("not json", "error"),
+])
+def test_a_lane_that_never_settled_is_its_own_verdict(tmp_path, settle, verdict):
     paths, args = result_args(tmp_path, settle)
     assert results.main(args) == results.NOT_SETTLED
-    assert paths["verdict"].read_text() == "not-settled" and paths["failed-criteria"].read_text() == ""
+    assert paths["verdict"].read_text() == verdict and paths["failed-criteria"].read_text() == ""
     assert paths["failed"].read_text() == "0", "nothing was judged, so nothing failed"
 
 

@@ -1,6 +1,7 @@
-"""The verification Task's results when the lane never settled: verdict `not-settled`, and no
-count or criterion claimed (the suite was not run). Otherwise it writes nothing and task_results
-(the verdict from reports/verdict.json) writes them all.
+"""The verification Task's results when the lane never settled: verdict `not-settled` (or `error`
+when the settle step could not look at the lane at all), and no count or criterion claimed (the
+suite was not run). Otherwise it writes nothing and task_results (the verdict from
+reports/verdict.json) writes them all.
 
 `python -m pytest_agentrun.incluster.results --settle settle.json --verdict V --passed P ...`:
 exit status 0 when settled, 2 when not (the step then fails the Task).
@@ -18,11 +19,16 @@ RESULTS = {"verdict": "not-settled", "passed": "0", "failed": "0", "errors": "0"
            "failed-criteria": ""}
 
 
-def settled(settle: Path) -> bool:
+def outcome(settle: Path) -> str | None:
+    """None when settled, else the verdict: `not-settled`, or `error` (no or unreadable outcome,
+    or the settle step's own error)."""
     try:
-        return json.loads(settle.read_text()).get("settled") is True
-    except (OSError, ValueError, AttributeError):
-        return False
+        seen = json.loads(settle.read_text())
+    except (OSError, ValueError):
+        return "error"
+    if not isinstance(seen, dict) or "error" in seen:
+        return "error"
+    return None if seen.get("settled") is True else "not-settled"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,11 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     for name in RESULTS:
         parser.add_argument(f"--{name}", type=Path, required=True, help=f"the Task result file for {name}")
     args = parser.parse_args(argv)
-    if settled(args.settle):
+    verdict = outcome(args.settle)
+    if verdict is None:
         return 0
-    for name, value in RESULTS.items():
+    for name, value in {**RESULTS, "verdict": verdict}.items():
         getattr(args, name.replace("-", "_")).write_text(value)
-    print(f"acceptance verdict: not-settled (see {args.settle})")
+    print(f"acceptance verdict: {verdict} (see {args.settle})")
     return NOT_SETTLED
 
 

@@ -89,9 +89,9 @@ def main(argv: list[str] | None = None) -> int:
         config = LaneConfig.load(LaneProfile.load(args.lane), args.lane_config,
                                  Path(tempfile.mkdtemp(prefix="agentrun-settle-")))
         result = wait(config, args.timeout, args.poll)
-    except AgentrunError as exc:
-        result = {"settled": False, "problems": [str(exc).splitlines()[0]]}
-        print(f"agentrun-lane settle: {result['problems'][0]}", file=sys.stderr)
+    except AgentrunError as exc:   # the lane could not be looked at: an error, not a wait run out
+        result = {"settled": False, "error": str(exc).splitlines()[0]}
+        print(f"agentrun-lane settle: {result['error']}", file=sys.stderr)
     if args.out:
         args.out.write_text(json.dumps(result))
     print("settled" if result["settled"] else f"not settled within {args.timeout:g}s")
