@@ -14,7 +14,8 @@ def test_gitops_branch_holds_the_catalog_and_runtime_manifests(lane, gitops, ver
         verdict(gitops_checks.branch_holds_lane_files(lane.profile, None, False, [], where))
         return
     verdict(gitops_checks.branch_holds_lane_files(
-        lane.profile, head, gitops.catalog.text is not None, gitops.runtime_files(), where))
+        lane.profile, head, gitops.catalog.text is not None, gitops.runtime_files(), where,
+        gitops.manifests.errors))
 
 
 @pytest.mark.criterion("GO-02")

@@ -62,7 +62,8 @@ class JsonDocument:
         return self.error is None and isinstance(self.data, dict)
 
     def require(self, criterion_source: str) -> dict[str, Any]:
-        """The parsed content, or an EvidenceError naming why it cannot be used."""
+        """The parsed content, or an EvidenceError naming why it cannot be used. Members of another
+        shape than the schema's (`image` a string) are the checks' to judge (CT-01, CT-02 fail them)."""
         if not self.usable:
             raise EvidenceError(criterion_source, "document", self.where, self.error or "not a JSON object")
         return self.data
@@ -132,32 +133,69 @@ class ManifestSet:
         return [m for m in self.manifests if m.kind in kinds]
 
 
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")  # what Argo CD's directory source reads
+
+
 def parse_manifests(files: dict[str, str], where_prefix: str) -> ManifestSet:
-    """Every YAML document of the given files (path -> text), in path order, with its first line."""
+    """Every Kubernetes object of the given files (path -> text): each YAML document and each .json
+    file (an object, or a list of objects), in path order, with its first line. A file part that does
+    not parse, or parses to something else than objects, is an error naming `ref:path:line`."""
     result = ManifestSet(texts=dict(files))
     for path in sorted(files):
-        if path.endswith((".yaml", ".yml")):
-            for first_line, chunk in _yaml_documents(files[path]):
-                try:
-                    obj = yaml.safe_load(chunk)
-                except yaml.YAMLError as exc:
-                    result.errors.append(f"{where_prefix}{path}:{first_line}: not valid YAML: {str(exc).splitlines()[0]}")
-                    continue
-                if isinstance(obj, dict):
-                    result.manifests.append(Manifest(path, first_line, obj, where_prefix))
+        if path.endswith(".json"):
+            _add_json(result, path, files[path], where_prefix)
+        elif path.endswith(MANIFEST_SUFFIXES):
+            for start, first_line, chunk in _yaml_documents(files[path]):
+                _add_yaml(result, path, start, first_line, chunk, where_prefix)
     return result
 
 
-def _yaml_documents(text: str) -> list[tuple[int, str]]:
-    """Split a multi-document YAML text at `---` lines: (first content line, document text)."""
-    docs, current, first = [], [], None
+def _add_yaml(result: ManifestSet, path: str, start: int, first_line: int, chunk: str, prefix: str) -> None:
+    try:
+        obj = yaml.safe_load(chunk)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = start + mark.line if mark is not None else first_line
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        result.errors.append(f"{prefix}{path}:{line}: not valid YAML: {reason}")
+        return
+    _add_object(result, path, first_line, obj, prefix)
+
+
+def _add_json(result: ManifestSet, path: str, text: str, prefix: str) -> None:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        line = getattr(exc, "lineno", 1)
+        result.errors.append(f"{prefix}{path}:{line}: not valid JSON: {getattr(exc, 'msg', exc)}")
+        return
+    first = next((n for n, line in enumerate(text.splitlines(), 1) if line.strip()), 1)
+    for obj in data if isinstance(data, list) else [data]:
+        _add_object(result, path, first, obj, prefix)
+
+
+def _add_object(result: ManifestSet, path: str, line: int, obj: Any, prefix: str) -> None:
+    if isinstance(obj, dict) and obj.get("kind") == "List" and isinstance(obj.get("items"), list):
+        for item in obj["items"]:
+            _add_object(result, path, line, item, prefix)
+    elif isinstance(obj, dict) and isinstance(obj.get("kind"), str):
+        result.manifests.append(Manifest(path, line, obj, prefix))
+    elif obj is not None:  # an empty document is allowed; anything else is not a manifest
+        what = type(obj).__name__ if not isinstance(obj, dict) else "a mapping without a kind"
+        result.errors.append(f"{prefix}{path}:{line}: not a Kubernetes object ({what})")
+
+
+def _yaml_documents(text: str) -> list[tuple[int, int, str]]:
+    """Split a multi-document YAML text at `---` lines: (line the document starts on, its first
+    content line, its text)."""
+    docs, current, first, start = [], [], None, 1
     for number, line in enumerate(text.splitlines(), 1):
         if re.fullmatch(r"---\s*", line):
-            docs.append((first or number, "\n".join(current)))
-            current, first = [], None
+            docs.append((start, first or number, "\n".join(current)))
+            current, first, start = [], None, number + 1
             continue
         current.append(line)
         if first is None and line.strip() and not line.lstrip().startswith("#"):
             first = number
-    docs.append((first or 1, "\n".join(current)))
-    return [(n, d) for n, d in docs if d.strip()]
+    docs.append((start, first or 1, "\n".join(current)))
+    return [(s, n, d) for s, n, d in docs if d.strip()]

@@ -94,6 +94,14 @@ def add(parser: pytest.Parser) -> None:
         "default: the copy in the package",
     )
     group.addoption(
+        "--evidence-deadline",
+        metavar="SECONDS",
+        type=float,
+        default=300.0,
+        help="how long reading all the lane's evidence may take; what is not read by then cannot be "
+        "decided (default 300; 0 for no deadline)",
+    )
+    group.addoption(
         "--agentrun-reports",
         metavar="DIR",
         type=Path,

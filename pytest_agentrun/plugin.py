@@ -10,7 +10,7 @@ from typing import Iterator
 
 import pytest
 
-from . import explain, options, preflight
+from . import explain, logmask, options, preflight
 from .bundle import BundleWriter, RecordedEvidence
 from .errors import LaneConfigError
 from .evidence import EvidenceCache
@@ -51,6 +51,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "criterion(*ids): the criteria (criteria.md IDs) this test decides")
     config.addinivalue_line("markers", "drive: the test changes the lane; it runs only with --drive")
+    logmask.install()  # no log record reaches an output with a credential in it
+    from .report import evidence_errors
+    config.pluginmanager.register(evidence_errors, "agentrun-evidence-errors")
     options.apply_ini(config)
     if config.pluginmanager.hasplugin("html"):
         from .report import html
@@ -112,14 +115,18 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         if options.writes_no_report(config) and not config.getoption("collectonly"):
             return  # nothing will run: no lane needs to be reached
         _refuse_drive_where_it_cannot_run(config)
+        # The session's cache folder goes away with the session, also when a usage error ends it.
+        cache_dir = LaneSession.default_cache_dir()
+        config.add_cleanup(lambda: shutil.rmtree(cache_dir, ignore_errors=True))
         if config.getoption("replay"):
-            lane_config = _replay_config(config, profile)
+            lane_config = _replay_config(config, profile, cache_dir)
         else:
             path = _lane_config_path(config, profile)
-            lane_config = LaneConfig.load(profile, path, LaneSession.default_cache_dir())
+            lane_config = LaneConfig.load(profile, path, cache_dir)
             if not config.getoption("collectonly"):
                 preflight.check(lane_config)
-        config.add_cleanup(lambda: shutil.rmtree(lane_config.cache_dir, ignore_errors=True))
+        if lane_config.cache_dir != cache_dir:  # the lane config named its own cacheDir
+            config.add_cleanup(lambda: shutil.rmtree(lane_config.cache_dir, ignore_errors=True))
     except LaneConfigError as exc:
         raise pytest.UsageError(f"agentrun: {exc}") from None
     config.stash[LANE_CONFIG] = lane_config
@@ -146,7 +153,7 @@ def _show_lane_in_report_environment(config: pytest.Config, lane_config: LaneCon
         config.stash[metadata_key].update({f"agentrun {k}": redact_text(v) for k, v in lane_config.describe().items()})
 
 
-def _replay_config(config: pytest.Config, profile: LaneProfile) -> LaneConfig:
+def _replay_config(config: pytest.Config, profile: LaneProfile, cache_dir: Path) -> LaneConfig:
     """The recorded lane's connection, with its evidence opened for replay."""
     if config.getoption("sandbox") or config.getoption("lane_config"):
         raise LaneConfigError("--replay judges recorded evidence: do not combine it with --sandbox or --lane-config")
@@ -158,7 +165,7 @@ def _replay_config(config: pytest.Config, profile: LaneProfile) -> LaneConfig:
     if recorded.manifest["lane"] != profile.lane:
         raise LaneConfigError(f"bundle {directory} records lane {recorded.manifest['lane']!r}, but --lane is {profile.lane!r}")
     config.stash[REPLAY] = recorded
-    return LaneConfig._from_raw(profile, recorded.manifest["connection"], Path("/"), LaneSession.default_cache_dir(),
+    return LaneConfig._from_raw(profile, recorded.manifest["connection"], Path("/"), cache_dir,
                                 f"replay of {directory}")
 
 
@@ -298,7 +305,8 @@ def lane(request: pytest.FixtureRequest) -> Iterator[LaneSession]:
     config = request.config
     if LANE_CONFIG not in config.stash:
         raise pytest.UsageError("agentrun: no lane selected: pass --lane NAME")
-    session = LaneSession(config.stash[LANE_CONFIG], _evidence_cache(config))
+    session = LaneSession(config.stash[LANE_CONFIG], _evidence_cache(config),
+                          config.getoption("evidence_deadline") or None)
     session.mirror.drive_allowed = config.getoption("drive")
     config.stash[SESSION] = session
     yield session

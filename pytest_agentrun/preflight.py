@@ -16,6 +16,8 @@ def check(config: LaneConfig) -> None:
     except EvidenceError as exc:
         via = "in-cluster service account" if config.in_cluster else f"kubeconfig {config.kubeconfig}" + (
             f" context {config.context}" if config.context else "")
-        raise LaneConfigError(f"Kubernetes API server {api.configuration.host} unreachable ({exc.reason}); tried via {via}") from None
+        # The reason already says what happened (unreachable, unauthorised, forbidden ...): once.
+        reason = exc.reason.removeprefix("API server ")
+        raise LaneConfigError(f"Kubernetes API server {api.configuration.host} {reason}; tried via {via}") from None
     finally:
         api.close()

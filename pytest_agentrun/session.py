@@ -14,6 +14,7 @@ from .gitops import GitopsBranch
 from .lane import LaneConfig
 from .mirror import Mirror
 from .readers.argo import Argo
+from .readers.breaker import DEFAULT_DEADLINE, Breaker, Deadline
 from .readers.cluster import Cluster
 from .readers.git import GitRemote
 from .readers.kube import Kube
@@ -23,20 +24,24 @@ from .readers.worktree import Worktree
 
 
 class LaneSession:
-    def __init__(self, config: LaneConfig, cache: EvidenceCache | None = None):
+    def __init__(self, config: LaneConfig, cache: EvidenceCache | None = None,
+                 evidence_deadline: float | None = DEFAULT_DEADLINE):
         self.config = config
         self.profile = config.profile
         self.cache = cache or EvidenceCache()
-        self.kube = Kube(config, self.cache)
+        # One deadline for all the evidence, one breaker per source (a down source fails fast).
+        self.deadline = Deadline(evidence_deadline)
+        self.kube = Kube(config, self.cache, Breaker("kubernetes", self.deadline))
         self.cluster = Cluster(self.kube, self.profile)
         self.tekton = Tekton(self.kube, self.profile)
         self.argo = Argo(self.kube, self.profile)
         self.source = GitRemote("source", config.source_repo_url, self.cache, config.cache_dir,
-                                credentials=config.source_credentials)
-        self.mirror_remote = GitRemote("mirror", config.mirror_read_url, self.cache, config.cache_dir)
+                                Breaker("git", self.deadline), credentials=config.source_credentials)
+        self.mirror_remote = GitRemote("mirror", config.mirror_read_url, self.cache, config.cache_dir,
+                                       Breaker("git", self.deadline))
         self.mirror = Mirror(self.source, self.mirror_remote, self.profile, config)
         self.gitops = GitopsBranch(self.mirror_remote, self.profile)
-        self.registry = Registry(config.registry_url, self.cache)
+        self.registry = Registry(config.registry_url, self.cache, breaker=Breaker("registry", self.deadline))
         self.worktree = Worktree(config.worktree, self.cache)
 
 

@@ -507,7 +507,11 @@ def test_stop_ends_watches_and_frees_the_port(tmp_path):
 
     stream = threading.Thread(target=read_forever)
     stream.start()
-    time.sleep(0.3)
+    # Stop only once the watch is being served (its backlog arrived): a fixed sleep lost this race
+    # under load, stopping the server before the request reached its handler.
+    waited = time.monotonic() + 10
+    while len(events) < 2 and time.monotonic() < waited:
+        time.sleep(0.02)
     started = time.monotonic()
     api.stop()
     stream.join(timeout=5)

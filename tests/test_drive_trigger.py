@@ -446,7 +446,8 @@ def test_promotion_timeout_names_the_phase_and_the_workload_not_ready(fresh_lane
 
     assert late.value.phase == "runtime"
     assert str(late.value).startswith("promotion did not complete within 1.5s: phase runtime still waiting; ")
-    assert "Deployment agentrun-v01/agentrun-mgr has 0/1 ready and 1/1 updated replicas" in str(late.value)
+    # the rollout problem as RT-02 words it (rollout_state: one definition for the check and the wait)
+    assert "Deployment agentrun-v01/agentrun-mgr: 0/1 ready" in str(late.value)
     assert [line.split("] ", 1)[1].split()[0] for line in lines] == ["gitops", "flush", "argocd", "runtime"]
 
 

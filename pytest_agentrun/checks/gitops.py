@@ -15,8 +15,9 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "P
 
 
 def branch_holds_lane_files(profile: LaneProfile, head: str | None, catalog_exists: bool,
-                            runtime_files: list[str], where: str) -> list[Finding]:
-    """GO-01: the GitOps branch exists with the catalog and a non-empty runtime path."""
+                            runtime_files: list[str], where: str, parse_errors: list[str] = ()) -> list[Finding]:
+    """GO-01: the GitOps branch exists with the catalog and a non-empty runtime path whose files
+    all parse (every YAML document and .json file: Argo CD would refuse the rest)."""
     branch = profile.gitops_branch
     if head is None:
         return [failed("GO-01", f"branch {branch}", "exists", "branch not found", where)]
@@ -25,7 +26,18 @@ def branch_holds_lane_files(profile: LaneProfile, head: str | None, catalog_exis
               "present" if catalog_exists else "missing", f"{branch}@{head[:12]}:{profile.catalog_path}"),
         judge("GO-01", bool(runtime_files), f"{branch}:{profile.runtime_path}/", "at least one file",
               f"{len(runtime_files)} files", f"{branch}@{head[:12]}:{profile.runtime_path}", files=runtime_files),
+        *unparsed_files("GO-01", parse_errors),
     ]
+
+
+def unparsed_files(criterion: str, parse_errors: list[str]) -> list[Finding]:
+    """One failed finding per runtime file part that does not parse (`ref:path:line: reason`)."""
+    findings = []
+    for error in parse_errors:
+        where, _, reason = error.partition(": ")
+        findings.append(failed(criterion, f"runtime file {where.rsplit(':', 2)[-2]}",
+                               "parses as Kubernetes objects (YAML documents or JSON)", reason, where))
+    return findings
 
 
 def pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
@@ -66,7 +78,8 @@ def images_pinned_to_catalog(manifests: ManifestSet, catalog: Catalog) -> list[F
                 findings.append(failed("GO-02", subject, f"a catalog entry for service {sid!r}", "no such service in the catalog",
                                        where, catalog=catalog.where))
             else:
-                want = entry.get("image", {}).get("digest")
+                recorded = entry.get("image")  # CT-02 judges its shape; here a non-object records no digest
+                want = recorded.get("digest") if isinstance(recorded, dict) else None
                 findings.append(judge("GO-02", match["digest"] == want, subject, f"catalog digest {want} ({catalog.where})",
                                       match["digest"], where))
     if not findings:
@@ -283,6 +296,7 @@ def agrees_with_deploy_intent(manifests: ManifestSet, intent_services: list[dict
     for name, m in workloads.items():
         findings.append(failed("GO-07", f"{m.kind} {name}", "a service deploy.json declares", "not in deploy.json",
                                manifests.where(m)))
+    findings += unparsed_files("GO-07", manifests.errors)  # what does not parse cannot agree with anything
     return findings or [failed("GO-07", "deploy.json services", "at least one enabled service", "none", intent_where)]
 
 
@@ -321,7 +335,7 @@ def commits_touch_only_lane_paths(history: list, profile: LaneProfile, branch_wh
     findings = []
     for commit in history:
         stray = [f for f in commit.files if f not in allowed and not f.startswith(prefix)]
-        findings.append(judge("GO-09", not stray, f"commit {commit.sha[:12]} {commit.message.splitlines()[0][:60]!r}",
+        findings.append(judge("GO-09", not stray, f"commit {commit.sha[:12]} {commit.subject[:60]!r}",
                               f"only {profile.catalog_path}, {prefix}** and generated metadata",
                               f"also {', '.join(stray[:8])}" if stray else "only lane paths", f"{branch_where}@{commit.sha[:12]}"))
     return findings or [failed("GO-09", "GitOps history", "at least one commit", "none", branch_where)]

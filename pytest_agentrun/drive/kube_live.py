@@ -60,7 +60,7 @@ class LiveKube(ApiTransport):
         try:
             status, raw_bytes = self.send(method, path, query, headers, body)
         except ApiUnreachable as exc:
-            raise DriveError(f"{method} {url}: {exc}") from None
+            raise DriveError(f"{method} {url}: API server unreachable ({exc})") from None
         raw = raw_bytes.decode("utf-8", "replace")
         if status >= 300 and status not in allow:
             raise DriveError(f"{method} {url}: HTTP {status}: {_status_message(raw) or raw[:200]}")

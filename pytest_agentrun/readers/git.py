@@ -7,6 +7,7 @@ here can push: the only commands are ls-remote, fetch (into the cache) and reads
 from __future__ import annotations
 
 import fnmatch
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ import git
 from ..errors import EvidenceError
 from ..evidence import EvidenceCache
 from ..redact import redact_text, redact_url
+from .breaker import Breaker
 
 # Never wait for a password or a host-key prompt: an unreachable remote must fail at once.
 GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o ConnectTimeout=10",
@@ -32,16 +34,34 @@ class CommitInfo:
     message: str
     files: tuple[str, ...]     # paths changed against the first parent (all paths for a root commit)
 
+    @property
+    def subject(self) -> str:
+        """The message's first line; git allows an empty message (--allow-empty-message)."""
+        return self.message.splitlines()[0] if self.message.strip() else "(no message)"
+
 
 def last_error_line(exc: git.GitCommandError) -> str:
     """The last line git printed when it failed, with any credential masked."""
     lines = [l.strip() for l in str(exc.stderr or exc).splitlines() if l.strip()]
-    return redact_text(lines[-1].strip("'")) if lines else "git failed"
+    if not lines:
+        return "git failed"
+    line = re.sub(r"^(?:stderr|stdout): ", "", lines[-1]).strip("'").strip()
+    return redact_text(line.removeprefix("fatal: "))
 
 
-def ls_remote(url: str, *refs: str) -> dict[str, str]:
+# What git prints when the remote did not answer (or not in time): the remote is down, not the ref missing.
+DOWN = ("could not resolve host", "connection refused", "failed to connect", "operation too slow",
+        "timed out", "connection reset", "empty reply", "returned error: 5", "returned error: 429",
+        "the remote end hung up", "early eof", "unexpected disconnect")
+
+
+def remote_down(reason: str) -> bool:
+    return any(marker in reason.lower() for marker in DOWN)
+
+
+def ls_remote(url: str, *refs: str, timeout: float | None = None) -> dict[str, str]:
     """ref -> SHA as the remote lists them now (all refs, or those named); git.GitCommandError on failure."""
-    out = git.cmd.Git().execute(["git", "ls-remote", url, *refs], env=GIT_ENV)
+    out = git.cmd.Git().execute(["git", "ls-remote", url, *refs], env=GIT_ENV, kill_after_timeout=timeout)
     pairs = (line.split("\t", 1) for line in out.splitlines() if "\t" in line)
     return {ref: sha for sha, ref in pairs}
 
@@ -60,7 +80,8 @@ def exact_fetch(url: str, sha: str) -> tuple[bool, str]:
 
 
 class GitRemote:
-    def __init__(self, name: str, url: str, cache: EvidenceCache, cache_dir: Path, *, credentials: bool = True):
+    def __init__(self, name: str, url: str, cache: EvidenceCache, cache_dir: Path, breaker: Breaker | None = None,
+                 *, credentials: bool = True):
         self.name = name
         self.credentials = credentials      # False: every read is refused at once (lane config)
         self.url = url
@@ -68,6 +89,17 @@ class GitRemote:
         self._cache = cache
         self._dir = cache_dir / "git" / f"{name}.git"
         self._repo: git.Repo | None = None
+        self.breaker = breaker or Breaker("git")
+
+    def _remote_error(self, what: str, exc: git.GitCommandError) -> EvidenceError:
+        """The error of a command that asked the remote; a remote found down opens its breaker."""
+        error = EvidenceError("git", what, self.shown_url, last_error_line(exc))
+        return self.breaker.trip(error) if remote_down(error.reason) or exc.status == -9 else error
+
+    def _ask_remote(self, what: str) -> float:
+        """Before a command that talks to the remote: fail fast if it is down; its time limit."""
+        self.breaker.check(what, self.shown_url)
+        return self.breaker.timeout(120.0)
 
     def _refuse_without_credentials(self, what: str) -> None:
         if not self.credentials:
@@ -86,10 +118,11 @@ class GitRemote:
     def refs(self) -> dict[str, str]:
         def fetch() -> dict[str, str]:
             self._refuse_without_credentials("ls-remote")
+            timeout = self._ask_remote("ls-remote")
             try:
-                return ls_remote(self.url)
+                return ls_remote(self.url, timeout=timeout)
             except git.GitCommandError as exc:
-                raise EvidenceError("git", "ls-remote", self.shown_url, last_error_line(exc)) from None
+                raise self._remote_error("ls-remote", exc) from None
         return self._cache.get(f"git:{self.name}", "ls-remote", fetch)
 
     def head(self, branch: str) -> str | None:
@@ -103,10 +136,12 @@ class GitRemote:
         if head is None:
             return None
         def fetch() -> str:
+            timeout = self._ask_remote(f"fetch {branch}")
             try:
-                self.repo.git.fetch(self.url, f"+refs/heads/{branch}:refs/remotes/{self.name}/{branch}")
+                self.repo.git.fetch(self.url, f"+refs/heads/{branch}:refs/remotes/{self.name}/{branch}",
+                                    kill_after_timeout=timeout)
             except git.GitCommandError as exc:
-                raise EvidenceError("git", f"fetch {branch}", self.shown_url, last_error_line(exc)) from None
+                raise self._remote_error(f"fetch {branch}", exc) from None
             return head
         return self._cache.get(f"git:{self.name}", f"fetch {branch}", fetch)
 
@@ -116,10 +151,11 @@ class GitRemote:
             try:
                 self.repo.commit(sha)
             except (ValueError, git.BadName):
+                timeout = self._ask_remote(f"commit {sha}")
                 try:
-                    self.repo.git.fetch(self.url, sha)
+                    self.repo.git.fetch(self.url, sha, kill_after_timeout=timeout)
                 except git.GitCommandError as exc:
-                    raise EvidenceError("git", f"commit {sha}", self.shown_url, last_error_line(exc)) from None
+                    raise self._remote_error(f"commit {sha}", exc) from None
             return sha
         self._cache.get(f"git:{self.name}", f"commit {sha}", fetch)
         return self.repo.commit(sha)

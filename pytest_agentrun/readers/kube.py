@@ -18,16 +18,23 @@ import urllib3
 import yaml
 from kubernetes import client, config as kube_config
 from kubernetes.client.rest import ApiException
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ReadTimeoutError
+from urllib3.util.retry import Retry
 
 from ..errors import EvidenceError, LaneConfigError
 from ..evidence import EvidenceCache
 from ..lane import LaneConfig
+from . import shapes
+from .breaker import Breaker
 from .discovery import Discovery, Resource
 
 TIMEOUT = (5, 30)  # connect, read seconds
 # Ask a real API server for metadata only (values never cross the wire); one that ignores it sends
 # the full list, whose values are dropped before anything keeps them.
 METADATA_LIST = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
+RETRIED_STATUSES = (429, 500, 502, 503, 504)
+SOURCE_DOWN = (429, 502, 503, 504)  # after the retries, these open the breaker (a 500 may be one object's)
+MAX_RETRY_AFTER = 10.0  # seconds: a Retry-After beyond this is cut to it (the run has a deadline)
 
 
 @cache
@@ -71,12 +78,39 @@ def build_api_client(cfg: LaneConfig) -> client.ApiClient:
     except Exception as exc:  # the client raises ConfigException and plain errors alike
         where = "in-cluster service account" if cfg.in_cluster else f"kubeconfig {cfg.kubeconfig}"
         raise LaneConfigError(f"cannot use {where}: {str(exc).splitlines()[0]}") from None
-    configuration.retries = 0  # an unreachable server must fail fast, not after urllib3's retries
+    configuration.retries = read_retry()
     return client.ApiClient(configuration)
+
+
+class LaneRetry(Retry):
+    """urllib3's Retry with two bounds: a read that timed out is not sent again (the source's breaker
+    takes over), and a Retry-After longer than MAX_RETRY_AFTER is cut to it."""
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if isinstance(error, ReadTimeoutError):
+            raise MaxRetryError(_pool, url, error) from error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    def get_retry_after(self, response):
+        after = super().get_retry_after(response)
+        return None if after is None else min(after, MAX_RETRY_AFTER)
+
+
+def read_retry() -> Retry:
+    """Reads are idempotent: GET/HEAD are retried on 429 (after its Retry-After), 500, 502, 503, 504
+    and a reset connection, with exponential backoff (0.25, 0.5, 1 s). Writes (the drive's POST and
+    PATCH) are never sent twice; a refused connection is tried once more."""
+    return LaneRetry(total=4, connect=1, read=2, status=3, backoff_factor=0.25, backoff_max=2.0,
+                     status_forcelist=RETRIED_STATUSES, allowed_methods=frozenset({"GET", "HEAD"}),
+                     respect_retry_after_header=True, raise_on_status=False)
 
 
 class ApiUnreachable(Exception):
     """The API server did not answer (refused, TLS, timeout); the message is the reason, one line."""
+
+    def __init__(self, reason: str, timed_out: bool = False):
+        super().__init__(reason)
+        self.timed_out = timed_out
 
 
 class ApiTransport:
@@ -98,18 +132,19 @@ class ApiTransport:
         return self.api.configuration.host
 
     def send(self, method: str, path: str, query: list[tuple[str, str]] | None = None,
-             headers: dict[str, str] | None = None, body: Any = None) -> tuple[int, bytes]:
-        """(status, body bytes) of one request; ApiUnreachable when no answer came."""
+             headers: dict[str, str] | None = None, body: Any = None,
+             timeout: tuple[float, float] = TIMEOUT) -> tuple[int, bytes]:
+        """(status, body bytes) of one request; ApiUnreachable (its reason only) when no answer came."""
         try:
             method, full_url, headers, body, _ = self.api.param_serialize(
                 method, path, query_params=query or [], header_params=headers or {}, body=body,
                 auth_settings=["BearerToken"])
-            response = self.api.call_api(method, full_url, header_params=headers, body=body, _request_timeout=TIMEOUT)
+            response = self.api.call_api(method, full_url, header_params=headers, body=body, _request_timeout=timeout)
             return response.status, response.read() or b""
         except ApiException as exc:  # the client's own transport errors (TLS) arrive as status 0
-            raise ApiUnreachable(f"API server unreachable ({exc.reason})") from None
+            raise ApiUnreachable(str(exc.reason)) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise ApiUnreachable(f"API server unreachable ({_reason(exc)})") from None
+            raise ApiUnreachable(_reason(exc), timed_out=_timed_out(exc)) from None
 
     def close(self) -> None:
         if self._api is not None:
@@ -118,32 +153,50 @@ class ApiTransport:
 
 
 class Kube(ApiTransport):
-    """GET-only Kubernetes reader with the session's evidence cache."""
+    """GET-only Kubernetes reader with the session's evidence cache, behind the API server's breaker."""
 
-    def __init__(self, cfg: LaneConfig, cache: EvidenceCache):
+    def __init__(self, cfg: LaneConfig, cache: EvidenceCache, breaker: Breaker | None = None):
         super().__init__(cfg)
         self._cache = cache
+        self.breaker = breaker or Breaker("kubernetes")
         self._discovery: Discovery | None = None
 
     def _call(self, path: str, query: list[tuple[str, str]] | None = None, accept: str = "application/json"):
-        """One GET: (status, body bytes); no answer is missing evidence."""
+        """One GET: (status, body bytes); no answer is missing evidence, and opens the breaker."""
+        where = self.server + path
+        self.breaker.check(path, where)
+        connect, read = TIMEOUT
         try:
-            return self.send("GET", path, query, {"Accept": accept})
+            return self.send("GET", path, query, {"Accept": accept}, timeout=(connect, self.breaker.timeout(read)))
         except ApiUnreachable as exc:
-            raise EvidenceError("kubernetes", path, self.server + path, str(exc)) from None
+            raise self.breaker.trip(EvidenceError("kubernetes", path, where, f"API server unreachable ({exc})")) from None
 
-    def _get_json(self, path: str, query: list[tuple[str, str]] | None = None,
+    def _get_json(self, path: str, query: list[tuple[str, str]] | None = None, verb: str = "get",
                   accept: str = "application/json") -> tuple[int, Any]:
+        """(status, parsed JSON). A 404 comes back as (404, its Status body); every other error answer
+        is an EvidenceError saying what the server refused, as one line."""
         status, raw = self._call(path, query, accept)
-        if status == 404:
-            return 404, None
         body = raw.decode("utf-8", "replace")
+        if status == 404:
+            return 404, _json_or_none(body)
         if status >= 300:
-            raise EvidenceError("kubernetes", path, self.server + path, f"HTTP {status}: {_status_message(body)}")
+            error = EvidenceError("kubernetes", path, self.server + path, self._refusal(status, body, path, verb))
+            # Still unavailable or throttled after the retries: the server, not this object, is failing.
+            raise self.breaker.trip(error) if status in SOURCE_DOWN else error
         try:
             return status, json.loads(body) if body else None
         except ValueError:
             raise EvidenceError("kubernetes", path, self.server + path, f"answer is not JSON: {body[:120]!r}") from None
+
+    def _refusal(self, status: int, body: str, path: str, verb: str) -> str:
+        message = _status_message(body)
+        if status == 401:
+            who = "the in-cluster service account" if self._cfg.in_cluster else f"kubeconfig {self._cfg.kubeconfig}"
+            return f"unauthorised (HTTP 401): the API server refused the credentials of {who}: {message}"
+        if status == 403:
+            return f"forbidden (HTTP 403): RBAC does not allow {verb} {_resource_of(path)}: {message}"
+        tried = " after retries" if status in RETRIED_STATUSES else ""
+        return f"HTTP {status}{tried}: {message}"
 
     def version(self) -> dict[str, Any]:
         status, data = self._get_json("/version")
@@ -152,22 +205,33 @@ class Kube(ApiTransport):
         return data
 
     def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
-        """The object, or None when the API answers 404."""
+        """The object, or None when the API answers that it does not exist."""
         _refuse_secret_values(kind)
         path = resource_path(kind, namespace, name)
         def fetch() -> dict[str, Any] | None:
-            status, data = self._get_json(path)
-            return typed(kind, data) if status != 404 and data is not None else None
+            data = self._object(kind, path, name)
+            return None if data is None else shapes.check_object(kind, typed(kind, data), self.server + path)
         return self._cache.get("kubernetes", path, fetch)
+
+    def _object(self, kind: str, path: str, name: str) -> Any:
+        status, data = self._get_json(path)
+        if status == 404:
+            # A missing object is a Status naming it; any other 404 says the kind itself is not served.
+            details = data.get("details") if isinstance(data, dict) else None
+            if isinstance(details, dict) and details.get("name") == name:
+                return None
+            raise EvidenceError("kubernetes", f"{kind} {name}", self.server + path, not_served(kind))
+        return data
 
     def secret_keys(self, namespace: str, name: str) -> dict[str, Any] | None:
         """A Secret's metadata and key names, or None. Values are dropped before anything keeps them."""
         path = resource_path("Secret", namespace, name)
         def fetch() -> dict[str, Any] | None:
-            status, data = self._get_json(path)
-            if status == 404 or data is None:
+            data = self._object("Secret", path, name)
+            if data is None:
                 return None
-            meta = {k: v for k, v in data.get("metadata", {}).items() if k != "managedFields"}
+            data = shapes.check_object("Secret", typed("Secret", data), self.server + path)
+            meta = {k: v for k, v in data["metadata"].items() if k != "managedFields"}
             meta.get("annotations", {}).pop("kubectl.kubernetes.io/last-applied-configuration", None)
             return {"metadata": meta, "type": data.get("type"),
                     "keys": sorted(set(data.get("data") or {}) | set(data.get("stringData") or {}))}
@@ -178,10 +242,10 @@ class Kube(ApiTransport):
         path = resource_path(kind, namespace)
         query = [("labelSelector", label_selector)] if label_selector else []
         def fetch() -> list[dict[str, Any]]:
-            status, data = self._get_json(path, query)
-            if status == 404:
-                return []  # the namespace (or the resource kind) does not exist: no objects
-            items = data.get("items", []) if isinstance(data, dict) else []
+            status, data = self._get_json(path, query, verb="list")
+            if status == 404:  # a collection always exists where its kind is served (even in no namespace)
+                raise EvidenceError("kubernetes", f"{kind} list", self.server + path, not_served(kind))
+            items = shapes.check_list(kind, data, self.server + path)
             return [typed(kind, item) for item in items]  # list items omit kind/apiVersion on real servers
         return self._cache.get("kubernetes", path + (f"?labelSelector={label_selector}" if label_selector else ""), fetch)
 
@@ -204,20 +268,23 @@ class Kube(ApiTransport):
             return self.secrets_metadata(namespace)
         path = resource.path(namespace)
         def fetch() -> list[dict[str, Any]]:
-            status, data = self._get_json(path)
-            if status == 404:
-                return []
-            items = data.get("items") if isinstance(data, dict) else None
-            return [_typed_as(resource, item) for item in items or [] if isinstance(item, dict)]
+            status, data = self._get_json(path, verb="list")
+            if status == 404:  # discovered, yet not served (any more)
+                raise EvidenceError("kubernetes", f"{resource.kind} list", self.server + path,
+                                    f"{resource.kind} ({resource.api_version}) is not served by the API server")
+            items = shapes.check_list(resource.kind, data, self.server + path)
+            return [_typed_as(resource, item) for item in items]
         return self._cache.get("kubernetes", path, fetch)
 
     def secrets_metadata(self, namespace: str | None) -> list[dict[str, Any]]:
         """The namespace's Secrets: metadata, type and key names; values dropped on arrival."""
         path = resource_path("Secret", namespace)
         def fetch() -> list[dict[str, Any]]:
-            status, data = self._get_json(path, accept=METADATA_LIST)
-            items = data.get("items") if status != 404 and isinstance(data, dict) else None
-            return [_secret_metadata(item) for item in items or [] if isinstance(item, dict)]
+            status, data = self._get_json(path, verb="list", accept=METADATA_LIST)
+            if status == 404:
+                raise EvidenceError("kubernetes", "Secret list", self.server + path, not_served("Secret"))
+            items = shapes.check_list("Secret", data, self.server + path)
+            return [_secret_metadata(item) for item in items]
         return self._cache.get("kubernetes", path + "#metadata", fetch)
 
     def proxy_get(self, namespace: str, service: str, port: int | str, path: str) -> tuple[int, str]:
@@ -260,6 +327,28 @@ def _refuse_secret_values(kind: str) -> None:
         raise ValueError("Secrets are read with Kube.secret_keys(), which keeps key names only")
 
 
+def not_served(kind: str) -> str:
+    spec = resource_table()[kind]
+    return f"{kind} ({spec['plural']}, {spec['apiVersion']}) is not served by the API server"
+
+
+def _resource_of(path: str) -> str:
+    """`/apis/tekton.dev/v1/namespaces/ci/pipelineruns` -> `pipelineruns.tekton.dev in namespace ci`."""
+    parts = path.strip("/").split("/")
+    group = parts[1] if parts[0] == "apis" else ""
+    rest = parts[3:] if parts[0] == "apis" else parts[2:]
+    namespace = rest[1] if rest[:1] == ["namespaces"] and len(rest) > 2 else None
+    resource = rest[2] if namespace else (rest[0] if rest else path)
+    return ".".join(filter(None, (resource, group))) + (f" in namespace {namespace}" if namespace else "")
+
+
+def _json_or_none(body: str) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
 def _status_message(body: Any) -> str:
     try:
         return json.loads(body).get("message", "")[:200]
@@ -267,9 +356,18 @@ def _status_message(body: Any) -> str:
         return str(body or "")[:200]
 
 
+def _timed_out(exc: Exception) -> bool:
+    reason = getattr(exc, "reason", None) or exc
+    return isinstance(reason, (ReadTimeoutError, ConnectTimeoutError, TimeoutError))
+
+
 def _reason(exc: Exception) -> str:
     reason = getattr(exc, "reason", None) or exc
     text = str(reason)
     if "Connection refused" in text or "Errno 111" in text:
         return "connection refused"
+    if isinstance(reason, ReadTimeoutError):
+        return f"no answer within the read timeout ({text.rsplit('=', 1)[-1].rstrip(')')} s)"
+    if "reset" in text.lower() or "RemoteDisconnected" in text or "aborted" in text.lower():
+        return "connection reset by the server"
     return text.split(": ", 1)[-1][:160]
