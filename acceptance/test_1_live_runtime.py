@@ -47,8 +47,15 @@ def test_running_containers_carry_the_catalog_digest(lane, cluster, catalog, ver
 def test_service_health_paths_answer_through_the_service_proxy(lane, cluster, catalog, verdict):
     """RT-05: each service's health path from deploy.json answers 2xx through the Kubernetes service proxy."""
     intent = lane.deploy_intent(catalog.source_commit())
-    results = [(s["id"], s["health"]["port"], s["health"]["path"], *cluster.health(s["id"], s["health"]["port"], s["health"]["path"]))
-               for s in intent.enabled_services() if s.get("health")]
+    results = []
+    for service in intent.enabled_services():
+        health = service.get("health")
+        if not health:
+            continue
+        container_port, path = health["port"], health["path"]
+        port = cluster.service_port(service["id"], service.get("workload", "Deployment"), container_port)
+        answer = cluster.health(service["id"], port, path) if port is not None else (0, "")
+        results.append((service["id"], container_port, port, path, *answer))
     verdict(runtime.health_answers(results, lane.profile.runtime_namespace))
 
 

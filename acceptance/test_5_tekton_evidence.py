@@ -89,7 +89,9 @@ def test_env_identity_changes_exactly_when_an_env_input_changes(lane, gitops, so
     """TK-10: across the catalog history, the envIdentity changes exactly when an env-identity input changed
     between consecutive catalog source commits."""
     versions = gitops.catalog_versions()
-    changed = tekton_checks.read_diffs(source.changed_files, tekton_checks.consecutive_source_commits(versions))
+    pairs = tekton_checks.consecutive_source_commits(versions)
+    source.prime_changed_files(pairs)   # one diff-tree --stdin for all pairs; each then read from the cache
+    changed = tekton_checks.read_diffs(source.changed_files, pairs)
     verdict(tekton_checks.env_identity_follows_inputs(lane.profile, versions, changed))
 
 

@@ -39,7 +39,8 @@ def test_task_worktree_root_is_ignored_by_the_worktree_gitignore(lane, worktree,
 @pytest.mark.criterion("SRC-03")
 def test_source_branch_tracks_no_catalog_manifests_or_digests(lane, source, source_head, verdict):
     """SRC-03: the source branch head tracks no catalog, runtime manifests, rendered state, digests or rollout metadata."""
-    files = {path: source.read(source_head, path) or "" for path in source.files(source_head)} if source_head else {}
+    paths = source.files(source_head) if source_head else []
+    files = {path: text or "" for path, text in zip(paths, source.read_many([(source_head, p) for p in paths]))}
     verdict(source_checks.source_tracks_no_generated_state(lane.profile, source_head, files, f"ls-remote {source.shown_url}"))
 
 

@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import importlib
 import json
+import sys
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -56,6 +57,19 @@ def decode(value: Any) -> Any:
     return value
 
 
+def _decoded(obj: dict[str, Any]) -> Any:
+    """decode() of one JSON object as the parser builds it (json's object_hook): one pass, no copy."""
+    if "__tuple__" in obj:
+        return tuple(obj["__tuple__"])
+    if "__type__" in obj:
+        return _recorded_type(obj["__type__"])(**obj["fields"])
+    # A large lane repeats the same names, labels and timestamps thousands of times: one copy each.
+    for key, value in obj.items():
+        if type(value) is str and len(value) <= 80:
+            obj[key] = sys.intern(value)
+    return obj
+
+
 def _recorded_type(kind: str) -> type:
     module, _, name = kind.partition(":")
     if not module.startswith(PACKAGE + "."):
@@ -73,6 +87,7 @@ class BundleWriter:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / f"evidence-{part}.jsonl"
         self._lock = threading.Lock()
+        self._handle = None   # opened once: a long history records thousands of entries
 
     def record(self, source: str, key: str, value: Any, error: EvidenceError | None) -> None:
         entry = {"source": source, "key": key}
@@ -81,13 +96,26 @@ class BundleWriter:
         else:
             entry["value"] = encode(value)
         line = json.dumps(redact_value(entry), sort_keys=True)
-        with self._lock, self.path.open("a") as handle:
-            handle.write(line + "\n")
+        with self._lock:
+            if self._handle is None:
+                self._handle = self.path.open("a")
+            self._handle.write(line + "\n")
+            self._handle.flush()   # what was read survives a run that is killed
+
+    def close(self) -> None:
+        with self._lock:
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
 
 
 def write_manifest(directory: Path, lane: str, connection: dict[str, Any], run: str,
                    verdict: dict[str, Any] | None = None) -> Path:
     """The bundle's manifest; with `verdict` (verdict.json's document) the bundle records the verdict too."""
+    for part in directory.glob("evidence-*.jsonl"):
+        # Reads run concurrently (prefetch.py), so lines arrive in any order: sorted, a bundle's
+        # files are the same for the same evidence.
+        part.write_text("".join(sorted(part.read_text().splitlines(keepends=True))))
     files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.glob("evidence-*.jsonl"))}
     manifest = {"format": FORMAT, "run": run, "lane": lane, "suite": __version__,
                 "written": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -126,12 +154,24 @@ class RecordedEvidence:
             raise ValueError(f"{manifest_path}: bundle format {self.manifest.get('format')!r}, this suite reads {FORMAT}")
         self.entries: dict[tuple[str, str], dict[str, Any]] = {}
         for name, digest in self.manifest["files"].items():
-            data = (directory / name).read_bytes()
-            if hashlib.sha256(data).hexdigest() != digest:
-                raise ValueError(f"{directory / name}: checksum does not match the manifest (the bundle was altered)")
-            for line in data.decode().splitlines():
-                entry = json.loads(line)
-                self.entries.setdefault((entry["source"], entry["key"]), entry)
+            self._load(directory / name, digest)
+
+    def _load(self, path: Path, digest: str) -> None:
+        """One part, line by line (a large lane's bundle is never held twice): checksum and
+        values in one pass; values decoded as they are parsed."""
+        checksum, unreadable = hashlib.sha256(), None
+        with path.open("rb") as handle:
+            for line in handle:
+                checksum.update(line)
+                try:
+                    entry = json.loads(line, object_hook=_decoded)
+                    self.entries.setdefault((entry["source"], entry["key"]), entry)
+                except (ValueError, KeyError, TypeError) as exc:
+                    unreadable = unreadable or exc
+        if checksum.hexdigest() != digest:
+            raise ValueError(f"{path}: checksum does not match the manifest (the bundle was altered)")
+        if unreadable is not None:
+            raise ValueError(f"{path}: not an evidence file ({unreadable})")
 
     def lookup(self, source: str, key: str) -> Any:
         entry = self.entries.get((source, key))
@@ -139,4 +179,4 @@ class RecordedEvidence:
             raise EvidenceError("replay", f"{source} {key}", str(self.directory), "not recorded in this bundle")
         if "error" in entry:
             raise EvidenceError(**entry["error"])
-        return decode(entry["value"])
+        return entry["value"]

@@ -22,11 +22,11 @@ BAD_SIGNATURE = 8
 def _sandbox_up(args: argparse.Namespace) -> int:
     from agentrun_sandbox import lane as sandbox
     try:
-        handle = sandbox.up(args.dir, lane=args.lane, timeout=args.timeout)
+        handle = sandbox.up(args.dir, lane=args.lane, timeout=args.timeout, world=args.world)
     except sandbox.SandboxError as exc:
         print(f"agentrun-lane: {exc}", file=sys.stderr)
         return 1
-    print(f"sandbox lane {args.lane} up in {handle.info['seconds']}s")
+    print(f"sandbox lane {args.lane} up in {handle.info['seconds']}s (world {handle.info['world']})")
     print(f"  lane config  {handle.lane_config}")
     print(f"  kubeconfig   {handle.kubeconfig}")
     for key in ("api", "git", "registry"):
@@ -236,6 +236,8 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--dir", type=Path, required=True, help="where the lane lives: lane.yaml, kubeconfig, pids, data")
     up.add_argument("--lane", default="v0.1", help="the lane profile to seed (default v0.1)")
     up.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the lane to be ready (default 60)")
+    up.add_argument("--world", metavar="NAME", help="the sandbox world: default, argocd3, lived-in, ... "
+                    "(fixtures/agentrun_sandbox/worlds/; docs/sandbox-worlds.md)")
     up.set_defaults(run=_sandbox_up)
     down = actions.add_parser("down", help="stop the sandbox lane started in --dir (removes nothing else)")
     down.add_argument("--dir", type=Path, required=True, help="the --dir the lane was started in")

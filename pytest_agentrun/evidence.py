@@ -1,13 +1,16 @@
 """The session's evidence cache: each piece of evidence is read once and shared.
 
 Failures are cached too, so a missing object or an unreachable server is asked once, and every
-criterion that needs it fails with the same reason.
+criterion that needs it fails with the same reason. Reads of different keys may run at once (the
+prefetch pool, see prefetch.py): each key has its own future, so a second reader of a key waits
+for the first one's answer instead of asking again, and no lock is held while anything is read.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -29,24 +32,43 @@ class EvidenceCache:
     def __init__(self, recorder: Any = None, replay: Any = None) -> None:
         self.recorder = recorder
         self.replay = replay
-        self._values: dict[tuple[str, str], Any] = {}
-        self._lock = threading.RLock()  # reentrant: a fetch may read other evidence (a file needs its commit)
+        self._futures: dict[tuple[str, str], Future] = {}
+        self._lock = threading.Lock()  # guards the table only, never held during a read
         self.records: list[EvidenceRecord] = []
 
     def get(self, source: str, key: str, fetch: Callable[[], Any]) -> Any:
         with self._lock:
-            if (source, key) not in self._values:
-                started = time.monotonic()
-                try:
-                    value: Any = self.replay.lookup(source, key) if self.replay else fetch()
-                    error = None
-                except EvidenceError as exc:
-                    value, error = exc, str(exc)
-                self._values[(source, key)] = value
-                self.records.append(EvidenceRecord(source, key, time.monotonic() - started, error))
-                if self.recorder is not None:
-                    self.recorder.record(source, key, None if error else value, value if error else None)
-            value = self._values[(source, key)]
+            future = self._futures.get((source, key))
+            owner = future is None
+            if owner:
+                future = self._futures[(source, key)] = Future()
+        if owner:
+            self._read(source, key, fetch, future)
+        value = future.result()
         if isinstance(value, EvidenceError):
             raise value
         return value
+
+    def _read(self, source: str, key: str, fetch: Callable[[], Any], future: Future) -> None:
+        started = time.monotonic()
+        try:
+            value: Any = self.replay.lookup(source, key) if self.replay else fetch()
+            error = None
+        except EvidenceError as exc:
+            value, error = exc, str(exc)
+        except BaseException as exc:
+            # Not evidence (a bug, an interrupt): nothing is cached, the next reader tries again.
+            with self._lock:
+                self._futures.pop((source, key), None)
+            future.set_exception(exc)
+            raise
+        with self._lock:
+            self.records.append(EvidenceRecord(source, key, time.monotonic() - started, error))
+        if self.recorder is not None:
+            self.recorder.record(source, key, None if error else value, value if error else None)
+        future.set_result(value)
+
+    def cached(self, source: str, key: str) -> bool:
+        """Whether (source, key) has been read (or is being read) in this session."""
+        with self._lock:
+            return (source, key) in self._futures

@@ -15,6 +15,7 @@ class GitopsBranch:
         self.remote = remote
         self.profile = profile
         self.branch = profile.gitops_branch
+        self._versions: list[tuple[CommitInfo, Catalog]] | None = None
 
     def head(self) -> str | None:
         return self.remote.head(self.branch)
@@ -40,18 +41,24 @@ class GitopsBranch:
     @cached_property
     def manifests(self) -> ManifestSet:
         head = self.require_head()
-        texts = {path: self.remote.read(head, path) or "" for path in self.runtime_files()}
+        paths = self.runtime_files()
+        texts = {path: text or "" for path, text in zip(paths, self.remote.read_many([(head, p) for p in paths]))}
         return parse_manifests(texts, f"{self.branch}@{head[:12]}:")
 
     def history(self) -> list[CommitInfo]:
+        """The branch's commits, newest first: one streamed read, shared by every criterion."""
         return self.remote.history(self.branch) if self.require_head() else []
 
     def catalog_versions(self) -> list[tuple[CommitInfo, Catalog]]:
-        """Every committed version of the catalog, newest first."""
-        self.require_head()
-        path = self.profile.catalog_path
-        return [(c, Catalog.parse(f"{self.branch}@{c.sha[:12]}:{path}", self.remote.read(c.sha, path)))
-                for c in self.remote.history(self.branch, path)]
+        """Every committed version of the catalog, newest first (read and parsed once per session)."""
+        if self._versions is None:
+            self.require_head()
+            path = self.profile.catalog_path
+            commits = self.remote.history(self.branch, path)
+            texts = self.remote.read_many([(c.sha, path) for c in commits])
+            self._versions = [(c, Catalog.parse(f"{self.branch}@{c.sha[:12]}:{path}", text))
+                              for c, text in zip(commits, texts)]
+        return self._versions
 
     def previous_catalog(self) -> Catalog | None:
         """The catalog version before the head's, or None while the catalog has only its first version."""
@@ -61,4 +68,5 @@ class GitopsBranch:
     def all_files(self) -> dict[str, str]:
         """Every file of the branch at its head, path -> text."""
         head = self.require_head()
-        return {path: self.remote.read(head, path) or "" for path in self.remote.files(head)}
+        paths = self.remote.files(head)
+        return {path: text or "" for path, text in zip(paths, self.remote.read_many([(head, p) for p in paths]))}

@@ -38,6 +38,12 @@ def add(parser: pytest.Parser) -> None:
         help="bring up an embedded sandbox lane for this session and judge it (torn down at the end)",
     )
     group.addoption(
+        "--sandbox-world",
+        metavar="NAME",
+        default=None,
+        help="with --sandbox: the sandbox world to bring up (docs/sandbox-worlds.md; default: default)",
+    )
+    group.addoption(
         "--drive",
         action="store_true",
         help="allow tests marked `drive` to CHANGE the lane (mirror sync/flush, PipelineRuns); "
@@ -49,6 +55,14 @@ def add(parser: pytest.Parser) -> None:
         type=float,
         default=1800.0,
         help="how long a drive waits for a PipelineRun, and then for its promotion (default 1800)",
+    )
+    group.addoption(
+        "--prefetch-workers",
+        metavar="N",
+        type=int,
+        default=6,
+        help="read the known evidence at session start on N threads (default 6; 0 reads sequentially; "
+        "never with --drive, when replaying, or in xdist workers)",
     )
     group.addoption(
         "--list-criteria",

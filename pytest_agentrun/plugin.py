@@ -174,6 +174,8 @@ def _lane_config_path(config: pytest.Config, profile: LaneProfile) -> Path | Non
     if worker_path:
         return Path(worker_path)
     given = config.getoption("lane_config")
+    if config.getoption("sandbox_world") and not config.getoption("sandbox"):
+        raise LaneConfigError("--sandbox-world chooses the world of --sandbox: pass --sandbox too")
     if config.getoption("sandbox"):
         if given:
             raise LaneConfigError("--sandbox brings up its own lane: do not combine it with --lane-config")
@@ -309,6 +311,10 @@ def lane(request: pytest.FixtureRequest) -> Iterator[LaneSession]:
                           config.getoption("evidence_deadline") or None)
     session.mirror.drive_allowed = config.getoption("drive")
     config.stash[SESSION] = session
+    # Not with --drive (the passive evidence is read after the drive), not on replay (nothing to
+    # wait for), not in xdist workers (each would read the whole set).
+    if not (config.getoption("drive") or REPLAY in config.stash or hasattr(config, "workerinput")):
+        session.prefetch(config.getoption("prefetch_workers"))
     yield session
     # What the verdict is given on, read while the readers are open (cached: nothing is read twice).
     config.stash[RUN_LOG].identity = identity(session, config.getoption("lane"))

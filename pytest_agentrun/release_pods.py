@@ -76,29 +76,100 @@ def refers_to(ref: dict[str, Any] | None, obj: dict[str, Any]) -> bool:
 def release_pods(workload: dict[str, Any], pods: list[dict[str, Any]],
                  replica_sets: list[dict[str, Any]]) -> ReleasePods:
     """Split the Pods related to `workload` (its selector matches them, or it owns them)."""
+    index = _index(pods, replica_sets)
     if workload.get("kind") == "StatefulSet":
         current, revision, problem = _statefulset_current(workload)
     else:
-        current, revision, problem = _deployment_current(workload, replica_sets)
+        owned = [replica_sets[i] for i in index.owned_replica_sets(workload)]
+        current, revision, problem = _deployment_current(workload, owned)
     mine, others = [], []
-    for pod in _related(workload, pods, replica_sets):
+    for pod in _related(workload, index):
         why = _not_judged(pod, current, revision) or (f"not judged: {problem}" if problem else None)
         (others.append((pod, why)) if why else mine.append(pod))
     return ReleasePods(revision, mine, others, problem)
 
 
-def _related(workload: dict[str, Any], pods: list[dict[str, Any]],
-             replica_sets: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    owned_rs = [rs for rs in replica_sets if refers_to(controller_of(rs), workload)]
+def _related(workload: dict[str, Any], index: "_Index") -> list[dict[str, Any]]:
+    pods, replica_sets = index.pods, index.replica_sets
     selector = (workload.get("spec") or {}).get("selector")
-    return [p for p in pods if selector_matches(selector, (p.get("metadata") or {}).get("labels"))
-            or refers_to(controller_of(p), workload) or any(refers_to(controller_of(p), rs) for rs in owned_rs)]
+    found = {i for i in index.selected(selector) if selector_matches(selector, _labels(pods[i]))}
+    found |= set(index.pods_owned_by(workload))
+    for rs in index.owned_replica_sets(workload):
+        found |= set(index.pods_owned_by(replica_sets[rs]))
+    return [pods[i] for i in sorted(found)]
 
 
-def _deployment_current(deploy: dict[str, Any], replica_sets: list[dict[str, Any]]):
-    """(predicate on a Pod's controller ref, description, problem) for the current ReplicaSet."""
+def _labels(obj: dict[str, Any]) -> dict[str, Any]:
+    return (obj.get("metadata") or {}).get("labels") or {}
+
+
+class _Index:
+    """Pods and ReplicaSets by controller owner and by label, built once per pair of lists: a
+    namespace with a thousand workloads would otherwise scan every Pod for every workload."""
+
+    def __init__(self, pods: list[dict[str, Any]], replica_sets: list[dict[str, Any]]):
+        self.pods, self.replica_sets = pods, replica_sets
+        self._pod_owners, self._rs_owners = _owners(pods), _owners(replica_sets)
+        self._by_label: dict[tuple[str, Any], list[int]] = {}
+        for i, pod in enumerate(pods):
+            for item in _labels(pod).items():
+                if isinstance(item[1], (str, int, float, bool)) or item[1] is None:
+                    self._by_label.setdefault(item, []).append(i)
+
+    def selected(self, selector: dict[str, Any] | None) -> list[int]:
+        """Candidate Pods for a selector (a superset: selector_matches decides)."""
+        match = (selector or {}).get("matchLabels") or {}
+        lists = [self._by_label.get((k, v), []) for k, v in match.items()
+                 if isinstance(v, (str, int, float, bool)) or v is None]
+        return min(lists, key=len) if lists else list(range(len(self.pods)))
+
+    def pods_owned_by(self, obj: dict[str, Any]) -> list[int]:
+        return _owned(self._pod_owners, obj)
+
+    def owned_replica_sets(self, obj: dict[str, Any]) -> list[int]:
+        return _owned(self._rs_owners, obj)
+
+
+def _owners(objects: list[dict[str, Any]]) -> tuple[dict[Any, list[int]], dict[tuple[Any, Any], list[tuple[int, bool]]]]:
+    """(controller uid -> indexes, (kind, name) -> (index, whether the reference carries a uid))."""
+    by_uid: dict[Any, list[int]] = {}
+    by_name: dict[tuple[Any, Any], list[tuple[int, bool]]] = {}
+    for i, obj in enumerate(objects):
+        ref = controller_of(obj)
+        if ref:
+            if ref.get("uid"):
+                by_uid.setdefault(ref["uid"], []).append(i)
+            by_name.setdefault((ref.get("kind"), ref.get("name")), []).append((i, bool(ref.get("uid"))))
+    return by_uid, by_name
+
+
+def _owned(owners, obj: dict[str, Any]) -> list[int]:
+    """The objects whose controller reference names obj, as refers_to() decides it."""
+    by_uid, by_name = owners
+    meta = obj.get("metadata") or {}
+    named = by_name.get((obj.get("kind"), meta.get("name")), [])
+    if meta.get("uid"):   # by uid where the reference has one, else by kind and name
+        return sorted(set(by_uid.get(meta["uid"], [])) | {i for i, has_uid in named if not has_uid})
+    return [i for i, _ in named]
+
+
+_INDEXES: list[tuple[list, list, _Index]] = []   # the last few pairs of lists (the session's are reused)
+
+
+def _index(pods: list[dict[str, Any]], replica_sets: list[dict[str, Any]]) -> _Index:
+    for known_pods, known_rs, index in _INDEXES:
+        if known_pods is pods and known_rs is replica_sets:
+            return index
+    index = _Index(pods, replica_sets)
+    _INDEXES.insert(0, (pods, replica_sets, index))
+    del _INDEXES[4:]
+    return index
+
+
+def _deployment_current(deploy: dict[str, Any], owned: list[dict[str, Any]]):
+    """(predicate on a Pod's controller ref, description, problem) for the current ReplicaSet among
+    the ReplicaSets the Deployment owns."""
     want = ((deploy.get("metadata") or {}).get("annotations") or {}).get(REVISION)
-    owned = [rs for rs in replica_sets if refers_to(controller_of(rs), deploy)]
     current = [rs for rs in owned if ((rs.get("metadata") or {}).get("annotations") or {}).get(REVISION) == want]
     if want is None or len(current) != 1:
         seen = ", ".join(f"{object_ref(rs)} revision "

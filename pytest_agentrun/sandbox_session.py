@@ -21,7 +21,8 @@ def start(config: pytest.Config, profile: LaneProfile) -> Path:
     directory = Path(tempfile.mkdtemp(prefix="agentrun-sandbox-"))
     try:
         # parent_pid: the lane stops by itself even if this session is killed.
-        handle = sandbox.up(directory, lane=profile.lane, parent_pid=os.getpid())
+        handle = sandbox.up(directory, lane=profile.lane, parent_pid=os.getpid(),
+                            world=config.getoption("sandbox_world"))
     except sandbox.SandboxError as exc:
         raise LaneConfigError(str(exc).splitlines()[0] + f" (see {directory})") from None
     def teardown() -> None:
@@ -30,5 +31,6 @@ def start(config: pytest.Config, profile: LaneProfile) -> Path:
     config.add_cleanup(teardown)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter:
-        reporter.write_line(f"agentrun: sandbox lane {profile.lane} up in {handle.info['seconds']}s at {directory}")
+        reporter.write_line(f"agentrun: sandbox lane {profile.lane} (world {handle.info['world']}) up in "
+                            f"{handle.info['seconds']}s at {directory}")
     return handle.lane_config

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import unquote
 
 from . import secret_rules
@@ -38,6 +38,7 @@ def _key_value_pattern() -> re.Pattern[str]:
     return re.compile(rf"(?i)\b({key}\"?[ \t]*[:=][ \t]*\"?)(?!<redacted:)([^\s\"',{{}}\[\]*$<][^\s\"',}}]*)")
 
 
+@lru_cache(maxsize=4096)   # mapping keys repeat across every object of a report
 def secret_key(key: str) -> bool:
     """Whether a mapping key names a secret value, not a reference to one: `sshKey` and
     `GITHUB_TOKEN` hold secrets, `secretName` and `secretKey` only name them."""
@@ -88,6 +89,7 @@ def credential_kind(text: str) -> str | None:
     return marker.group(1) if marker else None
 
 
+@lru_cache(maxsize=65536)   # a report masks the same subjects and reasons many times over
 def mask(text: str) -> str:
     """The text with every credential replaced by `<redacted:RULE>`."""
     if len(text) < 8:

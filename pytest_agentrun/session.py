@@ -43,6 +43,13 @@ class LaneSession:
         self.gitops = GitopsBranch(self.mirror_remote, self.profile)
         self.registry = Registry(config.registry_url, self.cache, breaker=Breaker("registry", self.deadline))
         self.worktree = Worktree(config.worktree, self.cache)
+        self._prefetch = None
+
+    def prefetch(self, workers: int) -> None:
+        """Read the known read set on a small pool in the background (see prefetch.py)."""
+        from .prefetch import Prefetch
+        if workers > 0 and self._prefetch is None:
+            self._prefetch = Prefetch(self, workers).start()
 
 
     def deploy_intent(self, commit: str) -> DeployIntent:
@@ -52,8 +59,14 @@ class LaneSession:
         return DeployIntent.parse(f"{self.profile.source_branch}@{commit[:12]}:{path}", text)
 
     def close(self) -> None:
+        if self._prefetch is not None:
+            self._prefetch.close()
         self.registry.close()
         self.kube.close()
+        self.source.close()
+        self.mirror_remote.close()
+        if hasattr(self.cache.recorder, "close"):
+            self.cache.recorder.close()
 
     @staticmethod
     def default_cache_dir() -> Path:

@@ -100,6 +100,7 @@ def test_discovery_documents_have_the_legacy_shapes(http):
     assert groups.json()["kind"] == "APIGroupList"
     names = {g["name"]: g["preferredVersion"]["groupVersion"] for g in groups.json()["groups"]}
     assert names == {"apps": "apps/v1", "batch": "batch/v1", "rbac.authorization.k8s.io": "rbac.authorization.k8s.io/v1",
+                     "networking.k8s.io": "networking.k8s.io/v1",
                      "tekton.dev": "tekton.dev/v1", "argoproj.io": "argoproj.io/v1alpha1"}
 
     core = {r["name"]: r for r in http.get("/api/v1").json()["resources"]}
@@ -393,8 +394,9 @@ def test_store_api_and_seeding(server):
     assert patched["status"]["sync"]["status"] == "Synced"
     assert store.delete("argoproj.io/v1alpha1", "Application", "argocd", "agentrun")["metadata"]["name"] == "agentrun"
     assert store.delete("argoproj.io/v1alpha1", "Application", "argocd", "agentrun") is None
-    store.delete("v1", "Namespace", None, NS)  # cascades to the namespace's objects
-    assert store.get("tekton.dev/v1", "PipelineRun", NS, "seeded") is None
+    store.delete("v1", "Namespace", None, NS)  # Terminating, then the namespace controller empties it
+    assert wait_for(lambda: store.get("tekton.dev/v1", "PipelineRun", NS, "seeded") is None)
+    assert wait_for(lambda: store.get("v1", "Namespace", None, NS) is None)
     assert {n["metadata"]["name"] for n in store.list("v1", "Namespace")} == {"argocd", "default", "kube-system"}
 
 
@@ -477,23 +479,47 @@ def service(name: str, ports: list[dict]) -> dict:
             "spec": {"ports": ports}}
 
 
+def endpoints(name: str, ports: list[dict], ready: list[str] = (), not_ready: list[str] = ()) -> dict:
+    address = lambda pod: {"ip": "10.42.0.9", "targetRef": {"kind": "Pod", "name": pod, "namespace": NS}}  # noqa: E731
+    subset = {"ports": ports, **({"addresses": [address(p) for p in ready]} if ready else {}),
+              **({"notReadyAddresses": [address(p) for p in not_ready]} if not_ready else {})}
+    return {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": name, "namespace": NS}, "subsets": [subset]}
+
+
 def test_service_proxy(server, http, backend):
-    server.store.load([service("svc", [{"name": "http", "port": 8080}]), service("quiet", [{"port": 80}])])
+    """As kube-apiserver's service ResourceLocation: the Service's port name or number only, proxied to
+    that port's endpoint port (the targetPort) on a ready address of an existing Pod; never a fallback."""
+    server.store.load([pod("web-1"), service("svc", [{"name": "http", "port": 80, "targetPort": 8080}]),
+                       endpoints("svc", [{"name": "http", "port": 8080}], ready=["web-1"]),
+                       service("quiet", [{"port": 80}]), service("idle", [{"name": "http", "port": 80}]),
+                       endpoints("idle", [{"name": "http", "port": 80}], not_ready=["web-1"]),
+                       service("ghost", [{"name": "http", "port": 80}]),
+                       endpoints("ghost", [{"name": "http", "port": 80}], ready=["gone-pod"])])
     server.set_proxy_backend(NS, "svc", 8080, backend)
+    server.set_proxy_backend(NS, "idle", 80, backend)
+    server.set_proxy_backend(NS, "ghost", 80, backend)
     base = f"/api/v1/namespaces/{NS}/services"
-    for spec in ("svc:8080", "http:svc:8080", "svc:http", "svc"):
+    for spec in ("svc:80", "http:svc:80", "svc:http", "http:svc:http"):
         answer = http.get(f"{base}/{spec}/proxy/healthz", params={"deep": "1"})
         assert answer.status_code == 200, spec
         assert answer.json() == {"path": "/healthz?deep=1", "method": "GET"}
         assert answer.headers["content-type"] == "application/json"
-    assert http.post(f"{base}/svc:8080/proxy/hook", content=b"x").json()["method"] == "POST"
-    assert http.get(f"{base}/svc/proxy/missing").status_code == 404  # the backend's own answer
+    assert http.post(f"{base}/svc:80/proxy/hook", content=b"x").json()["method"] == "POST"
+    assert http.get(f"{base}/svc:http/proxy/missing").status_code == 404  # the backend's own answer
+    target = http.get(f"{base}/svc:8080/proxy/healthz")   # the targetPort is no port of the Service
+    assert target.status_code == 503 and target.json()["message"] == 'no service port 8080 found for service "svc"'
+    unnamed = http.get(f"{base}/svc/proxy/healthz")        # no port given: only an unnamed port would match
+    assert unnamed.status_code == 503 and unnamed.json()["message"] == 'no endpoints available for service "svc"'
     missing = http.get(f"{base}/absent:80/proxy/healthz")
     assert missing.status_code == 404 and missing.json()["message"] == 'services "absent" not found'
-    quiet = http.get(f"{base}/quiet:80/proxy/healthz")
+    quiet = http.get(f"{base}/quiet:80/proxy/healthz")     # no Endpoints at all
     assert quiet.status_code == 503 and quiet.json()["message"] == 'no endpoints available for service "quiet"'
-    server.set_proxy_backend(NS, "quiet", 80, "http://127.0.0.1:9")  # nothing listens there
-    assert http.get(f"{base}/quiet:80/proxy/healthz").status_code == 503
+    for spec in ("idle:80", "ghost:80"):                   # only a not-ready address; an address of no Pod
+        assert http.get(f"{base}/{spec}/proxy/healthz").status_code == 503, spec
+    server.store.load([service("down", [{"name": "http", "port": 80}]),
+                       endpoints("down", [{"name": "http", "port": 80}], ready=["web-1"])])
+    server.set_proxy_backend(NS, "down", 80, "http://127.0.0.1:9")  # nothing listens there
+    assert http.get(f"{base}/down:80/proxy/healthz").status_code == 503
     assert {e["verb"] for e in server.requests()} == {"proxy"}
 
 
@@ -558,6 +584,7 @@ def test_kubectl_reads_writes_and_proxies(kubectl, tmp_path, backend):
     api = kubectl.api
     api.store.load([namespace(NS), namespace("argocd"), pod("p1", {"app": "y"}), pod("p2", {"app": "n"}),
                     pipelinerun("release-1"), service("svc", [{"name": "http", "port": 8080}]),
+                    endpoints("svc", [{"name": "http", "port": 8080}], ready=["p1"]),
                     {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
                      "metadata": {"name": "agentrun", "namespace": "argocd"}, "spec": {}}])
     api.set_proxy_backend(NS, "svc", 8080, backend)
@@ -602,6 +629,167 @@ def test_kubectl_reads_writes_and_proxies(kubectl, tmp_path, backend):
                 if e["verb"] in ("create", "update", "patch", "delete")]
     assert mutating == [("create", "deployments", "kubectl"), ("create", "deployments", "kubectl")] + \
         [("patch", "deployments", "kubectl")] * 4 + [("delete", "deployments", "kubectl")]
+
+
+@needs_kubectl
+def test_kubectl_set_image_merges_containers_by_name(kubectl, tmp_path):
+    """kubectl set image sends a strategic merge patch of one container: the others, and the named
+    container's env, stay (before: a plain merge replaced the whole container list)."""
+    web = deployment("web")
+    web["spec"]["template"]["spec"]["containers"] = [
+        {"name": "web", "image": "nginx:1.27", "env": [{"name": "MODE", "value": "prod"}]},
+        {"name": "sidecar", "image": "busybox:1.36", "command": ["sleep", "infinity"]}]
+    kubectl.api.store.load([namespace(NS), web])
+    kubectl("set", "image", "deployment/web", "-n", NS, "web=nginx:1.28")
+    live = kubectl.api.store.get("apps/v1", "Deployment", NS, "web")["spec"]["template"]["spec"]["containers"]
+    assert live == [{"name": "web", "image": "nginx:1.28", "env": [{"name": "MODE", "value": "prod"}]},
+                    {"name": "sidecar", "image": "busybox:1.36", "command": ["sleep", "infinity"]}]
+    managers = [m["manager"] for m in kubectl.api.store.get("apps/v1", "Deployment", NS, "web")["metadata"]["managedFields"]]
+    assert "kubectl-set" in managers
+
+
+@needs_kubectl
+def test_kubectl_create_configmap_and_deployment_in_protobuf(kubectl):
+    """kubectl's typed create commands send application/vnd.kubernetes.protobuf (no JSON fallback on
+    415 or 406): the server decodes them."""
+    kubectl.api.store.load([namespace(NS)])
+    out = kubectl("create", "configmap", "settings", "-n", NS, "--from-literal=mode=fast", "--from-literal=n=2")
+    assert out.stdout.strip() == "configmap/settings created"
+    settings = kubectl.api.store.get("v1", "ConfigMap", NS, "settings")
+    assert settings["data"] == {"mode": "fast", "n": "2"} and settings["metadata"]["managedFields"][0]["manager"] == \
+        "kubectl-create"
+    out = kubectl("create", "deployment", "web", "-n", NS, "--image=nginx:1.27", "--replicas=2", "--port=8080")
+    assert out.stdout.strip() == "deployment.apps/web created"
+    web = kubectl.api.store.get("apps/v1", "Deployment", NS, "web")
+    assert web["spec"]["replicas"] == 2 and web["spec"]["selector"] == {"matchLabels": {"app": "web"}}
+    container = web["spec"]["template"]["spec"]["containers"][0]
+    assert (container["name"], container["image"], container["ports"]) == ("nginx", "nginx:1.27", [{"containerPort": 8080}])
+    assert web["spec"]["template"]["metadata"]["labels"] == {"app": "web"}
+    kubectl("create", "secret", "generic", "token", "-n", NS, "--from-literal=key=s3cr3t")
+    assert kubectl.api.store.get("v1", "Secret", NS, "token")["data"] == {"key": "czNjcjN0"}
+    kubectl("create", "namespace", "scratch")
+    assert kubectl.api.store.get("v1", "Namespace", None, "scratch")["status"]["phase"] == "Active"
+    kubectl("create", "serviceaccount", "bot", "-n", NS)
+    assert kubectl.api.store.get("v1", "ServiceAccount", NS, "bot")["metadata"]["name"] == "bot"
+    kinds = [e["resource"] for e in kubectl.api.requests() if e["verb"] == "create"]
+    assert kinds == ["configmaps", "deployments", "secrets", "namespaces", "serviceaccounts"]
+
+
+def test_protobuf_of_a_custom_resource_is_refused(http):
+    """A custom resource has no protobuf encoding: the real server answers 415."""
+    answer = http.post(f"/apis/tekton.dev/v1/namespaces/{NS}/pipelineruns", content=b"k8s\x00\x0a\x00",
+                       headers={"Content-Type": "application/vnd.kubernetes.protobuf"})
+    assert answer.status_code == 415 and answer.json()["reason"] == "UnsupportedMediaType"
+    assert "application/vnd.kubernetes.protobuf" not in answer.json()["message"]
+
+
+def test_strategic_merge_uses_the_openapi_patch_keys(server, http):
+    """Lists merge by their x-kubernetes-patch-merge-key (containers, env, volumes by name; ports by
+    containerPort), other lists are replaced, $patch: delete removes an element, and a custom
+    resource refuses strategic merge (415)."""
+    web = deployment("web")
+    web["spec"]["template"]["spec"] = {
+        "containers": [{"name": "web", "image": "nginx", "ports": [{"containerPort": 80}, {"containerPort": 443}],
+                        "env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}], "args": ["-a", "-b"]},
+                       {"name": "log", "image": "busybox"}],
+        "volumes": [{"name": "data", "emptyDir": {}}, {"name": "cache", "emptyDir": {}}]}
+    server.store.load([web])
+    patch = {"spec": {"template": {"spec": {
+        "containers": [{"name": "web", "env": [{"name": "B", "value": "3"}, {"name": "C", "value": "4"}],
+                        "ports": [{"containerPort": 443, "name": "https"}], "args": ["-c"]},
+                       {"name": "log", "$patch": "delete"}],
+        "volumes": [{"name": "cache", "$patch": "delete"}, {"name": "tmp", "emptyDir": {"medium": "Memory"}}]}}}}
+    answer = http.patch(f"/apis/apps/v1/namespaces/{NS}/deployments/web", json=patch,
+                        headers={"Content-Type": "application/strategic-merge-patch+json"})
+    assert answer.status_code == 200, answer.text
+    spec = answer.json()["spec"]["template"]["spec"]
+    assert spec["containers"] == [{"name": "web", "image": "nginx",
+                                   "ports": [{"containerPort": 80}, {"containerPort": 443, "name": "https"}],
+                                   "env": [{"name": "A", "value": "1"}, {"name": "B", "value": "3"},
+                                           {"name": "C", "value": "4"}], "args": ["-c"]}]
+    assert spec["volumes"] == [{"name": "data", "emptyDir": {}}, {"name": "tmp", "emptyDir": {"medium": "Memory"}}]
+    ordered = http.patch(f"/apis/apps/v1/namespaces/{NS}/deployments/web", json={"spec": {"template": {"spec": {
+        "$setElementOrder/volumes": [{"name": "tmp"}, {"name": "data"}]}}}},
+        headers={"Content-Type": "application/strategic-merge-patch+json"})
+    assert [v["name"] for v in ordered.json()["spec"]["template"]["spec"]["volumes"]] == ["tmp", "data"]
+    keyless = http.patch(f"/apis/apps/v1/namespaces/{NS}/deployments/web", json={"spec": {"template": {"spec": {
+        "containers": [{"image": "x"}]}}}}, headers={"Content-Type": "application/strategic-merge-patch+json"})
+    assert keyless.status_code == 422 and "does not contain declared merge key: name" in keyless.json()["message"]
+    server.store.load([pipelinerun("release-1")])
+    crd = http.patch(f"/apis/tekton.dev/v1/namespaces/{NS}/pipelineruns/release-1", json={"spec": {}},
+                     headers={"Content-Type": "application/strategic-merge-patch+json"})
+    assert crd.status_code == 415 and crd.json()["reason"] == "UnsupportedMediaType"
+
+
+def test_patch_keys_data_matches_the_reference_openapi():
+    """patch_keys.yaml is what scripts/extract_patch_keys.py extracts from the real OpenAPI."""
+    done = subprocess.run([sys.executable, str(Path(__file__).parents[1] / "scripts" / "extract_patch_keys.py"),
+                           "--check"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_deleting_a_namespace_makes_it_terminating_first(server, http):
+    """As kube-apiserver + the namespace controller (shape: kubernetes PR 73405): deletionTimestamp
+    and phase Terminating at once, no new content, then the content goes; content with finalizers
+    keeps the Namespace Terminating with NamespaceFinalizersRemaining."""
+    server.store.load([pod("p1"), {"apiVersion": "v1", "kind": "ConfigMap",
+                                   "metadata": {"name": "kept", "namespace": NS, "finalizers": ["example.com/backup"]}}])
+    answer = http.delete(f"/api/v1/namespaces/{NS}")
+    assert answer.status_code == 200 and answer.json()["kind"] == "Namespace"
+    assert answer.json()["status"]["phase"] == "Terminating" and answer.json()["metadata"]["deletionTimestamp"]
+    refused = http.post(f"/api/v1/namespaces/{NS}/configmaps",
+                        json={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "late"}})
+    assert refused.status_code == 403 and "because it is being terminated" in refused.json()["message"]
+    assert wait_for(lambda: http.get(f"/api/v1/namespaces/{NS}/pods/p1").status_code == 404)
+    kept = http.get(f"/api/v1/namespaces/{NS}/configmaps/kept").json()
+    assert kept["metadata"]["deletionTimestamp"]
+    ns = http.get(f"/api/v1/namespaces/{NS}").json()
+    conditions = {c["type"]: c for c in ns["status"]["conditions"]}
+    assert ns["status"]["phase"] == "Terminating" and conditions["NamespaceFinalizersRemaining"]["status"] == "True"
+    assert "example.com/backup" in conditions["NamespaceFinalizersRemaining"]["message"]
+    http.patch(f"/api/v1/namespaces/{NS}/configmaps/kept", json={"metadata": {"finalizers": None}},
+               headers={"Content-Type": "application/merge-patch+json"})   # the finalizer's owner lets go
+    assert http.get(f"/api/v1/namespaces/{NS}/configmaps/kept").status_code == 404
+    assert wait_for(lambda: http.get(f"/api/v1/namespaces/{NS}").status_code == 404)
+    server.store.load([namespace("scratch")])
+    http.delete("/api/v1/namespaces/scratch")
+    assert wait_for(lambda: http.get("/api/v1/namespaces/scratch").status_code == 404)
+
+
+def test_list_limit_and_continue(server, http):
+    server.store.load([pod(f"p{i}") for i in range(5)])
+    first = http.get(f"/api/v1/namespaces/{NS}/pods", params={"limit": 2}).json()
+    assert [p["metadata"]["name"] for p in first["items"]] == ["p0", "p1"]
+    assert first["metadata"]["remainingItemCount"] == 3 and first["metadata"]["continue"]
+    names, token = [], first["metadata"]["continue"]
+    while token:
+        page = http.get(f"/api/v1/namespaces/{NS}/pods", params={"limit": 2, "continue": token}).json()
+        assert page["metadata"]["resourceVersion"] == first["metadata"]["resourceVersion"]
+        names += [p["metadata"]["name"] for p in page["items"]]
+        token = page["metadata"].get("continue")
+    assert names == ["p2", "p3", "p4"]
+    whole = http.get(f"/api/v1/namespaces/{NS}/pods").json()
+    assert len(whole["items"]) == 5 and "continue" not in whole["metadata"]
+    assert http.get(f"/api/v1/namespaces/{NS}/pods", params={"continue": "not-a-token"}).status_code == 400
+
+
+def test_kubernetes_client_pages_with_limit(api_client):
+    core = client.CoreV1Api(api_client)
+    for i in range(3):
+        core.create_namespaced_config_map(NS, {"metadata": {"name": f"cm{i}"}})
+    page = core.list_namespaced_config_map(NS, limit=2)
+    rest = core.list_namespaced_config_map(NS, limit=2, _continue=page.metadata._continue)
+    assert [c.metadata.name for c in page.items + rest.items] == ["cm0", "cm1", "cm2"]
+    assert rest.metadata._continue is None
+
+
+def wait_for(condition, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
 
 
 @needs_kubectl

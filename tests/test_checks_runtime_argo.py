@@ -6,6 +6,7 @@ import copy
 
 import pytest
 
+from pytest_agentrun.service_ports import service_port_for
 from pytest_agentrun.checks import argo, runtime
 from pytest_agentrun.lane import LaneProfile
 
@@ -63,10 +64,27 @@ def test_rt04_image_digest():
 
 
 def test_rt05_health():
-    assert all(oks(runtime.health_answers([("mgr", 8080, "/healthz", 200, "ok")], "ns")))
-    [f] = runtime.health_answers([("mgr", 8080, "/healthz", 503, "down")], "ns")
+    assert all(oks(runtime.health_answers([("mgr", 8080, 8080, "/healthz", 200, "ok")], "ns")))
+    [f] = runtime.health_answers([("mgr", 8080, 8080, "/healthz", 503, "down")], "ns")
     assert not f.ok and f.where == "GET /api/v1/namespaces/ns/services/mgr:8080/proxy/healthz"
     assert not any(oks(runtime.health_answers([], "ns")))
+    [f] = runtime.health_answers([("mgr", 8080, None, "/healthz", 0, "")], "ns")
+    assert not f.ok and f.where == "Service ns/mgr" and "targets" in f.found
+
+
+SERVICE_80_TO_HTTP = {"spec": {"ports": [{"name": "web", "port": 80, "targetPort": "http"}]}}
+MGR = {"spec": {"template": {"spec": {"containers": [{"name": "mgr", "ports": [
+    {"name": "http", "containerPort": 8080}]}]}}}}
+
+
+def test_rt05_health_goes_through_the_service_port_that_reaches_the_container_port():
+    """A Service port 80 -> targetPort `http` (container port 8080): the proxy takes :80, never :8080
+    (a real API server answers 'no service port 8080 found')."""
+    assert service_port_for(SERVICE_80_TO_HTTP, MGR, 8080) == 80
+    assert service_port_for({"spec": {"ports": [{"port": 80, "targetPort": 8080}]}}, None, 8080) == 80
+    assert service_port_for({"spec": {"ports": [{"port": 8080}]}}, None, 8080) == 8080   # targetPort = port
+    assert service_port_for(SERVICE_80_TO_HTTP, MGR, 9090) is None
+    assert service_port_for(None, MGR, 8080) is None
 
 
 def test_rt07_secret_refs():

@@ -117,8 +117,9 @@ def no_secret_values(files: dict[str, str], where_prefix: str) -> list[Finding]:
     findings = []
     for path, text in sorted(files.items()):
         hits = [f"line {n}: {kind}" for n, line in enumerate(text.splitlines(), 1) if (kind := credential_kind(line))]
-        secrets = [m for m in parse_manifests({path: text}, where_prefix).manifests
-                   if m.kind == "Secret" and (m.obj.get("data") or m.obj.get("stringData"))]
+        # Only a text naming a Secret can hold one: the others need no YAML parse.
+        parsed = parse_manifests({path: text}, where_prefix).manifests if "Secret" in text else []
+        secrets = [m for m in parsed if m.kind == "Secret" and (m.obj.get("data") or m.obj.get("stringData"))]
         hits += [f"line {m.line}: Secret {m.name} with {'stringData' if m.obj.get('stringData') else 'data'}" for m in secrets]
         findings.append(judge("GO-04", not hits, path, "no Secret value, token, key, kubeconfig or password",
                               "; ".join(hits) if hits else "none", f"{where_prefix}{path}"))

@@ -201,14 +201,26 @@ def _running_images(pod: dict[str, Any], workload_name: str, catalog_images: dic
     return findings
 
 
-def health_answers(results: list[tuple[str, int, str, int, str]], namespace: str) -> list[Finding]:
+def health_answers(results: list[tuple[str, int | str, int | str | None, str, int, str]],
+                   namespace: str) -> list[Finding]:
     """RT-05: each service's health path answers 2xx through the API server's service proxy.
-    results: (service, port, path, HTTP status, body excerpt)."""
-    findings = [judge("RT-05", 200 <= status < 300, f"service {service} {path}", "HTTP 2xx",
-                      f"HTTP {status}: {body[:120]}",
-                      f"GET /api/v1/namespaces/{namespace}/services/{service}:{port}/proxy{path}")
-                for service, port, path, status, body in results]
-    return findings or [failed("RT-05", "health paths", "deploy.json declares at least one health path", "none", "deploy.json")]
+    results: (service, container port from deploy.json, the Service port that reaches it or None,
+    path, HTTP status, body excerpt); the proxy takes only a port of the Service."""
+    findings = []
+    for service, container_port, port, path, status, body in results:
+        subject = f"service {service} {path}"
+        if port is None:
+            findings.append(failed("RT-05", subject, f"a port of Service {namespace}/{service} that reaches "
+                                   f"container port {container_port}", "none of its ports targets it",
+                                   f"Service {namespace}/{service}"))
+            continue
+        where = f"GET /api/v1/namespaces/{namespace}/services/{service}:{port}/proxy{path}"
+        findings.append(judge("RT-05", 200 <= status < 300, subject, "HTTP 2xx",
+                              f"HTTP {status}: {body[:120]}", where, containerPort=container_port))
+    if not findings:
+        return [failed("RT-05", "health paths", "deploy.json declares at least one health path", "none",
+                       "deploy.json")]
+    return findings
 
 
 def secret_refs_exist(refs: dict[str, set[str]], secrets: dict[str, dict[str, Any] | None], namespace: str,

@@ -1,9 +1,10 @@
 """Live git reads for the drive helpers, never cached: an exact fetch of one SHA through a URL, and
-one file at a branch head. Each uses a scratch bare repository that is removed afterwards."""
+one file at a branch head, followed incrementally in one cache repository while a drive waits."""
 
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 
 import git
 
@@ -21,19 +22,42 @@ def exact_fetch(url: str, sha: str) -> None:
         raise DriveError(f"exact fetch of {sha} from {redact_url(url)} failed: {detail}")
 
 
-def file_at_head(url: str, branch: str, path: str) -> tuple[str | None, str | None]:
-    """(head of `branch` at url, text of `path` there): (None, None) without the branch, (head, None)
-    without the file."""
-    with tempfile.TemporaryDirectory(prefix="agentrun-drive-") as scratch:
-        repo = git.Repo.init(scratch, bare=True)
+class BranchFollower:
+    """Reads one file at a branch head again and again, incrementally: one cache repository for the
+    whole wait, and each look is a single fetch of that branch, which brings only the new objects
+    (no scratch repository, no separate ls-remote). Close it (or use `with`) to remove the cache."""
+
+    MISSING_REF = "couldn't find remote ref"
+
+    def __init__(self, url: str, branch: str, cache_dir: Path):
+        self.url, self.branch = url, branch
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        self._scratch = tempfile.TemporaryDirectory(prefix="agentrun-follow-", dir=cache_dir)
+        self._repo = git.Repo.init(self._scratch.name, bare=True)
+        self._ref = f"refs/remotes/follow/{branch}"
+
+    def file_at_head(self, path: str) -> tuple[str | None, str | None]:
+        """(head of the branch, text of `path` there): (None, None) without the branch, (head, None)
+        without the file."""
         try:
-            if not repo.git.execute(["git", "ls-remote", url, f"refs/heads/{branch}"], env=GIT_ENV):
-                return None, None
-            repo.git.execute(["git", "fetch", "--quiet", "--depth=1", url, f"refs/heads/{branch}"], env=GIT_ENV)
-            head = repo.git.rev_parse("FETCH_HEAD")
+            self._repo.git.execute(["git", "fetch", "--quiet", "--no-tags", self.url,
+                                    f"+refs/heads/{self.branch}:{self._ref}"], env=GIT_ENV)
         except git.GitCommandError as exc:
-            raise DriveError(f"reading {branch} from {redact_url(url)} failed: {last_error_line(exc)}") from None
+            if self.MISSING_REF in str(exc.stderr):
+                return None, None
+            raise DriveError(f"reading {self.branch} from {redact_url(self.url)} failed: {last_error_line(exc)}") from None
+        head = self._repo.git.rev_parse(self._ref)
         try:
-            return head, repo.git.show(f"FETCH_HEAD:{path}")
+            return head, self._repo.git.show(f"{head}:{path}", strip_newline_in_stdout=False)
         except git.GitCommandError:
             return head, None
+
+    def close(self) -> None:
+        self._repo.close()
+        self._scratch.cleanup()
+
+    def __enter__(self) -> "BranchFollower":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

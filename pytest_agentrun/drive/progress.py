@@ -26,8 +26,10 @@ class Progress:
     def say(self, label: str, text: str) -> None:
         self.out(f"[{self.elapsed:5.1f}s] {label:<15} {text}")
 
-    def change(self, label: str, text: str) -> None:
-        """Print `text` for `label` unless it is what was printed last for it."""
-        if self._shown.get(label) != text:
-            self._shown[label] = text
-            self.say(label, text)
+    def change(self, label: str, text: str) -> bool:
+        """Print `text` for `label` unless it is what was printed last for it; whether it printed."""
+        if self._shown.get(label) == text:
+            return False
+        self._shown[label] = text
+        self.say(label, text)
+        return True

@@ -20,8 +20,9 @@ from ..lane import LaneConfig, LaneProfile
 from ..readers.kube import object_ref
 from ..redact import redact_url
 from . import mirror_sync
-from .git_live import file_at_head
+from .git_live import BranchFollower
 from .kube_live import LiveKube
+from .polling import Backoff, schedule
 from .progress import Out, Progress
 from ..release_pods import release_pods
 from ..tracking import tracked_by
@@ -63,23 +64,25 @@ class PromotionResult:
 class _Phases:
     """The shared deadline and the time each phase took."""
 
-    def __init__(self, timeout: float, progress: Progress, poll: float):
-        self.timeout, self.progress, self.poll = timeout, progress, poll
+    def __init__(self, timeout: float, progress: Progress, backoff: Backoff):
+        self.timeout, self.progress, self.backoff = timeout, progress, backoff
         self.deadline = time.monotonic() + timeout
         self.seconds: dict[str, float] = {}
 
     def until(self, phase: str, probe: Callable[[], tuple[T | None, str]]) -> T:
         """Call probe() until it gives a result; (None, what it saw) means keep waiting."""
         started = time.monotonic()
+        self.backoff.reset()
         while True:
             result, seen = probe()
-            self.progress.change(phase, seen)
+            if self.progress.change(phase, seen):
+                self.backoff.reset()       # something moved: look again soon
             if result is not None:
                 self.seconds[phase] = round(time.monotonic() - started, 1)
                 return result
             if time.monotonic() >= self.deadline:
                 raise PromotionTimedOut(phase, seen, self.timeout)
-            time.sleep(max(0.0, min(self.poll, self.deadline - time.monotonic())))
+            time.sleep(max(0.0, min(self.backoff.next(), self.deadline - time.monotonic())))
 
     def once(self, phase: str, step: Callable[[], T]) -> T:
         started = time.monotonic()
@@ -89,14 +92,16 @@ class _Phases:
 
 
 def follow_promotion(config: LaneConfig, outcome: RunOutcome, timeout: float, out: Out = print,
-                     poll: float = 0.5) -> PromotionResult:
+                     poll: float | None = None) -> PromotionResult:
     """Follow the promotion of a successful run to a ready runtime (DR-03)."""
     if not outcome.succeeded or not outcome.revision:
         raise DriveError(f"PipelineRun {outcome.namespace}/{outcome.name} has not succeeded "
                          f"({outcome.reason}): there is no promotion to follow")
     revision, kube = outcome.revision, LiveKube(config)
-    phases = _Phases(timeout, Progress(out), poll)
-    gitops_commit, catalog = phases.until("gitops", lambda: _catalog_for(config, revision))
+    phases = _Phases(timeout, Progress(out), schedule(config, poll))
+    profile = config.profile
+    with BranchFollower(config.mirror_read_url, profile.gitops_branch, config.cache_dir / "drive") as follower:
+        gitops_commit, catalog = phases.until("gitops", lambda: _catalog_for(config, follower, revision))
     flushed = phases.once("flush", lambda: _flush(config, phases.progress))
     _request_refresh(config, kube, gitops_commit, phases.progress)
     app = phases.until("argocd", lambda: _application_at(config, kube, gitops_commit))
@@ -111,10 +116,10 @@ def follow_promotion(config: LaneConfig, outcome: RunOutcome, timeout: float, ou
         health=app["status"]["health"]["status"], workloads=workloads, phases=phases.seconds)
 
 
-def _catalog_for(config: LaneConfig, revision: str) -> tuple[tuple[str, dict] | None, str]:
+def _catalog_for(config: LaneConfig, follower: BranchFollower, revision: str) -> tuple[tuple[str, dict] | None, str]:
     profile = config.profile
     branch, path = profile.gitops_branch, profile.catalog_path
-    head, text = file_at_head(config.mirror_read_url, branch, path)
+    head, text = follower.file_at_head(path)
     where = f"{redact_url(config.mirror_read_url)} {branch}"
     if head is None:
         return None, f"{where} does not exist"

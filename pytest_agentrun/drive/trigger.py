@@ -22,6 +22,7 @@ from ..redact import redact_url
 from . import mirror_sync
 from .git_live import exact_fetch
 from .kube_live import AlreadyExists, LiveKube
+from .polling import schedule
 from .progress import Out, Progress
 from .run_state import RunOutcome, TaskState, observe
 
@@ -132,25 +133,28 @@ def _create_or_find(config: LaneConfig, revision: str) -> tuple[str, bool]:
     return name, created
 
 
-def wait(config: LaneConfig, name: str, timeout: float, out: Out = print, poll: float = 0.5) -> RunOutcome:
+def wait(config: LaneConfig, name: str, timeout: float, out: Out = print, poll: float | None = None) -> RunOutcome:
     """Follow the PipelineRun and its TaskRuns until its Succeeded condition is True (the outcome),
-    False (RunFailed) or the timeout passes (RunTimedOut), printing each task's state changes."""
+    False (RunFailed) or the timeout passes (RunTimedOut), printing each task's state changes.
+    Looks again after a backoff (polling.py; `poll` sets its first interval)."""
     kube, namespace = LiveKube(config), config.profile.tekton_namespace
-    progress = Progress(out)
+    progress, backoff = Progress(out), schedule(config, poll)
     while True:
         run = kube.get("PipelineRun", namespace, name)
         if run is None:
             raise DriveError(f"PipelineRun {namespace}/{name} does not exist")
         task_runs = kube.list("TaskRun", namespace, label_selector=f"tekton.dev/pipelineRun={name}")
         outcome = observe(run, task_runs, progress.elapsed)
-        for task in outcome.tasks:
-            if task.taskRun or task.status == "Skipped":   # not the tasks Tekton has yet to start
-                progress.change(task.pipelineTask, task.progress())
-        progress.change("PipelineRun", outcome.reason)
+        moved = [progress.change(task.pipelineTask, task.progress()) for task in outcome.tasks
+                 if task.taskRun or task.status == "Skipped"]   # not the tasks Tekton has yet to start
+        if progress.change("PipelineRun", outcome.reason) or any(moved):
+            backoff.reset()
+        if outcome.plan_summary:    # the plan as soon as it is known: what the release will build or reuse
+            progress.change("plan summary", outcome.plan_summary)
         if outcome.succeeded:
             return outcome
         if outcome.succeeded is False:
             raise RunFailed(outcome)
         if progress.elapsed >= timeout:
             raise RunTimedOut(outcome, timeout)
-        time.sleep(max(0.0, min(poll, timeout - progress.elapsed)))
+        time.sleep(max(0.0, min(backoff.next(), timeout - progress.elapsed)))

@@ -18,7 +18,9 @@ class Argo:
         return self.kube.get("AppProject", self.namespace, self.profile.app_project)
 
     def application(self) -> dict[str, Any] | None:
-        return self.kube.get("Application", self.namespace, self.profile.application)
+        """The lane's Application, from the namespace's list that AR-04 reads anyway (one request)."""
+        name = self.profile.application
+        return next((a for a in self.applications() if a.get("metadata", {}).get("name") == name), None)
 
     def applications(self) -> list[dict[str, Any]]:
         return self.kube.list("Application", self.namespace)

@@ -7,6 +7,7 @@ from typing import Any
 from ..errors import EvidenceError
 from ..lane import LaneProfile
 from ..release_pods import ReleasePods, release_pods
+from ..service_ports import service_port_for
 from ..tracking import tracked_by
 from .discovery import Resource
 from .kube import Kube
@@ -18,6 +19,7 @@ class Cluster:
     def __init__(self, kube: Kube, profile: LaneProfile):
         self.kube = kube
         self.profile = profile
+        self._by_name: dict[tuple[str, str], tuple[list, dict]] = {}   # (kind, namespace) -> (list, name -> object)
 
     @property
     def namespace_name(self) -> str:
@@ -27,7 +29,16 @@ class Cluster:
         return self.kube.get("Namespace", None, name or self.namespace_name)
 
     def workload(self, kind: str, name: str) -> dict[str, Any] | None:
-        return self.kube.get(kind, self.namespace_name, name)
+        """The named object of the runtime namespace, from the one list of its kind the session
+        reads anyway (no GET per object: the requests stay constant in the number of services)."""
+        objects = self.objects(kind)
+        key = (kind, self.namespace_name)
+        if key not in self._by_name or self._by_name[key][0] is not objects:
+            index = {}
+            for obj in objects:
+                index.setdefault(obj.get("metadata", {}).get("name"), obj)
+            self._by_name[key] = (objects, index)
+        return self._by_name[key][1].get(name)
 
     def objects(self, kind: str, namespace: str | None = None) -> list[dict[str, Any]]:
         return self.kube.list(kind, namespace or self.namespace_name)
@@ -52,16 +63,18 @@ class Cluster:
         """The release Pods of every tracked workload (DR-03/DR-04 judge these)."""
         return [pod for w in self.tracked_workloads() for pod in self.release_pods(w).pods]
 
+    def listed_resources(self) -> list[Resource]:
+        """The namespaced kinds namespace_listing() lists (discovery's, minus the exempt kinds)."""
+        skip = {(r.get("group", ""), r["kind"]) for r in self.profile["untrackedObjects"].get("kinds") or []}
+        return [r for r in self.kube.discovery.namespaced_listable() if (r.group, r.kind) not in skip]
+
     def namespace_listing(self) -> tuple[list[dict[str, Any]], dict[str, str]]:
         """Every live object of the runtime namespace, of every namespaced kind discovery serves
         (kinds the lane profile exempts wholesale are not listed), and the kinds that could not
         be read with why. Secrets come as metadata and key names only."""
-        skip = {(r.get("group", ""), r["kind"]) for r in self.profile["untrackedObjects"].get("kinds") or []}
         objects: list[dict[str, Any]] = []
         unreadable: dict[str, str] = {}
-        for resource in self.kube.discovery.namespaced_listable():
-            if (resource.group, resource.kind) in skip:
-                continue
+        for resource in self.listed_resources():
             try:
                 objects += self.kube.list_resource(resource, self.namespace_name)
             except EvidenceError as exc:
@@ -74,6 +87,10 @@ class Cluster:
     def secret_metadata(self, name: str) -> dict[str, Any] | None:
         """A Secret's name and key names only: values are dropped as soon as they arrive."""
         return self.kube.secret_keys(self.namespace_name, name)
+
+    def service_port(self, service: str, kind: str, container_port: int | str) -> int | str | None:
+        """The port of the live Service `service` that reaches the workload's `container_port`."""
+        return service_port_for(self.workload("Service", service), self.workload(kind, service), container_port)
 
     def health(self, service: str, port: int | str, path: str) -> tuple[int, str]:
         return self.kube.proxy_get(self.namespace_name, service, port, path)

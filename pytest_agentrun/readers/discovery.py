@@ -66,14 +66,19 @@ class Discovery:
     def preferred(self) -> list[Resource]:
         """Every resource of every group at its preferred version (what `kubectl api-resources` lists)."""
         found: list[Resource] = []
+        for group, version in self.preferred_versions():
+            found += self.resources(group, version) or []
+        return found
+
+    def preferred_versions(self) -> list[tuple[str, str]]:
+        """(group, version) of the core group's first version and every group's preferred one."""
         core = self._get("/api") or {}
-        for version in (core.get("versions") or [])[:1]:
-            found += self.resources("", version) or []
+        found = [("", version) for version in (core.get("versions") or [])[:1]]
         for group in (self._get("/apis") or {}).get("groups") or []:
             preferred = (group.get("preferredVersion") or {}).get("version") or \
                 ((group.get("versions") or [{}])[0]).get("version")
             if group.get("name") and preferred:
-                found += self.resources(group["name"], preferred) or []
+                found.append((group["name"], preferred))
         return found
 
     def namespaced_listable(self) -> list[Resource]:

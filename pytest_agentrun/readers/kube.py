@@ -9,6 +9,7 @@ come back as plain dicts (the API's JSON), so checks never depend on client mode
 from __future__ import annotations
 
 import json
+import threading
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -120,12 +121,14 @@ class ApiTransport:
     def __init__(self, cfg: LaneConfig):
         self._cfg = cfg
         self._api: client.ApiClient | None = None
+        self._api_lock = threading.Lock()   # readers may start on several threads (prefetch.py)
 
     @property
     def api(self) -> client.ApiClient:
-        if self._api is None:
-            self._api = build_api_client(self._cfg)
-        return self._api
+        with self._api_lock:
+            if self._api is None:
+                self._api = build_api_client(self._cfg)
+            return self._api
 
     @property
     def server(self) -> str:

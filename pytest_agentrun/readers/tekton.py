@@ -30,5 +30,6 @@ class Tekton:
         return self.kube.list("PipelineRun", self.namespace)
 
     def task_runs(self, pipeline_run: str) -> list[dict[str, Any]]:
-        runs = self.kube.list("TaskRun", self.namespace)
+        """The run's TaskRuns, selected by the label Tekton sets on them (the server filters)."""
+        runs = self.kube.list("TaskRun", self.namespace, label_selector=f"tekton.dev/pipelineRun={pipeline_run}")
         return [r for r in runs if r.get("metadata", {}).get("labels", {}).get("tekton.dev/pipelineRun") == pipeline_run]
