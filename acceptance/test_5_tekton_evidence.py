@@ -10,8 +10,9 @@ from pytest_agentrun.checks import tekton as tekton_checks
 def test_pipelinerun_of_the_catalog_commit_succeeded(lane, tekton, catalog, verdict):
     """TK-02: the PipelineRun of the catalog's source commit (named by the profile's pipelineRunName) passed the full SHA and succeeded."""
     commit = catalog.source_commit()
-    run = tekton.pipeline_run(lane.profile.pipeline_run_name(commit))
-    verdict(tekton_checks.pipeline_run_for_commit(lane.profile, commit, run, catalog.line(commit)))
+    name = lane.profile.pipeline_run_name(commit)
+    verdict(tekton_checks.pipeline_run_for_commit(lane.profile, commit, tekton.pipeline_run(name), catalog.line(commit),
+                                                  tekton.task_runs(name)))
 
 
 @pytest.mark.criterion("TK-01")

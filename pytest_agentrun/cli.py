@@ -224,8 +224,12 @@ def parser() -> argparse.ArgumentParser:
                        epilog=exitcodes.HELP + "; 8 a sign-off attestation that does not verify")
     root.add_argument("--version", action="version", version=f"agentrun-lane {__version__}")
     commands = root.add_subparsers(dest="command", required=True, parser_class=UsageParser)
-    commands.add_parser("render-incluster", help="render the in-cluster verification Task, its RBAC and the Pipeline snippet",
+    commands.add_parser("render-incluster", help="render the in-cluster verification Task, its RBAC and the "
+                        "patches that add it to the lane Pipeline and PipelineRun template", add_help=False)
+    commands.add_parser("install-incluster", help="install the verification Task on the lane (only with --confirm)",
                         add_help=False)
+    commands.add_parser("settle", help="wait, bounded, for Argo CD Synced/Healthy at the GitOps head and no "
+                        "pending flush (the verification Task's first step)", add_help=False)
     sandbox = commands.add_parser("sandbox", help="an embedded sandbox lane on this machine")
     actions = sandbox.add_subparsers(dest="action", required=True)
     up = actions.add_parser("up", help="start a sandbox lane that keeps running (detached)")
@@ -283,6 +287,12 @@ def main(argv: list[str] | None = None) -> int:
         if argv[:1] == ["render-incluster"]:  # its own argument parser
             from .incluster.render import main as render_incluster
             return render_incluster(argv[1:])
+        if argv[:1] == ["install-incluster"]:
+            from .incluster.install import main as install_incluster
+            return install_incluster(argv[1:])
+        if argv[:1] == ["settle"]:
+            from .incluster.settle import main as settle
+            return settle(argv[1:])
         args = parser().parse_args(argv)
         return args.run(args)
     except BrokenPipeError:   # `agentrun-lane ... | head`: the reader left; nothing more to say

@@ -130,6 +130,9 @@ class LaneProfile:
         return self.data["tekton"]["pipelineRunName"].format(short12=source_commit[:12])
 
 
+POD_KUBECONFIG = "AGENTRUN_POD_SERVICEACCOUNT_KUBECONFIG"
+
+
 @dataclass(frozen=True)
 class LaneConfig:
     """How to reach one lane. Every field defaults to the lane profile's value."""
@@ -146,6 +149,10 @@ class LaneConfig:
     cache_dir: Path
     origin: str = "lane profile defaults"          # where this config came from, for messages
     extra: dict[str, Any] = field(default_factory=dict)
+    # False when the lane config says the source repo's credentials are absent (`source.credentials:
+    # false`, written by the in-cluster Task when no git workspace is bound): its reads are refused
+    # at once ("no credentials for <url>") instead of waiting on an SSH or HTTPS prompt.
+    source_credentials: bool = True
 
     @classmethod
     def load(cls, profile: LaneProfile, path: Path | None, cache_dir: Path) -> "LaneConfig":
@@ -173,6 +180,11 @@ class LaneConfig:
         registry = raw.get("registry") or {}
         in_cluster = bool(kube.get("inCluster", False))
         kubeconfig = None
+        if in_cluster and os.environ.get(POD_KUBECONFIG):
+            # The sandbox's Tekton simulator stands in for the kubelet: it cannot mount the pod's
+            # service-account token at /var/run/secrets, nor serve it over TLS, so it hands the
+            # same token over as a kubeconfig (fixtures/agentrun_sandbox/tekton_sim.py).
+            in_cluster, kube = False, {"kubeconfig": os.environ[POD_KUBECONFIG]}
         if not in_cluster:
             given = kube.get("kubeconfig") or os.environ.get("KUBECONFIG") or "~/.kube/config"
             kubeconfig = (base / Path(given).expanduser()).resolve()
@@ -189,6 +201,7 @@ class LaneConfig:
             cache_dir=Path(raw.get("cacheDir") and base / raw["cacheDir"] or cache_dir),
             origin=origin,
             extra={k: v for k, v in raw.items() if k not in {"lane", "kubernetes", "source", "mirror", "registry", "cacheDir"}},
+            source_credentials=source.get("credentials", True) is not False,
         )
 
     def to_raw(self) -> dict[str, Any]:
@@ -197,7 +210,8 @@ class LaneConfig:
             "lane": self.profile.lane,
             "kubernetes": {"inCluster": self.in_cluster, "kubeconfig": str(self.kubeconfig) if self.kubeconfig else None,
                            "context": self.context},
-            "source": {"repoUrl": self.source_repo_url, "worktree": str(self.worktree)},
+            "source": {"repoUrl": self.source_repo_url, "worktree": str(self.worktree),
+                       **({} if self.source_credentials else {"credentials": False})},
             "mirror": {"readUrl": self.mirror_read_url, "writeUrl": self.mirror_write_url},
             "registry": {"url": self.registry_url},
         }

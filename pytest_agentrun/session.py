@@ -36,7 +36,7 @@ class LaneSession:
         self.tekton = Tekton(self.kube, self.profile)
         self.argo = Argo(self.kube, self.profile)
         self.source = GitRemote("source", config.source_repo_url, self.cache, config.cache_dir,
-                                Breaker("git", self.deadline))
+                                Breaker("git", self.deadline), credentials=config.source_credentials)
         self.mirror_remote = GitRemote("mirror", config.mirror_read_url, self.cache, config.cache_dir,
                                        Breaker("git", self.deadline))
         self.mirror = Mirror(self.source, self.mirror_remote, self.profile, config)

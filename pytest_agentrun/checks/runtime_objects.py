@@ -58,8 +58,8 @@ class _Namespace:
         if any(r.get("group", "") == group and r["kind"] == kind for r in self.rules.get("kinds") or []):
             return f"{kind} is written by the cluster about other objects"
         for rule in self.rules.get("named") or []:
-            if (rule["kind"], rule["name"]) == (kind, name) and group == "":
-                return "created by the cluster in every namespace"
+            if (rule.get("group", ""), rule["kind"], rule["name"]) == (group, kind, name):
+                return rule.get("why", "created by the cluster in every namespace")
         if (group, kind) == ("", "Secret") and name in (self.rules.get("secrets") or []):
             return "created by the lane's secret management"
         labels = (obj.get("metadata") or {}).get("labels") or {}

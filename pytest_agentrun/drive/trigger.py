@@ -75,6 +75,13 @@ def pipeline_run(config: LaneConfig, revision: str) -> dict[str, Any]:
     return _fill(yaml.safe_load(text), values)
 
 
+def _with_install(config: LaneConfig, run: dict[str, Any], kube: LiveKube) -> dict[str, Any]:
+    """The run as the installed verification Task needs it (its workspaces and ServiceAccount), when
+    the live Pipeline records the install's PipelineRun patch (incluster/install.py); else unchanged."""
+    from ..incluster.install import apply_to_run
+    return apply_to_run(run, kube.get("Pipeline", config.profile.tekton_namespace, config.profile.pipeline))
+
+
 def _fill(node: Any, values: dict[str, str]) -> Any:
     # After parsing, per string: a value can never change the document's structure.
     if isinstance(node, dict):
@@ -113,7 +120,7 @@ def _create_or_find(config: LaneConfig, revision: str) -> tuple[str, bool]:
     run, created = kube.get("PipelineRun", namespace, name), False
     if run is None:
         try:
-            run, created = kube.create("PipelineRun", namespace, pipeline_run(config, revision),
+            run, created = kube.create("PipelineRun", namespace, _with_install(config, pipeline_run(config, revision), kube),
                                        profile.trigger_field_manager), True
         except AlreadyExists:   # a concurrent trigger created it between our GET and POST
             run = kube.get("PipelineRun", namespace, name)

@@ -91,8 +91,10 @@ class GitRemote:
     and diffs are read by one `cat-file --batch` / `diff-tree --stdin` process each. Every value
     still goes through the evidence cache, one key per value, so a run records and replays."""
 
-    def __init__(self, name: str, url: str, cache: EvidenceCache, cache_dir: Path, breaker: Breaker | None = None):
+    def __init__(self, name: str, url: str, cache: EvidenceCache, cache_dir: Path, breaker: Breaker | None = None,
+                 *, credentials: bool = True):
         self.name = name
+        self.credentials = credentials      # False: every read is refused at once (lane config)
         self.url = url
         self.shown_url = redact_url(url)
         self._cache = cache
@@ -113,8 +115,13 @@ class GitRemote:
         self.breaker.check(what, self.shown_url)
         return self.breaker.timeout(120.0)
 
+    def _refuse_without_credentials(self, what: str) -> None:
+        if not self.credentials:
+            raise EvidenceError("git", what, self.shown_url, f"no credentials for {self.shown_url}")
+
     @property
     def repo(self) -> git.Repo:
+        self._refuse_without_credentials("objects")
         with self._lock:
             if self._repo is None:
                 self._dir.parent.mkdir(parents=True, exist_ok=True)
@@ -147,6 +154,7 @@ class GitRemote:
     def refs(self) -> dict[str, str]:
         """refs/heads/<branch> -> SHA as the remote lists them now, every branch fetched with it."""
         def fetch() -> dict[str, str]:
+            self._refuse_without_credentials("ls-remote")
             self.repo  # noqa: B018 - creates the cache repository
             space = f"refs/remotes/{self.name}/"
             timeout = self._ask_remote("ls-remote")
