@@ -44,7 +44,7 @@ def values(profile: LaneProfile, image: str, registry_url: str | None, settle_ti
         "tektonNamespace": profile.tekton_namespace, "worktree": profile["sourceWorktree"]["path"],
         "mirrorRead": profile["mirror"]["readUrl"], "mirrorWrite": profile["mirror"]["writeUrl"],
         "registryUrl": registry_url or profile["registryUrl"], "settleTimeout": str(settle_timeout),
-        "pipelineTask": PIPELINE_TASK, "runAfter": lane_task("promote"),
+        "pipelineTask": PIPELINE_TASK, "runAfter": lane_task(profile, "promote"),
     }
 
 
