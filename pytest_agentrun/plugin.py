@@ -68,6 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("lane") and not options.writes_no_report(config):
         options.check_run_options(config)
         _default_reports(config)
+        _each_failure_once(config)
         worker = getattr(config, "workerinput", {})
         config.stash[RUN_ID] = worker.get("agentrun_run") or evidence_run_id(config.getoption("lane"))
 
@@ -91,6 +92,13 @@ def _default_reports(config: pytest.Config) -> None:
     if hasattr(opt, "allure_report_dir") and not opt.allure_report_dir:
         opt.allure_report_dir = str(reports / "allure-results")
         opt.clean_alluredir = True
+
+
+def _each_failure_once(config: pytest.Config) -> None:
+    """The verdict list gives each failure's first reason: pytest's short summary of failures would
+    say it again (in full on CI, where pytest does not cut it). Errors stay; `-r` still rules."""
+    if getattr(config.option, "reportchars", None) == "fE":   # pytest's default: nothing asked
+        config.option.reportchars = "E"
 
 
 @pytest.hookimpl(optionalhook=True)
