@@ -27,7 +27,7 @@ from ..evidence import EvidenceCache
 from ..lane import LaneConfig
 from . import shapes
 from .breaker import Breaker
-from .discovery import Discovery, Resource
+from .discovery import AGGREGATED_ACCEPT, Discovery, Resource
 
 TIMEOUT = (5, 30)  # connect, read seconds
 # Ask a real API server for metadata only (values never cross the wire); one that ignores it sends
@@ -254,14 +254,17 @@ class Kube(ApiTransport):
 
     @property
     def discovery(self) -> Discovery:
-        """The server's kinds (legacy discovery), each document read once through the cache."""
+        """The server's kinds (aggregated discovery, else legacy), each document read once through the cache."""
         if self._discovery is None:
             self._discovery = Discovery(self._discovery_document)
         return self._discovery
 
     def _discovery_document(self, path: str) -> Any:
+        # /api and /apis ask for the aggregated form (one answer for every group); the recorded
+        # answer, in whichever form the server gave it, is what a replay reads under the same key.
+        accept = AGGREGATED_ACCEPT if path in ("/api", "/apis") else "application/json"
         def fetch() -> Any:
-            status, data = self._get_json(path)
+            status, data = self._get_json(path, accept=accept)
             return None if status == 404 else data
         return self._cache.get("kubernetes", path, fetch)
 
