@@ -37,3 +37,16 @@ def test_an_undecided_finding_keeps_its_evidence():
     why = undecided("RT-03", "catalog", "readable", "missing", "mirror", branch="v0.1-gitops")
     kept = verdict_files._bounded(why.as_dict())
     assert kept == why.as_dict() and kept["evidence"] == {"branch": "v0.1-gitops"}
+
+
+def test_a_criterion_with_many_passes_keeps_a_few_and_counts_the_rest(tmp_path):
+    many = [passed("GO-07", f"Deployment s{i} replicas", "1", "1", f"deploy s{i}") for i in range(50)]
+    bad = failed("GO-07", "Deployment z replicas", "1", "0", "deploy z", replicas=0)
+    results = [CriterionResult("GO-07", "fail", "z: 0 replicas", ["t"], finding_dicts(*many, bad))]
+    scope = Scope("subset", ["GO-07"], ["GO-07"])
+    verdict = decide_run("v0.1", results, scope, {"lane": "v0.1", "suite.version": "0"})
+    doc = verdict_files.document(verdict, {"started": "s", "finished": "f"}, None)
+    [row] = json.loads(verdict_files.write(tmp_path, doc).read_text())["criteria"]
+    assert row["passesOmitted"] == 50 - verdict_files.PASSES_KEPT
+    assert [f["status"] for f in row["findings"]].count("fail") == 1 and row["findings"][-1]["found"] == "0"
+    assert len(row["findings"]) == verdict_files.PASSES_KEPT + 1

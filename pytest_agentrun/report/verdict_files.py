@@ -16,6 +16,7 @@ from ..signoff import Verdict
 VERDICT_FILE = "verdict.json"
 SUMMARY_FILE = "summary.md"
 FORMAT = 1
+PASSES_KEPT = 20  # passing findings per criterion in verdict.json; the reports carry them all
 
 
 def document(verdict: Verdict, times: dict[str, str], bundle: str | None) -> dict[str, Any]:
@@ -29,7 +30,7 @@ def document(verdict: Verdict, times: dict[str, str], bundle: str | None) -> dic
             "section": known[r.id].section,
             "kind": known[r.id].kind,
             "tests": r.tests,
-            "findings": [_bounded(f) for f in r.findings],
+            **_bounded_findings(r.findings),
         }
         for r in verdict.criteria
         if r.id in known
@@ -58,6 +59,17 @@ def document(verdict: Verdict, times: dict[str, str], bundle: str | None) -> dic
         "evidenceBundle": bundle,
     }
     return redact_value(doc)
+
+
+def _bounded_findings(findings: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every non-pass finding, and the first PASSES_KEPT passes, without their evidence."""
+    kept, passes = [], 0
+    for finding in findings:
+        passes += finding.get("status") == PASS
+        if finding.get("status") != PASS or passes <= PASSES_KEPT:
+            kept.append(_bounded(finding))
+    omitted = len(findings) - len(kept)
+    return {"findings": kept, **({"passesOmitted": omitted} if omitted else {})}
 
 
 def _bounded(finding: dict[str, Any]) -> dict[str, Any]:
