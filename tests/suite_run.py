@@ -106,3 +106,9 @@ def read_junit(path: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
         for criterion in criteria:
             verdicts[criterion].append(outcome)
     return dict(verdicts), dict(messages)
+
+
+def run_pytest(*args: str, timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`python -m pytest ARGS` from the checkout, as a user runs it, output captured as text."""
+    return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)

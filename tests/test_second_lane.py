@@ -22,7 +22,7 @@ from pytest_agentrun.checks import tekton
 from pytest_agentrun.criteria import catalogue, render, templates
 from pytest_agentrun.lane import PROFILES_ENV, LaneProfile, available_lanes
 from pytest_agentrun.sandbox_session import failure_cause
-from suite_run import ROOT, read_junit
+from suite_run import ROOT, read_junit, run_pytest
 
 V01 = re.compile(r"v0\.1|v01")
 
@@ -122,28 +122,9 @@ def test_the_suite_judges_a_v02_lane_by_its_own_names(conforming_lane, tmp_path)
     lane_config = tmp_path / "lane-v02.yaml"
     lane_config.write_text(yaml.safe_dump(config))
     reports = tmp_path / "reports"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(ROOT / "acceptance"),
-            "--lane",
-            "v0.2",
-            "--lane-config",
-            str(lane_config),
-            "--agentrun-reports",
-            str(reports),
-            "-p",
-            "no:cacheprovider",
-            "-q",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, PROFILES_ENV: str(folder)},
-    )
+    done = run_pytest(str(ROOT / "acceptance"), "--lane", "v0.2", "--lane-config", str(lane_config),
+                      "--agentrun-reports", str(reports), "-p", "no:cacheprovider", "-q",
+                      timeout=300, env={**os.environ, PROFILES_ENV: str(folder)})
     assert (reports / "junit.xml").is_file(), done.stdout[-3000:] + done.stderr[-3000:]
     verdicts, messages = read_junit(reports / "junit.xml")
     assert "RT-01" in verdicts and verdicts["RT-01"] == ["failed"], done.stdout[-3000:]
@@ -173,25 +154,8 @@ def test_the_suite_judges_a_v02_lane_by_its_own_names(conforming_lane, tmp_path)
 def test_explain_shows_the_criterion_in_the_lanes_words(tmp_path):
     folder = tmp_path / "profiles"
     v02_profile(folder)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(ROOT / "acceptance"),
-            "--lane",
-            "v0.2",
-            "--explain",
-            "AR-01",
-            "-p",
-            "no:cacheprovider",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, PROFILES_ENV: str(folder)},
-    )
+    done = run_pytest(str(ROOT / "acceptance"), "--lane", "v0.2", "--explain", "AR-01", "-p", "no:cacheprovider",
+                      timeout=60, env={**os.environ, PROFILES_ENV: str(folder)})
     assert done.returncode == 0, done.stdout + done.stderr
     first = done.stdout.splitlines()[0]
     assert first == (
@@ -203,23 +167,10 @@ def test_explain_shows_the_criterion_in_the_lanes_words(tmp_path):
 def test_the_in_cluster_render_works_for_v02(tmp_path):
     folder = tmp_path / "profiles"
     v02_profile(folder)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest_agentrun.cli",
-            "render-incluster",
-            "--lane",
-            "v0.2",
-            "--out",
-            str(tmp_path / "out"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, PROFILES_ENV: str(folder)},
-    )
+    command = [sys.executable, "-m", "pytest_agentrun.cli", "render-incluster", "--lane", "v0.2",
+               "--out", str(tmp_path / "out")]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, PROFILES_ENV: str(folder)})
     assert done.returncode == 0, done.stdout + done.stderr
     rendered = "\n".join(p.read_text() for p in sorted((tmp_path / "out").iterdir()))
     assert "agentrun-v02" in rendered and "agentrun-ci" in rendered
