@@ -112,23 +112,40 @@ class BundleWriter:
 def write_manifest(directory: Path, lane: str, connection: dict[str, Any], run: str,
                    verdict: dict[str, Any] | None = None) -> Path:
     """The bundle's manifest; with `verdict` (verdict.json's document) the bundle records the verdict too."""
-    for part in directory.glob("evidence-*.jsonl"):
-        # Reads run concurrently (prefetch.py), so lines arrive in any order: sorted, a bundle's
-        # files are the same for the same evidence.
-        part.write_text("".join(sorted(part.read_text().splitlines(keepends=True))))
-    files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.glob("evidence-*.jsonl"))}
+    files, entries = {}, 0
+    for part in sorted(directory.glob("evidence-*.jsonl")):
+        entries += _sort_lines(part)
+        with part.open("rb") as written:
+            files[part.name] = hashlib.file_digest(written, "sha256").hexdigest()
     manifest = {"format": FORMAT, "run": run, "lane": lane, "suite": __version__,
                 "written": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "connection": connection, "files": files,
-                "entries": sum(len(p.read_text().splitlines()) for p in directory.glob("evidence-*.jsonl"))}
+                "connection": connection, "files": files, "entries": entries}
     if verdict is not None:
-        data = (json.dumps(verdict, indent=2, default=str) + "\n").encode()
-        (directory / VERDICT).write_bytes(data)
+        # Streamed to the file and hashed from it: a large lane's verdict is never one string.
+        with (directory / VERDICT).open("w", encoding="utf-8") as out:
+            json.dump(verdict, out, indent=2, default=str)
+            out.write("\n")
+        with (directory / VERDICT).open("rb") as written:
+            digest = hashlib.file_digest(written, "sha256").hexdigest()
         manifest["verdict"] = {"value": verdict["verdict"], "headline": verdict["headline"],
-                               "file": VERDICT, "sha256": hashlib.sha256(data).hexdigest()}
+                               "file": VERDICT, "sha256": digest}
     path = directory / MANIFEST
     path.write_text(json.dumps(redact_value(manifest), indent=2) + "\n")
     return path
+
+
+def _sort_lines(part: Path) -> int:
+    """Sort one evidence file's lines in place; how many there are. Reads run concurrently
+    (prefetch.py), so lines arrive in any order: sorted, a bundle's files are the same for the same
+    evidence. One list of lines is held (a large lane's bundle is tens of MB), not copies of it."""
+    with part.open("r", encoding="utf-8", newline="") as lines_in:
+        lines = lines_in.readlines()
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    lines.sort()
+    with part.open("w", encoding="utf-8", newline="") as out:
+        out.writelines(lines)
+    return len(lines)
 
 
 def mark_latest(directory: Path) -> Path:

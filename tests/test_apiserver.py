@@ -93,9 +93,8 @@ def test_discovery_documents_have_the_legacy_shapes(http):
     api = http.get("/api")
     assert api.json()["kind"] == "APIVersions" and api.json()["versions"] == ["v1"]
 
-    # kubectl asks for aggregated discovery first; a plain application/json answer makes it fall back.
-    aggregated = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
-    groups = http.get("/apis", headers={"Accept": aggregated})
+    # Asked for plain JSON, the legacy form (the aggregated one: tests/test_discovery.py).
+    groups = http.get("/apis", headers={"Accept": "application/json"})
     assert groups.headers["content-type"] == "application/json"
     assert groups.json()["kind"] == "APIGroupList"
     names = {g["name"]: g["preferredVersion"]["groupVersion"] for g in groups.json()["groups"]}

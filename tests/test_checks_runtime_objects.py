@@ -16,7 +16,7 @@ from pytest_agentrun.evidence import EvidenceCache
 from pytest_agentrun.finding import UNDECIDED
 from pytest_agentrun.lane import LaneConfig, LaneProfile
 from pytest_agentrun.readers.cluster import Cluster
-from pytest_agentrun.readers.kube import Kube
+from pytest_agentrun.readers.kube import Kube, compact_managed_fields
 from pytest_agentrun.tracking import tracked_by, tracking_id
 
 PROFILE = LaneProfile.load("v0.1")
@@ -173,6 +173,12 @@ def test_rt06_accepts_argo_cds_older_manager_name_and_reports_others(reference_d
     findings = managed_by_argo(profile, [live], [], {}, {})
     [drift] = [f for f in findings if f.subject.endswith("field managers")]
     assert drift.found.startswith("janitor (") and "argocd (" not in drift.found   # argocd is Argo CD's own
+    # Listed objects keep only the top level of each fieldsV1 tree (issue 14): the same judgement.
+    compact = compact_managed_fields(copy.deepcopy(live))
+    assert all(set(m["fieldsV1"]) == set(full["fieldsV1"]) and all(v == {} for v in m["fieldsV1"].values())
+               for m, full in zip(compact["metadata"]["managedFields"], live["metadata"]["managedFields"]))
+    assert [f.as_dict() for f in managed_by_argo(profile, [compact], [], {}, {})] == \
+        [f.as_dict() for f in findings]
 
 
 def test_tracking_counts_the_annotation_or_the_label_never_a_copied_annotation():

@@ -27,7 +27,7 @@ from ..evidence import EvidenceCache
 from ..lane import LaneConfig
 from . import shapes
 from .breaker import Breaker
-from .discovery import Discovery, Resource
+from .discovery import AGGREGATED_ACCEPT, Discovery, Resource
 
 TIMEOUT = (5, 30)  # connect, read seconds
 # Ask a real API server for metadata only (values never cross the wire); one that ignores it sends
@@ -249,19 +249,23 @@ class Kube(ApiTransport):
             if status == 404:  # a collection always exists where its kind is served (even in no namespace)
                 raise EvidenceError("kubernetes", f"{kind} list", self.server + path, not_served(kind))
             items = shapes.check_list(kind, data, self.server + path)
-            return [typed(kind, item) for item in items]  # list items omit kind/apiVersion on real servers
+            # list items omit kind/apiVersion on real servers
+            return [compact_managed_fields(typed(kind, item)) for item in items]
         return self._cache.get("kubernetes", path + (f"?labelSelector={label_selector}" if label_selector else ""), fetch)
 
     @property
     def discovery(self) -> Discovery:
-        """The server's kinds (legacy discovery), each document read once through the cache."""
+        """The server's kinds (aggregated discovery, else legacy), each document read once through the cache."""
         if self._discovery is None:
             self._discovery = Discovery(self._discovery_document)
         return self._discovery
 
     def _discovery_document(self, path: str) -> Any:
+        # /api and /apis ask for the aggregated form (one answer for every group); the recorded
+        # answer, in whichever form the server gave it, is what a replay reads under the same key.
+        accept = AGGREGATED_ACCEPT if path in ("/api", "/apis") else "application/json"
         def fetch() -> Any:
-            status, data = self._get_json(path)
+            status, data = self._get_json(path, accept=accept)
             return None if status == 404 else data
         return self._cache.get("kubernetes", path, fetch)
 
@@ -276,7 +280,7 @@ class Kube(ApiTransport):
                 raise EvidenceError("kubernetes", f"{resource.kind} list", self.server + path,
                                     f"{resource.kind} ({resource.api_version}) is not served by the API server")
             items = shapes.check_list(resource.kind, data, self.server + path)
-            return [_typed_as(resource, item) for item in items]
+            return [compact_managed_fields(_typed_as(resource, item)) for item in items]
         return self._cache.get("kubernetes", path, fetch)
 
     def secrets_metadata(self, namespace: str | None) -> list[dict[str, Any]]:
@@ -306,6 +310,23 @@ def typed(kind: str, obj: Any) -> dict[str, Any]:
     obj.setdefault("kind", kind)
     obj.setdefault("apiVersion", resource_table()[kind]["apiVersion"])
     return obj
+
+
+def compact_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object with each managedFields entry's fieldsV1 cut to its top-level fields
+    ({"f:spec": {}, ...}): who manages it, how, when and which top-level fields is all RT-06 reads,
+    and the full trees were most of a large lane's evidence in memory and in the bundle (issue 14)."""
+    meta = obj.get("metadata")
+    entries = meta.get("managedFields") if isinstance(meta, dict) else None
+    if isinstance(entries, list):
+        meta["managedFields"] = [_top_level_fields(entry) for entry in entries]
+    return obj
+
+
+def _top_level_fields(entry: Any) -> Any:
+    if not isinstance(entry, dict) or not isinstance(entry.get("fieldsV1"), dict):
+        return entry
+    return {**entry, "fieldsV1": {field: {} for field in entry["fieldsV1"]}}
 
 
 def _typed_as(resource: Resource, obj: dict[str, Any]) -> dict[str, Any]:

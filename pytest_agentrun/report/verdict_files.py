@@ -16,6 +16,7 @@ from ..signoff import Verdict
 VERDICT_FILE = "verdict.json"
 SUMMARY_FILE = "summary.md"
 FORMAT = 1
+PASSES_KEPT = 20  # passing findings per criterion in verdict.json; the reports carry them all
 
 
 def document(verdict: Verdict, times: dict[str, str], bundle: str | None) -> dict[str, Any]:
@@ -29,7 +30,7 @@ def document(verdict: Verdict, times: dict[str, str], bundle: str | None) -> dic
             "section": known[r.id].section,
             "kind": known[r.id].kind,
             "tests": r.tests,
-            "findings": r.findings,
+            **_bounded_findings(r.findings),
         }
         for r in verdict.criteria
         if r.id in known
@@ -60,13 +61,40 @@ def document(verdict: Verdict, times: dict[str, str], bundle: str | None) -> dic
     return redact_value(doc)
 
 
+def _bounded_findings(findings: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every non-pass finding, and the first PASSES_KEPT passes, without their evidence."""
+    kept, passes = [], 0
+    for finding in findings:
+        passes += finding.get("status") == PASS
+        if finding.get("status") != PASS or passes <= PASSES_KEPT:
+            kept.append(_bounded(finding))
+    omitted = len(findings) - len(kept)
+    return {"findings": kept, **({"passesOmitted": omitted} if omitted else {})}
+
+
+def _bounded(finding: dict[str, Any]) -> dict[str, Any]:
+    """A passing finding without its evidence: on a large lane the passes' evidence made
+    verdict.json tens of MB (issue 14), and the reports (JUnit, HTML, Allure) carry every finding's
+    evidence already. A failing or undecided finding keeps its evidence: that is what a reader needs."""
+    if finding.get("status") != PASS or "evidence" not in finding:
+        return finding
+    return {k: v for k, v in finding.items() if k != "evidence"}
+
+
+def dump(doc: dict[str, Any], path: Path) -> None:
+    """Written as it is serialised, never held whole as one string (a large lane's verdict is MBs)."""
+    with path.open("w", encoding="utf-8") as out:
+        json.dump(doc, out, indent=2, default=str)
+        out.write("\n")
+
+
 def write(directory: Path, doc: dict[str, Any]) -> Path:
     errors = schema_errors("verdict", doc)
     if errors:  # the suite's own bug: say so loudly rather than write a document no reader trusts
         raise ValueError(f"verdict.json does not match its schema: {errors[:3]}")
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / VERDICT_FILE
-    path.write_text(json.dumps(doc, indent=2, default=str) + "\n")
+    dump(doc, path)
     (directory / SUMMARY_FILE).write_text(markdown(doc))
     return path
 
