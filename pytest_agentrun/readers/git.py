@@ -344,19 +344,6 @@ class GitRemote:
             position = end
         return result
 
-    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
-        """Whether `ancestor` is reachable from `descendant` (both fetched or fetchable by SHA)."""
-        def fetch() -> bool:
-            self.ensure_commit(ancestor), self.ensure_commit(descendant)
-            try:
-                self._git("merge-base", "--is-ancestor", ancestor, descendant)
-                return True
-            except git.GitCommandError as exc:
-                if exc.status == 1:
-                    return False
-                raise EvidenceError("git", f"merge-base {ancestor} {descendant}", self.shown_url, last_error_line(exc)) from None
-        return self._cached(f"is-ancestor {ancestor} {descendant}", fetch)
-
     def ancestry(self, branch_or_sha: str) -> list[str]:
         """Every commit reachable from a fetched branch or a commit, itself included (rev-list: SHAs only)."""
         def fetch() -> list[str]:

@@ -70,17 +70,6 @@ class Worktree:
                                  upstream_head or None, ahead, behind, tuple(l for l in porcelain.splitlines() if l))
         return self._cache.get("worktree", f"state {self.path}", fetch)
 
-    def is_ignored(self, relpath: str) -> bool:
-        def fetch() -> bool:
-            try:
-                self._repo().git.check_ignore("-q", "--no-index", relpath)
-                return True
-            except git.GitCommandError as exc:
-                if exc.status == 1:
-                    return False
-                raise EvidenceError("worktree", f"check-ignore {relpath}", str(self.path), str(exc.stderr).strip()) from None
-        return self._cache.get("worktree", f"check-ignore {relpath}", fetch)
-
     def ignore_rule(self, relpath: str) -> IgnoreRule | None:
         """The rule that matches `relpath` (ignoring or re-including it), or None if none does."""
         def fetch() -> IgnoreRule | None:
