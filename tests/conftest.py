@@ -11,7 +11,7 @@ from agentrun_sandbox import lane as sandbox
 
 pytest_plugins = ["pytester"]
 
-# Copies of ../shared/reference (sources: reference/README.md, reference/upstream/SOURCES.md), so a
+# Copies of the steering repository's shared/reference (sources: reference/README.md, reference/upstream/SOURCES.md), so a
 # clone of the project alone runs its tests.
 REFERENCE = Path(__file__).resolve().parent / "reference"
 
