@@ -273,3 +273,12 @@ def test_containerfile_pins_its_base_installs_the_wheel_and_runs_as_non_root():
     users = [line.split()[1] for line in text.splitlines() if line.startswith("USER ")]
     assert users and users[-1] == "65532", "the last USER is the non-root uid the Task runs as"
     assert not any(word in text.lower() for word in ("token", "password", "secret", "kubeconfig"))
+
+
+def test_the_verification_task_has_one_name_across_profile_render_and_drive():
+    """TK-06 allows the profile's `verify` task; the install adds it and the drive leaves it out of
+    the release's outcome: all three must mean the same pipeline task."""
+    from pytest_agentrun.drive.run_state import VERIFICATION_TASK
+    from pytest_agentrun.incluster import render
+    from pytest_agentrun.lane import LaneProfile
+    assert LaneProfile.load("v0.1").tekton_tasks["verify"]["name"] == VERIFICATION_TASK == render.PIPELINE_TASK
