@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import importlib
 import json
+import re
 import sys
 import threading
 from datetime import datetime, timezone
@@ -159,7 +160,12 @@ def mark_latest(directory: Path) -> Path:
 
 
 class RecordedEvidence:
-    """A bundle opened for replay: the manifest, and every recorded value by (source, key)."""
+    """A bundle opened for replay: the manifest, and where each recorded (source, key) is.
+
+    Opening checks every file against the manifest and indexes its lines; a value is decoded
+    only when it is looked up, so the evidence cache holds the one decoded copy and a large
+    lane's bundle (tens of MB of JSON) is never decoded all at once (issue 14). Each line keeps
+    its own sha256: a line that changed after the bundle was opened is not served."""
 
     def __init__(self, directory: Path):
         self.directory = directory
@@ -169,31 +175,87 @@ class RecordedEvidence:
         self.manifest = json.loads(manifest_path.read_text())
         if self.manifest.get("format") != FORMAT:
             raise ValueError(f"{manifest_path}: bundle format {self.manifest.get('format')!r}, this suite reads {FORMAT}")
-        self.entries: dict[tuple[str, str], dict[str, Any]] = {}
+        self._lines: dict[tuple[str, str], RecordedLine] = {}
         for name, digest in self.manifest["files"].items():
-            self._load(directory / name, digest)
+            self._index(directory / name, digest)
 
-    def _load(self, path: Path, digest: str) -> None:
-        """One part, line by line (a large lane's bundle is never held twice): checksum and
-        values in one pass; values decoded as they are parsed."""
-        checksum, unreadable = hashlib.sha256(), None
+    def _index(self, path: Path, digest: str) -> None:
+        """One part, line by line: the file's checksum, and each line's key, place and digest."""
+        checksum, unreadable, offset = hashlib.sha256(), None, 0
         with path.open("rb") as handle:
             for line in handle:
                 checksum.update(line)
                 try:
-                    entry = json.loads(line, object_hook=_decoded)
-                    self.entries.setdefault((entry["source"], entry["key"]), entry)
+                    key = _key_of(line)
+                    self._lines.setdefault(key, RecordedLine(path, offset, len(line), _digest(line)))
                 except (ValueError, KeyError, TypeError) as exc:
                     unreadable = unreadable or exc
+                offset += len(line)
         if checksum.hexdigest() != digest:
             raise ValueError(f"{path}: checksum does not match the manifest (the bundle was altered)")
         if unreadable is not None:
             raise ValueError(f"{path}: not an evidence file ({unreadable})")
 
+    def keys(self) -> list[tuple[str, str]]:
+        return list(self._lines)
+
+    def digest(self, key: tuple[str, str]) -> bytes | None:
+        """The sha256 of the key's line (equal lines: equal evidence), None when not recorded."""
+        line = self._lines.get(key)
+        return line.digest if line else None
+
+    def entry(self, source: str, key: str) -> dict[str, Any] | None:
+        """The recorded entry (source, key, value or error), decoded now; None when not recorded."""
+        line = self._lines.get((source, key))
+        if line is None:
+            return None
+        where = f"{line.path}, byte {line.offset}"
+        raw = line.read()
+        if raw is None:
+            raise EvidenceError("replay", f"{source} {key}", where,
+                                "the bundle changed after it was opened (the line's checksum differs)")
+        try:
+            return json.loads(raw, object_hook=_decoded)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EvidenceError("replay", f"{source} {key}", where, f"unreadable in this bundle ({exc})") from None
+
     def lookup(self, source: str, key: str) -> Any:
-        entry = self.entries.get((source, key))
+        entry = self.entry(source, key)
         if entry is None:
             raise EvidenceError("replay", f"{source} {key}", str(self.directory), "not recorded in this bundle")
         if "error" in entry:
             raise EvidenceError(**entry["error"])
         return entry["value"]
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordedLine:
+    """Where one entry of a bundle is: file, byte offset, length, sha256 of the line."""
+    path: Path
+    offset: int
+    length: int
+    digest: bytes
+
+    def read(self) -> bytes | None:
+        """The line as it was indexed; None when the file no longer holds it."""
+        with self.path.open("rb") as handle:
+            handle.seek(self.offset)
+            raw = handle.read(self.length)
+        return raw if _digest(raw) == self.digest else None
+
+
+# The writer's layout (json.dumps(..., sort_keys=True)): a value's entry starts with its key and
+# source, so they are read without decoding the value. Any other line is decoded whole to find them.
+_HEAD = re.compile(rb'\{"key": ("(?:[^"\\]|\\.)*"), "source": ("(?:[^"\\]|\\.)*"), "value": ')
+
+
+def _key_of(line: bytes) -> tuple[str, str]:
+    head = _HEAD.match(line)
+    if head:
+        return json.loads(head.group(2)), json.loads(head.group(1))
+    entry = json.loads(line)
+    return entry["source"], entry["key"]
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()

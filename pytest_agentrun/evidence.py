@@ -68,6 +68,13 @@ class EvidenceCache:
             self.recorder.record(source, key, None if error else value, value if error else None)
         future.set_result(value)
 
+    def release(self) -> None:
+        """Forget every value (the records stay): called once the session's tests are done, so
+        that a large lane's evidence is not held while the reports are written. A later get()
+        reads again."""
+        with self._lock:
+            self._futures.clear()
+
     def cached(self, source: str, key: str) -> bool:
         """Whether (source, key) has been read (or is being read) in this session."""
         with self._lock:

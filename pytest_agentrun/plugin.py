@@ -13,6 +13,7 @@ import pytest
 from . import explain, logmask, options, preflight
 from .bundle import BundleWriter, RecordedEvidence
 from .criteria import use_lane
+from .documents import line_index
 from .errors import LaneConfigError
 from .evidence import EvidenceCache
 from .lane import LaneConfig, LaneProfile
@@ -329,6 +330,15 @@ def lane(request: pytest.FixtureRequest) -> Iterator[LaneSession]:
     # What the verdict is given on, read while the readers are open (cached: nothing is read twice).
     config.stash[RUN_LOG].identity = identity(session, config.getoption("lane"))
     session.close()
+    _release_evidence(config, session)
+
+
+def _release_evidence(config: pytest.Config, session: LaneSession) -> None:
+    """The tests are done: what they read goes before the reports are written (on a large lane
+    the evidence and the documents parsed from it are the run's largest part, issue 14)."""
+    session.cache.release()
+    line_index.cache_clear()
+    del config.stash[SESSION]
 
 
 def _evidence_cache(config: pytest.Config) -> EvidenceCache:

@@ -81,3 +81,15 @@ def test_line_index_is_linear_in_the_document():
     for i in range(0, 20_000, 7):
         start = line_of(text, f'"serviceId": "svc-{i}"')
         assert start == 3 * i + 1 and line_of(text, '"status"', start) == start + 1
+
+
+def test_release_forgets_the_values_but_keeps_the_records():
+    cache, reads = EvidenceCache(), []
+    def fetch():
+        reads.append(1)
+        return {"big": "x" * 1000}
+    cache.get("s", "k", fetch)
+    cache.release()
+    assert not cache.cached("s", "k") and len(cache.records) == 1
+    cache.get("s", "k", fetch)
+    assert len(reads) == 2, "a get after release reads again"

@@ -2,19 +2,24 @@
 
 The terminal shows a failure once, with its failed findings only (the check's message); every
 finding, ok ones included, travels on the report (`agentrun_findings`, which crosses xdist) to
-verdict.json, the HTML row's log and Allure. Missing evidence and an unexpected exception inside
-a check become "cannot be decided" findings with a one-line message naming the criterion.
+verdict.json and the HTML row's log; Allure gets every finding with its evidence when the check
+decides (the `verdict` fixture). On the report a passing finding travels without its evidence:
+no reader of the report shows it (verdict.json keeps only failing and undecided findings'
+evidence), and on a large lane those copies were tens of MB held to the end of the run (issue 14).
+Missing evidence and an unexpected exception inside a check become "cannot be decided" findings
+with a one-line message naming the criterion.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
 from .. import check_errors
 from ..errors import EvidenceError
-from ..finding import Finding, undecided
+from ..finding import PASS, Finding, undecided
 from ..redact import redact_text, redact_value
 from ..runlog import FINDINGS_ATTR
 from ..verdict import FINDINGS, criteria_of
@@ -45,8 +50,40 @@ def _allure_attach(body: str, name: str, kind: str) -> None:
         return
 
 
+def report_findings(findings: list[Finding]) -> list[dict]:
+    """The findings as the report carries them: JSON's types, redacted, a pass without evidence."""
+    kept = []
+    for finding in findings:
+        entry = finding.as_dict()
+        if entry["status"] == PASS:
+            del entry["evidence"]
+        kept.append(redact_value(json_form(entry)))
+    return kept
+
+
+def json_form(value: Any) -> Any:
+    """What a JSON round trip (`default=str`) makes of the value, sharing its strings rather than
+    copying them: tuples become lists, keys strings, anything else its str()."""
+    if isinstance(value, dict):
+        return {k if isinstance(k, str) else json.dumps(k, default=str): json_form(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_form(v) for v in value]
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    return str(value)
+
+
+def _taken_findings(item: pytest.Item) -> list[Finding]:
+    """The call's findings, released from the item: the report carries them from here on (the
+    item lives to the end of the session, and a finding's evidence can be large)."""
+    findings = list(item.stash.get(FINDINGS, []))
+    if FINDINGS in item.stash:
+        del item.stash[FINDINGS]
+    return findings
+
+
 def decorate_report(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> None:
-    findings = list(item.stash.get(FINDINGS, [])) if report.when == "call" else []
+    findings = _taken_findings(item) if report.when == "call" else []
     excinfo = call.excinfo
     criteria = criteria_of(item)
     if excinfo is not None and excinfo.errisinstance(EvidenceError):
@@ -64,11 +101,7 @@ def decorate_report(item: pytest.Item, call: pytest.CallInfo, report: pytest.Tes
         setattr(report, TRACEBACK_ATTR, trace)
         _allure_attach(trace, f"traceback: {', '.join(criteria)}", "TEXT")
     if findings:
-        setattr(
-            report,
-            FINDINGS_ATTR,
-            json.loads(json.dumps(redact_value([f.as_dict() for f in findings]), default=str)),
-        )
+        setattr(report, FINDINGS_ATTR, report_findings(findings))
 
 
 def _missing_evidence(criteria: list[str], exc: EvidenceError) -> list[Finding]:
