@@ -41,17 +41,28 @@ def lines(path: Path) -> list[dict]:
     return [json.loads(l) for l in path.read_text().splitlines() if l.strip()] if path.is_file() else []
 
 
-def run(command: list[str]) -> tuple[float, float, str]:
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """(wall seconds, peak RSS MiB, pytest's summary line) of one subprocess."""
     started = time.monotonic()
     with tempfile.TemporaryFile() as out:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                   env={**os.environ, **(env or {})})
         _, _, usage = os.wait4(process.pid, 0)
         seconds = time.monotonic() - started
         out.seek(0)
         text = out.read().decode("utf-8", "replace").strip()
     summary = next((l for l in reversed(text.splitlines()) if re.search(r"\d+ (passed|failed)", l)), text[-200:])
     return seconds, usage.ru_maxrss / 1024, summary.strip("= ")
+
+
+def run_with_phases(command: list[str], scratch: Path) -> tuple[float, float, str, dict[str, int]]:
+    """run(), with the peak RSS at the end of each phase (scripts/bench_memory.py)."""
+    phases = scratch / "memory-phases.json"
+    phases.unlink(missing_ok=True)
+    path = os.pathsep.join(filter(None, [str(ROOT / "scripts"), os.environ.get("PYTHONPATH")]))
+    seconds, rss, outcome = run([*command, "-p", "bench_memory"],
+                                {"AGENTRUN_BENCH_MEMORY": str(phases), "PYTHONPATH": path})
+    return seconds, rss, outcome, json.loads(phases.read_text()) if phases.is_file() else {}
 
 
 def live(lane_config: Path, reports: Path, *extra: str) -> tuple[float, float, str]:
@@ -68,17 +79,20 @@ def bundle_entries(bundle: Path) -> list[dict]:
 
 # -- services -------------------------------------------------------------------------------------
 def services_table(bundle: Path, counts: list[int], scratch: Path) -> None:
-    print("\nservices (a recorded conforming lane scaled to N services, judged with --replay)")
-    print(f"  {'N':>6} {'catalog':>8} {'entries':>8} {'pytest s':>9} {'peak MiB':>9}  outcome")
+    print("\nservices (a recorded conforming lane scaled to N services, judged with --replay; MiB: peak RSS "
+          "once the bundle is opened / through the tests / of the run, reports written)")
+    print(f"  {'N':>6} {'catalog':>8} {'entries':>8} {'pytest s':>9} {'opened':>7} {'tests':>6} {'peak MiB':>9}  outcome")
     times = {}
     for n in counts:
         scaled = scratch / f"bundle-{n}"
         entries = scale_bundle(bundle, scaled, n)
         catalog = next(e for e in bundle_entries(scaled) if "artifact-catalog" in e["key"] and e["key"].startswith("read "))
         services = len(json.loads(catalog["value"])["services"])
-        seconds, rss, outcome = run([*PYTEST, "--replay-evidence", str(scaled), "--agentrun-reports", str(scratch / f"r-{n}")])
+        seconds, rss, outcome, phases = run_with_phases(
+            [*PYTEST, "--replay-evidence", str(scaled), "--agentrun-reports", str(scratch / f"r-{n}")], scratch)
         times[n] = seconds
-        print(f"  {n:>6} {services:>8} {entries:>8} {seconds:>9.2f} {rss:>9.0f}  {outcome}")
+        opened, tests = (str(phases.get(p, "?")) for p in ("opened", "tests"))
+        print(f"  {n:>6} {services:>8} {entries:>8} {seconds:>9.2f} {opened:>7} {tests:>6} {rss:>9.0f}  {outcome}")
     if 100 in times and 1000 in times:
         print(f"  t(1000)/t(100) = {times[1000] / times[100]:.1f}   (targets: t(1000) <= 30 s, ratio <= 12, <= 300 MiB)")
 
