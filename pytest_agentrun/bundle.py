@@ -186,8 +186,8 @@ class RecordedEvidence:
             for line in handle:
                 checksum.update(line)
                 try:
-                    key = _key_of(line)
-                    self._lines.setdefault(key, RecordedLine(path, offset, len(line), _digest(line)))
+                    place = RecordedLine(path, offset, len(line), _digest(line))
+                    self._lines.setdefault(_key_of(line), place)
                 except (ValueError, KeyError, TypeError) as exc:
                     unreadable = unreadable or exc
                 offset += len(line)
@@ -209,15 +209,15 @@ class RecordedEvidence:
         line = self._lines.get((source, key))
         if line is None:
             return None
-        where = f"{line.path}, byte {line.offset}"
+        what, where = f"{source} {key}", f"{line.path}, byte {line.offset}"
         raw = line.read()
         if raw is None:
-            raise EvidenceError("replay", f"{source} {key}", where,
+            raise EvidenceError("replay", what, where,
                                 "the bundle changed after it was opened (the line's checksum differs)")
         try:
             return json.loads(raw, object_hook=_decoded)
         except (ValueError, KeyError, TypeError) as exc:
-            raise EvidenceError("replay", f"{source} {key}", where, f"unreadable in this bundle ({exc})") from None
+            raise EvidenceError("replay", what, where, f"unreadable in this bundle ({exc})") from None
 
     def lookup(self, source: str, key: str) -> Any:
         entry = self.entry(source, key)

@@ -65,12 +65,16 @@ def json_form(value: Any) -> Any:
     """What a JSON round trip (`default=str`) makes of the value, sharing its strings rather than
     copying them: tuples become lists, keys strings, anything else its str()."""
     if isinstance(value, dict):
-        return {k if isinstance(k, str) else json.dumps(k, default=str): json_form(v) for k, v in value.items()}
+        return {_json_key(k): json_form(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_form(v) for v in value]
     if value is None or isinstance(value, (str, int, float)):
         return value
     return str(value)
+
+
+def _json_key(key: Any) -> str:
+    return key if isinstance(key, str) else json.dumps(key, default=str)   # 1 -> "1", True -> "true"
 
 
 def _taken_findings(item: pytest.Item) -> list[Finding]:

@@ -74,7 +74,7 @@ def _bounded_findings(findings: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _bounded(finding: dict[str, Any]) -> dict[str, Any]:
     """A passing finding without its evidence: on a large lane the passes' evidence made
-    verdict.json tens of MB (issue 14), and the reports (JUnit, HTML, Allure) carry every finding's
+    verdict.json tens of MB (issue 14), and each test's Allure attachment carries every finding's
     evidence already. A failing or undecided finding keeps its evidence: that is what a reader needs."""
     if finding.get("status") != PASS or "evidence" not in finding:
         return finding
