@@ -11,7 +11,7 @@ import pytest
 from pytest_agentrun.checks import drive
 from pytest_agentrun.drive.mirror_sync import live_heads
 from pytest_agentrun.drive.release import drive_release, live_tags
-from pytest_agentrun.envidentity import classify_release
+from pytest_agentrun.model.envidentity import classify_release
 from pytest_agentrun.errors import AgentrunError
 
 

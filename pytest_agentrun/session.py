@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .documents import DeployIntent
+from .model.documents import DeployIntent
 from .evidence import EvidenceCache
-from .gitops import GitopsBranch
+from .readers.gitops import GitopsBranch
 from .lane import LaneConfig
-from .mirror import Mirror
+from .readers.mirror import Mirror
 from .readers.argo import Argo
 from .readers.breaker import DEFAULT_DEADLINE, Breaker, Deadline
 from .readers.cluster import Cluster

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_agentrun.forbidden import ForbiddenTargets, mentions
+from pytest_agentrun.model.forbidden import ForbiddenTargets, mentions
 from pytest_agentrun.lane import LaneProfile
 
 NAMES = ["agentrun_dev", "agentrun_prod", "agentrun-dev", "agentrun-prod"]

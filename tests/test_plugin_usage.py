@@ -11,7 +11,7 @@ import yaml
 
 from pytest_agentrun.drive.helpers import DriveNotAllowed, Promotion, Trigger
 from pytest_agentrun.errors import DriveError
-from pytest_agentrun.mirror import Mirror
+from pytest_agentrun.readers.mirror import Mirror
 
 ROOT = Path(__file__).resolve().parents[1]
 

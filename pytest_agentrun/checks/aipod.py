@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from ..documents import Catalog, line_of
+from ..model.documents import Catalog, line_of
 from ..finding import Finding, failed, judge, undecided
-from ..forbidden import members
+from ..model.forbidden import members
 from ..lane import RunnerSelectors
-from ..readers.kube import object_ref
-from ..secrets_scan import credential_kind
+from ..model.objects import object_ref
+from ..model.secrets_scan import credential_kind
 from .gitops import containers
 from .judges import judges
 

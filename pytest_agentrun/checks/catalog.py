@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from ..documents import Catalog, line_of, schema_errors
+from ..model.documents import Catalog, line_of, schema_errors
 from ..finding import Finding, failed, judge, passed, undecided
 from ..lane import LaneProfile
-from ..readers.git import CommitInfo
-from ..secrets_scan import credential_kind, secret_key
+from ..model.commits import CommitInfo
+from ..model.secrets_scan import credential_kind, secret_key
 from .judges import judges
 
 SCHEMA = "artifact-catalog"

@@ -6,12 +6,12 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from ..documents import Catalog
-from ..drive.mirror_sync import BranchMove
-from ..envidentity import InputChanges
+from ..model.documents import Catalog
+from ..model.mirror import BranchMove
+from ..model.envidentity import InputChanges
 from ..finding import Finding, failed, judge
 from ..lane import LaneProfile
-from ..drive.rollout import catalog_digests, pod_problem
+from ..model.release_health import catalog_digests, pod_problem
 from .tekton import plan_summary, result_of, task_run_of
 from .judges import judges
 

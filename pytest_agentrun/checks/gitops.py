@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..documents import Catalog, ManifestSet, parse_manifests
+from ..model.documents import Catalog, ManifestSet, parse_manifests
 from ..finding import Finding, failed, judge
 from ..lane import LaneProfile
-from ..secrets_scan import credential_kind, secret_key
+from ..model.secrets_scan import credential_kind, secret_key
 from .judges import judges
 
 PINNED = re.compile(r"^(?P<repo>[^@\s]+)@(?P<digest>sha256:[0-9a-f]{64})$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..finding import Finding, failed, judge, passed
-from ..forbidden import ForbiddenTargets, string_leaves
+from ..model.forbidden import ForbiddenTargets, string_leaves
 from .judges import judges
 
 

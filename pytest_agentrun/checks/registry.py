@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..documents import Catalog
+from ..model.documents import Catalog
 from ..errors import EvidenceError
 from ..finding import Finding, failed, judge, undecided
-from ..readers.kube import object_ref
-from ..readers.registry import ManifestAnswer, repository_name
+from ..model.objects import object_ref
+from ..model.images import ManifestAnswer, repository_name
 from .judges import judges
 
 

@@ -6,9 +6,9 @@ import re
 from typing import Any
 
 from ..finding import Finding, failed, judge, undecided
-from ..readers.kube import object_ref
-from ..release_pods import ReleasePods, release_pods
-from ..rollout_state import rollout_problems
+from ..model.objects import object_ref
+from ..model.release_pods import ReleasePods, release_pods
+from ..model.rollout_state import rollout_problems
 from .gitops import PINNED, containers, pod_spec
 from .judges import judges
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from ..secrets_scan import credential_kind
+from ..model.secrets_scan import credential_kind
 from pathlib import PurePosixPath
 from typing import Callable
 
-from ..documents import DeployIntent, schema_errors
+from ..model.documents import DeployIntent, schema_errors
 from ..finding import Finding, failed, judge, passed
-from ..forbidden import ForbiddenTargets, members, mentions
+from ..model.forbidden import ForbiddenTargets, members, mentions
 from ..lane import LaneProfile
-from ..readers.registry import repository_name
-from ..readers.worktree import IgnoreRule, WorktreeState
+from ..model.images import repository_name
+from ..model.worktree import IgnoreRule, WorktreeState
 from .judges import judges
 
 

@@ -11,7 +11,7 @@ from ..errors import DriveError
 from ..lane import LaneConfig
 from .progress import Out
 from .promotion import PromotionResult, follow_promotion
-from .run_state import RunOutcome
+from ..model.run_state import RunOutcome
 from .trigger import TriggerResult, trigger_current, wait
 
 

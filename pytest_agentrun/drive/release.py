@@ -15,7 +15,7 @@ from ..lane import LaneConfig
 from ..readers.registry import Registry
 from .helpers import Promotion, Trigger
 from .promotion import PromotionResult
-from .run_state import RunOutcome
+from ..model.run_state import RunOutcome
 from .trigger import RunFailed, RunTimedOut, TriggerResult
 
 

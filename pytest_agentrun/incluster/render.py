@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from ..drive.run_state import VERIFICATION_TASK
+from ..model.run_state import VERIFICATION_TASK
 from ..lane import LaneProfile
 from ..readers.kube import resource_table
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from ..errors import EvidenceError
 from ..lane import LaneProfile
-from ..release_pods import ReleasePods, release_pods
-from ..service_ports import service_port_for
-from ..tracking import tracked_by
-from .discovery import Resource
+from ..model.release_pods import ReleasePods, release_pods
+from ..model.service_ports import service_port_for
+from ..model.tracking import tracked_by
+from ..model.objects import Resource
 from .kube import Kube
 
 RELEASE_KINDS = ("Deployment", "StatefulSet")

@@ -27,7 +27,8 @@ from ..evidence import EvidenceCache
 from ..lane import LaneConfig
 from . import shapes
 from .breaker import Breaker
-from .discovery import AGGREGATED_ACCEPT, Discovery, Resource
+from .discovery import AGGREGATED_ACCEPT, Discovery
+from ..model.objects import Resource
 
 TIMEOUT = (5, 30)  # connect, read seconds
 # Ask a real API server for metadata only (values never cross the wire); one that ignores it sends
@@ -54,13 +55,6 @@ def resource_path(kind: str, namespace: str | None = None, name: str | None = No
     if name:
         path += f"/{quote(name)}"
     return path
-
-
-def object_ref(obj: dict[str, Any]) -> str:
-    """How a reviewer finds an object: `Deployment agentrun-v01/agentrun-mgr`."""
-    meta = obj.get("metadata", {})
-    ns = meta.get("namespace")
-    return f"{obj.get('kind', '?')} {ns + '/' if ns else ''}{meta.get('name', '?')}"
 
 
 def build_api_client(cfg: LaneConfig) -> client.ApiClient:

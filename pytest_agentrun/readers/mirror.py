@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
-
-from .errors import DriveError
-from .lane import LaneConfig, LaneProfile
-from .readers.git import GitRemote
-
-
-@dataclass(frozen=True)
-class MirrorStatus:
-    localV01: str | None
-    githubV01: str | None
-    localGitops: str | None
-    githubGitops: str | None
-    pendingFlush: bool
-    sourceInSync: bool
-    exactFetch: dict[str, Any]
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+from ..errors import DriveError
+from ..lane import LaneConfig, LaneProfile
+from .git import GitRemote
+from ..model.mirror import MirrorStatus
 
 
 class Mirror:
@@ -41,13 +25,13 @@ class Mirror:
     # Driving (only with --drive or a confirming command): read live, never from the session cache.
     def sync(self):
         """Fast-forward the mirror's source branch to GitHub's (DR-01)."""
-        from .drive.mirror_sync import sync
+        from ..drive.mirror_sync import sync
         self._status = None
         return sync(self._require_config())
 
     def flush(self):
         """Fast-forward GitHub's GitOps branch to the mirror's; refuses a non-fast-forward (DR-01)."""
-        from .drive.mirror_sync import flush
+        from ..drive.mirror_sync import flush
         self._status = None
         return flush(self._require_config())
 

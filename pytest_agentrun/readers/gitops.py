@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from .documents import Catalog, ManifestSet, parse_manifests
-from .errors import EvidenceError
-from .lane import LaneProfile
-from .readers.git import CommitInfo, GitRemote
+from ..model.documents import Catalog, ManifestSet, parse_manifests
+from ..errors import EvidenceError
+from ..lane import LaneProfile
+from ..model.commits import CommitInfo
+from .git import GitRemote
 
 
 class GitopsBranch:
