@@ -319,7 +319,6 @@ def lane(request: pytest.FixtureRequest) -> Iterator[LaneSession]:
         raise pytest.UsageError("agentrun: no lane selected: pass --lane NAME")
     session = LaneSession(config.stash[LANE_CONFIG], _evidence_cache(config),
                           config.getoption("evidence_deadline") or None)
-    session.mirror.drive_allowed = config.getoption("drive")
     config.stash[SESSION] = session
     # Not with --drive (the passive evidence is read after the drive), not on replay (nothing to
     # wait for), not in xdist workers (each would read the whole set).
@@ -413,22 +412,16 @@ def _drive_output(config: pytest.Config):
 
 
 @pytest.fixture(scope="session")
-def trigger(lane: LaneSession, pytestconfig: pytest.Config):
-    """Drive (only with --drive): `trigger.trigger_current()` syncs the mirror when behind and creates or
-    reuses the PipelineRun agentrun-v01-ci-<short12> of GitHub's current head; `trigger.wait(timeout)`
-    follows it task by task and returns its outcome (results, plan summary), or raises RunFailed/RunTimedOut."""
-    from .drive.helpers import Trigger
-    return Trigger(lane.config, _drive_output(pytestconfig), pytestconfig.getoption("drive"),
-                   pytestconfig.getoption("drive_timeout"))
-
-
-@pytest.fixture(scope="session")
-def promotion(lane: LaneSession, pytestconfig: pytest.Config):
-    """Drive (only with --drive): `promotion.follow(outcome)` waits for the run's catalog on the GitOps
-    branch, flushes it to GitHub, and waits for Argo CD Synced/Healthy and the runtime on its digest."""
-    from .drive.helpers import Promotion
-    return Promotion(lane.config, _drive_output(pytestconfig), pytestconfig.getoption("drive"),
-                     pytestconfig.getoption("drive_timeout"))
+def driver(lane: LaneSession, pytestconfig: pytest.Config):
+    """Drive (only with --drive; without it the fixture refuses): the LaneDriver of this lane.
+    `driver.sync()`/`flush()` settle the mirror; `driver.trigger_current()` syncs the mirror when behind
+    and creates or reuses the PipelineRun agentrun-v01-ci-<short12> of GitHub's current head;
+    `driver.wait(timeout)` follows it task by task and returns its outcome (RunFailed/RunTimedOut);
+    `driver.follow(outcome)` waits for its catalog on the GitOps branch, flushes it to GitHub, and
+    waits for Argo CD Synced/Healthy and the runtime on its digest."""
+    from .drive.driver import DriveConsent, LaneDriver
+    consent = DriveConsent.of_pytest(pytestconfig.getoption("drive"))
+    return LaneDriver(lane.config, consent, _drive_output(pytestconfig), pytestconfig.getoption("drive_timeout"))
 
 
 @pytest.fixture

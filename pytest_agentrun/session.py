@@ -1,4 +1,5 @@
-"""The object the suite holds: one lane, its readers, and the session's evidence cache.
+"""The object the suite holds: one lane, its readers, and the session's evidence cache. It only
+reads: what changes the lane is the LaneDriver (drive/driver.py), built only under --drive or --confirm.
 
 Whether the lane is real, the sandbox, or (later) recorded evidence is decided once, by the
 connection config; checks and tests never ask which.
@@ -39,7 +40,7 @@ class LaneSession:
                                 Breaker("git", self.deadline), credentials=config.source_credentials)
         self.mirror_remote = GitRemote("mirror", config.mirror_read_url, self.cache, config.cache_dir,
                                        Breaker("git", self.deadline))
-        self.mirror = Mirror(self.source, self.mirror_remote, self.profile, config)
+        self.mirror = Mirror(self.source, self.mirror_remote, self.profile)
         self.gitops = GitopsBranch(self.mirror_remote, self.profile)
         self.registry = Registry(config.registry_url, self.cache, breaker=Breaker("registry", self.deadline))
         self.worktree = Worktree(config.worktree, self.cache)

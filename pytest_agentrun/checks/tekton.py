@@ -36,7 +36,7 @@ def succeeded_condition(run: dict[str, Any]) -> dict[str, Any]:
 def release_succeeded(run: dict[str, Any], task_runs: list[dict[str, Any]] | None) -> bool:
     """A run that carries the in-cluster verification task succeeded as a release when every other
     task did: that task judges the release after it closed, so it is still running (or has found a
-    fault) when the release is done (drive/run_state.py says the same for the drive)."""
+    fault) when the release is done (model/run_state.py says the same for the drive)."""
     from ..model.run_state import VERIFICATION_TASK, observe
     tasks = ((run.get("status") or {}).get("pipelineSpec") or {}).get("tasks") or []
     if task_runs is None or not any(t.get("name") == VERIFICATION_TASK for t in tasks):
