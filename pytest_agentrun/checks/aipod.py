@@ -99,7 +99,8 @@ def catalog_image_refs_reusable(catalog: Catalog) -> list[Finding]:
         findings.append(judge("AP-03", not secrets, f"catalog service {sid}",
                               "no SecretRef, token, SSH key or provider config",
                               "; ".join(secrets) or "none", where('"serviceId"')))
-    return findings or [failed("AP-03", "catalog services", "at least one imageRef entry", "none", catalog.where)]
+    return findings or [failed("AP-03", "catalog services", "at least one imageRef entry", "none",
+                               catalog.where)]
 
 
 def _credentials(entry: dict[str, Any]) -> Iterator[tuple[str, str]]:

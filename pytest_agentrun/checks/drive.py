@@ -67,7 +67,8 @@ def pipeline_run_for_current(profile: LaneProfile, heads: dict[str, str | None],
                       f"revision {revision}, GitHub {heads.get('githubV01')}, mirror {heads.get('localV01')}",
                       where, trigger=trigger)]
     if run is None:
-        return findings + [failed("DR-02", "the PipelineRun", "exists after trigger-current", "not found", where)]
+        return findings + [failed("DR-02", "the PipelineRun", "exists after trigger-current",
+                                  "not found", where)]
     template = run.get("spec", {}).get("taskRunTemplate") or {}
     pod = template.get("podTemplate") or {}
     expected_name = profile.pipeline_run_name(revision or "")

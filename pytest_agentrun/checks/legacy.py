@@ -16,7 +16,8 @@ def nothing_points_at_legacy(targets: ForbiddenTargets, subjects: list[tuple[str
     findings = []
     for subject, where, content in subjects:
         if content is None:
-            findings.append(failed("LG-01", subject, "present, pointing only at the lane", "not found: cannot be judged", where))
+            findings.append(failed("LG-01", subject, "present, pointing only at the lane",
+                                   "not found: cannot be judged", where))
             continue
         hits = [(path, value, named) for path, value in string_leaves(content) if (named := targets.named_in(value))]
         findings += [failed("LG-01", f"{subject} {path}", "points only at the lane",

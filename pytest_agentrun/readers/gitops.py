@@ -48,7 +48,8 @@ class GitopsBranch:
 
     def history(self) -> list[CommitInfo]:
         """The branch's commits, newest first: one streamed read, shared by every criterion."""
-        return self.remote.history(self.branch) if self.require_head() else []
+        self.require_head()
+        return self.remote.history(self.branch)
 
     def catalog_versions(self) -> list[tuple[CommitInfo, Catalog]]:
         """Every committed version of the catalog, newest first (read and parsed once per session)."""
