@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_agentrun.documents import schema_errors
+from pytest_agentrun.model.documents import schema_errors
 
 SOURCE_TREE = Path(__file__).resolve().parents[1] / "fixtures" / "agentrun_sandbox" / "source_tree"
 
