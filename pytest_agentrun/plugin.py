@@ -13,7 +13,7 @@ import pytest
 from . import explain, logmask, options, preflight
 from .bundle import BundleWriter, RecordedEvidence
 from .criteria import use_lane
-from .documents import line_index
+from .model.documents import line_index
 from .errors import LaneConfigError
 from .evidence import EvidenceCache
 from .lane import LaneConfig, LaneProfile

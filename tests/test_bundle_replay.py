@@ -13,7 +13,7 @@ from pytest_agentrun.bundle import BundleWriter, RecordedEvidence, write_manifes
 from pytest_agentrun.bundle_diff import evidence_changes
 from pytest_agentrun.errors import EvidenceError
 from pytest_agentrun.evidence import EvidenceCache
-from pytest_agentrun.readers.worktree import WorktreeState
+from pytest_agentrun.model.worktree import WorktreeState
 
 RECORDED = {
     ("kubernetes", "/api/v1/namespaces/ns/pods"): {"items": [{"metadata": {"name": "p", "labels": {"a": "b"}}}]},
@@ -139,3 +139,16 @@ def test_bundle_diff_names_what_changed_and_ignores_the_same_entry_in_another_la
         {"source": "k8s", "key": "moved", "change": "changed"},
         {"source": "k8s", "key": "new", "change": "added"},
     ]
+
+
+def test_a_bundle_written_before_the_model_package_still_restores_its_types(tmp_path):
+    """Bundles name a value's type by module: the names they were written with keep resolving."""
+    from pytest_agentrun.model.commits import CommitInfo
+    from pytest_agentrun.model.images import ManifestAnswer
+    from pytest_agentrun.model.worktree import IgnoreRule
+    written_as = {"pytest_agentrun.readers.git:CommitInfo": CommitInfo,
+                  "pytest_agentrun.readers.registry:ManifestAnswer": ManifestAnswer,
+                  "pytest_agentrun.readers.worktree:IgnoreRule": IgnoreRule,
+                  "pytest_agentrun.readers.worktree:WorktreeState": WorktreeState}
+    for name, kind in written_as.items():
+        assert bundle._recorded_type(name) is kind, name
