@@ -31,17 +31,27 @@ PACKAGE = __name__.rsplit(".", 1)[0]
 
 
 def encode(value: Any) -> Any:
+    """The value as a bundle records it (JSON's types; decode() restores it)."""
+    node = encoded_node(value)
+    if isinstance(node, dict):
+        return {k: encode(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [encode(v) for v in node]
+    return node
+
+
+def encoded_node(value: Any) -> Any:
+    """encode() one level deep: the node in JSON's types, its children as they are. The writer
+    encodes and redacts in one pass with it (redact_value's `form`): one copy of a large value."""
     # Readers may return this package's dataclasses besides JSON's own types: restored by name on replay.
     if dataclasses.is_dataclass(value) and type(value).__module__.startswith(PACKAGE + "."):
         kind = f"{type(value).__module__}:{type(value).__qualname__}"
-        return {"__type__": kind, "fields": {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+        return {"__type__": kind, "fields": {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}}
     if isinstance(value, tuple):
-        return {"__tuple__": [encode(v) for v in value]}
-    if isinstance(value, list):
-        return [encode(v) for v in value]
+        return {"__tuple__": list(value)}
     if isinstance(value, dict):
-        return {str(k): encode(v) for k, v in value.items()}
-    if value is None or isinstance(value, (str, int, float, bool)):
+        return value if all(type(k) is str for k in value) else {str(k): v for k, v in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool, list)):
         return value
     raise TypeError(f"evidence of type {type(value).__name__} cannot be recorded")
 
@@ -95,8 +105,8 @@ class BundleWriter:
         if error is not None:
             entry["error"] = {"source": error.source, "what": error.what, "where": error.where, "reason": error.reason}
         else:
-            entry["value"] = encode(value)
-        line = json.dumps(redact_value(entry), sort_keys=True)
+            entry["value"] = value
+        line = json.dumps(redact_value(entry, form=encoded_node), sort_keys=True)
         with self._lock:
             if self._handle is None:
                 self._handle = self.path.open("a")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from .model.secrets_scan import mask, secret_key
 
@@ -16,14 +16,19 @@ def redact_url(url: str) -> str:
     return mask(url)
 
 
-def redact_value(value: Any) -> Any:
+def redact_value(value: Any, form: Callable[[Any], Any] | None = None) -> Any:
     """Mask credentials inside a JSON-like structure, keeping it valid: a string under a secret-named
-    key is masked whole, and credential shapes inside any string are masked."""
+    key is masked whole, and credential shapes inside any string are masked. With `form`, each node
+    is first given its form one level deep (the evidence bundle's encoding), so that a large value
+    is encoded and masked in one pass, into one copy."""
+    if form is not None:
+        value = form(value)
     if isinstance(value, dict):
-        return {k: ("<redacted:secret-value>" if isinstance(v, str) and v and secret_key(str(k)) else redact_value(v))
+        return {k: ("<redacted:secret-value>" if isinstance(v, str) and v and secret_key(str(k))
+                    else redact_value(v, form))
                 for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(redact_value(v) for v in value)
+        return type(value)(redact_value(v, form) for v in value)
     if isinstance(value, str):
         return mask(value)
     return value

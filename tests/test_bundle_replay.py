@@ -152,3 +152,16 @@ def test_a_bundle_written_before_the_model_package_still_restores_its_types(tmp_
                   "pytest_agentrun.readers.worktree:WorktreeState": WorktreeState}
     for name, kind in written_as.items():
         assert bundle._recorded_type(name) is kind, name
+
+
+def test_the_writer_encodes_and_masks_in_one_pass_as_encode_then_redact_did():
+    from pytest_agentrun.redact import redact_value
+    value = {"items": [{1: "one", "password": "hunter2-hunter2", "env": ("a", ("b", 2))}],
+             "commit": RECORDED[("worktree", "state /w")], "url": "https://bot:ghp_" + "a" * 36 + "@github.com/x",
+             "nothing": None, "ratio": 0.5, "ok": True}
+    entry = {"source": "s", "key": "k", "value": value}
+    one_pass = redact_value(entry, form=bundle.encoded_node)
+    assert one_pass == redact_value({**entry, "value": bundle.encode(value)})
+    text = json.dumps(one_pass)
+    assert "hunter2" not in text and "ghp_" not in text and '"1": "one"' in text
+    assert bundle.decode(bundle.encode(value))["commit"] == value["commit"]
