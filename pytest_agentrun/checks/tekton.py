@@ -221,7 +221,6 @@ def pipeline_run_on_host_network(profile: LaneProfile, commit: str, run: dict[st
         return findings + [failed("TK-03", f"TaskRuns of {name}", f"run as {profile.tekton_service_account}",
                                   "no TaskRun of the PipelineRun (label tekton.dev/pipelineRun)", where)]
     from ..drive.run_state import VERIFICATION_TASK
-    from ..incluster.render import task_name as verification_account
     for task_run in task_runs:
         spec = task_run.get("spec", {})
         account = spec.get("serviceAccountName") or template.get("serviceAccountName")
@@ -230,7 +229,7 @@ def pipeline_run_on_host_network(profile: LaneProfile, commit: str, run: dict[st
         # The verification task runs as its own read-only ServiceAccount, never as the lane's runner.
         labels = task_run.get("metadata", {}).get("labels") or {}
         verifying = labels.get("tekton.dev/pipelineTask") == VERIFICATION_TASK
-        wanted = verification_account(profile) if verifying else profile.tekton_service_account
+        wanted = profile.verification_service_account if verifying else profile.tekton_service_account
         findings.append(judge("TK-03", account == wanted and not drifted,
                               f"TaskRun {task_run['metadata']['name']}",
                               f"runs as {wanted} with the run's host-network podTemplate",
