@@ -1,6 +1,6 @@
 """A second lane by data alone: a v0.2 profile, written by this test to its own profiles folder
-($AGENTRUN_LANE_PROFILES), is judged by the unchanged suite with v0.2's names, and the in-cluster
-render works for it. Nothing of the package is edited for it.
+($AGENTRUN_LANE_PROFILES), is judged by the unchanged suite with v0.2's names, a sandbox lane is
+seeded from it, and the in-cluster render works for it. Nothing of the package is edited for it.
 
 The profile is written here, not shipped: v0.2 is not a lane of the spec yet, and a shipped
 profile would be offered to every user as if it were.
@@ -18,11 +18,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from agentrun_sandbox import lane as sandbox
+from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
 from pytest_agentrun.checks import tekton
 from pytest_agentrun.criteria import catalogue, render, templates
 from pytest_agentrun.lane import PROFILES_ENV, LaneProfile, available_lanes
 from pytest_agentrun.sandbox_session import failure_cause
-from suite_run import ROOT, read_junit, run_pytest
+from suite_run import ROOT, read_junit, run_pytest, run_suite_in_process
 
 V01 = re.compile(r"v0\.1|v01")
 
@@ -190,3 +192,43 @@ def test_a_sandbox_start_up_failure_names_its_cause():
     assert failure_cause("sandbox lane did not become ready within 60s (/tmp/x)") == (
         "sandbox lane did not become ready within 60s (/tmp/x)"
     )
+
+
+@pytest.fixture
+def v02_sandbox(tmp_path, monkeypatch):
+    """A sandbox lane started for the v0.2 profile: the supervisor finds it as the plugin does."""
+    folder = tmp_path / "profiles"
+    v02_profile(folder)
+    monkeypatch.setenv(PROFILES_ENV, str(folder))
+    handle = sandbox.up(tmp_path / "lane", lane="v0.2", parent_pid=os.getpid())
+    yield handle
+    sandbox.down(tmp_path / "lane")
+
+
+
+
+def v01_names_read(reports: Path) -> list[str]:
+    """Whatever the run read (its evidence bundle) that names the v0.1 lane."""
+    text = "".join(p.read_text() for p in (reports / "evidence" / "latest").glob("evidence-*.jsonl"))
+    return sorted(set(re.findall(r"[\w./:-]*(?:v0\.1|v01)[\w./:-]*", text.replace("V01", ""))))
+
+
+def test_a_sandbox_seeded_from_the_v02_profile_signs_off_and_its_violation_fails(v02_sandbox, tmp_path):
+    """The sandbox takes every name from the profile it is started for: the v0.2 lane it seeds
+    passes the whole passive catalogue in v0.2's names (nothing the suite read names v0.1), and a
+    violation of it fails the criterion that names it."""
+    fit = run_suite_in_process(v02_sandbox.lane_config, tmp_path / "fit", lane="v0.2")
+    assert fit.returncode == 0, fit.output[-3000:]
+    assert re.search(r"^FIT TO SIGN OFF lane v0\.2 \(gitops [0-9a-f]{8}, source [0-9a-f]{8}\): 56 of 56 passive "
+                     r"catalogue criteria pass;", fit.output, re.MULTILINE), fit.output[-1500:]
+    assert not v01_names_read(tmp_path / "fit")
+
+    SCENARIOS["ci-commit-on-source-branch"].apply(SandboxControl(v02_sandbox.paths.root))
+    violated = run_suite_in_process(v02_sandbox.lane_config, tmp_path / "violated", lane="v0.2")
+    assert violated.returncode == 1, violated.output[-3000:]
+    assert re.search(r"^NOT FIT TO SIGN OFF lane v0\.2 .*: 1 of 56 passive catalogue criteria fail: TK-11;",
+                     violated.output, re.MULTILINE), violated.output[-1500:]
+    assert violated.failed() == {"TK-11"}
+    said = "\n".join(violated.messages["TK-11"])
+    assert "v0.2" in said and "agentrun-v02-tekton" in said, said
+
