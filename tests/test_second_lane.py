@@ -22,6 +22,7 @@ from agentrun_sandbox import lane as sandbox
 from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
 from pytest_agentrun.checks import tekton
 from pytest_agentrun.criteria import catalogue, render, templates
+from pytest_agentrun.incluster import render as incluster
 from pytest_agentrun.lane import PROFILES_ENV, LaneProfile, available_lanes
 from pytest_agentrun.sandbox_session import failure_cause
 from suite_run import ROOT, read_junit, run_pytest, run_suite_in_process
@@ -108,6 +109,44 @@ def test_the_tekton_task_names_are_the_profiles(tmp_path, monkeypatch):
     runs = [{"metadata": {"name": "r-plan", "labels": {"tekton.dev/pipelineTask": "plan"}}}]
     assert tekton.task_run_of(v02, runs, "plan") is None
     assert tekton.task_run_of(LaneProfile.load("v0.1"), runs, "plan") == runs[0]
+
+
+def test_the_verification_account_is_a_profile_fact(v02):
+    """The in-cluster verification's ServiceAccount is the profile's (tekton.tasks.verify): render
+    names the account and its Roles after it, RT-06 exempts exactly those Roles, and TK-03 wants a
+    verification TaskRun to run as it."""
+    v01 = LaneProfile.load("v0.1")
+    assert v01.verification_service_account == "agentrun-v01-acceptance" == incluster.task_name(v01)
+    for profile in (v01, v02):
+        rbac = incluster.render(profile)["rbac.yaml"]
+        assert [o["metadata"]["name"] for o in rbac if o["kind"] == "ServiceAccount"] == [
+            profile.verification_service_account]
+        made = {(o["kind"], o["metadata"]["name"]) for o in rbac
+                if o["metadata"].get("namespace") == profile.runtime_namespace}
+        exempt = {(n["kind"], n["name"]) for n in profile.untracked_objects["named"]
+                  if n.get("group") == "rbac.authorization.k8s.io"}
+        assert made == exempt
+    pod = {"hostNetwork": True, "dnsPolicy": "ClusterFirstWithHostNet"}
+    run = {"spec": {"taskRunTemplate": {"serviceAccountName": v02.tekton_service_account, "podTemplate": pod}}}
+
+    def verifying(account: str) -> dict:
+        return {"metadata": {"name": "r-acceptance", "namespace": v02.tekton_namespace,
+                             "labels": {"tekton.dev/pipelineTask": "acceptance"}},
+                "spec": {"serviceAccountName": account}}
+    assert all(f.ok for f in tekton.pipeline_run_on_host_network(v02, "a" * 40, run, [verifying("agentrun-v02-acceptance")]))
+    [wrong] = [f for f in tekton.pipeline_run_on_host_network(v02, "a" * 40, run, [verifying("agentrun-v01-acceptance")])
+               if not f.ok]
+    assert "agentrun-v02-acceptance" in wrong.expected and "agentrun-v01-acceptance" in wrong.found
+
+
+def test_every_lane_fact_is_read_through_a_typed_accessor():
+    """The package reads the profile's keys in lane.py only: everywhere else a LaneProfile property
+    names the fact (a raw `profile["..."]` would hide a lane fact from the accessors)."""
+    raw = re.compile(r"""profile(?:\.data)?\[["']|\.data\[["']""")
+    found = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+             for path in sorted((ROOT / "pytest_agentrun").rglob("*.py")) if path.name != "lane.py"
+             for n, line in enumerate(path.read_text().splitlines(), 1) if raw.search(line)]
+    assert not found, "\n".join(found)
 
 
 def test_the_suite_judges_a_v02_lane_by_its_own_names(conforming_lane, tmp_path):
