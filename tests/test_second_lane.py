@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from agentrun_sandbox import lane as sandbox
+from agentrun_sandbox import source_files
 from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
 from pytest_agentrun.checks import tekton
 from pytest_agentrun.criteria import catalogue, render, templates
@@ -231,6 +232,18 @@ def test_a_sandbox_start_up_failure_names_its_cause():
     assert failure_cause("sandbox lane did not become ready within 60s (/tmp/x)") == (
         "sandbox lane did not become ready within 60s (/tmp/x)"
     )
+
+
+def test_the_sandbox_source_tree_is_written_in_the_lanes_names(v02):
+    """The seeded repository (source_tree/ filled from the profile) names its own lane only."""
+    tree = source_files.files(v02.data)
+    assert "docs/reference/lane-v0.2.md" in tree
+    intent = json.loads(tree[v02.deploy_intent_path])
+    assert (intent["lane"], intent["runtime"]["namespace"]) == ("v0.2", "agentrun-v02")
+    assert {s["secretRef"] for s in intent["services"][0]["providers"]} == set(v02.provider_secret_refs.values())
+    left = {name: V01.findall(name + text.decode()) for name, text in tree.items()}
+    assert not {name: found for name, found in left.items() if found}
+    assert json.loads(source_files.file(LaneProfile.load("v0.1").data, "deploy/deploy.json"))["lane"] == "v0.1"
 
 
 @pytest.fixture
