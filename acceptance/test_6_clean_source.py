@@ -3,7 +3,7 @@
 import pytest
 
 from pytest_agentrun.checks import source as source_checks
-from pytest_agentrun.documents import DeployIntent
+from pytest_agentrun.model.documents import DeployIntent
 
 
 @pytest.mark.criterion("SRC-01")

@@ -4,8 +4,8 @@ import pytest
 
 from pytest_agentrun.checks import legacy
 from pytest_agentrun.criteria import catalogue
-from pytest_agentrun.forbidden import ForbiddenTargets
-from pytest_agentrun.readers.kube import object_ref
+from pytest_agentrun.model.forbidden import ForbiddenTargets
+from pytest_agentrun.model.objects import object_ref
 from pytest_agentrun.verdict import criteria_of
 
 

@@ -11,25 +11,25 @@ import pytest
 from pytest_agentrun.checks import drive
 from pytest_agentrun.drive.mirror_sync import live_heads
 from pytest_agentrun.drive.release import drive_release, live_tags
-from pytest_agentrun.envidentity import classify_release
+from pytest_agentrun.model.envidentity import classify_release
 from pytest_agentrun.errors import AgentrunError
 
 
 @pytest.mark.drive
 @pytest.mark.criterion("DR-01")
-def test_mirror_sync_then_flush_leave_nothing_pending(lane, mirror, verdict):
+def test_mirror_sync_then_flush_leave_nothing_pending(lane, driver, verdict):
     """DR-01: mirror sync brings the mirror's source branch to GitHub's; flush fast-forwards GitHub's GitOps branch to the mirror's."""
     try:
-        synced, flushed = mirror.sync(), mirror.flush()
+        synced, flushed = driver.sync(), driver.flush()
     except AgentrunError as exc:   # a refused fast-forward is the lane's defect, reported as such
         pytest.fail(f"DR-01 mirror sync/flush refused: {exc}", pytrace=False)
     verdict(drive.mirror_settled(synced, flushed, live_heads(lane.config)))
 
 
 @pytest.fixture(scope="module")
-def release(lane, trigger, promotion):
+def release(driver):
     """One driven release of GitHub's current head; a failed stage is kept for the criteria to report."""
-    return drive_release(lane.config, trigger, promotion)
+    return drive_release(driver)
 
 
 @pytest.fixture(scope="module")

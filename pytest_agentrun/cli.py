@@ -59,6 +59,13 @@ def _lane_session(args: argparse.Namespace):
     return LaneSession(_lane_config(args))
 
 
+def _driver(args: argparse.Namespace, command: str, out=print):
+    """The LaneDriver of a command the user confirmed (`_refuse_unconfirmed` ran first)."""
+    from .drive.driver import DriveConsent, LaneDriver
+    return LaneDriver(_lane_config(args), DriveConsent.of_command(command, args.confirm), out,
+                      getattr(args, "timeout", None) or 1800.0)
+
+
 def _failed(exc: Exception) -> int:
     print(f"agentrun-lane: {exc}", file=sys.stderr)
     return exitcodes.USAGE if isinstance(exc, LaneConfigError) else exitcodes.NOT_FIT
@@ -83,12 +90,11 @@ def _mirror(args: argparse.Namespace) -> int:
     if args.action in ("sync", "flush") and _refuse_unconfirmed(args, f"mirror {args.action}"):
         return exitcodes.USAGE
     try:
-        session = _lane_session(args)
         if args.action == "status":
-            _print(session.mirror.status().as_dict(), args.output)
+            _print(_lane_session(args).mirror.status().as_dict(), args.output)
         else:
-            session.mirror.drive_allowed = True   # confirmed above
-            move = session.mirror.sync() if args.action == "sync" else session.mirror.flush()
+            driver = _driver(args, f"mirror {args.action}")
+            move = driver.sync() if args.action == "sync" else driver.flush()
             _print(move.as_dict(), args.output)
     except AgentrunError as exc:
         return _failed(exc)
@@ -145,17 +151,17 @@ def _run_rows(outcome) -> dict:
 
 
 def _trigger_current(args: argparse.Namespace) -> int:
-    from .drive.trigger import RunFailed, RunTimedOut, trigger_current, wait
+    from .drive.trigger import RunFailed, RunTimedOut
     if _refuse_unconfirmed(args, "trigger-current"):
         return exitcodes.USAGE
-    out, triggered = _progress(args), None
+    triggered = None
     try:
-        config = _lane_config(args)
-        triggered = trigger_current(config, out=out)
+        driver = _driver(args, "trigger-current", _progress(args))
+        triggered = driver.trigger_current()
         if args.no_wait:
             _print(triggered.as_dict(), args.output)
             return 0
-        outcome = wait(config, triggered.name, args.timeout, out=out)
+        outcome = driver.wait(args.timeout)
     except (RunFailed, RunTimedOut) as exc:   # the run's last state is still the answer on stdout
         _print_run(triggered, exc.outcome, args.output)
         print(f"agentrun-lane: {exc}", file=sys.stderr)
@@ -178,22 +184,21 @@ def _print_run(triggered, outcome, output: str) -> None:
 def _promote(args: argparse.Namespace) -> int:
     import time
     from .drive.mirror_sync import live_heads
-    from .drive.promotion import follow_promotion
-    from .drive.trigger import wait
     from .errors import DriveError
     if _refuse_unconfirmed(args, "promote"):
         return exitcodes.USAGE
-    out, started = _progress(args), time.monotonic()
+    started = time.monotonic()
     try:
-        config = _lane_config(args)
+        driver = _driver(args, "promote", _progress(args))
+        config = driver.config
         name = args.run_name
         if name is None:
             head = live_heads(config)["githubV01"]
             if head is None:
                 raise DriveError(f"GitHub has no branch {config.profile.source_branch}: name the run with --run")
             name = config.profile.pipeline_run_name(head)
-        outcome = wait(config, name, args.timeout, out=out)
-        result = follow_promotion(config, outcome, max(0.0, args.timeout - (time.monotonic() - started)), out=out)
+        outcome = driver.wait(args.timeout, name)
+        result = driver.follow(outcome, max(0.0, args.timeout - (time.monotonic() - started)))
     except AgentrunError as exc:
         return _failed(exc)
     rows = result.as_dict()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import traceback
 
-from .secrets_scan import mask
+from .model.secrets_scan import mask
 
 _installed = False
 

@@ -34,6 +34,7 @@ LANE_CONFIG = pytest.StashKey[LaneConfig]()
 RUN_ID = pytest.StashKey[str]()
 REPLAY = pytest.StashKey[RecordedEvidence]()
 SESSION = pytest.StashKey[LaneSession]()
+EVIDENCE_CACHE = pytest.StashKey[EvidenceCache]()
 RUN_LOG = pytest.StashKey[RunLog]()
 RUN_END = pytest.StashKey[RunEnd]()
 STARTED = pytest.StashKey[str]()
@@ -134,7 +135,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             path = _lane_config_path(config, profile)
             lane_config = LaneConfig.load(profile, path, cache_dir)
             if not config.getoption("collectonly"):
-                preflight.check(lane_config)
+                preflight.check(lane_config, _session_cache(config))
         if lane_config.cache_dir != cache_dir:  # the lane config named its own cacheDir
             config.add_cleanup(lambda: shutil.rmtree(lane_config.cache_dir, ignore_errors=True))
     except LaneConfigError as exc:
@@ -317,9 +318,8 @@ def lane(request: pytest.FixtureRequest) -> Iterator[LaneSession]:
     config = request.config
     if LANE_CONFIG not in config.stash:
         raise pytest.UsageError("agentrun: no lane selected: pass --lane NAME")
-    session = LaneSession(config.stash[LANE_CONFIG], _evidence_cache(config),
+    session = LaneSession(config.stash[LANE_CONFIG], _session_cache(config),
                           config.getoption("evidence_deadline") or None)
-    session.mirror.drive_allowed = config.getoption("drive")
     config.stash[SESSION] = session
     # Not with --drive (the passive evidence is read after the drive), not on replay (nothing to
     # wait for), not in xdist workers (each would read the whole set).
@@ -329,6 +329,13 @@ def lane(request: pytest.FixtureRequest) -> Iterator[LaneSession]:
     # What the verdict is given on, read while the readers are open (cached: nothing is read twice).
     config.stash[RUN_LOG].identity = identity(session, config.getoption("lane"))
     session.close()
+
+
+def _session_cache(config: pytest.Config) -> EvidenceCache:
+    """One evidence cache per session: the preflight's question is the run's first evidence."""
+    if EVIDENCE_CACHE not in config.stash:
+        config.stash[EVIDENCE_CACHE] = _evidence_cache(config)
+    return config.stash[EVIDENCE_CACHE]
 
 
 def _evidence_cache(config: pytest.Config) -> EvidenceCache:
@@ -413,22 +420,16 @@ def _drive_output(config: pytest.Config):
 
 
 @pytest.fixture(scope="session")
-def trigger(lane: LaneSession, pytestconfig: pytest.Config):
-    """Drive (only with --drive): `trigger.trigger_current()` syncs the mirror when behind and creates or
-    reuses the PipelineRun agentrun-v01-ci-<short12> of GitHub's current head; `trigger.wait(timeout)`
-    follows it task by task and returns its outcome (results, plan summary), or raises RunFailed/RunTimedOut."""
-    from .drive.helpers import Trigger
-    return Trigger(lane.config, _drive_output(pytestconfig), pytestconfig.getoption("drive"),
-                   pytestconfig.getoption("drive_timeout"))
-
-
-@pytest.fixture(scope="session")
-def promotion(lane: LaneSession, pytestconfig: pytest.Config):
-    """Drive (only with --drive): `promotion.follow(outcome)` waits for the run's catalog on the GitOps
-    branch, flushes it to GitHub, and waits for Argo CD Synced/Healthy and the runtime on its digest."""
-    from .drive.helpers import Promotion
-    return Promotion(lane.config, _drive_output(pytestconfig), pytestconfig.getoption("drive"),
-                     pytestconfig.getoption("drive_timeout"))
+def driver(lane: LaneSession, pytestconfig: pytest.Config):
+    """Drive (only with --drive; without it the fixture refuses): the LaneDriver of this lane.
+    `driver.sync()`/`flush()` settle the mirror; `driver.trigger_current()` syncs the mirror when behind
+    and creates or reuses the PipelineRun agentrun-v01-ci-<short12> of GitHub's current head;
+    `driver.wait(timeout)` follows it task by task and returns its outcome (RunFailed/RunTimedOut);
+    `driver.follow(outcome)` waits for its catalog on the GitOps branch, flushes it to GitHub, and
+    waits for Argo CD Synced/Healthy and the runtime on its digest."""
+    from .drive.driver import DriveConsent, LaneDriver
+    consent = DriveConsent.of_pytest(pytestconfig.getoption("drive"))
+    return LaneDriver(lane.config, consent, _drive_output(pytestconfig), pytestconfig.getoption("drive_timeout"))
 
 
 @pytest.fixture

@@ -68,7 +68,6 @@ class Prefetch:
     def _gitops(self) -> None:
         lane, gitops = self.lane, self.lane.gitops
         catalog = gitops.catalog
-        self._submit(self._secrets)
         self._submit(gitops.catalog_versions)
         self._submit(gitops.history)
         if not catalog.usable:
@@ -112,12 +111,6 @@ class Prefetch:
         port = cluster.service_port(service["id"], service.get("workload", "Deployment"), health["port"])
         if port is not None:
             cluster.health(service["id"], port, health["path"])
-
-    def _secrets(self) -> None:
-        """The Secrets the runtime manifests name (RT-07), once the manifests are read."""
-        from .checks.runtime import secret_refs
-        for name in secret_refs([m.obj for m in self.lane.gitops.manifests.manifests]):
-            self._submit(lambda name=name: self.lane.cluster.secret_metadata(name))
 
     def close(self) -> None:
         """Stop taking work and wait for the reads in flight (they may be recording)."""

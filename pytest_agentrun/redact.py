@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .secrets_scan import mask, secret_key
+from .model.secrets_scan import mask, secret_key
 
 
 def redact_text(text: str) -> str:

@@ -1,4 +1,5 @@
-"""The object the suite holds: one lane, its readers, and the session's evidence cache.
+"""The object the suite holds: one lane, its readers, and the session's evidence cache. It only
+reads: what changes the lane is the LaneDriver (drive/driver.py), built only under --drive or --confirm.
 
 Whether the lane is real, the sandbox, or (later) recorded evidence is decided once, by the
 connection config; checks and tests never ask which.
@@ -8,17 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .documents import DeployIntent
+from .model.documents import DeployIntent
 from .evidence import EvidenceCache
-from .gitops import GitopsBranch
+from .readers.gitops import GitopsBranch
 from .lane import LaneConfig
-from .mirror import Mirror
+from .readers.mirror import Mirror
 from .readers.argo import Argo
 from .readers.breaker import DEFAULT_DEADLINE, Breaker, Deadline
 from .readers.cluster import Cluster
 from .readers.git import GitRemote
 from .readers.kube import Kube
 from .readers.registry import Registry
+from .readers.source_branch import SourceBranch
 from .readers.tekton import Tekton
 from .readers.worktree import Worktree
 
@@ -39,7 +41,8 @@ class LaneSession:
                                 Breaker("git", self.deadline), credentials=config.source_credentials)
         self.mirror_remote = GitRemote("mirror", config.mirror_read_url, self.cache, config.cache_dir,
                                        Breaker("git", self.deadline))
-        self.mirror = Mirror(self.source, self.mirror_remote, self.profile, config)
+        self.source_branch = SourceBranch(self.source, self.profile)
+        self.mirror = Mirror(self.source, self.mirror_remote, self.profile)
         self.gitops = GitopsBranch(self.mirror_remote, self.profile)
         self.registry = Registry(config.registry_url, self.cache, breaker=Breaker("registry", self.deadline))
         self.worktree = Worktree(config.worktree, self.cache)
@@ -51,12 +54,9 @@ class LaneSession:
         if workers > 0 and self._prefetch is None:
             self._prefetch = Prefetch(self, workers).start()
 
-
     def deploy_intent(self, commit: str) -> DeployIntent:
-        """deploy.json as the source repository holds it at a commit."""
-        path = self.profile.deploy_intent_path
-        text = self.source.read(commit, path)
-        return DeployIntent.parse(f"{self.profile.source_branch}@{commit[:12]}:{path}", text)
+        """deploy.json as the source repository holds it at a commit (readers/source_branch.py)."""
+        return self.source_branch.deploy_intent(commit)
 
     def close(self) -> None:
         if self._prefetch is not None:

@@ -8,8 +8,8 @@ import pytest
 
 from pytest_agentrun.checks import aipod, legacy
 from pytest_agentrun.criteria import catalogue
-from pytest_agentrun.documents import Catalog
-from pytest_agentrun.forbidden import ForbiddenTargets
+from pytest_agentrun.model.documents import Catalog
+from pytest_agentrun.model.forbidden import ForbiddenTargets
 from pytest_agentrun.finding import UNDECIDED
 from pytest_agentrun.lane import LaneConfig, LaneProfile, RunnerSelectors
 

@@ -12,12 +12,12 @@ import yaml
 
 from pytest_agentrun.checks import catalog as ct
 from pytest_agentrun.checks import registry as reg
-from pytest_agentrun.documents import Catalog
+from pytest_agentrun.model.documents import Catalog
 from pytest_agentrun.errors import EvidenceError
 from pytest_agentrun.finding import UNDECIDED
 from pytest_agentrun.lane import LaneProfile
-from pytest_agentrun.readers.git import CommitInfo
-from pytest_agentrun.readers.registry import ManifestAnswer
+from pytest_agentrun.model.commits import CommitInfo
+from pytest_agentrun.model.images import ManifestAnswer
 from test_checks_first import DIGEST, SHA, catalog_doc
 
 WHERE = "v0.1-gitops@x:deploy/artifact-catalog.v01.json"

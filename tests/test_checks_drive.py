@@ -12,10 +12,11 @@ import pytest
 import yaml
 
 from pytest_agentrun.checks import drive
-from pytest_agentrun.documents import Catalog
-from pytest_agentrun.drive.mirror_sync import BranchMove, live_heads
-from pytest_agentrun.drive.run_state import observe
-from pytest_agentrun.envidentity import InputChanges, classify_release
+from pytest_agentrun.model.documents import Catalog
+from pytest_agentrun.model.mirror import BranchMove
+from pytest_agentrun.drive.mirror_sync import live_heads
+from pytest_agentrun.model.run_state import observe
+from pytest_agentrun.model.envidentity import InputChanges, classify_release
 from pytest_agentrun.lane import LaneConfig, LaneProfile
 from pytest_agentrun.session import LaneSession
 

@@ -8,11 +8,11 @@ import json
 import pytest
 
 from pytest_agentrun.checks import argo, catalog, gitops, mirror, registry, runtime, source, tekton
-from pytest_agentrun.documents import Catalog, parse_manifests
+from pytest_agentrun.model.documents import Catalog, parse_manifests
 from pytest_agentrun.lane import LaneProfile
-from pytest_agentrun.mirror import MirrorStatus
-from pytest_agentrun.readers.registry import ManifestAnswer
-from pytest_agentrun.readers.worktree import WorktreeState
+from pytest_agentrun.model.mirror import MirrorStatus
+from pytest_agentrun.model.images import ManifestAnswer
+from pytest_agentrun.model.worktree import WorktreeState
 
 SHA = "a" * 40
 DIGEST = "sha256:" + "b" * 64

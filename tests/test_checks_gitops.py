@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from pytest_agentrun.checks import gitops
-from pytest_agentrun.documents import Catalog, parse_manifests
+from pytest_agentrun.model.documents import Catalog, parse_manifests
 from pytest_agentrun.lane import LaneProfile
-from pytest_agentrun.readers.git import CommitInfo
+from pytest_agentrun.model.commits import CommitInfo
 
 SHA = "c" * 40
 DEPLOY = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "agentrun-mgr", "namespace": "agentrun-v01"},

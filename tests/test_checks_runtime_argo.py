@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from pytest_agentrun.service_ports import service_port_for
+from pytest_agentrun.model.service_ports import service_port_for
 from pytest_agentrun.checks import argo, runtime
 from pytest_agentrun.lane import LaneProfile
 

@@ -17,7 +17,7 @@ from pytest_agentrun.finding import UNDECIDED
 from pytest_agentrun.lane import LaneConfig, LaneProfile
 from pytest_agentrun.readers.cluster import Cluster
 from pytest_agentrun.readers.kube import Kube, compact_managed_fields
-from pytest_agentrun.tracking import tracked_by, tracking_id
+from pytest_agentrun.model.tracking import tracked_by, tracking_id
 
 PROFILE = LaneProfile.load("v0.1")
 NS, APP = PROFILE.runtime_namespace, PROFILE.application

@@ -16,8 +16,8 @@ from pytest_agentrun.drive import promotion
 from pytest_agentrun.finding import UNDECIDED
 from pytest_agentrun.lane import LaneProfile
 from pytest_agentrun.readers.cluster import Cluster
-from pytest_agentrun.release_pods import release_pods
-from pytest_agentrun.rollout_state import rollout_problems
+from pytest_agentrun.model.release_pods import release_pods
+from pytest_agentrun.model.rollout_state import rollout_problems
 
 PROFILE = LaneProfile.load("v0.1")
 APP = PROFILE.application

@@ -10,12 +10,13 @@ import pytest
 
 from agentrun_sandbox import source_files
 from pytest_agentrun.checks import mirror, source
-from pytest_agentrun.documents import DeployIntent
+from pytest_agentrun.model.documents import DeployIntent
 from pytest_agentrun.evidence import EvidenceCache
 from pytest_agentrun.lane import LaneProfile
-from pytest_agentrun.mirror import Mirror, MirrorStatus
+from pytest_agentrun.readers.mirror import Mirror
+from pytest_agentrun.model.mirror import MirrorStatus
 from pytest_agentrun.readers.git import GitRemote
-from pytest_agentrun.readers.worktree import IgnoreRule
+from pytest_agentrun.model.worktree import IgnoreRule
 
 SHA = "a" * 40
 DIGEST = "sha256:" + "b" * 64

@@ -19,15 +19,15 @@ except ImportError:
 
 from agentrun_sandbox.lane_objects import tekton_objects  # noqa: E402
 from agentrun_sandbox.release import ReleaseRecord  # noqa: E402
-from pytest_agentrun import envidentity  # noqa: E402
-from pytest_agentrun import tekton_results  # noqa: E402
+from pytest_agentrun.model import envidentity
+from pytest_agentrun.model import tekton_results
 from pytest_agentrun.checks import tekton  # noqa: E402
 from pytest_agentrun.checks.registry import TagListing  # noqa: E402
 from pytest_agentrun.finding import UNDECIDED  # noqa: E402
-from pytest_agentrun.documents import Catalog  # noqa: E402
+from pytest_agentrun.model.documents import Catalog
 from pytest_agentrun.errors import EvidenceError  # noqa: E402
 from pytest_agentrun.lane import LaneProfile  # noqa: E402
-from pytest_agentrun.readers.git import CommitInfo  # noqa: E402
+from pytest_agentrun.model.commits import CommitInfo
 
 BUILT, REUSED = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d", "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432"
 DIGEST = "sha256:" + "3c" * 32

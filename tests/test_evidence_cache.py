@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from pytest_agentrun.documents import line_of
+from pytest_agentrun.model.documents import line_of
 from pytest_agentrun.errors import EvidenceError
 from pytest_agentrun.evidence import EvidenceCache
 

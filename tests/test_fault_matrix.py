@@ -40,7 +40,7 @@ for _module in pkgutil.walk_packages(pytest_agentrun.__path__, "pytest_agentrun.
     importlib.import_module(_module.name)
 
 ACCEPTANCE = ROOT / "acceptance"
-KUBE_PATHS = r"^/(api|apis)/"          # every resource read; /version (the preflight) is left alone
+KUBE_PATHS = r"^/(api|apis)/"          # every resource read; the discovery roots /api (the preflight) and /apis are left alone
 NS = "agentrun-v01"
 PYTHON_ERRORS = re.compile(r"Traceback|\b(?:Attribute|Type|Key|Index|Value|JSONDecode|Name|Assertion)Error\b")
 # A check that breaks on evidence it did not expect is "cannot be decided", one line naming the error
@@ -104,7 +104,7 @@ CASES = [
          must_not_pass=("TK-02",), must_say="HTTP 500"),
     Case("kube-401", kube=[Fault(KUBE_PATHS, status=401, body=status_body(401, "Unauthorized", "Unauthorized"))],
          must_not_pass=("RT-01", "AR-04", "TK-01"), must_say="unauthorised (HTTP 401)"),
-    Case("kube-401-at-preflight", kube=[Fault(r"^/version", status=401, body=status_body(401, "Unauthorized", "x"))],
+    Case("kube-401-at-preflight", kube=[Fault(r"^/api$", status=401, body=status_body(401, "Unauthorized", "x"))],
          usage_error=True, must_say="unauthorised (HTTP 401)"),
     Case("kube-403-pipelineruns", kube=[Fault(r"/pipelineruns", status=403, body=FORBIDDEN)],
          must_not_pass=("TK-02",), must_say="forbidden (HTTP 403): RBAC does not allow"),

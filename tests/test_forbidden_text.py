@@ -1,4 +1,4 @@
-"""The forbidden-target classifier (pytest_agentrun/forbidden.py, data/forbidden-phrases.yaml): a
+"""The forbidden-target classifier (pytest_agentrun/model/forbidden.py, data/forbidden-phrases.yaml): a
 sentence that names agentrun_dev/agentrun_prod is a target (fails SRC-06), deprecation or history
 (passes), or named outside such text (fails); values of the lane point at legacy targets or not."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_agentrun.forbidden import ForbiddenTargets, mentions
+from pytest_agentrun.model.forbidden import ForbiddenTargets, mentions
 from pytest_agentrun.lane import LaneProfile
 
 NAMES = ["agentrun_dev", "agentrun_prod", "agentrun-dev", "agentrun-prod"]

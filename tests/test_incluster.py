@@ -279,7 +279,7 @@ def test_containerfile_pins_its_base_installs_the_wheel_and_runs_as_non_root():
 def test_the_verification_task_has_one_name_across_profile_render_and_drive():
     """TK-06 allows the profile's `verify` task; the install adds it and the drive leaves it out of
     the release's outcome: all three must mean the same pipeline task."""
-    from pytest_agentrun.drive.run_state import VERIFICATION_TASK
+    from pytest_agentrun.model.run_state import VERIFICATION_TASK
     from pytest_agentrun.incluster import render
     from pytest_agentrun.lane import LaneProfile
     assert LaneProfile.load("v0.1").tekton_tasks["verify"]["name"] == VERIFICATION_TASK == render.PIPELINE_TASK

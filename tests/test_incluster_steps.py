@@ -13,7 +13,7 @@ import yaml
 from agentrun_sandbox.lane_tasks import TaskFailed
 from agentrun_sandbox.task_steps import TaskPod
 from pytest_agentrun.checks import tekton as tekton_checks
-from pytest_agentrun.drive.run_state import observe
+from pytest_agentrun.model.run_state import observe
 from pytest_agentrun.incluster import render
 from pytest_agentrun.lane import LaneProfile
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pytest_agentrun.drive.helpers import DriveNotAllowed, Promotion, Trigger
-from pytest_agentrun.errors import DriveError
-from pytest_agentrun.mirror import Mirror
+from pytest_agentrun.drive.driver import DriveConsent, DriveNotAllowed, LaneDriver
+from pytest_agentrun.readers.mirror import Mirror
+from pytest_agentrun.session import LaneSession
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -108,12 +108,20 @@ def test_drive_is_refused_with_replay_and_with_parallel_workers(tmp_path):
     assert error_lines(parallel) == ["ERROR: agentrun: --drive runs serially: drop -n / --numprocesses"]
 
 
-def test_drive_fixtures_are_documented_and_refuse_without_drive():
+def test_the_driver_is_documented_and_exists_only_with_consent():
     out = pytest_run("acceptance", "--lane", "v0.1", "--fixtures", "-q").stdout
-    assert "trigger [session scope]" in out and "promotion [session scope]" in out
+    assert "driver [session scope]" in out
     with pytest.raises(DriveNotAllowed, match="run pytest with --drive"):
-        Trigger(None, print, False, 1).trigger_current()
-    with pytest.raises(DriveNotAllowed, match="run pytest with --drive"):
-        Promotion(None, print, False, 1).follow(None)
-    with pytest.raises(DriveError, match="run pytest with --drive"):
-        Mirror(None, None, None, None).sync()
+        DriveConsent.of_pytest(False)
+    with pytest.raises(DriveNotAllowed, match="without consent"):
+        LaneDriver(None, "yes")
+    with pytest.raises(DriveNotAllowed, match=r"agentrun-lane mirror flush changes the lane.*--confirm"):
+        DriveConsent.of_command("mirror flush", confirmed=False)
+    assert DriveConsent.of_pytest(True).given_by == "pytest --drive"
+
+
+def test_the_lane_session_and_its_mirror_only_read():
+    """Nothing the passive suite is handed can change the lane (issue 15)."""
+    changing = {"sync", "flush", "trigger_current", "follow", "push", "apply", "patch", "create", "delete"}
+    for reader in (LaneSession, Mirror):
+        assert changing.isdisjoint(dir(reader)), reader

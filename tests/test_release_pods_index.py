@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from pytest_agentrun.release_pods import _index, controller_of, refers_to, release_pods, selector_matches
+from pytest_agentrun.model.release_pods import _index, controller_of, refers_to, release_pods, selector_matches
 
 
 def naive_related(workload, pods, replica_sets):

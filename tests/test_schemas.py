@@ -9,8 +9,8 @@ import json
 import pytest
 
 from agentrun_sandbox import source_files
-from pytest_agentrun.documents import schema_errors
 from pytest_agentrun.lane import LaneProfile
+from pytest_agentrun.model.documents import schema_errors
 
 
 

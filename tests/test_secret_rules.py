@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-from pytest_agentrun import logmask, secret_rules
-from pytest_agentrun.secrets_scan import credential_kind, mask
+from pytest_agentrun import logmask
+from pytest_agentrun.model import secret_rules
+from pytest_agentrun.model.secrets_scan import credential_kind, mask
 
 SHAPES = {
     "sk-proj": "sk-proj-Qw7Zr2Lx9Vb4Nm1Kp8Jd3",

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from pytest_agentrun import attestation
 from pytest_agentrun.criteria import catalogue
-from pytest_agentrun.documents import schema_errors
+from pytest_agentrun.model.documents import schema_errors
 from pytest_agentrun.incluster import task_results
 
 PASSIVE = [cid for cid, c in catalogue().items() if c.kind == "passive"]

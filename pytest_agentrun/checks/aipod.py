@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from ..documents import Catalog, line_of
+from ..model.documents import Catalog, line_of
 from ..finding import Finding, failed, judge, undecided
-from ..forbidden import members
+from ..model.forbidden import members
 from ..lane import RunnerSelectors
-from ..readers.kube import object_ref
-from ..secrets_scan import credential_kind
+from ..model.objects import object_ref
+from ..model.secrets_scan import credential_kind
 from .gitops import containers
 from .judges import judges
 
@@ -99,7 +99,8 @@ def catalog_image_refs_reusable(catalog: Catalog) -> list[Finding]:
         findings.append(judge("AP-03", not secrets, f"catalog service {sid}",
                               "no SecretRef, token, SSH key or provider config",
                               "; ".join(secrets) or "none", where('"serviceId"')))
-    return findings or [failed("AP-03", "catalog services", "at least one imageRef entry", "none", catalog.where)]
+    return findings or [failed("AP-03", "catalog services", "at least one imageRef entry", "none",
+                               catalog.where)]
 
 
 def _credentials(entry: dict[str, Any]) -> Iterator[tuple[str, str]]:

@@ -111,7 +111,8 @@ def project_destinations(profile: LaneProfile, project: dict[str, Any] | None) -
         return [failed("AR-01", "AppProject", "exists", "not found (404)", where)]
     destinations = project.get("spec", {}).get("destinations") or []
     if not destinations:
-        return [failed("AR-01", f"{where} spec.destinations", f"only namespace {profile.runtime_namespace}", "none", where)]
+        return [failed("AR-01", f"{where} spec.destinations",
+                       f"only namespace {profile.runtime_namespace}", "none", where)]
     return [judge("AR-01", d.get("namespace") == profile.runtime_namespace,
                   f"{where} destination {i}", f"namespace {profile.runtime_namespace!r}",
                   f"namespace {d.get('namespace')!r} server {d.get('server')!r}", where)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from ..documents import Catalog, line_of, schema_errors
+from ..model.documents import Catalog, line_of, schema_errors
 from ..finding import Finding, failed, judge, passed, undecided
 from ..lane import LaneProfile
-from ..readers.git import CommitInfo
-from ..secrets_scan import credential_kind, secret_key
+from ..model.commits import CommitInfo
+from ..model.secrets_scan import credential_kind, secret_key
 from .judges import judges
 
 SCHEMA = "artifact-catalog"
@@ -25,9 +25,11 @@ def conforms_to_schema(catalog: Catalog) -> list[Finding]:
         return [failed("CT-01", subject, "valid JSON", catalog.error, catalog.where)]
     errors = schema_errors(SCHEMA, catalog.data)
     if errors:
-        return [failed("CT-01", subject, f"conforms to schemas/{SCHEMA}.schema.json", error, catalog.where)
+        return [failed("CT-01", subject, f"conforms to schemas/{SCHEMA}.schema.json", error,
+                       catalog.where)
                 for error in errors]
-    return [passed("CT-01", subject, f"conforms to schemas/{SCHEMA}.schema.json", "valid", catalog.where)]
+    return [passed("CT-01", subject, f"conforms to schemas/{SCHEMA}.schema.json", "valid",
+                   catalog.where)]
 
 
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -82,7 +84,8 @@ def _service_list_problems(catalog: Catalog) -> list[Finding]:
     services = catalog.require("catalog").get("services")
     where = catalog.line('"services"')
     if not isinstance(services, list):
-        return [failed("CT-02", "catalog services", "an array of service entries", _shape(services, list) or "", where)]
+        return [failed("CT-02", "catalog services", "an array of service entries",
+                       _shape(services, list) or "", where)]
     return [failed("CT-02", f"catalog services[{i}]", "a service entry (an object)",
                    f"{json_type(s)} {str(s)[:60]!r}", where)
             for i, s in enumerate(services) if not isinstance(s, dict)]
@@ -270,7 +273,8 @@ def first_version_is_the_lanes_own(first: CommitInfo | None, first_history: list
     first_history: the first catalog commit and its ancestors; branches: label -> the branch's commits
     (its ancestry), or None when the branch does not exist (so carries nothing)."""
     if first is None:
-        return [failed("CT-08", "first catalog version", "a commit that added the catalog", "none found", catalog_where)]
+        return [failed("CT-08", "first catalog version", "a commit that added the catalog",
+                       "none found", catalog_where)]
     history = set(first_history)
     where = f"commit {first.sha[:12]} ({first_line(first.message)[:60]!r}), the first version of {catalog_where}"
     findings = []

@@ -6,12 +6,12 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from ..documents import Catalog
-from ..drive.mirror_sync import BranchMove
-from ..envidentity import InputChanges
+from ..model.documents import Catalog
+from ..model.mirror import BranchMove
+from ..model.envidentity import InputChanges
 from ..finding import Finding, failed, judge
 from ..lane import LaneProfile
-from ..drive.rollout import catalog_digests, pod_problem
+from ..model.release_health import catalog_digests, pod_problem
 from .tekton import plan_summary, result_of, task_run_of
 from .judges import judges
 
@@ -67,7 +67,8 @@ def pipeline_run_for_current(profile: LaneProfile, heads: dict[str, str | None],
                       f"revision {revision}, GitHub {heads.get('githubV01')}, mirror {heads.get('localV01')}",
                       where, trigger=trigger)]
     if run is None:
-        return findings + [failed("DR-02", "the PipelineRun", "exists after trigger-current", "not found", where)]
+        return findings + [failed("DR-02", "the PipelineRun", "exists after trigger-current",
+                                  "not found", where)]
     template = run.get("spec", {}).get("taskRunTemplate") or {}
     pod = template.get("podTemplate") or {}
     expected_name = profile.pipeline_run_name(revision or "")

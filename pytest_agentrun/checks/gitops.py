@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..documents import Catalog, ManifestSet, parse_manifests
+from ..model.documents import Catalog, ManifestSet, parse_manifests
 from ..finding import Finding, failed, judge
 from ..lane import LaneProfile
-from ..secrets_scan import credential_kind, secret_key
+from ..model.secrets_scan import credential_kind, secret_key
 from .judges import judges
 
 PINNED = re.compile(r"^(?P<repo>[^@\s]+)@(?P<digest>sha256:[0-9a-f]{64})$")
@@ -76,7 +76,9 @@ def images_pinned_to_catalog(manifests: ManifestSet, catalog: Catalog, *, servic
             subject = f"{manifest.kind} {manifest.name} {field}[{container.get('name')}]"
             match = PINNED.match(image)
             if not match:
-                findings.append(failed("GO-02", subject, "image pinned by digest (@sha256:<64 hex>)", repr(image), where))
+                findings.append(failed("GO-02", subject,
+                                       "image pinned by digest (@sha256:<64 hex>)", repr(image),
+                                       where))
             elif entry is None:
                 findings.append(failed("GO-02", subject, f"a catalog entry for service {sid!r}", "no such service in the catalog",
                                        where, catalog=catalog.where))
@@ -131,7 +133,8 @@ def no_secret_values(files: dict[str, str], where_prefix: str) -> list[Finding]:
         findings.append(judge("GO-04", not hits, path,
                               "no Secret value, token, key, kubeconfig or password",
                               "; ".join(hits) if hits else "none", f"{where_prefix}{path}"))
-    return findings or [failed("GO-04", "GitOps branch files", "at least one file", "none", where_prefix)]
+    return findings or [failed("GO-04", "GitOps branch files", "at least one file", "none",
+                               where_prefix)]
 
 
 def _mounts(container: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -315,7 +318,8 @@ def agrees_with_deploy_intent(manifests: ManifestSet, intent_services: list[dict
         findings.append(failed("GO-07", f"{m.kind} {name}", "a service deploy.json declares", "not in deploy.json",
                                manifests.where(m)))
     findings += unparsed_files("GO-07", manifests.errors)  # what does not parse cannot agree with anything
-    return findings or [failed("GO-07", "deploy.json services", "at least one enabled service", "none", intent_where)]
+    return findings or [failed("GO-07", "deploy.json services", "at least one enabled service",
+                               "none", intent_where)]
 
 
 @judges("GO-08")
@@ -345,7 +349,8 @@ def no_fixed_entries(manifests: ManifestSet) -> list[Finding]:
         findings.append(judge("GO-08", not problems, f"{m.kind} {m.name}",
                               "no NodePort, hostPort, fixed IP or port-forward",
                               "; ".join(problems) if problems else "none", manifests.where(m)))
-    return findings or [failed("GO-08", "runtime manifests", "at least one object", "none", "runtime path")]
+    return findings or [failed("GO-08", "runtime manifests", "at least one object", "none",
+                               "runtime path")]
 
 
 @judges("GO-09")
@@ -360,4 +365,5 @@ def commits_touch_only_lane_paths(history: list, profile: LaneProfile, branch_wh
                               f"only {profile.catalog_path}, {prefix}** and generated metadata",
                               f"also {', '.join(stray[:8])}" if stray else "only lane paths",
                               f"{branch_where}@{commit.sha[:12]}"))
-    return findings or [failed("GO-09", "GitOps history", "at least one commit", "none", branch_where)]
+    return findings or [failed("GO-09", "GitOps history", "at least one commit", "none",
+                               branch_where)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..finding import Finding, failed, judge, passed
-from ..forbidden import ForbiddenTargets, string_leaves
+from ..model.forbidden import ForbiddenTargets, string_leaves
 from .judges import judges
 
 
@@ -16,7 +16,8 @@ def nothing_points_at_legacy(targets: ForbiddenTargets, subjects: list[tuple[str
     findings = []
     for subject, where, content in subjects:
         if content is None:
-            findings.append(failed("LG-01", subject, "present, pointing only at the lane", "not found: cannot be judged", where))
+            findings.append(failed("LG-01", subject, "present, pointing only at the lane",
+                                   "not found: cannot be judged", where))
             continue
         hits = [(path, value, named) for path, value in string_leaves(content) if (named := targets.named_in(value))]
         findings += [failed("LG-01", f"{subject} {path}", "points only at the lane",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..finding import Finding, judge
-from ..mirror import MirrorStatus
+from ..model.mirror import MirrorStatus
 from .judges import judges
 
 FIELDS = ("localV01", "githubV01", "localGitops", "githubGitops")

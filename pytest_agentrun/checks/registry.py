@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..documents import Catalog
+from ..model.documents import Catalog
 from ..errors import EvidenceError
 from ..finding import Finding, failed, judge, undecided
-from ..readers.kube import object_ref
-from ..readers.registry import ManifestAnswer, repository_name
+from ..model.objects import object_ref
+from ..model.images import ManifestAnswer, repository_name
 from .judges import judges
 
 
@@ -59,14 +59,16 @@ def digests_present(catalog: Catalog, answers: dict[str, ManifestAnswer]) -> lis
         answer = answers.get(digest)
         subject = f"service {sid} image {repository}@{digest}"
         if answer is None:
-            findings.append(failed("REG-01", subject, "a registry answer", "not asked", catalog.where))
+            findings.append(failed("REG-01", subject, "a registry answer", "not asked",
+                                   catalog.where))
             continue
         findings.append(judge("REG-01", answer.status == 200 and answer.digest == digest, subject,
                               f"HEAD 200 with Docker-Content-Digest {digest}",
                               f"HEAD {answer.status} with Docker-Content-Digest {answer.digest}",
                               f"HEAD {answer.url}", accept=answer.accept, catalog=catalog.where))
     if not findings:
-        findings.append(failed("REG-01", "catalog digests", "at least one service entry", "none", catalog.where))
+        findings.append(failed("REG-01", "catalog digests", "at least one service entry", "none",
+                               catalog.where))
     return findings
 
 
@@ -85,7 +87,8 @@ def tag_resolves_to_schema2_digest(catalog: Catalog,
         schema2, plain = by_tag.get(tag, (None, None))
         subject = f"service {service.get('serviceId')} tag {tag}"
         if schema2 is None:
-            findings.append(failed("REG-02", subject, "a registry answer", "not asked", catalog.where))
+            findings.append(failed("REG-02", subject, "a registry answer", "not asked",
+                                   catalog.where))
             continue
         schema1 = plain.digest if plain and plain.status == 200 and plain.digest != schema2.digest else None
         found = f"HEAD {schema2.status} {schema2.digest}"

@@ -6,9 +6,9 @@ import re
 from typing import Any
 
 from ..finding import Finding, failed, judge, undecided
-from ..readers.kube import object_ref
-from ..release_pods import ReleasePods, release_pods
-from ..rollout_state import rollout_problems
+from ..model.objects import object_ref
+from ..model.release_pods import ReleasePods, release_pods
+from ..model.rollout_state import rollout_problems
 from .gitops import PINNED, containers, pod_spec
 from .judges import judges
 
@@ -123,7 +123,8 @@ def pods_ready(declared: list[tuple[str, str, int]], live: dict[tuple[str, str],
                                    "no Pod of the current revision", f"{kind} {name}", notJudged=others))
         for pod in split.pods:
             findings.append(_pod_finding(pod, events, split, others))
-    return findings or [failed("RT-03", "declared workloads", "at least one declared workload", "none", "deploy.json")]
+    return findings or [failed("RT-03", "declared workloads", "at least one declared workload",
+                               "none", "deploy.json")]
 
 
 def _pod_finding(pod: dict[str, Any], events: list[dict[str, Any]], split: ReleasePods,
@@ -247,7 +248,8 @@ def secret_refs_exist(refs: dict[str, set[str]], secrets: dict[str, dict[str, An
         findings.append(judge("RT-07", not missing, subject, f"keys {sorted(keys)}",
                               f"missing keys {missing}" if missing else f"keys {secret.get('keys')}",
                               subject, referencedIn=where))
-    return findings or [failed("RT-07", "SecretRefs", "the runtime manifests name at least one SecretRef", "none", where)]
+    return findings or [failed("RT-07", "SecretRefs",
+                               "the runtime manifests name at least one SecretRef", "none", where)]
 
 
 def secret_refs(objects: list[dict[str, Any]]) -> dict[str, set[str]]:

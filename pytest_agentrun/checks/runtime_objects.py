@@ -15,9 +15,9 @@ from typing import Any
 
 from ..finding import Finding, failed, judge, undecided
 from ..lane import LaneProfile
-from ..readers.discovery import Resource, split_api_version
-from ..readers.kube import object_ref
-from ..tracking import describe, tracked_by
+from ..model.objects import Resource, split_api_version
+from ..model.objects import object_ref
+from ..model.tracking import describe, tracked_by
 from .judges import judges
 
 Key = tuple[str, str, str]   # group, kind, name

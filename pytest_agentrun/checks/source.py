@@ -5,16 +5,16 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from ..secrets_scan import credential_kind
+from ..model.secrets_scan import credential_kind
 from pathlib import PurePosixPath
 from typing import Callable
 
-from ..documents import DeployIntent, schema_errors
+from ..model.documents import DeployIntent, schema_errors
 from ..finding import Finding, failed, judge, passed
-from ..forbidden import ForbiddenTargets, members, mentions
+from ..model.forbidden import ForbiddenTargets, members, mentions
 from ..lane import LaneProfile
-from ..readers.registry import repository_name
-from ..readers.worktree import IgnoreRule, WorktreeState
+from ..model.images import repository_name
+from ..model.worktree import IgnoreRule, WorktreeState
 from .judges import judges
 
 
@@ -92,7 +92,8 @@ def source_tracks_no_generated_state(profile: LaneProfile, head: str | None, fil
     """SRC-03: the source branch tracks no catalog, runtime manifests, rendered state, digests or rollout metadata."""
     branch = profile.source_branch
     if head is None:
-        return [failed("SRC-03", f"branch {branch}", "exists on the source repo", "branch not found", head_where)]
+        return [failed("SRC-03", f"branch {branch}", "exists on the source repo",
+                       "branch not found", head_where)]
     findings = []
     for what, by_path, by_content in _generated_state_rules(profile):
         hits = []
@@ -101,7 +102,8 @@ def source_tracks_no_generated_state(profile: LaneProfile, head: str | None, fil
                 hits.append((path, f"{branch}@{head[:12]}:{path}"))
             elif by_content and (match := by_content.search(text)):
                 hits.append((path, f"{branch}@{head[:12]}:{path}:{text.count(chr(10), 0, match.start()) + 1}"))
-        findings += [failed("SRC-03", f"{branch}:{path}", f"not tracked on {branch} (it is {what})", "tracked", where)
+        findings += [failed("SRC-03", f"{branch}:{path}", f"not tracked on {branch} (it is {what})",
+                            "tracked", where)
                      for path, where in hits]
         if not hits:
             findings.append(passed("SRC-03", f"{branch} tree: {what}", "none tracked",
@@ -118,11 +120,14 @@ def deploy_intent_valid(profile: LaneProfile, intent: DeployIntent) -> list[Find
     if intent.text is None:
         return [failed("SRC-04", subject, "file present", "missing", intent.where)]
     if intent.error or not isinstance(intent.data, dict):
-        return [failed("SRC-04", subject, "a JSON object", intent.error or type(intent.data).__name__, intent.where)]
+        return [failed("SRC-04", subject, "a JSON object",
+                       intent.error or type(intent.data).__name__, intent.where)]
     errors = schema_errors("deploy-intent", intent.data)
-    findings = [failed("SRC-04", subject, "conforms to schemas/deploy-intent.schema.json", e, intent.where) for e in errors]
+    findings = [failed("SRC-04", subject, "conforms to schemas/deploy-intent.schema.json", e,
+                       intent.where) for e in errors]
     if not errors:
-        findings.append(passed("SRC-04", subject, "conforms to schemas/deploy-intent.schema.json", "valid", intent.where))
+        findings.append(passed("SRC-04", subject, "conforms to schemas/deploy-intent.schema.json",
+                               "valid", intent.where))
     namespace = (intent.data.get("runtime") or {}).get("namespace")
     findings.append(judge("SRC-04", namespace == profile.runtime_namespace,
                           f"{subject} runtime.namespace", repr(profile.runtime_namespace),
@@ -161,7 +166,8 @@ def deploy_intent_only_intent(profile: LaneProfile, intent: DeployIntent) -> lis
     """SRC-05: deploy.json carries no image, digest, publish/reuse state, run id, revision, manifest or credential."""
     subject = profile.deploy_intent_path
     if not intent.usable:
-        return [failed("SRC-05", subject, "a readable JSON object", intent.error or "not an object", intent.where)]
+        return [failed("SRC-05", subject, "a readable JSON object", intent.error or "not an object",
+                       intent.where)]
     values = _artifact_values(profile)
     findings = []
     for path, key, value in members(intent.data):
@@ -201,7 +207,8 @@ def docs_present_no_forbidden_target(profile: LaneProfile, head: str | None, doc
     """SRC-06: each sentence naming agentrun_dev/agentrun_prod is deprecation or history text, never a target."""
     branch = profile.source_branch
     if head is None:
-        return [failed("SRC-06", f"branch {branch}", "exists on the source repo", "branch not found", head_where)]
+        return [failed("SRC-06", f"branch {branch}", "exists on the source repo",
+                       "branch not found", head_where)]
     names = list(ForbiddenTargets.of(profile).namespaces)
     findings = []
     for path, text in sorted(docs.items()):

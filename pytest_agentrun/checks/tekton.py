@@ -15,14 +15,14 @@ from typing import Any, Callable, Iterable
 
 import yaml
 
-from .. import tekton_results
-from ..documents import Catalog
-from ..envidentity import InputChanges, classify
+from ..model import tekton_results
+from ..model.documents import Catalog
+from ..model.envidentity import InputChanges, classify
 from ..errors import EvidenceError
 from ..finding import Finding, failed, judge, passed, undecided
 from ..lane import LaneProfile
-from ..readers.git import CommitInfo
-from ..readers.kube import object_ref
+from ..model.commits import CommitInfo
+from ..model.objects import object_ref
 from .registry import TagListing
 from .judges import judges
 
@@ -36,8 +36,8 @@ def succeeded_condition(run: dict[str, Any]) -> dict[str, Any]:
 def release_succeeded(run: dict[str, Any], task_runs: list[dict[str, Any]] | None) -> bool:
     """A run that carries the in-cluster verification task succeeded as a release when every other
     task did: that task judges the release after it closed, so it is still running (or has found a
-    fault) when the release is done (drive/run_state.py says the same for the drive)."""
-    from ..drive.run_state import VERIFICATION_TASK, observe
+    fault) when the release is done (model/run_state.py says the same for the drive)."""
+    from ..model.run_state import VERIFICATION_TASK, observe
     tasks = ((run.get("status") or {}).get("pipelineSpec") or {}).get("tasks") or []
     if task_runs is None or not any(t.get("name") == VERIFICATION_TASK for t in tasks):
         return False
@@ -220,7 +220,7 @@ def pipeline_run_on_host_network(profile: LaneProfile, commit: str, run: dict[st
     if not task_runs:
         return findings + [failed("TK-03", f"TaskRuns of {name}", f"run as {profile.tekton_service_account}",
                                   "no TaskRun of the PipelineRun (label tekton.dev/pipelineRun)", where)]
-    from ..drive.run_state import VERIFICATION_TASK
+    from ..model.run_state import VERIFICATION_TASK
     for task_run in task_runs:
         spec = task_run.get("spec", {})
         account = spec.get("serviceAccountName") or template.get("serviceAccountName")

@@ -8,7 +8,6 @@ fast-forward (naming both SHAs), and push without --force. Real lanes and the sa
 from __future__ import annotations
 
 import tempfile
-from dataclasses import asdict, dataclass
 
 import git
 
@@ -16,19 +15,7 @@ from ..errors import DriveError
 from ..lane import LaneConfig
 from ..readers.git import GIT_ENV, last_error_line, ls_remote
 from ..redact import redact_url
-
-
-@dataclass(frozen=True)
-class BranchMove:
-    branch: str
-    source: str          # where the new head comes from (URL, credentials masked)
-    target: str          # what was moved
-    before: str | None
-    after: str
-    moved: bool
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+from ..model.mirror import BranchMove
 
 
 def _head(url: str, branch: str) -> str | None:

@@ -17,17 +17,17 @@ from typing import Any, Callable, TypeVar
 from ..checks.argo import lane_source, synced_revision
 from ..errors import DriveError
 from ..lane import LaneConfig, LaneProfile
-from ..readers.kube import object_ref
+from ..model.objects import object_ref
 from ..redact import redact_url
 from . import mirror_sync
 from .git_live import BranchFollower
 from .kube_live import LiveKube
 from .polling import Backoff, schedule
 from .progress import Out, Progress
-from ..release_pods import release_pods
-from ..tracking import tracked_by
-from .rollout import catalog_digests, pod_problem, workload_problem
-from .run_state import RunOutcome
+from ..model.release_pods import release_pods
+from ..model.tracking import tracked_by
+from ..model.release_health import catalog_digests, pod_problem, workload_problem
+from ..model.run_state import RunOutcome
 
 # What `argocd app get --refresh` sets: the controller reconciles at once instead of at its next period.
 REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"

@@ -13,9 +13,9 @@ from ..errors import AgentrunError
 from ..evidence import EvidenceCache
 from ..lane import LaneConfig
 from ..readers.registry import Registry
-from .helpers import Promotion, Trigger
+from .driver import LaneDriver
 from .promotion import PromotionResult
-from .run_state import RunOutcome
+from ..model.run_state import RunOutcome
 from .trigger import RunFailed, RunTimedOut, TriggerResult
 
 
@@ -48,17 +48,17 @@ def live_tags(config: LaneConfig) -> list[str]:
         registry.close()
 
 
-def drive_release(config: LaneConfig, trigger: Trigger, promotion: Promotion) -> DrivenRelease:
+def drive_release(driver: LaneDriver) -> DrivenRelease:
     release = DrivenRelease()
     stage = "tags"
     try:
-        release.tags_before = live_tags(config)
+        release.tags_before = live_tags(driver.config)
         stage = "trigger"
-        release.triggered = trigger.trigger_current()
+        release.triggered = driver.trigger_current()
         stage = "run"
-        release.outcome = trigger.wait()
+        release.outcome = driver.wait()
         stage = "promotion"
-        release.promoted = promotion.follow(release.outcome)
+        release.promoted = driver.follow(release.outcome)
     except (RunFailed, RunTimedOut) as exc:
         release.outcome, release.failed_stage, release.failure = exc.outcome, stage, str(exc)
     except AgentrunError as exc:   # a refusal, a drive error, or evidence it could not read

@@ -24,7 +24,7 @@ from .git_live import exact_fetch
 from .kube_live import AlreadyExists, LiveKube
 from .polling import schedule
 from .progress import Out, Progress
-from .run_state import RunOutcome, TaskState, observe
+from ..model.run_state import RunOutcome, TaskState, observe
 
 __all__ = ["RunFailed", "RunOutcome", "RunTimedOut", "TaskState", "TriggerResult", "pipeline_run",
            "trigger_current", "wait"]

@@ -23,14 +23,14 @@ from typing import Any
 
 import yaml
 
-from ..drive.run_state import VERIFICATION_TASK
+from ..model.run_state import VERIFICATION_TASK
 from ..lane import LaneProfile
 from ..readers.kube import resource_table
 
 DEFAULT_IMAGE = "127.0.0.1:5000/agentrun/pytest-agentrun:0.1.0"
 READ_VERBS = ["get", "list", "watch"]
 MODES = ("hostpath", "workspace")
-PIPELINE_TASK = VERIFICATION_TASK    # the pipeline task's name (one definition, drive/run_state.py)
+PIPELINE_TASK = VERIFICATION_TASK    # the pipeline task's name (one definition, model/run_state.py)
 PART_OF = {"app.kubernetes.io/part-of": "pytest-agentrun"}
 
 

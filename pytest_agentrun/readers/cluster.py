@@ -6,10 +6,10 @@ from typing import Any
 
 from ..errors import EvidenceError
 from ..lane import LaneProfile
-from ..release_pods import ReleasePods, release_pods
-from ..service_ports import service_port_for
-from ..tracking import tracked_by
-from .discovery import Resource
+from ..model.release_pods import ReleasePods, release_pods
+from ..model.service_ports import service_port_for
+from ..model.tracking import tracked_by
+from ..model.objects import Resource
 from .kube import Kube
 
 RELEASE_KINDS = ("Deployment", "StatefulSet")
@@ -85,8 +85,10 @@ class Cluster:
         return self.kube.discovery.resolve(api_version, kind)
 
     def secret_metadata(self, name: str) -> dict[str, Any] | None:
-        """A Secret's name and key names only: values are dropped as soon as they arrive."""
-        return self.kube.secret_keys(self.namespace_name, name)
+        """A Secret's metadata and key names, or None: taken from the namespace's Secret list, which
+        RT-06 reads anyway (one request, each Secret read once; values dropped on arrival)."""
+        secrets = self.kube.secrets_metadata(self.namespace_name)
+        return next((s for s in secrets if (s.get("metadata") or {}).get("name") == name), None)
 
     def service_port(self, service: str, kind: str, container_port: int | str) -> int | str | None:
         """The port of the live Service `service` that reaches the workload's `container_port`."""

@@ -8,42 +8,14 @@ session's evidence cache, so a replayed bundle resolves the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable
-from urllib.parse import quote
+
+from ..model.objects import Resource, split_api_version
 
 GetJson = Callable[[str], Any]   # path -> the parsed document, or None when the server answers 404
 # What GET /api and /apis ask for, as client-go does: the aggregated form, else the plain documents.
 AGGREGATED_ACCEPT = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
 AGGREGATED_KIND = "APIGroupDiscoveryList"
-
-
-@dataclass(frozen=True)
-class Resource:
-    """One served resource (an APIResource of a group-version), without its subresources."""
-    group: str
-    version: str
-    kind: str
-    plural: str
-    namespaced: bool
-    verbs: tuple[str, ...] = ()
-
-    @property
-    def api_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-    def path(self, namespace: str | None = None, name: str | None = None) -> str:
-        root = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
-        scope = f"/namespaces/{quote(namespace)}" if self.namespaced and namespace else ""
-        return f"{root}{scope}/{self.plural}" + (f"/{quote(name)}" if name else "")
-
-    def describe(self) -> str:
-        return f"{self.kind} ({self.plural}.{self.group or 'core'}/{self.version})"
-
-
-def split_api_version(api_version: str) -> tuple[str, str]:
-    group, _, version = str(api_version or "").rpartition("/")
-    return group, version
 
 
 class Discovery:

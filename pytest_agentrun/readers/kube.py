@@ -27,7 +27,8 @@ from ..evidence import EvidenceCache
 from ..lane import LaneConfig
 from . import shapes
 from .breaker import Breaker
-from .discovery import AGGREGATED_ACCEPT, Discovery, Resource
+from .discovery import AGGREGATED_ACCEPT, Discovery
+from ..model.objects import Resource
 
 TIMEOUT = (5, 30)  # connect, read seconds
 # Ask a real API server for metadata only (values never cross the wire); one that ignores it sends
@@ -54,13 +55,6 @@ def resource_path(kind: str, namespace: str | None = None, name: str | None = No
     if name:
         path += f"/{quote(name)}"
     return path
-
-
-def object_ref(obj: dict[str, Any]) -> str:
-    """How a reviewer finds an object: `Deployment agentrun-v01/agentrun-mgr`."""
-    meta = obj.get("metadata", {})
-    ns = meta.get("namespace")
-    return f"{obj.get('kind', '?')} {ns + '/' if ns else ''}{meta.get('name', '?')}"
 
 
 def build_api_client(cfg: LaneConfig) -> client.ApiClient:
@@ -201,11 +195,11 @@ class Kube(ApiTransport):
         tried = " after retries" if status in RETRIED_STATUSES else ""
         return f"HTTP {status}{tried}: {message}"
 
-    def version(self) -> dict[str, Any]:
-        status, data = self._get_json("/version")
-        if status != 200 or not isinstance(data, dict):
-            raise EvidenceError("kubernetes", "/version", self.server + "/version", f"HTTP {status}")
-        return data
+    def answers(self) -> None:
+        """Raise EvidenceError unless the API server answers: the core discovery document (/api),
+        which the run reads anyway, so asking it first costs no request of its own."""
+        if self._discovery_document("/api") is None:
+            raise EvidenceError("kubernetes", "/api", self.server + "/api", "HTTP 404: no core API group")
 
     def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
         """The object, or None when the API answers that it does not exist."""
@@ -225,20 +219,6 @@ class Kube(ApiTransport):
                 return None
             raise EvidenceError("kubernetes", f"{kind} {name}", self.server + path, not_served(kind))
         return data
-
-    def secret_keys(self, namespace: str, name: str) -> dict[str, Any] | None:
-        """A Secret's metadata and key names, or None. Values are dropped before anything keeps them."""
-        path = resource_path("Secret", namespace, name)
-        def fetch() -> dict[str, Any] | None:
-            data = self._object("Secret", path, name)
-            if data is None:
-                return None
-            data = shapes.check_object("Secret", typed("Secret", data), self.server + path)
-            meta = {k: v for k, v in data["metadata"].items() if k != "managedFields"}
-            meta.get("annotations", {}).pop("kubectl.kubernetes.io/last-applied-configuration", None)
-            return {"metadata": meta, "type": data.get("type"),
-                    "keys": sorted(set(data.get("data") or {}) | set(data.get("stringData") or {}))}
-        return self._cache.get("kubernetes", path + "#keys", fetch)
 
     def list(self, kind: str, namespace: str | None = None, label_selector: str | None = None) -> list[dict[str, Any]]:
         _refuse_secret_values(kind)
@@ -346,9 +326,9 @@ def _secret_metadata(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _refuse_secret_values(kind: str) -> None:
-    # Secret values never enter the evidence: Secrets are read only through secret_keys().
+    # Secret values never enter the evidence: Secrets are read only through secrets_metadata().
     if kind == "Secret":
-        raise ValueError("Secrets are read with Kube.secret_keys(), which keeps key names only")
+        raise ValueError("Secrets are read with Kube.secrets_metadata(), which keeps key names only")
 
 
 def not_served(kind: str) -> str:

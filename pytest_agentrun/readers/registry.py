@@ -12,7 +12,6 @@ transport (httpx-retries) on 429, 5xx and broken connections; a timeout opens th
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
@@ -21,24 +20,11 @@ from httpx_retries import Retry, RetryTransport
 from ..errors import EvidenceError
 from ..evidence import EvidenceCache
 from .breaker import Breaker
+from ..model.images import ManifestAnswer, repository_name
 
 SCHEMA2 = "application/vnd.docker.distribution.manifest.v2+json"
 RETRIED_STATUSES = (429, 500, 502, 503, 504)
 SOURCE_DOWN = (429, 502, 503, 504)
-
-
-@dataclass(frozen=True)
-class ManifestAnswer:
-    url: str
-    status: int
-    digest: str | None       # Docker-Content-Digest
-    accept: str | None
-
-
-def repository_name(repository: str) -> str:
-    """`127.0.0.1:5000/agentrun/agentrun-mgr-env` -> `agentrun/agentrun-mgr-env` (drop the host part)."""
-    first, _, rest = repository.partition("/")
-    return rest if rest and ("." in first or ":" in first or first == "localhost") else repository
 
 
 def split_credentials(url: str) -> tuple[str, httpx.BasicAuth | None]:

@@ -8,7 +8,6 @@ scenarios that kill it (pytest_agentrun/criterion_places.py).
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..criteria import catalogue
 from ..criterion_status import NOT_JUDGED
-from ..documents import schema_errors
+from ..model.documents import schema_errors
 from ..finding import FAIL, PASS, UNDECIDED
 from ..redact import redact_text, redact_value
 from ..signoff import Verdict

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .. import tekton_results
+from . import tekton_results
 
 # The in-cluster verification task (pytest_agentrun/incluster/), when installed, is the run's last
 # task and judges the release only once it has closed (flushed, synced), which happens after the

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from .documents import Catalog, ManifestSet, parse_manifests
-from .errors import EvidenceError
-from .lane import LaneProfile
-from .readers.git import CommitInfo, GitRemote
+from ..model.documents import Catalog, ManifestSet, parse_manifests
+from ..errors import EvidenceError
+from ..lane import LaneProfile
+from ..model.commits import CommitInfo
+from .git import GitRemote
 
 
 class GitopsBranch:
@@ -47,7 +48,8 @@ class GitopsBranch:
 
     def history(self) -> list[CommitInfo]:
         """The branch's commits, newest first: one streamed read, shared by every criterion."""
-        return self.remote.history(self.branch) if self.require_head() else []
+        self.require_head()
+        return self.remote.history(self.branch)
 
     def catalog_versions(self) -> list[tuple[CommitInfo, Catalog]]:
         """Every committed version of the catalog, newest first (read and parsed once per session)."""

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..readers.kube import object_ref
-from ..rollout_state import rollout_problems
+from .objects import object_ref
+from .rollout_state import rollout_problems
 
 BOOT_COMMIT_ENV = "AGENTRUN_BOOT_COMMIT"
 

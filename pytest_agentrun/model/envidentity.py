@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .lane import LaneProfile
-from .readers.git import matches_any
+from ..lane import LaneProfile
+from .commits import matches_any
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from .errors import EvidenceError
+from ..errors import EvidenceError
 
 # libyaml's safe loader when PyYAML was built with it: the same documents, parsed ~10x faster
 # (a lane with a thousand services has thousands of manifests).

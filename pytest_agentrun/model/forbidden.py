@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from .lane import LaneProfile
+from ..lane import LaneProfile
 
 
 # -- values that point at a forbidden target -----------------------------------------------------

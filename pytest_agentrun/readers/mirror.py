@@ -2,61 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
-
-from .errors import DriveError
-from .lane import LaneConfig, LaneProfile
-from .readers.git import GitRemote
-
-
-@dataclass(frozen=True)
-class MirrorStatus:
-    localV01: str | None
-    githubV01: str | None
-    localGitops: str | None
-    githubGitops: str | None
-    pendingFlush: bool
-    sourceInSync: bool
-    exactFetch: dict[str, Any]
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+from ..lane import LaneProfile
+from .git import GitRemote
+from ..model.mirror import MirrorStatus
 
 
 class Mirror:
-    """The lane's git mirror seen against the source repository. `status()` reads; `sync()` and
-    `flush()` change the lane and refuse unless `drive_allowed` (pytest --drive, or a confirmed command)."""
+    """The lane's git mirror seen against the source repository, read only: `sync()` and `flush()`
+    belong to the LaneDriver (drive/driver.py), which exists only when the user asked for a change."""
 
-    def __init__(self, source: GitRemote, mirror: GitRemote, profile: LaneProfile, config: LaneConfig | None = None):
-        self.source, self.remote, self.profile, self.config = source, mirror, profile, config
-        self.drive_allowed = False
+    def __init__(self, source: GitRemote, mirror: GitRemote, profile: LaneProfile):
+        self.source, self.remote, self.profile = source, mirror, profile
         self._status: MirrorStatus | None = None
 
     def status(self) -> MirrorStatus:
         if self._status is None:
             self._status = read_mirror_status(self.source, self.remote, self.profile)
         return self._status
-
-    # Driving (only with --drive or a confirming command): read live, never from the session cache.
-    def sync(self):
-        """Fast-forward the mirror's source branch to GitHub's (DR-01)."""
-        from .drive.mirror_sync import sync
-        self._status = None
-        return sync(self._require_config())
-
-    def flush(self):
-        """Fast-forward GitHub's GitOps branch to the mirror's; refuses a non-fast-forward (DR-01)."""
-        from .drive.mirror_sync import flush
-        self._status = None
-        return flush(self._require_config())
-
-    def _require_config(self) -> LaneConfig:
-        if not self.drive_allowed:
-            raise DriveError("mirror sync/flush changes the lane: run pytest with --drive (or the confirming command)")
-        if self.config is None:
-            raise RuntimeError("driving the mirror needs the lane connection config")
-        return self.config
 
     def gitops_relation(self) -> str:
         """GitHub's GitOps branch against the mirror's: `equal`; `behind` (GitHub's head is an
