@@ -284,3 +284,14 @@ def test_a_sandbox_seeded_from_the_v02_profile_signs_off_and_its_violation_fails
     said = "\n".join(violated.messages["TK-11"])
     assert "v0.2" in said and "agentrun-v02-tekton" in said, said
 
+
+
+def test_sandbox_up_for_a_lane_without_a_profile_says_so(tmp_path):
+    """Refused before anything starts, in one line naming the profiles there are."""
+    env = {k: v for k, v in os.environ.items() if k != PROFILES_ENV}
+    done = subprocess.run([sys.executable, "-m", "pytest_agentrun.cli", "sandbox", "up", "--lane", "v0.2",
+                           "--dir", str(tmp_path / "lane")], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert done.returncode == 1 and done.stderr.splitlines() == [
+        "agentrun-lane: unknown lane 'v0.2': profiles exist for v0.1 (pytest_agentrun/lanes/)"], done.stderr
+    assert not (tmp_path / "lane").exists()
