@@ -87,7 +87,8 @@ class LaneProfile:
     source_worktree = property(lambda self: self.data["sourceWorktree"]["path"])
     source_host = property(lambda self: self.data["sourceWorktree"]["host"])
     # How a pod reaches the worktree (the in-cluster verification Task, hostPath or workspace mode).
-    source_worktree_node_selector = property(lambda self: dict(self.data["sourceWorktree"]["nodeSelector"]))
+    source_worktree_node_selector = property(
+        lambda self: dict(self.data["sourceWorktree"]["nodeSelector"]))
     source_worktree_claim = property(lambda self: self.data["sourceWorktree"]["claimName"])
     worktree_root = property(lambda self: self.data["worktreeRoot"])
     mirror_read_url = property(lambda self: self.data["mirror"]["readUrl"])
@@ -95,7 +96,8 @@ class LaneProfile:
     pipeline_run_name_template = property(lambda self: self.data["tekton"]["pipelineRunName"])
     tekton_tasks = property(lambda self: self.data["tekton"]["tasks"])  # role -> task (TK-05..TK-09)
     # The in-cluster verification's own read-only ServiceAccount (TK-03; its Task and RBAC names).
-    verification_service_account = property(lambda self: self.data["tekton"]["tasks"]["verify"]["serviceAccount"])
+    verification_service_account = property(
+        lambda self: self.data["tekton"]["tasks"]["verify"]["serviceAccount"])
     argo_tracking = property(lambda self: self.data["argocd"]["tracking"])
     provider_secret_refs = property(lambda self: dict(self.data["providerSecretRefs"]))
     forbidden_targets = property(lambda self: self.data["forbiddenTargets"])
