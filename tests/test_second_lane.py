@@ -134,9 +134,10 @@ def test_the_verification_account_is_a_profile_fact(v02):
         return {"metadata": {"name": "r-acceptance", "namespace": v02.tekton_namespace,
                              "labels": {"tekton.dev/pipelineTask": "acceptance"}},
                 "spec": {"serviceAccountName": account}}
-    assert all(f.ok for f in tekton.pipeline_run_on_host_network(v02, "a" * 40, run, [verifying("agentrun-v02-acceptance")]))
-    [wrong] = [f for f in tekton.pipeline_run_on_host_network(v02, "a" * 40, run, [verifying("agentrun-v01-acceptance")])
-               if not f.ok]
+    def judged(account: str) -> list:
+        return tekton.pipeline_run_on_host_network(v02, "a" * 40, run, [verifying(account)])
+    assert all(f.ok for f in judged("agentrun-v02-acceptance"))
+    [wrong] = [f for f in judged("agentrun-v01-acceptance") if not f.ok]
     assert "agentrun-v02-acceptance" in wrong.expected and "agentrun-v01-acceptance" in wrong.found
 
 
@@ -257,8 +258,6 @@ def v02_sandbox(tmp_path, monkeypatch):
     sandbox.down(tmp_path / "lane")
 
 
-
-
 def v01_names_read(reports: Path) -> list[str]:
     """Whatever the run read (its evidence bundle) that names the v0.1 lane."""
     text = "".join(p.read_text() for p in (reports / "evidence" / "latest").glob("evidence-*.jsonl"))
@@ -283,7 +282,6 @@ def test_a_sandbox_seeded_from_the_v02_profile_signs_off_and_its_violation_fails
     assert violated.failed() == {"TK-11"}
     said = "\n".join(violated.messages["TK-11"])
     assert "v0.2" in said and "agentrun-v02-tekton" in said, said
-
 
 
 def test_sandbox_up_for_a_lane_without_a_profile_says_so(tmp_path):
