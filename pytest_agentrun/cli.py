@@ -24,7 +24,10 @@ def _sandbox_up(args: argparse.Namespace) -> int:
     try:
         handle = sandbox.up(args.dir, lane=args.lane, timeout=args.timeout, world=args.world)
     except sandbox.SandboxError as exc:
-        print(f"agentrun-lane: {exc}", file=sys.stderr)
+        from .sandbox_session import failure_cause
+        # The cause in one line; a supervisor's whole traceback stays in the lane's directory.
+        where = f" (see {args.dir})" if "\n" in str(exc) else ""
+        print(f"agentrun-lane: {failure_cause(str(exc))}{where}", file=sys.stderr)
         return 1
     print(f"sandbox lane {args.lane} up in {handle.info['seconds']}s (world {handle.info['world']})")
     print(f"  lane config  {handle.lane_config}")

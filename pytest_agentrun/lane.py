@@ -85,11 +85,19 @@ class LaneProfile:
     application = property(lambda self: self.data["argocd"]["application"])
     source_repo = property(lambda self: self.data["sourceRepo"])
     source_worktree = property(lambda self: self.data["sourceWorktree"]["path"])
+    source_host = property(lambda self: self.data["sourceWorktree"]["host"])
+    # How a pod reaches the worktree (the in-cluster verification Task, hostPath or workspace mode).
+    source_worktree_node_selector = property(
+        lambda self: dict(self.data["sourceWorktree"]["nodeSelector"]))
+    source_worktree_claim = property(lambda self: self.data["sourceWorktree"]["claimName"])
     worktree_root = property(lambda self: self.data["worktreeRoot"])
     mirror_read_url = property(lambda self: self.data["mirror"]["readUrl"])
     mirror_write_url = property(lambda self: self.data["mirror"]["writeUrl"])
     pipeline_run_name_template = property(lambda self: self.data["tekton"]["pipelineRunName"])
     tekton_tasks = property(lambda self: self.data["tekton"]["tasks"])  # role -> task (TK-05..TK-09)
+    # The in-cluster verification's own read-only ServiceAccount (TK-03; its Task and RBAC names).
+    verification_service_account = property(
+        lambda self: self.data["tekton"]["tasks"]["verify"]["serviceAccount"])
     argo_tracking = property(lambda self: self.data["argocd"]["tracking"])
     provider_secret_refs = property(lambda self: dict(self.data["providerSecretRefs"]))
     forbidden_targets = property(lambda self: self.data["forbiddenTargets"])
@@ -119,15 +127,15 @@ class LaneProfile:
             "runtime_path": self.runtime_path, "deploy_intent_path": self.deploy_intent_path,
             "tekton_namespace": self.tekton_namespace, "pipeline": self.pipeline,
             "tekton_service_account": self.tekton_service_account,
-            "pipeline_run_name": self.data["tekton"]["pipelineRunName"].format(short12="<short12>"),
+            "pipeline_run_name": self.pipeline_run_name_template.format(short12="<short12>"),
             "env_repository": self.env_repository, "argocd_namespace": self.argocd_namespace,
             "app_project": self.app_project, "application": self.application,
             "provider_secrets": self.provider_secret_refs,
-            "source_host": self.data["sourceWorktree"]["host"], "source_worktree": self.source_worktree,
+            "source_host": self.source_host, "source_worktree": self.source_worktree,
         }
 
     def pipeline_run_name(self, source_commit: str) -> str:
-        return self.data["tekton"]["pipelineRunName"].format(short12=source_commit[:12])
+        return self.pipeline_run_name_template.format(short12=source_commit[:12])
 
 
 POD_KUBECONFIG = "AGENTRUN_POD_SERVICEACCOUNT_KUBECONFIG"

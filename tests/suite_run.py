@@ -32,8 +32,8 @@ class SuiteResult:
         return {c for c, outcomes in self.verdicts.items() if outcomes and all(o == "passed" for o in outcomes)}
 
 
-def _command(lane_config: Path, reports: Path, extra: tuple[str, ...]) -> list[str]:
-    return [str(ROOT / "acceptance"), "--lane", "v0.1", "--lane-config", str(lane_config),
+def _command(lane_config: Path, reports: Path, extra: tuple[str, ...], lane: str = "v0.1") -> list[str]:
+    return [str(ROOT / "acceptance"), "--lane", lane, "--lane-config", str(lane_config),
             "--agentrun-reports", str(reports), "-p", "no:cacheprovider", "-q", "-rN", *extra]
 
 
@@ -78,13 +78,13 @@ class _Collector:
 
 
 def run_suite_in_process(lane_config: Path, reports: Path, criteria: set[str] | None = None,
-                         *extra: str) -> SuiteResult:
+                         *extra: str, lane: str = "v0.1") -> SuiteResult:
     """The acceptance suite in this process (pytest.main), only the tests of `criteria` when given."""
     collector = _Collector(criteria)
     out = io.StringIO()
     # no:unraisableexception: its gc.collect() at the end of each inner session costs ~0.3 s in a
     # process this size; the outer session still reports unraisable exceptions.
-    args = [*_command(lane_config, reports, extra), "-p", "no:unraisableexception"]
+    args = [*_command(lane_config, reports, extra, lane), "-p", "no:unraisableexception"]
     with redirect_stdout(out), redirect_stderr(out):
         code = pytest.main(args, plugins=[collector])
     return SuiteResult(int(code), out.getvalue(), dict(collector.verdicts), dict(collector.messages))

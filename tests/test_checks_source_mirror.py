@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agentrun_sandbox import source_files
 from pytest_agentrun.checks import mirror, source
 from pytest_agentrun.model.documents import DeployIntent
 from pytest_agentrun.evidence import EvidenceCache
@@ -20,7 +21,6 @@ from pytest_agentrun.model.worktree import IgnoreRule
 SHA = "a" * 40
 DIGEST = "sha256:" + "b" * 64
 REPO = "127.0.0.1:5000/agentrun/agentrun-mgr-env"
-INTENT = Path(__file__).resolve().parents[1] / "fixtures/agentrun_sandbox/source_tree/deploy/deploy.json"
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,7 @@ def test_src03_missing_branch_fails(profile):
 # -- SRC-04 / SRC-05 ---------------------------------------------------------------------------------
 
 def intent(edit=None, text=None) -> DeployIntent:
-    data = json.loads(INTENT.read_text())
+    data = json.loads(source_files.file(LaneProfile.load("v0.1").data, "deploy/deploy.json"))
     if edit:
         edit(data)
     return DeployIntent.parse("v0.1@x:deploy/deploy.json", text if text is not None else json.dumps(data, indent=2))

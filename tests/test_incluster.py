@@ -215,8 +215,9 @@ def test_install_refuses_a_pipeline_that_already_has_it(profile, rendered):
 
 
 def test_render_uses_no_lane_literal_beyond_the_profile(profile):
+    tasks = {**profile.tekton_tasks, "verify": {**profile.tekton_tasks["verify"], "serviceAccount": "agentrun-v02-acceptance"}}
     other = LaneProfile({**profile.data, "lane": "v0.2", "runtimeNamespace": "agentrun-v02",
-                         "tekton": {**profile["tekton"], "namespace": "agentrun-ci-v02"}})
+                         "tekton": {**profile["tekton"], "namespace": "agentrun-ci-v02", "tasks": tasks}})
     text = yaml.safe_dump(render.render(other))
     assert "agentrun-v02-acceptance" in text and "--lane v0.2" in text and "agentrun-ci-v02" in text
     assert "agentrun-v01-acceptance" not in text

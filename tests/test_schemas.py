@@ -5,13 +5,13 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from pathlib import Path
 
 import pytest
 
+from agentrun_sandbox import source_files
+from pytest_agentrun.lane import LaneProfile
 from pytest_agentrun.model.documents import schema_errors
 
-SOURCE_TREE = Path(__file__).resolve().parents[1] / "fixtures" / "agentrun_sandbox" / "source_tree"
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def sandbox_catalog(conforming_lane):
 
 def test_conforming_catalog_and_deploy_intent_are_accepted(sandbox_catalog):
     assert schema_errors("artifact-catalog", sandbox_catalog) == []
-    assert schema_errors("deploy-intent", json.loads((SOURCE_TREE / "deploy" / "deploy.json").read_text())) == []
+    assert schema_errors("deploy-intent", json.loads(source_files.file(LaneProfile.load("v0.1").data, "deploy/deploy.json"))) == []
 
 
 VIOLATIONS = {
@@ -68,6 +68,6 @@ def test_a_hex_digest_env_identity_is_accepted(sandbox_catalog, identity):
 
 
 def test_deploy_intent_with_an_image_digest_is_rejected():
-    intent = json.loads((SOURCE_TREE / "deploy" / "deploy.json").read_text())
+    intent = json.loads(source_files.file(LaneProfile.load("v0.1").data, "deploy/deploy.json"))
     intent["services"][0]["image"] = "127.0.0.1:5000/agentrun/agentrun-mgr-env@sha256:" + "a" * 64
     assert schema_errors("deploy-intent", intent)

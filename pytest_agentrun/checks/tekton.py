@@ -131,7 +131,8 @@ def missing_pipeline(criterion: str, profile: LaneProfile) -> list[Finding]:
 
 
 def unreadable(criterion: str, ptask: PipelineTask) -> Finding:
-    return failed(criterion, f"pipeline task {ptask.name}", "a Task spec the suite can read", ptask.problem, ptask.where)
+    return failed(criterion, f"pipeline task {ptask.name}", "a Task spec the suite can read",
+                  ptask.problem, ptask.where)
 
 
 def containers(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -210,7 +211,8 @@ def pipeline_run_on_host_network(profile: LaneProfile, commit: str, run: dict[st
     name = profile.pipeline_run_name(commit)
     where = f"PipelineRun {profile.tekton_namespace}/{name}"
     if run is None:
-        return [failed("TK-03", f"PipelineRun {name}", f"exists for source commit {commit}", "not found (404)", where)]
+        return [failed("TK-03", f"PipelineRun {name}", f"exists for source commit {commit}",
+                       "not found (404)", where)]
     template = run.get("spec", {}).get("taskRunTemplate") or {}
     pod = template.get("podTemplate") or {}
     findings = [judge("TK-03", pod.get(key) == value,
@@ -221,7 +223,6 @@ def pipeline_run_on_host_network(profile: LaneProfile, commit: str, run: dict[st
         return findings + [failed("TK-03", f"TaskRuns of {name}", f"run as {profile.tekton_service_account}",
                                   "no TaskRun of the PipelineRun (label tekton.dev/pipelineRun)", where)]
     from ..model.run_state import VERIFICATION_TASK
-    from ..incluster.render import task_name as verification_account
     for task_run in task_runs:
         spec = task_run.get("spec", {})
         account = spec.get("serviceAccountName") or template.get("serviceAccountName")
@@ -230,7 +231,7 @@ def pipeline_run_on_host_network(profile: LaneProfile, commit: str, run: dict[st
         # The verification task runs as its own read-only ServiceAccount, never as the lane's runner.
         labels = task_run.get("metadata", {}).get("labels") or {}
         verifying = labels.get("tekton.dev/pipelineTask") == VERIFICATION_TASK
-        wanted = verification_account(profile) if verifying else profile.tekton_service_account
+        wanted = profile.verification_service_account if verifying else profile.tekton_service_account
         findings.append(judge("TK-03", account == wanted and not drifted,
                               f"TaskRun {task_run['metadata']['name']}",
                               f"runs as {wanted} with the run's host-network podTemplate",
@@ -545,7 +546,8 @@ def _no_new_tag(profile: LaneProfile, listing: TagListing | None, earlier: set[s
     if listing is None or listing.tags is None:
         reason = (f"the registry did not answer: {listing.problem}" if listing
                   else "the registry's tag list was not read")
-        return undecided("TK-09", subject, expected, reason, listing.where if listing else profile.env_repository)
+        return undecided("TK-09", subject, expected, reason,
+                         listing.where if listing else profile.env_repository)
     new = sorted(set(listing.tags) - earlier)
     found = f"new tag(s) {', '.join(new)}" if new else f"{len(listing.tags)} tag(s), none new"
     return judge("TK-09", not new, subject, expected, found, listing.where, tags=list(listing.tags))
@@ -638,12 +640,15 @@ def _versions_agree(profile: LaneProfile, old: Catalog, new: Catalog,
     subject, where = f"envIdentity {old.where} -> {new.where}", new.where
     unreadable = [f"{c.where}: {c.error or 'not a JSON object'}" for c in (old, new) if not c.usable]
     if unreadable:
-        return [undecided("TK-10", subject, "both catalog versions readable", "; ".join(unreadable), where)]
+        return [undecided("TK-10", subject, "both catalog versions readable", "; ".join(unreadable),
+                          where)]
     commits = (_source_commit(old), _source_commit(new))
     files = changed.get(commits) if all(commits) else "a version has no full 40-hex sourceCommit"
     if not isinstance(files, list):
         reason = files or f"the source diff {commits[0][:12]}..{commits[1][:12]} was not read"
-        return [undecided("TK-10", subject, "the source diff between the two versions' source commits", reason, where)]
+        return [undecided("TK-10", subject,
+                          "the source diff between the two versions' source commits", reason,
+                          where)]
     findings = []
     for entry in new.services():
         sid = entry.get("serviceId")
@@ -691,5 +696,6 @@ def source_branch_untouched_by_ci(profile: LaneProfile, head: str | None, histor
         findings += [failed("TK-11", f"commit {c.sha[:12]} {(c.message.splitlines() or [''])[0]!r}", expected,
                             f"{label}: {', '.join(found)}", f"{branch}@{c.sha[:12]}") for c, found in offenders]
         if not offenders:
-            findings.append(passed("TK-11", f"{len(history)} commits of {branch}", expected, "none", f"{branch}@{head[:12]}"))
+            findings.append(passed("TK-11", f"{len(history)} commits of {branch}", expected, "none",
+                                   f"{branch}@{head[:12]}"))
     return findings

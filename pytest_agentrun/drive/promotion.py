@@ -192,11 +192,11 @@ def _application_at(config: LaneConfig, kube: LiveKube, commit: str) -> tuple[di
 def _runtime_at(config: LaneConfig, kube: LiveKube, revision: str, digests: dict[str, str],
                 digest: str) -> tuple[list[str] | None, str]:
     profile = config.profile
-    namespace, argocd = profile.runtime_namespace, profile["argocd"]
+    namespace, application = profile.runtime_namespace, profile.application
     workloads = [w for kind in WORKLOAD_KINDS for w in kube.list(kind, namespace)
-                 if tracked_by(w, argocd["application"], argocd["tracking"], argocd["namespace"])]
+                 if tracked_by(w, application, profile.argo_tracking, profile.argocd_namespace)]
     if not workloads:
-        return None, f"no Deployment or StatefulSet of Application {argocd['application']} in {namespace}"
+        return None, f"no Deployment or StatefulSet of Application {application} in {namespace}"
     pods, replica_sets = kube.list("Pod", namespace), kube.list("ReplicaSet", namespace)
     problems, ready = [], []
     for workload in workloads:

@@ -69,8 +69,8 @@ def pipeline_run(config: LaneConfig, revision: str) -> dict[str, Any]:
     profile = config.profile
     values = {"pipelineRunName": profile.pipeline_run_name(revision), "tektonNamespace": profile.tekton_namespace,
               "pipeline": profile.pipeline, "revision": revision, "sourceBranch": profile.source_branch,
-              "gitopsBranch": profile.gitops_branch, "mirrorReadUrl": profile["mirror"]["readUrl"],
-              "mirrorWriteUrl": profile["mirror"]["writeUrl"], "serviceAccount": profile.tekton_service_account}
+              "gitopsBranch": profile.gitops_branch, "mirrorReadUrl": profile.mirror_read_url,
+              "mirrorWriteUrl": profile.mirror_write_url, "serviceAccount": profile.tekton_service_account}
     text = resources.files("pytest_agentrun").joinpath("data/pipelinerun.yaml").read_text()
     return _fill(yaml.safe_load(text), values)
 

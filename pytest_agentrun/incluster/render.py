@@ -35,16 +35,18 @@ PART_OF = {"app.kubernetes.io/part-of": "pytest-agentrun"}
 
 
 def task_name(profile: LaneProfile) -> str:
-    return f"agentrun-{profile.runtime_namespace.replace('agentrun-', '', 1)}-acceptance"
+    """The Task's name, which its ServiceAccount, Roles and bindings share: the profile's
+    verification account (tekton.tasks.verify.serviceAccount), which TK-03 expects it to run as."""
+    return profile.verification_service_account
 
 
 def values(profile: LaneProfile, image: str, registry_url: str | None, settle_timeout: int) -> dict[str, str]:
     from ..checks.tekton import task_name as lane_task
     return {
         "task": task_name(profile), "lane": profile.lane, "image": image,
-        "tektonNamespace": profile.tekton_namespace, "worktree": profile["sourceWorktree"]["path"],
-        "mirrorRead": profile["mirror"]["readUrl"], "mirrorWrite": profile["mirror"]["writeUrl"],
-        "registryUrl": registry_url or profile["registryUrl"], "settleTimeout": str(settle_timeout),
+        "tektonNamespace": profile.tekton_namespace, "worktree": profile.source_worktree,
+        "mirrorRead": profile.mirror_read_url, "mirrorWrite": profile.mirror_write_url,
+        "registryUrl": registry_url or profile.registry_url, "settleTimeout": str(settle_timeout),
         "pipelineTask": PIPELINE_TASK, "runAfter": lane_task(profile, "promote"),
     }
 
@@ -71,7 +73,7 @@ def _data(name: str) -> dict[str, Any]:
 
 def task(profile: LaneProfile, mapping: dict[str, str], mode: str) -> dict[str, Any]:
     [obj] = render_template("acceptance-task.yaml", mapping)
-    spec, path = obj["spec"], profile["sourceWorktree"]["path"]
+    spec, path = obj["spec"], profile.source_worktree
     if mode == "hostpath":
         spec["volumes"].append({"name": "source-worktree", "hostPath": {"path": path, "type": "Directory"}})
         # prepare marks it safe for git (and names it in the lane config), acceptance reads it.
@@ -89,7 +91,7 @@ def task(profile: LaneProfile, mapping: dict[str, str], mode: str) -> dict[str, 
 
 def _namespace_of(profile: LaneProfile, role: str) -> str:
     return {"tekton": profile.tekton_namespace, "runtime": profile.runtime_namespace,
-            "argocd": profile["argocd"]["namespace"]}[role]
+            "argocd": profile.argocd_namespace}[role]
 
 
 def _rules(kinds: list[str]) -> list[dict[str, Any]]:
@@ -160,12 +162,11 @@ def pipeline_patch(mapping: dict[str, str], mode: str) -> list[dict[str, Any]]:
 def pipelinerun_additions(profile: LaneProfile, mapping: dict[str, str], mode: str,
                           git_secrets: dict[str, str]) -> dict[str, Any]:
     [add] = render_template("pipelinerun-additions.yaml", mapping)
-    worktree = profile["sourceWorktree"]
     if mode == "workspace":
-        add["workspaces"].append({"name": "acceptance-worktree",
-                                  "persistentVolumeClaim": {"claimName": worktree["claimName"], "readOnly": True}})
+        claim = {"claimName": profile.source_worktree_claim, "readOnly": True}
+        add["workspaces"].append({"name": "acceptance-worktree", "persistentVolumeClaim": claim})
     else:
-        add["taskRunSpec"]["podTemplate"] = {"nodeSelector": dict(worktree["nodeSelector"])}
+        add["taskRunSpec"]["podTemplate"] = {"nodeSelector": profile.source_worktree_node_selector}
     for workspace, secret in sorted(git_secrets.items()):
         add["workspaces"].append({"name": workspace, "secret": {"secretName": secret}})
     return add
@@ -209,8 +210,8 @@ def render(profile: LaneProfile, *, image: str = DEFAULT_IMAGE, with_drive_role:
     }
     if with_drive_role:
         files["drive-role.yaml"] = render_template("drive-role.yaml", {**mapping,
-                                                   "argocdNamespace": profile["argocd"]["namespace"],
-                                                   "application": profile["argocd"]["application"]})
+                                                   "argocdNamespace": profile.argocd_namespace,
+                                                   "application": profile.application})
     return files
 
 

@@ -55,9 +55,9 @@ class Cluster:
 
     def tracked_workloads(self) -> list[dict[str, Any]]:
         """The Deployments and StatefulSets Argo CD tracks as the lane's Application."""
-        argocd = self.profile["argocd"]
+        profile = self.profile
         return [w for kind in RELEASE_KINDS for w in self.objects(kind)
-                if tracked_by(w, argocd["application"], argocd["tracking"], argocd["namespace"])]
+                if tracked_by(w, profile.application, profile.argo_tracking, profile.argocd_namespace)]
 
     def application_pods(self) -> list[dict[str, Any]]:
         """The release Pods of every tracked workload (DR-03/DR-04 judge these)."""
@@ -65,7 +65,7 @@ class Cluster:
 
     def listed_resources(self) -> list[Resource]:
         """The namespaced kinds namespace_listing() lists (discovery's, minus the exempt kinds)."""
-        skip = {(r.get("group", ""), r["kind"]) for r in self.profile["untrackedObjects"].get("kinds") or []}
+        skip = {(r.get("group", ""), r["kind"]) for r in self.profile.untracked_objects.get("kinds") or []}
         return [r for r in self.kube.discovery.namespaced_listable() if (r.group, r.kind) not in skip]
 
     def namespace_listing(self) -> tuple[list[dict[str, Any]], dict[str, str]]:
