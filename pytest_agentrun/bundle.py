@@ -81,7 +81,20 @@ def _decoded(obj: dict[str, Any]) -> Any:
     return obj
 
 
+# Where a recorded type lived when older bundles were written (issue 15 moved the value types into
+# model/): a bundle keeps replaying after a move without the old module re-exporting the type.
+MOVED_TYPES = {
+    "pytest_agentrun.readers.git:CommitInfo": "pytest_agentrun.model.commits:CommitInfo",
+    "pytest_agentrun.readers.registry:ManifestAnswer": "pytest_agentrun.model.images:ManifestAnswer",
+    "pytest_agentrun.readers.worktree:IgnoreRule": "pytest_agentrun.model.worktree:IgnoreRule",
+    "pytest_agentrun.readers.worktree:WorktreeState": "pytest_agentrun.model.worktree:WorktreeState",
+    "pytest_agentrun.mirror:MirrorStatus": "pytest_agentrun.model.mirror:MirrorStatus",
+    "pytest_agentrun.drive.mirror_sync:BranchMove": "pytest_agentrun.model.mirror:BranchMove",
+}
+
+
 def _recorded_type(kind: str) -> type:
+    kind = MOVED_TYPES.get(kind, kind)
     module, _, name = kind.partition(":")
     if not module.startswith(PACKAGE + "."):
         raise ValueError(f"a bundle may only restore {PACKAGE} types, not {kind}")

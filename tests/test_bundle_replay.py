@@ -142,7 +142,8 @@ def test_bundle_diff_names_what_changed_and_ignores_the_same_entry_in_another_la
 
 
 def test_a_bundle_written_before_the_model_package_still_restores_its_types(tmp_path):
-    """Bundles name a value's type by module: the names they were written with keep resolving."""
+    """Bundles name a value's type by module: the names they were written with keep resolving
+    (bundle.MOVED_TYPES), not through the old module's imports."""
     from pytest_agentrun.model.commits import CommitInfo
     from pytest_agentrun.model.images import ManifestAnswer
     from pytest_agentrun.model.worktree import IgnoreRule
@@ -150,6 +151,7 @@ def test_a_bundle_written_before_the_model_package_still_restores_its_types(tmp_
                   "pytest_agentrun.readers.registry:ManifestAnswer": ManifestAnswer,
                   "pytest_agentrun.readers.worktree:IgnoreRule": IgnoreRule,
                   "pytest_agentrun.readers.worktree:WorktreeState": WorktreeState}
+    assert set(written_as) <= set(bundle.MOVED_TYPES)
     for name, kind in written_as.items():
         assert bundle._recorded_type(name) is kind, name
 
