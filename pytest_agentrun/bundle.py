@@ -88,8 +88,6 @@ MOVED_TYPES = {
     "pytest_agentrun.readers.registry:ManifestAnswer": "pytest_agentrun.model.images:ManifestAnswer",
     "pytest_agentrun.readers.worktree:IgnoreRule": "pytest_agentrun.model.worktree:IgnoreRule",
     "pytest_agentrun.readers.worktree:WorktreeState": "pytest_agentrun.model.worktree:WorktreeState",
-    "pytest_agentrun.mirror:MirrorStatus": "pytest_agentrun.model.mirror:MirrorStatus",
-    "pytest_agentrun.drive.mirror_sync:BranchMove": "pytest_agentrun.model.mirror:BranchMove",
 }
 
 

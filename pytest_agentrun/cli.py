@@ -64,9 +64,9 @@ def _lane_session(args: argparse.Namespace):
 
 def _driver(args: argparse.Namespace, command: str, out=print):
     """The LaneDriver of a command the user confirmed (`_refuse_unconfirmed` ran first)."""
-    from .drive.driver import DriveConsent, LaneDriver
+    from .drive.driver import DEFAULT_TIMEOUT, DriveConsent, LaneDriver
     return LaneDriver(_lane_config(args), DriveConsent.of_command(command, args.confirm), out,
-                      getattr(args, "timeout", None) or 1800.0)
+                      getattr(args, "timeout", DEFAULT_TIMEOUT))   # mirror sync/flush wait for nothing
 
 
 def _failed(exc: Exception) -> int:
@@ -164,7 +164,7 @@ def _trigger_current(args: argparse.Namespace) -> int:
         if args.no_wait:
             _print(triggered.as_dict(), args.output)
             return 0
-        outcome = driver.wait(args.timeout)
+        outcome = driver.wait()
     except (RunFailed, RunTimedOut) as exc:   # the run's last state is still the answer on stdout
         _print_run(triggered, exc.outcome, args.output)
         print(f"agentrun-lane: {exc}", file=sys.stderr)
@@ -200,7 +200,7 @@ def _promote(args: argparse.Namespace) -> int:
             if head is None:
                 raise DriveError(f"GitHub has no branch {config.profile.source_branch}: name the run with --run")
             name = config.profile.pipeline_run_name(head)
-        outcome = driver.wait(args.timeout, name)
+        outcome = driver.wait(name=name)
         result = driver.follow(outcome, max(0.0, args.timeout - (time.monotonic() - started)))
     except AgentrunError as exc:
         return _failed(exc)
