@@ -45,6 +45,9 @@ func main() {
 		fmt.Println(versions())
 		return
 	}
+	// Each component names itself after os.Args[0]: its user agent, and so the field manager its
+	// writes stand under (kube-controller-manager, kube-scheduler), as with its own binary.
+	os.Args[0] = name
 	newCommand, ok := components[name]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "controlplane: unknown component %q\n", name)

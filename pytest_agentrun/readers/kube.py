@@ -316,13 +316,32 @@ def _typed_as(resource: Resource, obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _secret_metadata(data: dict[str, Any]) -> dict[str, Any]:
-    """A Secret reduced to what may be kept: metadata without the last-applied copy, type, key names."""
+    """A Secret reduced to what may be kept: metadata without the last-applied copy, type, key names.
+
+    A real API server's metadata-only list (PartialObjectMetadataList) carries neither `data` nor
+    `type`: the key names are then those its managedFields record (`f:data` / `f:stringData`),
+    which name every key a write set and drop a key removed since (found on the sandbox's real
+    kube-apiserver; the emulator used to send the values along)."""
     meta = dict(data.get("metadata") or {})
     annotations = dict(meta.get("annotations") or {})
     annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
     meta["annotations"] = annotations
+    keys = set(data.get("data") or {}) | set(data.get("stringData") or {}) | _managed_data_keys(meta)
     return {"apiVersion": "v1", "kind": "Secret", "metadata": meta, "type": data.get("type"),
-            "keys": sorted(set(data.get("data") or {}) | set(data.get("stringData") or {}))}
+            "keys": sorted(keys)}
+
+
+def _managed_data_keys(meta: dict[str, Any]) -> set[str]:
+    keys: set[str] = set()
+    for entry in meta.get("managedFields") or []:
+        fields = entry.get("fieldsV1") if isinstance(entry, dict) else None
+        if not isinstance(fields, dict):
+            continue
+        for section in ("f:data", "f:stringData"):
+            names = fields.get(section)
+            if isinstance(names, dict):
+                keys |= {name[2:] for name in names if isinstance(name, str) and name.startswith("f:")}
+    return keys
 
 
 def _refuse_secret_values(kind: str) -> None:
