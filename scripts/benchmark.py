@@ -201,7 +201,7 @@ def driven_release(handle) -> None:
     git(work, "add", "-A")
     git(work, "commit", "-q", "-m", "docs: benchmark note")
     git(work, "push", "-q", "origin", "v0.1")
-    api_before = len(lines(handle.paths.api_log))
+    api_before = len(handle.paths.api_requests())
     with tempfile.TemporaryDirectory() as cache:
         config = LaneConfig.load(LaneProfile.load("v0.1"), handle.lane_config, Path(cache))
         quiet = lambda line: None  # noqa: E731
@@ -218,7 +218,7 @@ def driven_release(handle) -> None:
     print("\ndriven doc-only release (s; the sandbox simulator runs at 1/100 speed, the waits back off at the same scale)")
     for phase, seconds in phases.items():
         print(f"  {phase:<38} {seconds:6.2f}")
-    print(f"  API requests during the drive: {len(lines(handle.paths.api_log)) - api_before}")
+    print(f"  API requests during the drive: {len(handle.paths.api_requests()) - api_before}")
 
 
 # -- history --------------------------------------------------------------------------------------
@@ -268,9 +268,9 @@ def main() -> None:
         handle = sandbox.up(root, parent_pid=os.getpid())
         print(f"sandbox start-up {time.monotonic() - started:.2f} s")
         try:
-            api_before, git_before = len(lines(handle.paths.api_log)), len(lines(handle.paths.git_log))
+            api_before, git_before = len(handle.paths.api_requests()), len(lines(handle.paths.git_log))
             seconds, rss, outcome = live(handle.lane_config, scratch / "recorded")
-            api = lines(handle.paths.api_log)[api_before:]
+            api = handle.paths.api_requests()[api_before:]
             git = lines(handle.paths.git_log)[git_before:]
             bundle = bundle_of(scratch / "recorded")
             print(f"recorded live run {seconds:.2f} s, peak {rss:.0f} MiB: {outcome}")

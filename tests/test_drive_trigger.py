@@ -48,14 +48,13 @@ def cli(*args: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
-def api_log(handle) -> list[str]:
-    """The sandbox API server's request log (written from its first request on)."""
-    log = handle.paths.api_log
-    return log.read_text().splitlines() if log.is_file() else []
+def api_log(handle) -> list[dict]:
+    """The lane's clients' API requests so far (the sandbox's request log)."""
+    return handle.paths.api_requests()
 
 
 def requests_since(handle, mark: int) -> list[dict]:
-    return [json.loads(line) for line in api_log(handle)[mark:]]
+    return api_log(handle)[mark:]
 
 
 def log_mark(handle) -> int:

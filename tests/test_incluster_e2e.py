@@ -67,9 +67,10 @@ def test_a_conforming_release_ends_with_the_verdict_pass(fresh_lane):
     assert pod["nodeSelector"] == PROFILE["sourceWorktree"]["nodeSelector"] and pod["hostNetwork"] is True
     assert task_run["status"]["conditions"][0]["reason"] == "Succeeded"
     # every request the run made as the Task's ServiceAccount was allowed by the rendered RBAC
-    mine = [json.loads(line) for line in fresh_lane.paths.api_log.read_text().splitlines() if USER in line]
-    assert {(r["verb"], r["resource"]) for r in mine} >= {("get", "applications"), ("list", "pods"),
-                                                          ("list", "secrets"), ("proxy", "services")}
+    mine = [r for r in fresh_lane.paths.api_requests() if r.get("user") == USER]
+    assert {(r["resource"], r.get("subresource")) for r in mine} >= {
+        ("applications", None), ("pods", None), ("secrets", None), ("services", "proxy")}
+    assert {r["verb"] for r in mine} <= {"get", "list", "proxy"}, "the Task only reads"
     assert all(r["status"] == 200 for r in mine), [r for r in mine if r["status"] != 200]
     # the reports, the evidence bundle, the verdict and its attestation, and the settle record
     reports = next(fresh_lane.paths.workspaces.glob("runs/*/workspaces/acceptance-reports"))

@@ -29,11 +29,10 @@ LANE_TASKS = ["prepare-source", "check", "plan", "image-build", "image-publish",
 @pytest.fixture(scope="module")
 def passive_requests(conforming_lane, tmp_path_factory) -> list[dict]:
     """The requests one passive run makes (the sandbox's api-requests.jsonl, the lines it added)."""
-    log = conforming_lane.paths.api_log
-    before = len(log.read_text().splitlines()) if log.is_file() else 0   # written at the first request
+    before = len(conforming_lane.paths.api_requests())
     result = run_suite(conforming_lane.lane_config, tmp_path_factory.mktemp("passive") / "reports")
     assert result.returncode == 0, result.output[-3000:]
-    return [json.loads(line) for line in log.read_text().splitlines()[before:]]
+    return conforming_lane.paths.api_requests()[before:]
 
 
 @pytest.fixture(scope="module")

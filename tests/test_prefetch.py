@@ -19,10 +19,10 @@ def log_lines(path: Path) -> list[dict]:
 
 
 def run_counting(lane, reports: Path, *extra: str):
-    api, git = lane.paths.api_log, lane.paths.git_log
-    before = len(log_lines(api)), len(log_lines(git))
+    git = lane.paths.git_log
+    before = len(lane.paths.api_requests()), len(log_lines(git))
     result = run_suite(lane.lane_config, reports, *extra)
-    return result, log_lines(api)[before[0]:], log_lines(git)[before[1]:]
+    return result, lane.paths.api_requests()[before[0]:], log_lines(git)[before[1]:]
 
 
 def bundle_entries(reports: Path) -> list[str]:

@@ -18,14 +18,14 @@ def log_lines(path: Path) -> list[dict]:
 
 def test_conforming_lane_passes_every_implemented_criterion_read_only(conforming_lane, tmp_path):
     paths = conforming_lane.paths
-    api_before, git_before = len(log_lines(paths.api_log)), len(log_lines(paths.git_log))
+    api_before, git_before = len(paths.api_requests()), len(log_lines(paths.git_log))
 
     result = run_suite(conforming_lane.lane_config, tmp_path / "reports")
 
     assert result.returncode == 0, result.output
     assert not result.failed(), {c: result.messages.get(c) for c in result.failed()}
     assert FIRST_CRITERIA <= result.passed(), f"not judged: {FIRST_CRITERIA - result.passed()}"
-    api_requests = log_lines(paths.api_log)[api_before:]
+    api_requests = paths.api_requests()[api_before:]
     git_requests = log_lines(paths.git_log)[git_before:]
     assert api_requests, "the run made no API request at all: the log is not being written"
     mutating = [r for r in api_requests if r["method"] not in ("GET", "HEAD")]
