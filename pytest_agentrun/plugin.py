@@ -26,10 +26,10 @@ from .report.evidence import attach_to_allure, decorate_report
 from .report.labels import label_item, truth_order
 from .report.summary import write_criteria_listing
 from .run_identity import identity
-from .run_verdict import RunEnd, RunSettings, finish, now
 from .runlog import RunLog
 from .session import LaneSession
-from .verdict import criteria_of, decide
+from .verdict.end import RunEnd, RunSettings, finish, now
+from .verdict.outcome import criteria_of, decide
 
 LANE_CONFIG = pytest.StashKey[LaneConfig]()
 RUN_ID = pytest.StashKey[str]()

@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .criteria import catalogue
-from .criterion_status import CriterionResult, RunRecord, criterion_result
-from .signoff import Scope
+from .verdict.run import Scope
+from .verdict.status import CriterionResult, RunRecord, criterion_result
 
 FINDINGS_ATTR = "agentrun_findings"  # set on a TestReport by the plugin; crosses xdist as JSON
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pytest_agentrun.criteria import catalogue
-from pytest_agentrun.criterion_status import CriterionResult, RunRecord, criterion_result
-from pytest_agentrun.signoff import Scope, decide_run
+from pytest_agentrun.verdict.run import Scope, decide_run
+from pytest_agentrun.verdict.status import CriterionResult, RunRecord, criterion_result
 
 
 def finding(status: str, cid: str = "RT-01") -> dict:

@@ -4,7 +4,7 @@ suite was not run). Otherwise it writes nothing and task_results (the verdict fr
 reports/verdict.json) writes them all.
 
 `python -m pytest_agentrun.incluster.results --settle settle.json --verdict V --passed P ...`:
-exit status 0 when settled, 2 when not (the step then fails the Task).
+exit status 0 when settled, NOT_SETTLED (verdict/exitcodes.py) when not (the step then fails the Task).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import json
 import sys
 from pathlib import Path
 
-NOT_SETTLED = 2
+from ..verdict.exitcodes import ExitCode
+
 RESULTS = {"verdict": "not-settled", "passed": "0", "failed": "0", "errors": "0", "counts": "{}",
            "failed-criteria": ""}
 
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in {**RESULTS, "verdict": verdict}.items():
         getattr(args, name.replace("-", "_")).write_text(value)
     print(f"acceptance verdict: {verdict} (see {args.settle})")
-    return NOT_SETTLED
+    return ExitCode.NOT_SETTLED
 
 
 if __name__ == "__main__":

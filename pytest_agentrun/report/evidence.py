@@ -22,7 +22,7 @@ from ..errors import EvidenceError
 from ..finding import PASS, Finding, undecided
 from ..redact import redact_text, redact_value
 from ..runlog import FINDINGS_ATTR
-from ..verdict import FINDINGS, criteria_of
+from ..verdict.outcome import FINDINGS, criteria_of
 
 TRACEBACK_ATTR = "agentrun_traceback"
 

@@ -12,7 +12,7 @@ import pytest
 
 from ..errors import EvidenceError
 from ..redact import redact_text
-from ..verdict import criteria_of
+from ..verdict.outcome import criteria_of
 
 
 @pytest.hookimpl(tryfirst=True)

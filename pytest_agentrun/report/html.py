@@ -12,8 +12,8 @@ from html import escape
 import pytest
 
 from ..criteria import catalogue
-from ..finding import FAIL, PASS, UNDECIDED
-from ..signoff import FIT, Verdict
+from ..verdict.run import FIT, Verdict
+from ..verdict.status import FAIL, PASS, UNDECIDED
 from . import terminal
 
 STATUS_COLOURS = {PASS: "#1e8449", FAIL: "#c0392b", UNDECIDED: "#b9770e"}

@@ -7,7 +7,7 @@ import pytest
 from _pytest.junitxml import xml_key
 
 from ..redact import redact_text
-from ..signoff import Verdict
+from ..verdict.run import Verdict
 
 
 def junit_properties(config: pytest.Config, verdict: Verdict) -> None:

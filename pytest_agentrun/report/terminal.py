@@ -9,10 +9,9 @@ from __future__ import annotations
 import textwrap
 
 from ..criteria import catalogue
-from ..criterion_status import NOT_JUDGED, CriterionResult
-from ..finding import FAIL, NOT_APPLICABLE, PASS, UNDECIDED
 from ..redact import redact_text
-from ..signoff import FIT, INCOMPLETE, NOT_FIT, PARTIAL, Verdict
+from ..verdict.run import FIT, INCOMPLETE, NOT_FIT, PARTIAL, Verdict
+from ..verdict.status import FAIL, NOT_APPLICABLE, NOT_JUDGED, PASS, UNDECIDED, CriterionResult
 
 MARKS = {
     PASS: "pass",

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import attestation, bundle
-from .report import verdict_files
-from .runlog import RunLog
-from .signoff import Scope, Verdict, decide_run
+from .. import attestation, bundle
+from ..report import verdict_files
+from ..runlog import RunLog
+from .run import Scope, Verdict, decide_run
 
 
 def now() -> str:

@@ -9,12 +9,23 @@ examined nothing is "cannot be decided", never a plain pass.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
-from .finding import FAIL, NOT_APPLICABLE, PASS, UNDECIDED
 
-NOT_JUDGED = "not judged"
-STATUSES = (PASS, FAIL, UNDECIDED, NOT_APPLICABLE, NOT_JUDGED)
+class Status(StrEnum):
+    """A finding's status (the first four) and a criterion's (all five); the values are JSON's."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    UNDECIDED = "cannot be decided"
+    NOT_APPLICABLE = "not applicable"
+    NOT_JUDGED = "not judged"
+
+
+PASS, FAIL, UNDECIDED = Status.PASS, Status.FAIL, Status.UNDECIDED
+NOT_APPLICABLE, NOT_JUDGED = Status.NOT_APPLICABLE, Status.NOT_JUDGED
+STATUSES = tuple(Status)
 # When a criterion's tests disagree, the worst status stands for the criterion.
 SEVERITY = {FAIL: 4, UNDECIDED: 3, NOT_JUDGED: 2, PASS: 1, NOT_APPLICABLE: 0}
 OUTCOME_SEVERITY = {"error": 3, "failed": 2, "skipped": 1, "passed": 0}

@@ -6,7 +6,7 @@ from typing import Iterable
 
 import pytest
 
-from .finding import Finding, undecided
+from ..finding import Finding, undecided
 
 FINDINGS = pytest.StashKey[list[Finding]]()
 EXAMINED_NOTHING = "the check examined nothing (no finding)"
