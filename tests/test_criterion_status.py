@@ -41,6 +41,9 @@ def record(outcome: str = "passed", *statuses: str, message: str = "") -> RunRec
             "cannot be decided",
         ),
         ([record("failed", message="AssertionError: 2 != 3")], "", "fail"),
+        # The words of a message decide nothing: only findings and the outcome do.
+        ([record("failed", message="RT-01 cannot be decided: evidence missing")], "", "fail"),
+        ([record("error", message="AssertionError: 2 != 3")], "", "cannot be decided"),
         ([], "judged only with --drive", "not judged"),
     ],
 )

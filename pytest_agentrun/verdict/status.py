@@ -90,12 +90,11 @@ def status_of_test(record: RunRecord, cid: str) -> tuple[str, str]:
     return PASS, ""
 
 
-def _failed_without_findings(record: RunRecord) -> tuple[str, str]:
-    # A plain failure with no finding is a broken test or missing evidence, unless it states a defect.
+def _failed_without_findings(record: RunRecord) -> tuple[Status, str]:
+    """A setup or teardown error leaves the criterion undecided; a plain failure states a defect.
+    Missing evidence comes as undecided findings (CannotBeDecided): the message is never read."""
     message = record.message or f"{record.outcome} without a finding"
-    if record.outcome == "error" or "cannot be decided" in message or "evidence missing" in message:
-        return UNDECIDED, message
-    return FAIL, message
+    return (UNDECIDED if record.outcome == "error" else FAIL), message
 
 
 def criterion_result(cid: str, records: list[RunRecord], not_run: str = "") -> CriterionResult:
