@@ -9,15 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .verdict.status import Status
+from enum import StrEnum
 
-# The checks' vocabulary: a finding takes the first four statuses (not judged is a criterion's).
-PASS, FAIL, UNDECIDED, NOT_APPLICABLE = (
-    Status.PASS,
-    Status.FAIL,
-    Status.UNDECIDED,
-    Status.NOT_APPLICABLE,
-)
+
+class Status(StrEnum):
+    """A finding's status (the first four) and a criterion's (all five: not judged is only a
+    criterion's, verdict/status.py); the values are JSON's."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    UNDECIDED = "cannot be decided"
+    NOT_APPLICABLE = "not applicable"
+    NOT_JUDGED = "not judged"
+
+
+# The checks' vocabulary.
+PASS, FAIL = Status.PASS, Status.FAIL
+UNDECIDED, NOT_APPLICABLE = Status.UNDECIDED, Status.NOT_APPLICABLE
 
 
 @dataclass(frozen=True)

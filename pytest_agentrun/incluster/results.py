@@ -15,21 +15,22 @@ import sys
 from pathlib import Path
 
 from ..verdict.exitcodes import ExitCode
+from .task_results import TaskVerdict
 
-RESULTS = {"verdict": "not-settled", "passed": "0", "failed": "0", "errors": "0", "counts": "{}",
+RESULTS = {"verdict": TaskVerdict.NOT_SETTLED.value, "passed": "0", "failed": "0", "errors": "0", "counts": "{}",
            "failed-criteria": ""}
 
 
-def outcome(settle: Path) -> str | None:
+def outcome(settle: Path) -> TaskVerdict | None:
     """None when settled, else the verdict: `not-settled`, or `error` (no or unreadable outcome,
     or the settle step's own error)."""
     try:
         seen = json.loads(settle.read_text())
     except (OSError, ValueError):
-        return "error"
+        return TaskVerdict.ERROR
     if not isinstance(seen, dict) or "error" in seen:
-        return "error"
-    return None if seen.get("settled") is True else "not-settled"
+        return TaskVerdict.ERROR
+    return None if seen.get("settled") is True else TaskVerdict.NOT_SETTLED
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     verdict = outcome(args.settle)
     if verdict is None:
-        return 0
+        return ExitCode.FIT
     for name, value in {**RESULTS, "verdict": verdict}.items():
         getattr(args, name.replace("-", "_")).write_text(value)
     print(f"acceptance verdict: {verdict} (see {args.settle})")

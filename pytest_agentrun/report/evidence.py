@@ -27,10 +27,6 @@ from ..verdict.outcome import FINDINGS, criteria_of
 TRACEBACK_ATTR = "agentrun_traceback"
 
 
-def findings_text(findings: list[Finding]) -> str:
-    return "\n".join(redact_text(f.line()) for f in findings)
-
-
 def findings_json(findings: list[Finding]) -> str:
     return json.dumps(redact_value([f.as_dict() for f in findings]), indent=2, default=str)
 

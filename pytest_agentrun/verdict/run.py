@@ -17,6 +17,7 @@ from typing import Any
 
 from ..criteria import catalogue
 from .exitcodes import ExitCode
+from .render import GREEN, RED, Look
 from .status import FAIL, NOT_APPLICABLE, NOT_JUDGED, PASS, UNDECIDED, CriterionResult
 
 
@@ -45,11 +46,12 @@ EXIT_CODES = {
     INCOMPLETE: ExitCode.INCOMPLETE,
     PARTIAL: ExitCode.PARTIAL,
 }
-HEADLINES = {
-    FIT: "FIT TO SIGN OFF",
-    NOT_FIT: "NOT FIT TO SIGN OFF",
-    INCOMPLETE: "INCOMPLETE, NOT SIGNED OFF",
-    PARTIAL: "PARTIAL RUN, NOT A SIGN-OFF",
+# The mark of a verdict is its headline; only a sign-off is green.
+LOOKS = {
+    FIT: Look("FIT TO SIGN OFF", {"green": True, "bold": True}, GREEN),
+    NOT_FIT: Look("NOT FIT TO SIGN OFF", {"red": True, "bold": True}, RED),
+    INCOMPLETE: Look("INCOMPLETE, NOT SIGNED OFF", {"yellow": True, "bold": True}, RED),
+    PARTIAL: Look("PARTIAL RUN, NOT A SIGN-OFF", {"yellow": True, "bold": True}, RED),
 }
 
 
@@ -100,7 +102,7 @@ class Verdict:
         return {s.value: len(self.ids(s, required_only=True)) for s in statuses}
 
     def headline(self) -> str:
-        return f"{HEADLINES[self.value]} lane {self.lane} ({self._commits()}): {self.explanation()}"
+        return f"{LOOKS[self.value].mark} lane {self.lane} ({self._commits()}): {self.explanation()}"
 
     def _commits(self) -> str:
         gitops = str(self.identity.get("gitops.head") or "unknown")

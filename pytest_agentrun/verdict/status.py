@@ -9,22 +9,12 @@ examined nothing is "cannot be decided", never a plain pass.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from enum import StrEnum
 from typing import Any
 
+from ..finding import FAIL, NOT_APPLICABLE, PASS, UNDECIDED, Status
+from . import render
 
-class Status(StrEnum):
-    """A finding's status (the first four) and a criterion's (all five); the values are JSON's."""
-
-    PASS = "pass"
-    FAIL = "fail"
-    UNDECIDED = "cannot be decided"
-    NOT_APPLICABLE = "not applicable"
-    NOT_JUDGED = "not judged"
-
-
-PASS, FAIL, UNDECIDED = Status.PASS, Status.FAIL, Status.UNDECIDED
-NOT_APPLICABLE, NOT_JUDGED = Status.NOT_APPLICABLE, Status.NOT_JUDGED
+NOT_JUDGED = Status.NOT_JUDGED
 STATUSES = tuple(Status)
 # When a criterion's tests disagree, the worst status stands for the criterion.
 SEVERITY = {FAIL: 4, UNDECIDED: 3, NOT_JUDGED: 2, PASS: 1, NOT_APPLICABLE: 0}
@@ -63,15 +53,6 @@ class CriterionResult:
         return [f for f in self.findings if f.get("status") in (FAIL, UNDECIDED)]
 
 
-def finding_reason(finding: dict[str, Any]) -> str:
-    if finding.get("status") in (UNDECIDED, NOT_APPLICABLE):  # `found` already says why
-        return f"{finding.get('subject')}: {finding.get('found')} [{finding.get('where')}]"
-    return (
-        f"{finding.get('subject')}: expected {finding.get('expected')}; found {finding.get('found')} "
-        f"[{finding.get('where')}]"
-    )
-
-
 def status_of_test(record: RunRecord, cid: str) -> tuple[str, str]:
     """(status, reason) of one test for one of its criteria."""
     if record.outcome == "skipped":
@@ -80,13 +61,13 @@ def status_of_test(record: RunRecord, cid: str) -> tuple[str, str]:
     by_status = {status: [f for f in mine if f.get("status") == status] for status in STATUSES}
     for status in (FAIL, UNDECIDED):
         if by_status[status]:
-            return status, finding_reason(by_status[status][0])
+            return status, render.reason(by_status[status][0])
     if record.outcome in ("failed", "error"):
         return _failed_without_findings(record)
     if not mine:
         return UNDECIDED, "the check examined nothing (no finding)"
     if len(by_status[NOT_APPLICABLE]) == len(mine):
-        return NOT_APPLICABLE, finding_reason(by_status[NOT_APPLICABLE][0])
+        return NOT_APPLICABLE, render.reason(by_status[NOT_APPLICABLE][0])
     return PASS, ""
 
 
