@@ -19,7 +19,8 @@ DEFAULT_REPORTS = Path("reports")
 
 
 def add(parser: pytest.Parser) -> None:
-    group = parser.getgroup("agentrun", f"AgentRun lane acceptance ({exitcodes.help_text(exitcodes.LANE_RUN)})")
+    codes = exitcodes.help_text(exitcodes.LANE_RUN)  # generated from the one table of exit codes
+    group = parser.getgroup("agentrun", f"AgentRun lane acceptance ({codes})")
     group.addoption(
         "--lane",
         metavar="NAME",

@@ -4,7 +4,8 @@ suite was not run). Otherwise it writes nothing and task_results (the verdict fr
 reports/verdict.json) writes them all.
 
 `python -m pytest_agentrun.incluster.results --settle settle.json --verdict V --passed P ...`:
-exit status 0 when settled, NOT_SETTLED (verdict/exitcodes.py) when not (the step then fails the Task).
+exit status 0 when settled, NOT_SETTLED (verdict/exitcodes.py) when not (the step then fails the
+Task).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ import xml.etree.ElementTree as ET
 from enum import StrEnum
 from pathlib import Path
 
-from ..report.verdict_files import read as read_verdict
+from ..verdict.files import read as read_verdict
 from ..verdict.exitcodes import ExitCode
 from ..verdict.run import VerdictValue
 

@@ -21,7 +21,7 @@ from .. import check_errors
 from ..errors import CannotBeDecided
 from ..finding import PASS, Finding, undecided
 from ..redact import redact_text, redact_value
-from ..runlog import FINDINGS_ATTR
+from ..verdict.runlog import FINDINGS_ATTR
 from ..verdict.outcome import FINDINGS, criteria_of
 
 TRACEBACK_ATTR = "agentrun_traceback"

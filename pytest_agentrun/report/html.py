@@ -13,6 +13,7 @@ import pytest
 
 from ..criteria import catalogue
 from ..verdict import render, run
+from ..verdict.key import VERDICT
 from ..verdict.run import Verdict
 from . import terminal
 
@@ -53,15 +54,13 @@ def verdict_block(verdict: Verdict) -> list[str]:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_summary(prefix, summary, postfix, session) -> None:
-    from ..plugin import RUN_END
-
-    end = session.config.stash.get(RUN_END, None)
-    if end is None:
+    verdict = session.config.stash.get(VERDICT, None)
+    if verdict is None:
         return
     report = session.config.stash.get(_REPORT, None)
     if report is not None:  # the page's first line is the verdict, above the Environment table
-        report.title = end.verdict.headline()
-    prefix.extend(verdict_block(end.verdict))
+        report.title = verdict.headline()
+    prefix.extend(verdict_block(verdict))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -83,7 +82,7 @@ def pytest_html_results_table_row(report, cells) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_table_html(report, data) -> None:
     from .evidence import TRACEBACK_ATTR
-    from ..runlog import FINDINGS_ATTR
+    from ..verdict.runlog import FINDINGS_ATTR
 
     findings = getattr(report, FINDINGS_ATTR, None) or []
     if findings:

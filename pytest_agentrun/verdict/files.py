@@ -9,8 +9,8 @@ from typing import Any
 from ..criteria import catalogue
 from ..model.documents import schema_errors
 from ..redact import redact_text, redact_value
-from ..verdict.run import Verdict
-from ..verdict.status import FAIL, NOT_JUDGED, PASS, UNDECIDED
+from .run import Verdict
+from .status import FAIL, NOT_JUDGED, PASS, UNDECIDED
 
 VERDICT_FILE = "verdict.json"
 SUMMARY_FILE = "summary.md"
