@@ -1,9 +1,9 @@
 """`agentrun-lane`: the command line around a lane: sandbox up/down, mirror, trigger-current, promote,
 verify-signoff, diff.
 
-Exit codes match the plugin's (verdict/exitcodes.py): 0 done / signed off, 1 the lane or the step failed,
-4 a usage error (unknown lane, bad arguments, a change refused without --confirm), 8 a sign-off
-attestation that does not verify. No input ends in a traceback.
+Exit codes are the plugin's (the one table, verdict/exitcodes.py): 0 done / signed off, 1 the lane
+or the step failed, 4 a usage error (unknown lane, bad arguments, a change refused without
+--confirm), 8 a sign-off attestation that does not verify. No input ends in a traceback.
 """
 
 from __future__ import annotations

@@ -49,7 +49,9 @@ class Finding:
         return self.status != UNDECIDED
 
     def as_dict(self) -> dict[str, Any]:
-        return {"criterion": self.criterion, "ok": self.ok, "status": self.status.value, "subject": self.subject,
+        status = self.status.value  # JSON's plain string: the report carries it across xdist
+        return {"criterion": self.criterion, "ok": self.ok, "status": status,
+                "subject": self.subject,
                 "expected": self.expected, "found": self.found, "where": self.where,
                 "evidence": self.evidence}
 

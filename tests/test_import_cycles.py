@@ -1,4 +1,4 @@
-"""No import cycle in pytest_agentrun (issue 21): each module can be read knowing only what it imports.
+"""No import cycle in pytest_agentrun (issue 21): a module reads knowing only what it imports.
 
 The graph holds every import, at module level and inside functions alike (an import moved into
 a function hides a cycle from Python, not from a reader); `from package import name` counts as

@@ -1,4 +1,4 @@
-"""No status or verdict is read from message text (issue 21): every message reworded, the same verdict.
+"""No status or verdict is read from message text (issue 21): messages reworded, the same verdict.
 
 A stand-in suite takes every path that ends a test (findings of each status, a check that examined
 nothing, missing evidence raised in the test or in a fixture, the explicit CannotBeDecided, a check
@@ -38,7 +38,9 @@ def evidence(request):
     if BEHAVIOUR.get(request.node.callspec.id) == "evidence-in-setup":
         raise EvidenceError("kubernetes", "pods", "https://127.0.0.1:9", "API server unreachable")
 
-@pytest.mark.parametrize("cid", [pytest.param(c, marks=pytest.mark.criterion(c), id=c) for c in PASSIVE])
+CASES = [pytest.param(c, marks=pytest.mark.criterion(c), id=c) for c in PASSIVE]
+
+@pytest.mark.parametrize("cid", CASES)
 def test_criterion(cid, evidence, verdict):
     how = BEHAVIOUR.get(cid, "pass")
     ok = passed(cid, "ok thing", "x", "x", "here:1")

@@ -18,8 +18,14 @@ from pathlib import Path
 from ..verdict.exitcodes import ExitCode
 from .task_results import TaskVerdict
 
-RESULTS = {"verdict": TaskVerdict.NOT_SETTLED.value, "passed": "0", "failed": "0", "errors": "0", "counts": "{}",
-           "failed-criteria": ""}
+RESULTS = {
+    "verdict": TaskVerdict.NOT_SETTLED.value,
+    "passed": "0",
+    "failed": "0",
+    "errors": "0",
+    "counts": "{}",
+    "failed-criteria": "",
+}
 
 
 def outcome(settle: Path) -> TaskVerdict | None:

@@ -1,4 +1,5 @@
-"""The verdict, as one chain: findings -> test outcome -> criterion status -> run verdict -> exit code.
+"""The verdict, as one chain:
+findings -> test outcome -> criterion status -> run verdict -> exit code.
 
 - findings: what a check examined (`pytest_agentrun.finding`, with the `Status` enum); a status
   is always given, never read back from a message's words. Evidence that is missing or

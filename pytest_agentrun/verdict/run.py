@@ -102,7 +102,8 @@ class Verdict:
         return {s.value: len(self.ids(s, required_only=True)) for s in statuses}
 
     def headline(self) -> str:
-        return f"{LOOKS[self.value].mark} lane {self.lane} ({self._commits()}): {self.explanation()}"
+        mark = LOOKS[self.value].mark
+        return f"{mark} lane {self.lane} ({self._commits()}): {self.explanation()}"
 
     def _commits(self) -> str:
         gitops = str(self.identity.get("gitops.head") or "unknown")
