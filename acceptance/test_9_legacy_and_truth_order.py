@@ -6,7 +6,7 @@ from pytest_agentrun.checks import legacy
 from pytest_agentrun.criteria import catalogue
 from pytest_agentrun.model.forbidden import ForbiddenTargets
 from pytest_agentrun.model.objects import object_ref
-from pytest_agentrun.verdict import criteria_of
+from pytest_agentrun.verdict.outcome import criteria_of
 
 
 def _ref(kind, namespace, name):

@@ -12,7 +12,7 @@ from pytest_agentrun.checks import drive
 from pytest_agentrun.drive.mirror_sync import live_heads
 from pytest_agentrun.drive.release import drive_release, live_tags
 from pytest_agentrun.model.envidentity import classify_release
-from pytest_agentrun.errors import AgentrunError
+from pytest_agentrun.errors import AgentrunError, CannotBeDecided
 
 
 @pytest.mark.drive
@@ -62,7 +62,9 @@ def test_promotion_reaches_argo_and_the_runtime(lane, gitops, argo, cluster, rel
     """DR-03: after the run, the GitOps branch carries its catalog and is flushed to GitHub, the Application is
     Synced and Healthy at that commit, and the runtime pods are ready on the catalog's digest and boot commit."""
     if revision is None:
-        pytest.fail(f"DR-03 cannot be decided: nothing was triggered ({release.failure})", pytrace=False)
+        raise CannotBeDecided(
+            "the driven release", "trigger-current", f"nothing was triggered ({release.failure})"
+        )
     verdict(drive.promotion_landed(lane.profile, revision, heads, gitops.catalog,
                                    argo.application(), cluster.application_pods(), release.promotion_failure()))
 
@@ -73,15 +75,15 @@ def test_business_only_change_reuses_the_env_image(lane, gitops, source, tekton,
     """DR-04: a driven change that touches no env-identity input ends with build=0 reuse=1 unsafeReuse=0,
     image-publish status=reused, no new env image tag, and the new boot commit live."""
     if revision is None:
-        pytest.fail(f"DR-04 cannot be decided: nothing was triggered ({release.failure})", pytrace=False)
+        raise CannotBeDecided(
+            "the driven release", "trigger-current", f"nothing was triggered ({release.failure})"
+        )
     catalog, previous = gitops.catalog, gitops.previous_catalog()
     changes = None
     if previous is not None and catalog.usable:
         changes = classify_release(lane.profile, source.changed_files(previous.source_commit(), revision), previous, catalog)
-    try:
-        new_tags = sorted(set(live_tags(lane.config)) - set(release.tags_before or []))
-    except AgentrunError as exc:
-        pytest.fail(f"DR-04 cannot be decided: {exc}", pytrace=False)
+    # An unreadable registry raises EvidenceError: DR-04 cannot be decided, never a pass.
+    new_tags = sorted(set(live_tags(lane.config)) - set(release.tags_before or []))
     verdict(drive.business_change_reused(lane.profile, revision, changes, previous, catalog,
                                          tekton.task_runs(lane.profile.pipeline_run_name(revision)), new_tags,
                                          cluster.application_pods()))

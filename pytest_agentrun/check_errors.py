@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .errors import EvidenceError
+from .errors import CannotBeDecided
 from .finding import Finding, undecided
 
 PACKAGE = Path(__file__).resolve().parent
@@ -36,7 +36,7 @@ EXPECTED = (
     pytest.fail.Exception,
     pytest.skip.Exception,
     pytest.xfail.Exception,
-    EvidenceError,
+    CannotBeDecided,
     KeyboardInterrupt,
     SystemExit,
 )

@@ -1,9 +1,9 @@
 """`agentrun-lane`: the command line around a lane: sandbox up/down, mirror, trigger-current, promote,
 verify-signoff, diff.
 
-Exit codes match the plugin's (exitcodes.py): 0 done / signed off, 1 the lane or the step failed,
-4 a usage error (unknown lane, bad arguments, a change refused without --confirm), 8 a sign-off
-attestation that does not verify. No input ends in a traceback.
+Exit codes are the plugin's (the one table, verdict/exitcodes.py): 0 done / signed off, 1 the lane
+or the step failed, 4 a usage error (unknown lane, bad arguments, a change refused without
+--confirm), 8 a sign-off attestation that does not verify. No input ends in a traceback.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import json
 import sys
 from pathlib import Path
 
-from . import __version__, exitcodes
+from . import __version__
 from .errors import AgentrunError, LaneConfigError
-
-BAD_SIGNATURE = 8
+from .verdict import exitcodes
+from .verdict.exitcodes import ExitCode
 
 
 def _sandbox_up(args: argparse.Namespace) -> int:
@@ -71,7 +71,7 @@ def _driver(args: argparse.Namespace, command: str, out=print):
 
 def _failed(exc: Exception) -> int:
     print(f"agentrun-lane: {exc}", file=sys.stderr)
-    return exitcodes.USAGE if isinstance(exc, LaneConfigError) else exitcodes.NOT_FIT
+    return ExitCode.USAGE if isinstance(exc, LaneConfigError) else ExitCode.NOT_FIT
 
 
 def _print(rows: dict, output: str | bool) -> None:
@@ -91,7 +91,7 @@ def _print(rows: dict, output: str | bool) -> None:
 
 def _mirror(args: argparse.Namespace) -> int:
     if args.action in ("sync", "flush") and _refuse_unconfirmed(args, f"mirror {args.action}"):
-        return exitcodes.USAGE
+        return ExitCode.USAGE
     try:
         if args.action == "status":
             _print(_lane_session(args).mirror.status().as_dict(), args.output)
@@ -110,14 +110,14 @@ def _verify_signoff(args: argparse.Namespace) -> int:
         stmt = verify(args.file, args.key)
     except AttestationError as exc:
         print(f"agentrun-lane: NOT VERIFIED: {exc}", file=sys.stderr)
-        return BAD_SIGNATURE
+        return ExitCode.NOT_VERIFIED
     predicate = stmt["predicate"]
     result = predicate.get("verificationResult")
     rows = {"verified": True, "verificationResult": result, "timeVerified": predicate.get("timeVerified"),
             "policy": predicate.get("policy", {}).get("uri"), "resourceUri": predicate.get("resourceUri"),
             "subjects": [s.get("name") for s in stmt.get("subject", [])]}
     _print(rows, args.output)
-    return exitcodes.FIT if result == "PASSED" else exitcodes.NOT_FIT
+    return ExitCode.FIT if result == "PASSED" else ExitCode.NOT_FIT
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -126,7 +126,7 @@ def _diff(args: argparse.Namespace) -> int:
         result = diff(args.before, args.after)
     except (ValueError, OSError, KeyError) as exc:
         print(f"agentrun-lane: cannot diff: {exc}", file=sys.stderr)
-        return exitcodes.USAGE
+        return ExitCode.USAGE
     if args.output == "text":
         print("\n".join(text(result)))
     else:
@@ -156,7 +156,7 @@ def _run_rows(outcome) -> dict:
 def _trigger_current(args: argparse.Namespace) -> int:
     from .drive.trigger import RunFailed, RunTimedOut
     if _refuse_unconfirmed(args, "trigger-current"):
-        return exitcodes.USAGE
+        return ExitCode.USAGE
     triggered = None
     try:
         driver = _driver(args, "trigger-current", _progress(args))
@@ -189,7 +189,7 @@ def _promote(args: argparse.Namespace) -> int:
     from .drive.mirror_sync import live_heads
     from .errors import DriveError
     if _refuse_unconfirmed(args, "promote"):
-        return exitcodes.USAGE
+        return ExitCode.USAGE
     started = time.monotonic()
     try:
         driver = _driver(args, "promote", _progress(args))
@@ -229,7 +229,7 @@ def _lane_options(command: argparse.ArgumentParser, confirm_help: str) -> None:
 
 def parser() -> argparse.ArgumentParser:
     root = UsageParser(prog="agentrun-lane", description="Operate an AgentRun version lane.",
-                       epilog=exitcodes.HELP + "; 8 a sign-off attestation that does not verify")
+                       epilog=exitcodes.help_text(exitcodes.CLI))
     root.add_argument("--version", action="version", version=f"agentrun-lane {__version__}")
     commands = root.add_subparsers(dest="command", required=True, parser_class=UsageParser)
     commands.add_parser("render-incluster", help="render the in-cluster verification Task, its RBAC and the "
@@ -286,7 +286,7 @@ class UsageParser(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.print_usage(sys.stderr)
-        self.exit(exitcodes.USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message}\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -310,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         return _failed(exc)
     except OSError as exc:
         print(f"agentrun-lane: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
-        return exitcodes.NOT_FIT
+        return ExitCode.NOT_FIT
     except KeyboardInterrupt:
         # Only the wait stops: a PipelineRun or a sync already started goes on in the lane, and
         # running the same command again finds it (trigger-current reuses the run of the commit).

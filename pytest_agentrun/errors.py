@@ -2,8 +2,10 @@
 
 A `LaneConfigError` is the user's input being wrong (unknown lane, missing kubeconfig,
 unreachable API server): it becomes a one-line usage error before any test runs.
-An `EvidenceError` is one piece of evidence that could not be read: the criteria that needed
-it fail with the reason, never pass and never skip.
+A `CannotBeDecided` says that the evidence to judge was missing or unreadable: the criteria of
+the test that raised it cannot be decided (never pass, never skip), an explicit signal that no
+message text is read back from. An `EvidenceError` is the readers' kind of it: one piece of
+evidence that could not be read.
 A `DriveError` is a drive step (sync, trigger, wait, promotion) that refused or failed.
 """
 
@@ -16,7 +18,24 @@ class LaneConfigError(AgentrunError):
     """The lane selection or connection config is unusable."""
 
 
-class EvidenceError(AgentrunError):
+class CannotBeDecided(AgentrunError):
+    """The criteria of the test that raised it cannot be decided: their evidence is missing.
+
+    `subject` names what could not be judged, `where` where its evidence was looked for and
+    `reason` why it is missing; the report makes an undecided finding of each for every criterion
+    of the test (report/evidence.py).
+    """
+
+    def __init__(self, subject: str, where: str, reason: str, message: str = ""):
+        self.subject, self.where, self.reason = subject, where, reason
+        super().__init__(message or f"{subject}: {reason}")
+
+    def evidence(self) -> dict[str, str]:
+        """What the undecided findings carry as their evidence."""
+        return {}
+
+
+class EvidenceError(CannotBeDecided):
     """Evidence needed by a criterion could not be read.
 
     `source` names the reader (kubernetes, git, registry, worktree), `what` the piece of
@@ -24,8 +43,12 @@ class EvidenceError(AgentrunError):
     """
 
     def __init__(self, source: str, what: str, where: str, reason: str):
-        self.source, self.what, self.where, self.reason = source, what, where, reason
-        super().__init__(f"evidence missing: {source} {what} at {where}: {reason}")
+        self.source, self.what = source, what
+        message = f"evidence missing: {source} {what} at {where}: {reason}"
+        super().__init__(f"{source} {what}", where, reason, message)
+
+    def evidence(self) -> dict[str, str]:
+        return {"source": self.source}
 
 
 class DriveError(AgentrunError):

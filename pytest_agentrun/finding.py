@@ -9,10 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-PASS = "pass"
-FAIL = "fail"
-UNDECIDED = "cannot be decided"
-NOT_APPLICABLE = "not applicable"
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """A finding's status (the first four) and a criterion's (all five: not judged is only a
+    criterion's, verdict/status.py); the values are JSON's."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    UNDECIDED = "cannot be decided"
+    NOT_APPLICABLE = "not applicable"
+    NOT_JUDGED = "not judged"
+
+
+# The checks' vocabulary.
+PASS, FAIL = Status.PASS, Status.FAIL
+UNDECIDED, NOT_APPLICABLE = Status.UNDECIDED, Status.NOT_APPLICABLE
 
 
 @dataclass(frozen=True)
@@ -24,11 +37,10 @@ class Finding:
     found: str
     where: str            # object, ref, file:line or URL a reviewer can open
     evidence: dict[str, Any] = field(default_factory=dict)
-    status: str = ""      # PASS/FAIL from `ok` unless UNDECIDED or NOT_APPLICABLE was given
+    status: Status | str = ""  # PASS/FAIL from `ok` unless UNDECIDED or NOT_APPLICABLE was given
 
     def __post_init__(self) -> None:
-        if not self.status:
-            object.__setattr__(self, "status", PASS if self.ok else FAIL)
+        object.__setattr__(self, "status", Status(self.status or (PASS if self.ok else FAIL)))
         if self.status == UNDECIDED and self.ok:
             raise ValueError("an undecided finding never passes")
 
@@ -36,12 +48,10 @@ class Finding:
     def decided(self) -> bool:
         return self.status != UNDECIDED
 
-    def line(self) -> str:
-        mark = {PASS: "ok  ", FAIL: "FAIL", UNDECIDED: "UNDECIDED", NOT_APPLICABLE: "n/a "}[self.status]
-        return f"{mark} {self.criterion} {self.subject}: expected {self.expected}; found {self.found} [{self.where}]"
-
     def as_dict(self) -> dict[str, Any]:
-        return {"criterion": self.criterion, "ok": self.ok, "status": self.status, "subject": self.subject,
+        status = self.status.value  # JSON's plain string: the report carries it across xdist
+        return {"criterion": self.criterion, "ok": self.ok, "status": status,
+                "subject": self.subject,
                 "expected": self.expected, "found": self.found, "where": self.where,
                 "evidence": self.evidence}
 

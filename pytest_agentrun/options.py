@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from . import exitcodes
+from .verdict import exitcodes
 from .criteria import catalogue
 
 DEFAULT_REPORTS = Path("reports")
 
 
 def add(parser: pytest.Parser) -> None:
-    group = parser.getgroup("agentrun", f"AgentRun lane acceptance ({exitcodes.HELP})")
+    codes = exitcodes.help_text(exitcodes.LANE_RUN)  # generated from the one table of exit codes
+    group = parser.getgroup("agentrun", f"AgentRun lane acceptance ({codes})")
     group.addoption(
         "--lane",
         metavar="NAME",
@@ -173,7 +174,7 @@ def outside_criteria(config: pytest.Config):
     chosen = criteria(config)
     if not chosen:
         return lambda item: False
-    from .verdict import criteria_of
+    from .verdict.outcome import criteria_of
 
     return lambda item: not set(criteria_of(item)) & set(chosen)
 

@@ -26,10 +26,11 @@ from .report.evidence import attach_to_allure, decorate_report
 from .report.labels import label_item, truth_order
 from .report.summary import write_criteria_listing
 from .run_identity import identity
-from .run_verdict import RunEnd, RunSettings, finish, now
-from .runlog import RunLog
 from .session import LaneSession
-from .verdict import criteria_of, decide
+from .verdict.end import RunEnd, RunSettings, finish, now
+from .verdict.key import VERDICT
+from .verdict.runlog import RunLog
+from .verdict.outcome import criteria_of, decide
 
 LANE_CONFIG = pytest.StashKey[LaneConfig]()
 RUN_ID = pytest.StashKey[str]()
@@ -275,11 +276,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     log.identity = log.identity or identity(None, config.getoption("lane"))
     end = finish(log, _run_settings(config))
     config.stash[RUN_END] = end
-    config.stash[COLLECTOR].verdict = end.verdict
+    config.stash[VERDICT] = end.verdict  # how the reporters get it (verdict/key.py)
     allure_dir = getattr(config.option, "allure_report_dir", None)
     if allure_dir:
         write_run_metadata(Path(allure_dir), log.identity, end.verdict)
-    junit_properties(config, end.verdict)
+    junit_properties(config)
     if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         session.exitstatus = end.verdict.exit_code
 

@@ -179,7 +179,7 @@ LG02_SUITE = '''
 import pytest
 from pytest_agentrun.checks import legacy
 from pytest_agentrun.criteria import catalogue
-from pytest_agentrun.verdict import criteria_of
+from pytest_agentrun.verdict.outcome import criteria_of
 
 
 @pytest.mark.criterion("SRC-01")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pytest_agentrun.criteria import catalogue
-from pytest_agentrun.criterion_status import CriterionResult, RunRecord, criterion_result
-from pytest_agentrun.signoff import Scope, decide_run
+from pytest_agentrun.verdict.run import Scope, decide_run
+from pytest_agentrun.verdict.status import CriterionResult, RunRecord, criterion_result
 
 
 def finding(status: str, cid: str = "RT-01") -> dict:
@@ -41,6 +41,9 @@ def record(outcome: str = "passed", *statuses: str, message: str = "") -> RunRec
             "cannot be decided",
         ),
         ([record("failed", message="AssertionError: 2 != 3")], "", "fail"),
+        # The words of a message decide nothing: only findings and the outcome do.
+        ([record("failed", message="RT-01 cannot be decided: evidence missing")], "", "fail"),
+        ([record("error", message="AssertionError: 2 != 3")], "", "cannot be decided"),
         ([], "judged only with --drive", "not judged"),
     ],
 )

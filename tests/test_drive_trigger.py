@@ -23,7 +23,7 @@ from agentrun_sandbox.lane_objects.meta import _lane_values, load_template
 from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
 from pytest_agentrun.checks.tekton import checkout_and_push_through_mirror
 from pytest_agentrun.drive import mirror_sync
-from pytest_agentrun.drive.kube_live import AlreadyExists, LiveKube
+from pytest_agentrun.readers.kube_live import AlreadyExists, LiveKube
 from pytest_agentrun.drive.mirror_sync import live_heads
 from pytest_agentrun.errors import DriveError
 from pytest_agentrun.drive.promotion import PromotionTimedOut, follow_promotion

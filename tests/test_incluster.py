@@ -18,6 +18,7 @@ import yaml
 from agentrun_sandbox.lane_objects.meta import _lane_values, load_template
 from pytest_agentrun.drive.trigger import pipeline_run
 from pytest_agentrun.incluster import install, render, results
+from pytest_agentrun.verdict.exitcodes import ExitCode
 from pytest_agentrun.lane import LaneConfig, LaneProfile
 from test_lane_objects import crd_problems
 
@@ -237,7 +238,7 @@ def result_args(tmp_path, settle: str | None):
 ])
 def test_a_lane_that_never_settled_is_its_own_verdict(tmp_path, settle, verdict):
     paths, args = result_args(tmp_path, settle)
-    assert results.main(args) == results.NOT_SETTLED
+    assert results.main(args) == ExitCode.NOT_SETTLED
     assert paths["verdict"].read_text() == verdict and paths["failed-criteria"].read_text() == ""
     assert paths["failed"].read_text() == "0", "nothing was judged, so nothing failed"
 

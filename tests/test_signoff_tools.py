@@ -18,10 +18,10 @@ from pytest_agentrun import bundle, explain
 from pytest_agentrun.bundle_diff import diff, text
 from pytest_agentrun.cli import main, parser
 from pytest_agentrun.criteria import catalogue
-from pytest_agentrun.criterion_status import CriterionResult
+from pytest_agentrun.verdict.status import CriterionResult
 from pytest_agentrun.incluster import task_results
-from pytest_agentrun.report import verdict_files
-from pytest_agentrun.signoff import Scope, decide_run
+from pytest_agentrun.verdict import files as verdict_files
+from pytest_agentrun.verdict.run import Scope, decide_run
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 
-from pytest_agentrun.criterion_status import CriterionResult
+from pytest_agentrun.verdict.status import CriterionResult
 from pytest_agentrun.model.documents import schema_errors
 from pytest_agentrun.finding import failed, passed, undecided
-from pytest_agentrun.report import verdict_files
-from pytest_agentrun.signoff import Scope, decide_run
+from pytest_agentrun.verdict import files as verdict_files
+from pytest_agentrun.verdict.run import Scope, decide_run
 
 
 def finding_dicts(*findings) -> list[dict]:

@@ -21,7 +21,7 @@ from ..model.objects import object_ref
 from ..redact import redact_url
 from . import mirror_sync
 from .git_live import BranchFollower
-from .kube_live import LiveKube
+from ..readers.kube_live import LiveKube
 from .polling import Backoff, schedule
 from .progress import Out, Progress
 from ..model.release_pods import release_pods

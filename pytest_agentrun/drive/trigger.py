@@ -21,7 +21,7 @@ from ..lane import LaneConfig
 from ..redact import redact_url
 from . import mirror_sync
 from .git_live import exact_fetch
-from .kube_live import AlreadyExists, LiveKube
+from ..readers.kube_live import AlreadyExists, LiveKube
 from .polling import schedule
 from .progress import Out, Progress
 from ..model.run_state import RunOutcome, TaskState, observe

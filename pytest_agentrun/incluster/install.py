@@ -103,7 +103,7 @@ def plan(files: dict[str, Any], profile: LaneProfile) -> list[str]:
 
 def apply(config: LaneConfig, files: dict[str, Any], out=print) -> None:
     """Create/replace the Task and RBAC, then patch the Pipeline (refused when already installed)."""
-    from ..drive.kube_live import LiveKube
+    from ..readers.kube_live import LiveKube
     kube, profile = LiveKube(config), config.profile
     pipeline = kube.get("Pipeline", profile.tekton_namespace, profile.pipeline)
     if pipeline is None:

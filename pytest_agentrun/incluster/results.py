@@ -4,7 +4,8 @@ suite was not run). Otherwise it writes nothing and task_results (the verdict fr
 reports/verdict.json) writes them all.
 
 `python -m pytest_agentrun.incluster.results --settle settle.json --verdict V --passed P ...`:
-exit status 0 when settled, 2 when not (the step then fails the Task).
+exit status 0 when settled, NOT_SETTLED (verdict/exitcodes.py) when not (the step then fails the
+Task).
 """
 
 from __future__ import annotations
@@ -14,21 +15,29 @@ import json
 import sys
 from pathlib import Path
 
-NOT_SETTLED = 2
-RESULTS = {"verdict": "not-settled", "passed": "0", "failed": "0", "errors": "0", "counts": "{}",
-           "failed-criteria": ""}
+from ..verdict.exitcodes import ExitCode
+from .task_results import TaskVerdict
+
+RESULTS = {
+    "verdict": TaskVerdict.NOT_SETTLED.value,
+    "passed": "0",
+    "failed": "0",
+    "errors": "0",
+    "counts": "{}",
+    "failed-criteria": "",
+}
 
 
-def outcome(settle: Path) -> str | None:
+def outcome(settle: Path) -> TaskVerdict | None:
     """None when settled, else the verdict: `not-settled`, or `error` (no or unreadable outcome,
     or the settle step's own error)."""
     try:
         seen = json.loads(settle.read_text())
     except (OSError, ValueError):
-        return "error"
+        return TaskVerdict.ERROR
     if not isinstance(seen, dict) or "error" in seen:
-        return "error"
-    return None if seen.get("settled") is True else "not-settled"
+        return TaskVerdict.ERROR
+    return None if seen.get("settled") is True else TaskVerdict.NOT_SETTLED
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,11 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     verdict = outcome(args.settle)
     if verdict is None:
-        return 0
+        return ExitCode.FIT
     for name, value in {**RESULTS, "verdict": verdict}.items():
         getattr(args, name.replace("-", "_")).write_text(value)
     print(f"acceptance verdict: {verdict} (see {args.settle})")
-    return NOT_SETTLED
+    return ExitCode.NOT_SETTLED
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ def describe(seen: dict[str, Any]) -> str:
 
 
 def wait(config: LaneConfig, timeout: float, poll: float = 2.0, out=print) -> dict[str, Any]:
-    from ..drive.kube_live import LiveKube
+    from ..readers.kube_live import LiveKube
     kube, started, last = LiveKube(config), time.monotonic(), ""
     while True:
         seen = observe(config, kube)

@@ -18,15 +18,29 @@ import argparse
 import json
 import sys
 import xml.etree.ElementTree as ET
+from enum import StrEnum
 from pathlib import Path
 
-from ..report.verdict_files import read as read_verdict
+from ..verdict.files import read as read_verdict
+from ..verdict.exitcodes import ExitCode
+from ..verdict.run import VerdictValue
+
+
+class TaskVerdict(StrEnum):
+    """The Task's `verdict` result (docs/in-cluster.md)."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    INCOMPLETE = "incomplete"
+    ERROR = "error"
+    NOT_SETTLED = "not-settled"  # written by results.py: the suite never ran
+
 
 TASK_VERDICTS = {
-    "fit": "pass",
-    "not fit": "fail",
-    "incomplete": "incomplete",
-    "partial": "incomplete",
+    VerdictValue.FIT: TaskVerdict.PASS,
+    VerdictValue.NOT_FIT: TaskVerdict.FAIL,
+    VerdictValue.INCOMPLETE: TaskVerdict.INCOMPLETE,
+    VerdictValue.PARTIAL: TaskVerdict.INCOMPLETE,
 }
 MAX_RESULT_BYTES = 1024  # per result; six results stay under 4096 bytes with room to spare
 
@@ -46,14 +60,14 @@ def counts(junit: Path) -> dict[str, int]:
 def verdict(junit: Path) -> tuple[dict[str, int], str]:
     """JUnit alone: an unreadable report, an error or no test at all is `error`: never a pass."""
     if not junit.is_file():
-        return {"passed": 0, "failed": 0, "errors": 0}, "error"
+        return {"passed": 0, "failed": 0, "errors": 0}, TaskVerdict.ERROR
     try:
         found = counts(junit)
     except ET.ParseError:
-        return {"passed": 0, "failed": 0, "errors": 0}, "error"
+        return {"passed": 0, "failed": 0, "errors": 0}, TaskVerdict.ERROR
     if found["errors"] or not (found["passed"] + found["failed"]):
-        return found, "error"
-    return found, "fail" if found["failed"] else "pass"
+        return found, TaskVerdict.ERROR
+    return found, TaskVerdict.FAIL if found["failed"] else TaskVerdict.PASS
 
 
 def task_verdict(verdict_json: Path) -> tuple[str, dict[str, int], list[str], str]:
@@ -61,9 +75,9 @@ def task_verdict(verdict_json: Path) -> tuple[str, dict[str, int], list[str], st
     try:
         doc = read_verdict(verdict_json)
     except ValueError as exc:
-        return "error", {}, [], str(exc)
+        return TaskVerdict.ERROR, {}, [], str(exc)
     return (
-        TASK_VERDICTS[doc["verdict"]],
+        TASK_VERDICTS[VerdictValue(doc["verdict"])],
         doc["counts"],
         doc["failed"] + doc["undecided"],
         doc["headline"],
@@ -82,7 +96,7 @@ def results(junit: Path, verdict_json: Path) -> tuple[dict[str, str], str]:
     outcome, criterion_counts, failed, why = task_verdict(verdict_json)
     values = {
         **{k: str(v) for k, v in found.items()},
-        "verdict": outcome,
+        "verdict": str(outcome),
         "counts": json.dumps(criterion_counts, separators=(",", ":")),
         "failed-criteria": " ".join(failed),
     }
@@ -115,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         if target is not None:
             target.write_text(value)
     print(f"acceptance verdict: {values['verdict']} ({why})")
-    return 0 if values["verdict"] == "pass" or not args.exit_with_verdict else 1
+    passed = values["verdict"] == TaskVerdict.PASS
+    return ExitCode.FIT if passed or not args.exit_with_verdict else ExitCode.NOT_FIT
 
 
 if __name__ == "__main__":

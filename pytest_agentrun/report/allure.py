@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..redact import redact_text
-from ..signoff import Verdict
+from ..verdict.run import Verdict
 
 
 def environment(identity: dict[str, Any], verdict: Verdict | None) -> dict[str, str]:

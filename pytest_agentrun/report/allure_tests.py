@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..verdict import criteria_of
+from ..verdict.outcome import criteria_of
 
 
 def title(item: pytest.Item) -> str | None:

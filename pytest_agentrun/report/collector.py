@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from ..runlog import Coverage, RunLog
+from ..verdict.key import VERDICT
+from ..verdict.runlog import Coverage, RunLog
 from . import terminal
 
 
 class RunCollector:
     def __init__(self, log: RunLog):
         self.log = log
-        self.verdict = None  # set by the plugin once the run is judged
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.log.add_report(report)
@@ -43,6 +43,7 @@ class RunCollector:
     def pytest_sessionfinish(self, session: pytest.Session):
         result = yield
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        if self.verdict is not None and reporter is not None:
-            terminal.write_verdict_line(reporter, self.verdict)
+        verdict = session.config.stash.get(VERDICT, None)
+        if verdict is not None and reporter is not None:
+            terminal.write_verdict_line(reporter, verdict)
         return result

@@ -18,17 +18,13 @@ from typing import Any
 import pytest
 
 from .. import check_errors
-from ..errors import EvidenceError
+from ..errors import CannotBeDecided
 from ..finding import PASS, Finding, undecided
 from ..redact import redact_text, redact_value
-from ..runlog import FINDINGS_ATTR
-from ..verdict import FINDINGS, criteria_of
+from ..verdict.runlog import FINDINGS_ATTR
+from ..verdict.outcome import FINDINGS, criteria_of
 
 TRACEBACK_ATTR = "agentrun_traceback"
-
-
-def findings_text(findings: list[Finding]) -> str:
-    return "\n".join(redact_text(f.line()) for f in findings)
 
 
 def findings_json(findings: list[Finding]) -> str:
@@ -90,8 +86,9 @@ def decorate_report(item: pytest.Item, call: pytest.CallInfo, report: pytest.Tes
     findings = _taken_findings(item) if report.when == "call" else []
     excinfo = call.excinfo
     criteria = criteria_of(item)
-    if excinfo is not None and excinfo.errisinstance(EvidenceError):
-        # Missing evidence: a one-line reason naming the criterion, not a traceback wall.
+    if excinfo is not None and excinfo.errisinstance(CannotBeDecided):
+        # Missing evidence: undecided findings (the status), and a one-line reason naming the
+        # criterion, not a traceback wall.
         findings += _missing_evidence(criteria, excinfo.value)
         report.outcome = "failed"
         report.longrepr = redact_text(
@@ -108,15 +105,9 @@ def decorate_report(item: pytest.Item, call: pytest.CallInfo, report: pytest.Tes
         setattr(report, FINDINGS_ATTR, report_findings(findings))
 
 
-def _missing_evidence(criteria: list[str], exc: EvidenceError) -> list[Finding]:
+def _missing_evidence(criteria: list[str], exc: CannotBeDecided) -> list[Finding]:
+    evidence = exc.evidence()
     return [
-        undecided(
-            cid,
-            f"{exc.source} {exc.what}",
-            "the evidence readable",
-            exc.reason,
-            exc.where,
-            source=exc.source,
-        )
+        undecided(cid, exc.subject, "the evidence readable", exc.reason, exc.where, **evidence)
         for cid in criteria
     ]

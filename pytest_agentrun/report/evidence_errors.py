@@ -1,4 +1,4 @@
-"""The report of a test stopped by missing evidence, made without a traceback.
+"""The report of a test stopped by missing evidence (CannotBeDecided), made without a traceback.
 
 pytest renders a failure's traceback (reading and parsing the source of every frame) before any
 hook can replace it; for an EvidenceError that work is thrown away, since the report says one line
@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import pytest
 
-from ..errors import EvidenceError
+from ..errors import CannotBeDecided
 from ..redact import redact_text
-from ..verdict import criteria_of
+from ..verdict.outcome import criteria_of
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    if call.excinfo is None or not call.excinfo.errisinstance(EvidenceError):
+    if call.excinfo is None or not call.excinfo.errisinstance(CannotBeDecided):
         return None
     subject = ", ".join(criteria_of(item)) or item.name
     sections = [(f"Captured {key} {when}", content) for when, key, content in item._report_sections]

@@ -12,11 +12,11 @@ from html import escape
 import pytest
 
 from ..criteria import catalogue
-from ..finding import FAIL, PASS, UNDECIDED
-from ..signoff import FIT, Verdict
+from ..verdict import render, run
+from ..verdict.key import VERDICT
+from ..verdict.run import Verdict
 from . import terminal
 
-STATUS_COLOURS = {PASS: "#1e8449", FAIL: "#c0392b", UNDECIDED: "#b9770e"}
 _REPORT = pytest.StashKey[object]()
 
 
@@ -33,7 +33,7 @@ def pytest_html_report_title(report) -> None:
 
 
 def verdict_block(verdict: Verdict) -> list[str]:
-    colour = "#1e8449" if verdict.value == FIT else "#c0392b"
+    colour = run.LOOKS[verdict.value].colour
     lines = [
         f"<h2 id='agentrun-verdict' style='color:{colour}'>{escape(verdict.headline())}</h2>",
         "<table class='agentrun-verdicts'>",
@@ -43,9 +43,9 @@ def verdict_block(verdict: Verdict) -> list[str]:
         if row_level != level:
             level = row_level
             lines.append(f"<tr><th colspan='3' style='text-align:left'>{escape(level)}</th></tr>")
-        style = f"color:{STATUS_COLOURS.get(result.status, '#7d6608')};font-weight:bold"
+        look = render.LOOKS[result.status]
         lines.append(
-            f"<tr><td style='{style}'>{escape(terminal.MARKS[result.status])}</td>"
+            f"<tr><td style='{look.style}'>{escape(look.mark)}</td>"
             f"<td>{escape(result.id)}</td><td>{escape(text)}</td></tr>"
         )
     lines.append("</table>")
@@ -54,15 +54,13 @@ def verdict_block(verdict: Verdict) -> list[str]:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_summary(prefix, summary, postfix, session) -> None:
-    from ..plugin import RUN_END
-
-    end = session.config.stash.get(RUN_END, None)
-    if end is None:
+    verdict = session.config.stash.get(VERDICT, None)
+    if verdict is None:
         return
     report = session.config.stash.get(_REPORT, None)
     if report is not None:  # the page's first line is the verdict, above the Environment table
-        report.title = end.verdict.headline()
-    prefix.extend(verdict_block(end.verdict))
+        report.title = verdict.headline()
+    prefix.extend(verdict_block(verdict))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -84,20 +82,11 @@ def pytest_html_results_table_row(report, cells) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_table_html(report, data) -> None:
     from .evidence import TRACEBACK_ATTR
-    from ..runlog import FINDINGS_ATTR
+    from ..verdict.runlog import FINDINGS_ATTR
 
     findings = getattr(report, FINDINGS_ATTR, None) or []
     if findings:
-        data.append(
-            escape(
-                "\n".join(
-                    f"{f['status']:<17} {f['criterion']} {f['subject']}: expected {f['expected']}; "
-                    f"found {f['found']} [{f['where']}]"
-                    for f in findings
-                )
-            )
-            + "\n"
-        )
+        data.append(escape("\n".join(render.line(f) for f in findings)) + "\n")
     trace = getattr(report, TRACEBACK_ATTR, None)
     if trace:
         data.append(f"{' traceback (the check broke) ':-^80}\n{escape(trace)}")

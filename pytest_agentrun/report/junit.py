@@ -7,12 +7,13 @@ import pytest
 from _pytest.junitxml import xml_key
 
 from ..redact import redact_text
-from ..signoff import Verdict
+from ..verdict.key import VERDICT
 
 
-def junit_properties(config: pytest.Config, verdict: Verdict) -> None:
+def junit_properties(config: pytest.Config) -> None:
     xml = config.stash.get(xml_key, None)
-    if xml is None:  # no --junitxml (or -p no:junitxml)
+    verdict = config.stash.get(VERDICT, None)
+    if xml is None or verdict is None:  # no --junitxml (or -p no:junitxml), or no verdict
         return
     xml.add_global_property("agentrun.verdict", verdict.value)
     xml.add_global_property("agentrun.signedOff", str(verdict.signed_off).lower())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ..criteria import catalogue
-from ..verdict import criteria_of
+from ..verdict.outcome import criteria_of
 
 
 def criterion_url(base: str, cid: str) -> str:

@@ -20,7 +20,7 @@ from ..criterion_places import (
     scenario_places,
 )
 from ..checks.judges import registered
-from ..verdict import criteria_of
+from ..verdict.outcome import criteria_of
 
 
 def coverage(items: list[pytest.Item]) -> dict[str, list[str]]:

@@ -9,32 +9,13 @@ from __future__ import annotations
 import textwrap
 
 from ..criteria import catalogue
-from ..criterion_status import NOT_JUDGED, CriterionResult
-from ..finding import FAIL, NOT_APPLICABLE, PASS, UNDECIDED
 from ..redact import redact_text
-from ..signoff import FIT, INCOMPLETE, NOT_FIT, PARTIAL, Verdict
+from ..verdict import run
+from ..verdict.render import LOOKS
+from ..verdict.run import Verdict
+from ..verdict.status import PASS, CriterionResult
 
-MARKS = {
-    PASS: "pass",
-    FAIL: "FAIL",
-    UNDECIDED: "UNDECIDED",
-    NOT_APPLICABLE: "n/a",
-    NOT_JUDGED: "not judged",
-}
-COLOURS = {
-    PASS: {"green": True},
-    FAIL: {"red": True, "bold": True},
-    UNDECIDED: {"yellow": True, "bold": True},
-    NOT_APPLICABLE: {"cyan": True},
-    NOT_JUDGED: {"yellow": True},
-}
 REASON_LINES = 3
-VERDICT_COLOURS = {
-    FIT: {"green": True, "bold": True},
-    NOT_FIT: {"red": True, "bold": True},
-    INCOMPLETE: {"yellow": True, "bold": True},
-    PARTIAL: {"yellow": True, "bold": True},
-}
 
 
 def fit(text: str, width: int) -> str:
@@ -59,12 +40,13 @@ def criterion_lines(verdict: Verdict, width: int) -> list[tuple[str, dict]]:
         if row_level != level:
             level = row_level
             lines.append((f"[{level}]", {"bold": True}))
-        head = f"  {MARKS[result.status]:<10} {result.id:<6} "
+        look = LOOKS[result.status]
+        head = f"  {look.mark:<10} {result.id:<6} "
         room = max(width - len(head), 20)
         # A pass shows its criterion on one line; a non-pass keeps its reason readable on up to 3.
         parts = [fit(text, room)] if result.status == PASS else wrap(text, room, REASON_LINES)
-        lines.append((head + parts[0], COLOURS[result.status]))
-        lines += [(" " * len(head) + part, COLOURS[result.status]) for part in parts[1:]]
+        lines.append((head + parts[0], look.markup))
+        lines += [(" " * len(head) + part, look.markup) for part in parts[1:]]
     return lines
 
 
@@ -83,4 +65,5 @@ def write_criteria(terminalreporter, verdict: Verdict) -> None:
 
 
 def write_verdict_line(terminalreporter, verdict: Verdict) -> None:
-    terminalreporter.write_line(redact_text(verdict.headline()), **VERDICT_COLOURS[verdict.value])
+    markup = run.LOOKS[verdict.value].markup
+    terminalreporter.write_line(redact_text(verdict.headline()), **markup)

@@ -6,32 +6,52 @@
 - not fit: a judged criterion fails or cannot be decided.
 - incomplete: nothing failed, but a criterion the run had to judge was not judged.
 - partial: `--criteria` chose a subset on purpose; never a sign-off.
-Exit codes (pytest's own are 0-5): see exitcodes.py.
+The exit code of each verdict is in the one table of exit codes (exitcodes.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-from . import exitcodes
-from .criteria import catalogue
-from .criterion_status import NOT_JUDGED, CriterionResult
-from .finding import FAIL, NOT_APPLICABLE, PASS, UNDECIDED
+from ..criteria import catalogue
+from .exitcodes import ExitCode
+from .render import GREEN, RED, Look
+from .status import FAIL, NOT_APPLICABLE, NOT_JUDGED, PASS, UNDECIDED, CriterionResult
 
-FIT, NOT_FIT, INCOMPLETE, PARTIAL = "fit", "not fit", "incomplete", "partial"
-VALUES = (FIT, NOT_FIT, INCOMPLETE, PARTIAL)
+
+class VerdictValue(StrEnum):
+    """The run's verdict; the values are verdict.json's."""
+
+    FIT = "fit"
+    NOT_FIT = "not fit"
+    INCOMPLETE = "incomplete"
+    PARTIAL = "partial"
+
+
+class ScopeName(StrEnum):
+    """What the run had to judge; the values are verdict.json's `scope.name`."""
+
+    PASSIVE = "passive catalogue"
+    WHOLE = "whole catalogue"
+    SUBSET = "subset"
+
+
+FIT, NOT_FIT = VerdictValue.FIT, VerdictValue.NOT_FIT
+INCOMPLETE, PARTIAL = VerdictValue.INCOMPLETE, VerdictValue.PARTIAL
 EXIT_CODES = {
-    FIT: exitcodes.FIT,
-    NOT_FIT: exitcodes.NOT_FIT,
-    INCOMPLETE: exitcodes.INCOMPLETE,
-    PARTIAL: exitcodes.PARTIAL,
+    FIT: ExitCode.FIT,
+    NOT_FIT: ExitCode.NOT_FIT,
+    INCOMPLETE: ExitCode.INCOMPLETE,
+    PARTIAL: ExitCode.PARTIAL,
 }
-HEADLINES = {
-    FIT: "FIT TO SIGN OFF",
-    NOT_FIT: "NOT FIT TO SIGN OFF",
-    INCOMPLETE: "INCOMPLETE, NOT SIGNED OFF",
-    PARTIAL: "PARTIAL RUN, NOT A SIGN-OFF",
+# The mark of a verdict is its headline; only a sign-off is green.
+LOOKS = {
+    FIT: Look("FIT TO SIGN OFF", {"green": True, "bold": True}, GREEN),
+    NOT_FIT: Look("NOT FIT TO SIGN OFF", {"red": True, "bold": True}, RED),
+    INCOMPLETE: Look("INCOMPLETE, NOT SIGNED OFF", {"yellow": True, "bold": True}, RED),
+    PARTIAL: Look("PARTIAL RUN, NOT A SIGN-OFF", {"yellow": True, "bold": True}, RED),
 }
 
 
@@ -39,7 +59,7 @@ HEADLINES = {
 class Scope:
     """What the run had to judge: the passive catalogue, the whole catalogue, or a chosen subset."""
 
-    name: str  # "passive catalogue" / "whole catalogue" / "subset"
+    name: ScopeName
     required: list[str]  # criterion IDs, catalogue order
     subset: list[str] | None = None
 
@@ -47,23 +67,24 @@ class Scope:
     def of_run(cls, drive: bool, subset: list[str] | None) -> "Scope":
         ids = list(catalogue())
         if subset:
-            return cls("subset", [c for c in ids if c in subset], list(subset))
+            return cls(ScopeName.SUBSET, [c for c in ids if c in subset], list(subset))
         if drive:
-            return cls("whole catalogue", ids)
-        return cls("passive catalogue", [c for c in ids if catalogue()[c].kind != "drive"])
+            return cls(ScopeName.WHOLE, ids)
+        passive = [c for c in ids if catalogue()[c].kind != "drive"]
+        return cls(ScopeName.PASSIVE, passive)
 
 
 @dataclass
 class Verdict:
     lane: str
-    value: str
+    value: VerdictValue
     scope: Scope
     criteria: list[CriterionResult]
     identity: dict[str, Any] = field(default_factory=dict)
     collection_errors: list[str] = field(default_factory=list)
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         return EXIT_CODES[self.value]
 
     @property
@@ -78,10 +99,11 @@ class Verdict:
 
     def counts(self) -> dict[str, int]:
         statuses = (PASS, FAIL, UNDECIDED, NOT_APPLICABLE, NOT_JUDGED)
-        return {s: len(self.ids(s, required_only=True)) for s in statuses}
+        return {s.value: len(self.ids(s, required_only=True)) for s in statuses}
 
     def headline(self) -> str:
-        return f"{HEADLINES[self.value]} lane {self.lane} ({self._commits()}): {self.explanation()}"
+        mark = LOOKS[self.value].mark
+        return f"{mark} lane {self.lane} ({self._commits()}): {self.explanation()}"
 
     def _commits(self) -> str:
         gitops = str(self.identity.get("gitops.head") or "unknown")
@@ -92,29 +114,25 @@ class Verdict:
         total = len(self.scope.required)
         of = (
             f"{total} {self.scope.name} criteria"
-            if self.scope.name != "subset"
+            if self.scope.name != ScopeName.SUBSET
             else f"{total} chosen criteria"
         )
         parts = []
-        for status, verb in (
-            (FAIL, "fail"),
-            (UNDECIDED, "cannot be decided"),
-            (NOT_JUDGED, "not judged"),
-        ):
+        for status in (FAIL, UNDECIDED, NOT_JUDGED):  # a status's value reads as its verb
             found = self.ids(status, required_only=True)
             if found:
-                parts.append(f"{len(found)} of {of} {verb}: {_some(found)}")
+                parts.append(f"{len(found)} of {of} {status.value}: {_some(found)}")
         if not parts:
             parts.append(f"{self.counts()[PASS]} of {of} pass")
         if self.collection_errors:
             parts.append(
                 f"collection errors in {_some(self.collection_errors)}: what they cover was not judged"
             )
-        if self.scope.name == "subset":
+        if self.scope.name == ScopeName.SUBSET:
             parts.append(
                 f"--criteria chose {len(self.scope.required)} of {len(catalogue())}: not a sign-off"
             )
-        elif self.scope.name == "passive catalogue":
+        elif self.scope.name == ScopeName.PASSIVE:
             drive = [c for c in catalogue() if catalogue()[c].kind == "drive"]
             covers = ": the sign-off covers the passive catalogue" if self.value == FIT else ""
             parts.append(f"{' '.join(drive)} not judged (only with --drive){covers}")

@@ -1,5 +1,8 @@
 """Read-write Kubernetes access for the drive helpers: the official client, no evidence cache.
 
+A transport beside readers.kube's (it shares its `ApiTransport`): it lives here so that drive/
+and incluster/ both use it without importing each other; only drive/ and incluster/ write with it.
+
 A drive step must see the lane as it is now (a run it just created, a status that changes while
 it waits), so nothing here is cached, unlike readers.kube. The same client configuration
 (kubeconfig and context, or in-cluster) and the same request style are used, so a real lane and
@@ -12,7 +15,7 @@ import json
 from typing import Any
 
 from ..errors import DriveError
-from ..readers.kube import ApiTransport, ApiUnreachable, _status_message, resource_path, typed
+from .kube import ApiTransport, ApiUnreachable, _status_message, resource_path, typed
 
 MERGE_PATCH = "application/merge-patch+json"
 

@@ -6,7 +6,8 @@ from typing import Iterable
 
 import pytest
 
-from .finding import Finding, undecided
+from ..finding import Finding, undecided
+from . import render
 
 FINDINGS = pytest.StashKey[list[Finding]]()
 EXAMINED_NOTHING = "the check examined nothing (no finding)"
@@ -32,6 +33,5 @@ def decide(item: pytest.Item, findings: Iterable[Finding]) -> None:
     failures = [f for f in findings if not f.ok]
     if failures:
         lines = [f"{len(failures)} of {len(findings)} findings failed:"]
-        for f in failures:
-            lines.append(f"{f.criterion} {f.subject}\n    expected: {f.expected}\n    found:    {f.found}\n    where:    {f.where}")
+        lines += [render.block(f) for f in failures]
         pytest.fail("\n".join(lines), pytrace=False)

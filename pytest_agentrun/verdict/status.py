@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .finding import FAIL, NOT_APPLICABLE, PASS, UNDECIDED
+from ..finding import FAIL, NOT_APPLICABLE, PASS, UNDECIDED, Status
+from . import render
 
-NOT_JUDGED = "not judged"
-STATUSES = (PASS, FAIL, UNDECIDED, NOT_APPLICABLE, NOT_JUDGED)
+NOT_JUDGED = Status.NOT_JUDGED
+STATUSES = tuple(Status)
 # When a criterion's tests disagree, the worst status stands for the criterion.
 SEVERITY = {FAIL: 4, UNDECIDED: 3, NOT_JUDGED: 2, PASS: 1, NOT_APPLICABLE: 0}
 OUTCOME_SEVERITY = {"error": 3, "failed": 2, "skipped": 1, "passed": 0}
@@ -52,15 +53,6 @@ class CriterionResult:
         return [f for f in self.findings if f.get("status") in (FAIL, UNDECIDED)]
 
 
-def finding_reason(finding: dict[str, Any]) -> str:
-    if finding.get("status") in (UNDECIDED, NOT_APPLICABLE):  # `found` already says why
-        return f"{finding.get('subject')}: {finding.get('found')} [{finding.get('where')}]"
-    return (
-        f"{finding.get('subject')}: expected {finding.get('expected')}; found {finding.get('found')} "
-        f"[{finding.get('where')}]"
-    )
-
-
 def status_of_test(record: RunRecord, cid: str) -> tuple[str, str]:
     """(status, reason) of one test for one of its criteria."""
     if record.outcome == "skipped":
@@ -69,22 +61,21 @@ def status_of_test(record: RunRecord, cid: str) -> tuple[str, str]:
     by_status = {status: [f for f in mine if f.get("status") == status] for status in STATUSES}
     for status in (FAIL, UNDECIDED):
         if by_status[status]:
-            return status, finding_reason(by_status[status][0])
+            return status, render.reason(by_status[status][0])
     if record.outcome in ("failed", "error"):
         return _failed_without_findings(record)
     if not mine:
         return UNDECIDED, "the check examined nothing (no finding)"
     if len(by_status[NOT_APPLICABLE]) == len(mine):
-        return NOT_APPLICABLE, finding_reason(by_status[NOT_APPLICABLE][0])
+        return NOT_APPLICABLE, render.reason(by_status[NOT_APPLICABLE][0])
     return PASS, ""
 
 
-def _failed_without_findings(record: RunRecord) -> tuple[str, str]:
-    # A plain failure with no finding is a broken test or missing evidence, unless it states a defect.
+def _failed_without_findings(record: RunRecord) -> tuple[Status, str]:
+    """A setup or teardown error leaves the criterion undecided; a plain failure states a defect.
+    Missing evidence comes as undecided findings (CannotBeDecided): the message is never read."""
     message = record.message or f"{record.outcome} without a finding"
-    if record.outcome == "error" or "cannot be decided" in message or "evidence missing" in message:
-        return UNDECIDED, message
-    return FAIL, message
+    return (UNDECIDED if record.outcome == "error" else FAIL), message
 
 
 def criterion_result(cid: str, records: list[RunRecord], not_run: str = "") -> CriterionResult:

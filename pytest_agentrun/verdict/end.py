@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import attestation, bundle
-from .report import verdict_files
+from .. import attestation, bundle
+from . import files
 from .runlog import RunLog
-from .signoff import Scope, Verdict, decide_run
+from .run import Scope, Verdict, decide_run
 
 
 def now() -> str:
@@ -51,15 +51,15 @@ def judge(log: RunLog, settings: RunSettings) -> Verdict:
 def finish(log: RunLog, settings: RunSettings) -> RunEnd:
     verdict = judge(log, settings)
     recorded = settings.bundle_dir if settings.bundle_dir and settings.bundle_dir.is_dir() else None
-    doc = verdict_files.document(
+    doc = files.document(
         verdict,
         {"started": settings.started, "finished": now()},
         str(recorded) if recorded else None,
     )
     written: list[Path] = []
     try:
-        path = verdict_files.write(settings.reports, doc)
-        written += [path, settings.reports / verdict_files.SUMMARY_FILE]
+        path = files.write(settings.reports, doc)
+        written += [path, settings.reports / files.SUMMARY_FILE]
         digest = None
         if recorded:
             manifest = bundle.write_manifest(

@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from ..criteria import catalogue
-from ..criterion_status import NOT_JUDGED
 from ..model.documents import schema_errors
-from ..finding import FAIL, PASS, UNDECIDED
 from ..redact import redact_text, redact_value
-from ..signoff import Verdict
+from .run import Verdict
+from .status import FAIL, NOT_JUDGED, PASS, UNDECIDED
 
 VERDICT_FILE = "verdict.json"
 SUMMARY_FILE = "summary.md"
@@ -24,7 +23,7 @@ def document(verdict: Verdict, times: dict[str, str], bundle: str | None) -> dic
     criteria = [
         {
             "id": r.id,
-            "status": r.status,
+            "status": str(r.status),  # JSON's plain string, not the enum
             "reason": r.reason,
             "level": known[r.id].level,
             "section": known[r.id].section,
@@ -38,12 +37,12 @@ def document(verdict: Verdict, times: dict[str, str], bundle: str | None) -> dic
     doc = {
         "format": FORMAT,
         "lane": verdict.lane,
-        "verdict": verdict.value,
+        "verdict": str(verdict.value),
         "signedOff": verdict.signed_off,
-        "exitCode": verdict.exit_code,
+        "exitCode": int(verdict.exit_code),
         "headline": verdict.headline(),
         "scope": {
-            "name": verdict.scope.name,
+            "name": str(verdict.scope.name),
             "required": verdict.scope.required,
             "subset": verdict.scope.subset,
         },

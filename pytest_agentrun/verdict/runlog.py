@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .criteria import catalogue
-from .criterion_status import CriterionResult, RunRecord, criterion_result
-from .signoff import Scope
+from ..criteria import catalogue
+from .run import Scope
+from .status import CriterionResult, RunRecord, criterion_result
 
 FINDINGS_ATTR = "agentrun_findings"  # set on a TestReport by the plugin; crosses xdist as JSON
 
