@@ -332,3 +332,26 @@ def test_a_bundle_without_logs_still_replays_and_says_so(reference_dir, tmp_path
     assert logs["my-pod"]["logs"]["main"]["previous"].startswith(
         "log could not be read: not recorded in this bundle")
     assert rt03(pod, logs)[0].status == rt03(pod, None)[0].status == "fail"
+
+
+# -- on the sandbox lane ------------------------------------------------------------------------------
+
+def test_the_sandbox_crashloop_says_its_log_could_not_be_read(fresh_lane, tmp_path):
+    """pod-crashloop makes RT-03 fail; the emulated API server serves no log (the real control
+    plane will): the 404 is RT-03's evidence, and the verdict is RT-03's own."""
+    from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
+    from suite_run import run_suite
+
+    SCENARIOS["pod-crashloop"].apply(SandboxControl(fresh_lane.paths.root))
+    reports = tmp_path / "reports"
+    result = run_suite(fresh_lane.lane_config, reports, "--criteria", "RT-02,RT-03")
+    assert "RT-03" in result.failed(), result.output[-3000:]
+    doc = json.loads((reports / "verdict.json").read_text())
+    [rt03] = [c for c in doc["criteria"] if c["id"] == "RT-03"]
+    failed = [f for f in rt03["findings"] if f["status"] == "fail"]
+    logs = [f["evidence"]["podLogs"] for f in failed]
+    assert logs, failed
+    [entry] = logs
+    assert "restarted 7 time(s)" in entry["trouble"]
+    [container] = entry["logs"].values()
+    assert container["previous"].startswith("log could not be read: HTTP 404")
