@@ -32,6 +32,7 @@ from pytest_agentrun.readers import kube as kube_module
 from pytest_agentrun.readers.kube import Kube
 from pytest_agentrun.readers.pod_logs import troubled_pod_logs
 from pytest_agentrun.report.evidence import findings_json, findings_text, report_findings
+from pytest_agentrun.report.pod_logs import pod_logs_text
 
 TOKEN = "ghp_sandboxPlantedNotARealToken000000000"   # the shape of a GitHub token (gitleaks rule)
 NS = "argocd"   # the upstream Pods' namespace
@@ -257,7 +258,7 @@ def test_rt03_attaches_the_logs_and_keeps_its_verdict(reference_dir, server, kub
     [with_logs] = rt03(pod, logs)
     [without] = rt03(pod, None)
     assert (with_logs.status, with_logs.found) == (without.status, without.found) == ("fail", without.found)
-    assert with_logs.evidence["podLogs"]["logs"]["main"]["previous"] == "boom"
+    assert with_logs.evidence["podLogs"]["my-pod"]["logs"]["main"]["previous"] == "boom"
     assert "podLogs" not in without.evidence
 
 
@@ -266,7 +267,7 @@ def test_an_unreadable_log_does_not_change_rt03(reference_dir, server, kube):
     logs = troubled_pod_logs(kube, NS, [pod])
     [finding] = rt03(pod, logs)
     assert finding.status == rt03(pod, None)[0].status == "fail"
-    assert finding.evidence["podLogs"]["logs"]["main"]["previous"].startswith(
+    assert finding.evidence["podLogs"]["my-pod"]["logs"]["main"]["previous"].startswith(
         "log could not be read: HTTP 404")
 
 
@@ -291,8 +292,10 @@ def test_a_token_in_a_log_line_reaches_no_report_and_no_bundle(reference_dir, se
     findings = rt03(pod, troubled_pod_logs(reader, NS, [pod]))
     writer.close()
     reader.close()
-    reports = [findings_text(findings), findings_json(findings),
-               json.dumps(report_findings(findings)), writer.path.read_text()]
+    shown = report_findings(findings)   # what verdict.json and the HTML row are made from
+    reports = [findings_text(findings), findings_json(findings), json.dumps(shown),
+               pod_logs_text(shown), writer.path.read_text()]
+    assert "<redacted:github-pat>" in pod_logs_text(shown)   # the line is kept, the token not
     assert all(TOKEN not in text for text in reports)
     assert "<redacted:" in writer.path.read_text()
 
@@ -351,7 +354,12 @@ def test_the_sandbox_crashloop_says_its_log_could_not_be_read(fresh_lane, tmp_pa
     failed = [f for f in rt03["findings"] if f["status"] == "fail"]
     logs = [f["evidence"]["podLogs"] for f in failed]
     assert logs, failed
-    [entry] = logs
+    [[entry]] = [list(by_pod.values()) for by_pod in logs]
     assert "restarted 7 time(s)" in entry["trouble"]
     [container] = entry["logs"].values()
     assert container["previous"].startswith("log could not be read: HTTP 404")
+    # shown in the HTML row and the Allure attachment too
+    html = (reports / "report.html").read_text()
+    assert "RT-03 logs under the status: Pod" in html and "log could not be read: HTTP 404" in html
+    attachments = [p.read_text() for p in (reports / "allure-results").glob("*-attachment*")]
+    assert any('"podLogs"' in text and "log could not be read" in text for text in attachments)

@@ -145,7 +145,7 @@ def _pod_finding(pod: dict[str, Any], events: list[dict[str, Any]], split: Relea
     evidence = {"revision": split.revision, "restarts": {c.get("name"): c.get("restartCount", 0) for c in statuses},
                 "warningEvents": warnings, "notJudged": others}
     if ok is not True and name in logs:
-        evidence["podLogs"] = logs[name]
+        evidence["podLogs"] = {name: logs[name]}   # as RT-02's: Pod name -> its logs
     expected = "condition Ready=True, every container ready, none waiting in CrashLoopBackOff/ImagePullBackOff"
     if ok is None:
         return undecided("RT-03", object_ref(pod), expected, found, object_ref(pod), **evidence)

@@ -15,6 +15,7 @@ from ..criteria import catalogue
 from ..finding import FAIL, PASS, UNDECIDED
 from ..signoff import FIT, Verdict
 from . import terminal
+from .pod_logs import pod_logs_text
 
 STATUS_COLOURS = {PASS: "#1e8449", FAIL: "#c0392b", UNDECIDED: "#b9770e"}
 _REPORT = pytest.StashKey[object]()
@@ -98,6 +99,9 @@ def pytest_html_results_table_html(report, data) -> None:
             )
             + "\n"
         )
+        logs = pod_logs_text(findings)
+        if logs:
+            data.append(escape(logs) + "\n")
     trace = getattr(report, TRACEBACK_ATTR, None)
     if trace:
         data.append(f"{' traceback (the check broke) ':-^80}\n{escape(trace)}")
