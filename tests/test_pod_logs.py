@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -36,6 +39,7 @@ from pytest_agentrun.report.pod_logs import pod_logs_text
 
 TOKEN = "ghp_sandboxPlantedNotARealToken000000000"   # the shape of a GitHub token (gitleaks rule)
 NS = "argocd"   # the upstream Pods' namespace
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def upstream(reference_dir, name):
@@ -363,3 +367,13 @@ def test_the_sandbox_crashloop_says_its_log_could_not_be_read(fresh_lane, tmp_pa
     assert "RT-03 logs under the status: Pod" in html and "log could not be read: HTTP 404" in html
     attachments = [p.read_text() for p in (reports / "allure-results").glob("*-attachment*")]
     assert any('"podLogs"' in text and "log could not be read" in text for text in attachments)
+    # replayed offline from the run's bundle: the same evidence under the same verdict
+    again = tmp_path / "replayed"
+    subprocess.run([sys.executable, "-m", "pytest", "acceptance", "--lane", "v0.1", "-q",
+                    "--replay-evidence", str(reports / "evidence" / "latest"),
+                    "--criteria", "RT-02,RT-03", "--agentrun-reports", str(again),
+                    "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, timeout=300)
+    replayed = json.loads((again / "verdict.json").read_text())
+    [rt03_again] = [c for c in replayed["criteria"] if c["id"] == "RT-03"]
+    assert rt03_again["status"] == rt03["status"]
+    assert [f["evidence"].get("podLogs") for f in rt03_again["findings"] if f["status"] == "fail"] == logs
