@@ -21,7 +21,8 @@ def test_declared_workloads_are_present_and_fully_ready(lane, cluster, catalog, 
     live = {(kind, name): cluster.workload(kind, name) for kind, name, _ in declared}
     # Logs only under a workload that has not rolled out: a healthy lane asks for none.
     logs = {key: cluster.release_logs(w) for key, w in live.items() if w and rollout_problems(w)}
-    verdict(runtime.workloads_ready(declared, live, lane.profile.runtime_namespace, intent.where, logs))
+    verdict(runtime.workloads_ready(declared, live, lane.profile.runtime_namespace, intent.where,
+                                    logs))
 
 
 def declared_and_live(lane, cluster, catalog):

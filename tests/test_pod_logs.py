@@ -67,8 +67,9 @@ class LogServer:
                 server.requests.append((url.path, query))
                 pod = url.path.split("/")[-2]
                 key = (pod, query["container"][0], query["previous"][0] == "true")
-                status, body, delay = server.answers.get(
-                    key, (404, status_body(404, "NotFound", "the server could not find the requested resource"), 0))
+                missing = status_body(404, "NotFound",
+                                      "the server could not find the requested resource")
+                status, body, delay = server.answers.get(key, (404, missing, 0))
                 time.sleep(delay)
                 kind = "text/plain" if status == 200 else "application/json"
                 self.send_response(status)
@@ -115,7 +116,7 @@ def kube(server, tmp_path):
     reader.close()
 
 
-# -- which Pods, which logs: the model on upstream shapes --------------------------------------------
+# -- which Pods, which logs: the model on upstream shapes ----------------------------------------
 
 def test_a_crashlooping_pod_is_troubled_and_only_its_previous_instance_is_read(reference_dir):
     pod = upstream(reference_dir, "pod-crashloop.yaml")
@@ -167,7 +168,7 @@ def test_the_tail_holds_to_its_bounds_when_the_server_sends_more():
     assert len(pod_logs.tail("é" * 100, LogBounds(limit_bytes=11)).encode()) <= 11
 
 
-# -- the reader: GET pods/<pod>/log through the official client --------------------------------------
+# -- the reader: GET pods/<pod>/log through the official client ----------------------------------
 
 def test_the_log_is_asked_for_bounded_and_comes_back_masked(reference_dir, server, kube):
     lines = [f"{i} retrying" for i in range(80)] + [f"fatal: login with token {TOKEN} refused"]
@@ -184,14 +185,17 @@ def test_the_log_is_asked_for_bounded_and_comes_back_masked(reference_dir, serve
     assert logs["my-pod"]["terminations"]["main"]["lastTerminated"]["exitCode"] == 1
 
 
+FORBIDDEN = ('pods "my-pod" is forbidden: User "system:serviceaccount:x:y" cannot get resource '
+             '"pods/log" in API group "" in the namespace "argocd"')   # kube-apiserver's wording
+NO_PREVIOUS = 'previous terminated container "main" in pod "my-pod" not found'   # the kubelet's
 UNREADABLE = [
-    (403, status_body(403, "Forbidden", 'pods "my-pod" is forbidden: User "system:serviceaccount:x:y" '
-                                        'cannot get resource "pods/log" in API group "" in the namespace "argocd"'),
-     "log could not be read: forbidden (HTTP 403): RBAC does not allow get pods/log in namespace argocd"),
+    (403, status_body(403, "Forbidden", FORBIDDEN),
+     "log could not be read: forbidden (HTTP 403): RBAC does not allow get pods/log in namespace "
+     "argocd"),
     (404, status_body(404, "NotFound", "the server could not find the requested resource"),
      "log could not be read: HTTP 404: the server could not find the requested resource"),
-    (400, status_body(400, "BadRequest", 'previous terminated container "main" in pod "my-pod" not found'),
-     'log could not be read: HTTP 400: previous terminated container "main" in pod "my-pod" not found'),
+    (400, status_body(400, "BadRequest", NO_PREVIOUS),
+     f"log could not be read: HTTP 400: {NO_PREVIOUS}"),
 ]
 
 
@@ -261,7 +265,7 @@ def test_rt03_attaches_the_logs_and_keeps_its_verdict(reference_dir, server, kub
     logs = troubled_pod_logs(kube, NS, [pod])
     [with_logs] = rt03(pod, logs)
     [without] = rt03(pod, None)
-    assert (with_logs.status, with_logs.found) == (without.status, without.found) == ("fail", without.found)
+    assert with_logs.status == without.status == "fail" and with_logs.found == without.found
     assert with_logs.evidence["podLogs"]["my-pod"]["logs"]["main"]["previous"] == "boom"
     assert "podLogs" not in without.evidence
 
@@ -285,7 +289,7 @@ def test_rt02_attaches_the_logs_of_a_workload_that_did_not_roll_out(reference_di
     assert finding.evidence["podLogs"] == logs[key]
 
 
-# -- masking, recording and replay -------------------------------------------------------------------
+# -- masking, recording and replay ---------------------------------------------------------------
 
 def test_a_token_in_a_log_line_reaches_no_report_and_no_bundle(reference_dir, server, tmp_path):
     pod = upstream(reference_dir, "pod-crashloop.yaml")
@@ -341,7 +345,7 @@ def test_a_bundle_without_logs_still_replays_and_says_so(reference_dir, tmp_path
     assert rt03(pod, logs)[0].status == rt03(pod, None)[0].status == "fail"
 
 
-# -- on the sandbox lane ------------------------------------------------------------------------------
+# -- on the sandbox lane --------------------------------------------------------------------------
 
 def test_the_sandbox_crashloop_says_its_log_could_not_be_read(fresh_lane, tmp_path):
     """pod-crashloop makes RT-03 fail; the emulated API server serves no log (the real control
@@ -376,4 +380,5 @@ def test_the_sandbox_crashloop_says_its_log_could_not_be_read(fresh_lane, tmp_pa
     replayed = json.loads((again / "verdict.json").read_text())
     [rt03_again] = [c for c in replayed["criteria"] if c["id"] == "RT-03"]
     assert rt03_again["status"] == rt03["status"]
-    assert [f["evidence"].get("podLogs") for f in rt03_again["findings"] if f["status"] == "fail"] == logs
+    failed_again = [f for f in rt03_again["findings"] if f["status"] == "fail"]
+    assert [f["evidence"].get("podLogs") for f in failed_again] == logs

@@ -40,7 +40,7 @@ def workloads_ready(declared: list[tuple[str, str, int]], live: dict[tuple[str, 
                     logs: dict[tuple[str, str], dict[str, Any]] | None = None) -> list[Finding]:
     """RT-02: every declared workload is present and fully rolled out and ready at its current
     generation (rollout_state: no rollout in progress, no ProgressDeadlineExceeded).
-    logs: (kind, name) -> its troubled Pods' logs (readers/pod_logs.py), evidence of a failure only."""
+    logs: (kind, name) -> its troubled Pods' logs (readers/pod_logs.py): a failure's evidence."""
     logs = logs or {}
     if not declared:
         return [failed("RT-02", "declared workloads", "deploy.json declares at least one Deployment/StatefulSet",
@@ -114,9 +114,9 @@ def pods_ready(declared: list[tuple[str, str, int]], live: dict[tuple[str, str],
                replica_sets: list[dict[str, Any]],
                logs: dict[str, dict[str, Any]] | None = None) -> list[Finding]:
     """RT-03: every Pod of the declared workloads' current revision is Ready, no container is
-    crash-looping or failing to pull. Pods of old revisions, Terminating and terminal Pods are evidence.
-    logs: Pod name -> its logs and terminations (readers/pod_logs.py), evidence of a non-pass only:
-    what a log says, or that it could not be read, never decides the finding."""
+    crash-looping or failing to pull. Pods of old revisions, Terminating and terminal Pods are
+    evidence. logs: Pod name -> its logs and terminations (readers/pod_logs.py), a non-pass's
+    evidence only: what a log says, or that it could not be read, never decides the finding."""
     logs = logs or {}
     findings = []
     for kind, name, desired in declared:

@@ -60,7 +60,8 @@ class Cluster:
         try:
             pods = self.release_pods(workload).pods
         except EvidenceError as exc:
-            return {"(release Pods)": {"logs": f"not read: the Pods could not be listed: {exc.reason}"}}
+            why = f"not read: the Pods could not be listed: {exc.reason}"
+            return {"(release Pods)": {"logs": why}}
         return troubled_pod_logs(self.kube, self.namespace_name, pods)
 
     def tracked_workloads(self) -> list[dict[str, Any]]:

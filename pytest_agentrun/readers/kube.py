@@ -39,7 +39,7 @@ METADATA_LIST = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.i
 RETRIED_STATUSES = (429, 500, 502, 503, 504)
 SOURCE_DOWN = (429, 502, 503, 504)  # after the retries, these open the breaker (a 500 may be one object's)
 MAX_RETRY_AFTER = 10.0  # seconds: a Retry-After beyond this is cut to it (the run has a deadline)
-LOG_TIMEOUT = (5, 10)  # a log comes through the kubelet: one that hangs costs this once (log breaker)
+LOG_TIMEOUT = (5, 10)  # a log comes through the kubelet: one that hangs costs this once
 
 
 @cache
@@ -308,7 +308,8 @@ class Kube(ApiTransport):
                                         timeout=(LOG_TIMEOUT[0], read_timeout))
             except ApiUnreachable as exc:
                 reason = f"API server unreachable ({exc})"
-                raise self.log_breaker.trip(EvidenceError("kubernetes", what, where, reason)) from None
+                error = EvidenceError("kubernetes", what, where, reason)
+                raise self.log_breaker.trip(error) from None
             text = raw.decode("utf-8", "replace")
             if status != 200:
                 reason = _log_refusal(status, text, namespace)
@@ -321,7 +322,8 @@ class Kube(ApiTransport):
 def _log_refusal(status: int, body: str, namespace: str) -> str:
     message = _status_message(body)
     if status == 403:
-        return f"forbidden (HTTP 403): RBAC does not allow get pods/log in namespace {namespace}: {message}"
+        return (f"forbidden (HTTP 403): RBAC does not allow get pods/log in namespace {namespace}: "
+                f"{message}")
     return f"HTTP {status}: {message}"
 
 
