@@ -33,7 +33,8 @@ def declared_and_live(lane, cluster, catalog):
 
 @pytest.mark.criterion("RT-03")
 def test_every_pod_of_the_declared_workloads_is_ready(lane, cluster, catalog, verdict):
-    """RT-03: every Pod of the declared workloads is Ready and no container crash-loops or fails to pull (restarts and Warning events reported)."""
+    """RT-03: every Pod of the declared workloads is Ready and no container crash-loops or fails to pull
+    (restarts, Warning events, and the troubled Pods' terminations and log tails reported)."""
     _, declared, live = declared_and_live(lane, cluster, catalog)
     logs = {}   # of the troubled Pods only (readers/pod_logs.py): none on a healthy lane
     for workload in filter(None, live.values()):
