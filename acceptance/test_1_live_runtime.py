@@ -3,6 +3,7 @@
 import pytest
 
 from pytest_agentrun.checks import runtime, runtime_objects
+from pytest_agentrun.model.rollout_state import rollout_problems
 
 
 @pytest.mark.criterion("RT-01")
@@ -18,7 +19,10 @@ def test_declared_workloads_are_present_and_fully_ready(lane, cluster, catalog, 
     intent = lane.deploy_intent(catalog.source_commit())
     declared = runtime.declared_workloads(intent.enabled_services())
     live = {(kind, name): cluster.workload(kind, name) for kind, name, _ in declared}
-    verdict(runtime.workloads_ready(declared, live, lane.profile.runtime_namespace, intent.where))
+    # Logs only under a workload that has not rolled out: a healthy lane asks for none.
+    logs = {key: cluster.release_logs(w) for key, w in live.items() if w and rollout_problems(w)}
+    verdict(runtime.workloads_ready(declared, live, lane.profile.runtime_namespace, intent.where,
+                                    logs))
 
 
 def declared_and_live(lane, cluster, catalog):
@@ -29,9 +33,14 @@ def declared_and_live(lane, cluster, catalog):
 
 @pytest.mark.criterion("RT-03")
 def test_every_pod_of_the_declared_workloads_is_ready(lane, cluster, catalog, verdict):
-    """RT-03: every Pod of the declared workloads is Ready and no container crash-loops or fails to pull (restarts and Warning events reported)."""
+    """RT-03: every Pod of the declared workloads is Ready and no container crash-loops or fails to pull
+    (restarts, Warning events, and the troubled Pods' terminations and log tails reported)."""
     _, declared, live = declared_and_live(lane, cluster, catalog)
-    verdict(runtime.pods_ready(declared, live, cluster.pods(), cluster.objects("Event"), cluster.replica_sets()))
+    logs = {}   # of the troubled Pods only (readers/pod_logs.py): none on a healthy lane
+    for workload in filter(None, live.values()):
+        logs.update(cluster.release_logs(workload))
+    verdict(runtime.pods_ready(declared, live, cluster.pods(), cluster.objects("Event"),
+                               cluster.replica_sets(), logs))
 
 
 @pytest.mark.criterion("RT-04")

@@ -140,8 +140,11 @@ def test_rbac_is_namespaced_and_read_only(profile):
     assert cluster == {"apiGroups": [""], "resources": ["namespaces"], "resourceNames": [profile.runtime_namespace],
                        "verbs": ["get"]}, "the only cluster-scoped read: the runtime namespace, by name"
     # RT-06 sees every object of the runtime namespace: read on every kind there, and only there
+    # and the logs of troubled Pods (RT-02/RT-03 evidence), named so a narrower read keeps them
     assert roles[profile.runtime_namespace] == [{"apiGroups": ["*"], "resources": ["*"],
-                                                 "verbs": ["get", "list", "watch"]}]
+                                                 "verbs": ["get", "list", "watch"]},
+                                                {"apiGroups": [""], "resources": ["pods/log"],
+                                                 "verbs": ["get"]}]
     for namespace in (profile.tekton_namespace, profile["argocd"]["namespace"]):
         assert all("*" not in r["resources"] and "secrets" not in r["resources"] for r in roles[namespace]), \
             "no Secret of the Tekton or Argo CD namespace (the git credentials) is readable"

@@ -28,6 +28,8 @@ def test_conforming_lane_passes_every_implemented_criterion_read_only(conforming
     api_requests = paths.api_requests()[api_before:]
     git_requests = log_lines(paths.git_log)[git_before:]
     assert api_requests, "the run made no API request at all: the log is not being written"
+    logs = [r["path"] for r in api_requests if r.get("subresource") == "log"]
+    assert not logs, f"a healthy lane's Pods are not troubled: no log is read ({logs[:3]})"
     mutating = [r for r in api_requests if r["method"] not in ("GET", "HEAD")]
     assert not mutating, f"a plain run must not mutate the cluster: {mutating[:5]}"
     assert git_requests, "the run read nothing from git"

@@ -36,9 +36,12 @@ def declared_workloads(intent_services: list[dict[str, Any]]) -> list[tuple[str,
 
 @judges("RT-02")
 def workloads_ready(declared: list[tuple[str, str, int]], live: dict[tuple[str, str], dict[str, Any] | None],
-                    namespace: str, intent_where: str) -> list[Finding]:
+                    namespace: str, intent_where: str,
+                    logs: dict[tuple[str, str], dict[str, Any]] | None = None) -> list[Finding]:
     """RT-02: every declared workload is present and fully rolled out and ready at its current
-    generation (rollout_state: no rollout in progress, no ProgressDeadlineExceeded)."""
+    generation (rollout_state: no rollout in progress, no ProgressDeadlineExceeded).
+    logs: (kind, name) -> its troubled Pods' logs (readers/pod_logs.py): a failure's evidence."""
+    logs = logs or {}
     if not declared:
         return [failed("RT-02", "declared workloads", "deploy.json declares at least one Deployment/StatefulSet",
                        "none declared", intent_where)]
@@ -55,11 +58,12 @@ def workloads_ready(declared: list[tuple[str, str, int]], live: dict[tuple[str, 
         if spec_replicas != desired:
             problems.insert(0, f"spec.replicas {spec_replicas}, deploy.json {desired}")
         status = obj.get("status") if isinstance(obj.get("status"), dict) else {}
+        under = {"podLogs": logs[(kind, name)]} if problems and logs.get((kind, name)) else {}
         findings.append(judge("RT-02", not problems, object_ref(obj),
                               f"{desired}/{desired} ready and updated, no rollout in progress, observedGeneration current",
                               "; ".join(problems) if problems else f"{status.get('readyReplicas')}/{desired} ready, rolled out",
                               where, status={k: status.get(k) for k in STATUS_KEYS},
-                              declaredIn=intent_where))
+                              declaredIn=intent_where, **under))
     return findings
 
 
@@ -107,9 +111,13 @@ def _release(kind: str, name: str, workload: dict[str, Any] | None, pods: list[d
 @judges("RT-03")
 def pods_ready(declared: list[tuple[str, str, int]], live: dict[tuple[str, str], dict[str, Any] | None],
                pods: list[dict[str, Any]], events: list[dict[str, Any]],
-               replica_sets: list[dict[str, Any]]) -> list[Finding]:
+               replica_sets: list[dict[str, Any]],
+               logs: dict[str, dict[str, Any]] | None = None) -> list[Finding]:
     """RT-03: every Pod of the declared workloads' current revision is Ready, no container is
-    crash-looping or failing to pull. Pods of old revisions, Terminating and terminal Pods are evidence."""
+    crash-looping or failing to pull. Pods of old revisions, Terminating and terminal Pods are
+    evidence. logs: Pod name -> its logs and terminations (readers/pod_logs.py), a non-pass's
+    evidence only: what a log says, or that it could not be read, never decides the finding."""
+    logs = logs or {}
     findings = []
     for kind, name, desired in declared:
         split = _release(kind, name, live.get((kind, name)), pods, replica_sets)
@@ -122,13 +130,13 @@ def pods_ready(declared: list[tuple[str, str, int]], live: dict[tuple[str, str],
             findings.append(failed("RT-03", subject, f"{desired} Ready Pod(s) of {split.revision}",
                                    "no Pod of the current revision", f"{kind} {name}", notJudged=others))
         for pod in split.pods:
-            findings.append(_pod_finding(pod, events, split, others))
+            findings.append(_pod_finding(pod, events, split, others, logs))
     return findings or [failed("RT-03", "declared workloads", "at least one declared workload",
                                "none", "deploy.json")]
 
 
 def _pod_finding(pod: dict[str, Any], events: list[dict[str, Any]], split: ReleasePods,
-                 others: list[str]) -> Finding:
+                 others: list[str], logs: dict[str, dict[str, Any]]) -> Finding:
     ok, found = pod_readiness(pod)
     name = (pod.get("metadata") or {}).get("name")
     statuses = [c for c in _status(pod).get("containerStatuses") or [] if isinstance(c, dict)]
@@ -136,6 +144,8 @@ def _pod_finding(pod: dict[str, Any], events: list[dict[str, Any]], split: Relea
                 if e.get("type") == "Warning" and (e.get("involvedObject") or {}).get("name") == name]
     evidence = {"revision": split.revision, "restarts": {c.get("name"): c.get("restartCount", 0) for c in statuses},
                 "warningEvents": warnings, "notJudged": others}
+    if ok is not True and name in logs:
+        evidence["podLogs"] = {name: logs[name]}   # as RT-02's: Pod name -> its logs
     expected = "condition Ready=True, every container ready, none waiting in CrashLoopBackOff/ImagePullBackOff"
     if ok is None:
         return undecided("RT-03", object_ref(pod), expected, found, object_ref(pod), **evidence)

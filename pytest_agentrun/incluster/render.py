@@ -122,6 +122,8 @@ def rbac(profile: LaneProfile, mapping: dict[str, str]) -> list[dict[str, Any]]:
             rules = [{"apiGroups": ["*"], "resources": ["*"], "verbs": list(READ_VERBS)}]
         else:
             rules = _rules(scope["kinds"])
+        rules += [{"apiGroups": [""], "resources": [sub["resource"]], "verbs": list(sub["verbs"])}
+                  for sub in scope.get("subresources") or []]
         objects += [{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
                      "metadata": {"name": f"{name}-read", "namespace": namespace, "labels": dict(PART_OF),
                                   "annotations": {"agentrun.io/why": scope["why"]}}, "rules": rules},

@@ -11,6 +11,7 @@ from ..model.service_ports import service_port_for
 from ..model.tracking import tracked_by
 from ..model.objects import Resource
 from .kube import Kube
+from .pod_logs import PodLogs, troubled_pod_logs
 
 RELEASE_KINDS = ("Deployment", "StatefulSet")
 
@@ -52,6 +53,16 @@ class Cluster:
     def release_pods(self, workload: dict[str, Any]) -> ReleasePods:
         """The Pods of the workload's current revision (release_pods), the others as evidence."""
         return release_pods(workload, self.pods(), self.replica_sets())
+
+    def release_logs(self, workload: dict[str, Any]) -> PodLogs:
+        """The logs of the workload's troubled release Pods (pod_logs.py), from the Pod and
+        ReplicaSet lists RT-03 reads anyway; a list that cannot be read is said so, not raised."""
+        try:
+            pods = self.release_pods(workload).pods
+        except EvidenceError as exc:
+            why = f"not read: the Pods could not be listed: {exc.reason}"
+            return {"(release Pods)": {"logs": why}}
+        return troubled_pod_logs(self.kube, self.namespace_name, pods)
 
     def tracked_workloads(self) -> list[dict[str, Any]]:
         """The Deployments and StatefulSets Argo CD tracks as the lane's Application."""

@@ -13,7 +13,7 @@ import threading
 from functools import cache
 from importlib import resources
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import urllib3
 import yaml
@@ -25,6 +25,8 @@ from urllib3.util.retry import Retry
 from ..errors import EvidenceError, LaneConfigError
 from ..evidence import EvidenceCache
 from ..lane import LaneConfig
+from ..model.pod_logs import BOUNDS, LogBounds, LogRead, tail
+from ..redact import redact_text
 from . import shapes
 from .breaker import Breaker
 from .discovery import AGGREGATED_ACCEPT, Discovery
@@ -37,6 +39,7 @@ METADATA_LIST = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.i
 RETRIED_STATUSES = (429, 500, 502, 503, 504)
 SOURCE_DOWN = (429, 502, 503, 504)  # after the retries, these open the breaker (a 500 may be one object's)
 MAX_RETRY_AFTER = 10.0  # seconds: a Retry-After beyond this is cut to it (the run has a deadline)
+LOG_TIMEOUT = (5, 10)  # a log comes through the kubelet: one that hangs costs this once
 
 
 @cache
@@ -156,6 +159,9 @@ class Kube(ApiTransport):
         super().__init__(cfg)
         self._cache = cache
         self.breaker = breaker or Breaker("kubernetes")
+        # A container log that hangs or fails opens this one, never the API server's: logs are
+        # evidence beside the status and must not cost a criterion its objects.
+        self.log_breaker = Breaker("kubernetes logs", self.breaker.deadline)
         self._discovery: Discovery | None = None
 
     def _call(self, path: str, query: list[tuple[str, str]] | None = None, accept: str = "application/json"):
@@ -282,6 +288,43 @@ class Kube(ApiTransport):
             body = raw.decode("utf-8", "replace")
             return status, (_status_message(body) if status >= 400 and body.startswith("{") else body[:300])
         return self._cache.get("kubernetes-proxy", api_path, fetch)
+
+    def pod_log(self, namespace: str, read: LogRead, bounds: LogBounds = BOUNDS) -> str:
+        """The tail of one container's log (`GET pods/<pod>/log`, bounded by tailLines and
+        limitBytes), masked on arrival. EvidenceError says why it could not be read."""
+        path = f"/api/v1/namespaces/{quote(namespace)}/pods/{quote(read.pod)}/log"
+        query = [("container", read.container), ("previous", "true" if read.previous else "false"),
+                 ("tailLines", str(bounds.tail_lines)), ("limitBytes", str(bounds.limit_bytes))]
+        key = f"{path}?{urlencode(query)}"
+        what = f"log of {read.pod}/{read.container} ({read.instance})"
+
+        def fetch() -> str:
+            where = self.server + key
+            self.breaker.check(what, where)
+            self.log_breaker.check(what, where)
+            read_timeout = self.breaker.timeout(LOG_TIMEOUT[1])
+            try:
+                status, raw = self.send("GET", path, query, {"Accept": "text/plain, */*"},
+                                        timeout=(LOG_TIMEOUT[0], read_timeout))
+            except ApiUnreachable as exc:
+                reason = f"API server unreachable ({exc})"
+                error = EvidenceError("kubernetes", what, where, reason)
+                raise self.log_breaker.trip(error) from None
+            text = raw.decode("utf-8", "replace")
+            if status != 200:
+                reason = _log_refusal(status, text, namespace)
+                error = EvidenceError("kubernetes", what, where, reason)
+                raise self.log_breaker.trip(error) if status in SOURCE_DOWN else error
+            return redact_text(tail(text, bounds))
+        return self._cache.get("kubernetes-log", key, fetch)
+
+
+def _log_refusal(status: int, body: str, namespace: str) -> str:
+    message = _status_message(body)
+    if status == 403:
+        return (f"forbidden (HTTP 403): RBAC does not allow get pods/log in namespace {namespace}: "
+                f"{message}")
+    return f"HTTP {status}: {message}"
 
 
 def typed(kind: str, obj: Any) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from ..verdict import render, run
 from ..verdict.key import VERDICT
 from ..verdict.run import Verdict
 from . import terminal
+from .pod_logs import pod_logs_text
 
 _REPORT = pytest.StashKey[object]()
 
@@ -87,6 +88,9 @@ def pytest_html_results_table_html(report, data) -> None:
     findings = getattr(report, FINDINGS_ATTR, None) or []
     if findings:
         data.append(escape("\n".join(render.line(f) for f in findings)) + "\n")
+        logs = pod_logs_text(findings)
+        if logs:
+            data.append(escape(logs) + "\n")
     trace = getattr(report, TRACEBACK_ATTR, None)
     if trace:
         data.append(f"{' traceback (the check broke) ':-^80}\n{escape(trace)}")
