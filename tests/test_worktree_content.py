@@ -172,3 +172,12 @@ def test_plain_untracked_and_modified_files_are_named_too(repo):
 def test_a_state_without_content_cannot_be_decided():
     [finding] = source.worktree_content_clean(None, "worktree /w")
     assert finding.status == UNDECIDED and "not read" in finding.found
+
+
+def test_ignore_files_inside_a_directory_the_branch_ignores_do_not_count(repo):
+    """A virtualenv under an ignored directory brings its own .gitignore files: nothing they hide
+    was visible before them."""
+    (repo / ".worktree" / "venv" / "lib").mkdir(parents=True)
+    (repo / ".worktree" / "venv" / "lib" / ".gitignore").write_text("*\n")
+    state, finding = judged(repo)
+    assert finding.ok, finding.found

@@ -207,12 +207,13 @@ def _untracked(git: _Git) -> list[HiddenDifference]:
 
 
 def _untracked_gitignores(git: _Git) -> list[HiddenDifference]:
-    """`.gitignore` files the branch does not hold that ignore themselves (or sit in an ignored
-    directory): rules `git status` applies although no commit carries them."""
-    names = _nul_records(git("ls-files", "--others", "--ignored", "-z",
-                             "--exclude-per-directory=.gitignore", "--", ":(glob)**/.gitignore"))
+    """`.gitignore` files the branch does not hold that ignore themselves (or one another): rules
+    `git status` applies although no commit carries them. --directory lists a directory the
+    committed rules ignore as a whole once, without what is in it (a virtualenv's own ignore files)."""
+    ignored = _nul_records(git("ls-files", "--others", "--ignored", "--directory", "-z",
+                               "--exclude-per-directory=.gitignore"))
     return [HiddenDifference(kinds.UNTRACKED_GITIGNORE, n, "ignore rules no commit holds")
-            for n in names]
+            for n in ignored if n.rsplit("/", 1)[-1] == ".gitignore"]
 
 
 def _sparse(git: _Git, flagged: dict) -> list[HiddenDifference]:
