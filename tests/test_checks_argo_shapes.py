@@ -39,8 +39,11 @@ def test_ar02_fails_each_upstream_application_on_every_lane_field(reference_dir,
     """None of them is the lane's Application: project, branch, path, destination and repo all differ."""
     app = upstream(reference_dir, name)
     at = "spec.sources[0]" if "sources" in app["spec"] else "spec.source"
+    # multi-source: no source is the lane's, and sources[1] (another path) would deploy too
+    others = ["spec.sources", "spec.sources[1]"] if "sources" in app["spec"] else []
     assert sorted(failed_subjects(argo.application_source(PROFILE, app, REPOS))) == sorted([
-        "spec.project", f"{at}.targetRevision", f"{at}.path", "spec.destination.namespace", f"{at}.repoURL"])
+        "spec.project", f"{at}.targetRevision", f"{at}.path", "spec.destination.namespace", f"{at}.repoURL",
+        *others])
     assert not argo.belongs_to_lane(PROFILE, app)
 
 
@@ -58,15 +61,17 @@ def test_ar03_judges_each_upstream_application_status(reference_dir, name, faili
 
 
 def lane_multi_source(reference_dir, lane_index=1):
-    """The upstream multi-source Application made the lane's: its GitOps source at lane_index, beside a
-    Helm chart source and a values ref, with status.sync.revisions index for index as Argo CD writes it."""
+    """The upstream multi-source Application made the lane's: its GitOps source at lane_index, beside
+    the upstream values ref and a second ref, with status.sync.revisions index for index as Argo CD
+    writes it (the upstream's two path sources would deploy manifests of their own: see below)."""
     app = upstream(reference_dir, "appcontroller-fakeMultiSourceApp.yaml")
     app["metadata"]["name"] = PROFILE.application
     app["spec"]["project"] = PROFILE.app_project
     app["spec"]["destination"]["namespace"] = PROFILE.runtime_namespace
     lane = {"repoURL": PROFILE["mirror"]["readUrl"], "targetRevision": PROFILE.gitops_branch,
             "path": PROFILE.runtime_path}
-    sources = [s for s in app["spec"]["sources"] if "ref" not in s][:1] + [s for s in app["spec"]["sources"] if "ref" in s]
+    [ref] = [s for s in app["spec"]["sources"] if "ref" in s]
+    sources = [ref, {**ref, "ref": "values_prod", "targetRevision": "v2"}]
     sources.insert(lane_index, lane)
     app["spec"]["sources"] = sources
     revisions = ["a" * 40, "b" * 40, "c" * 40]
@@ -75,6 +80,51 @@ def lane_multi_source(reference_dir, lane_index=1):
     app["status"]["health"] = {"status": "Healthy"}
     app["status"]["operationState"]["syncResult"]["revisions"] = revisions
     return app
+
+
+def test_ar02_fails_each_source_beside_the_lanes_that_deploys_manifests(reference_dir):
+    """The upstream's Helm source (path + value files) and plain path source render manifests into
+    the lane's namespace: each is a failed finding naming its index and what it would deploy."""
+    app = lane_multi_source(reference_dir, 0)
+    upstream_paths = [s for s in upstream(reference_dir, "appcontroller-fakeMultiSourceApp.yaml")
+                      ["spec"]["sources"] if "path" in s]
+    app["spec"]["sources"][1:1] = upstream_paths
+    findings = argo.application_source(PROFILE, app, REPOS)
+    assert failed_subjects(findings) == ["spec.sources[1]", "spec.sources[2]"]
+    helm = next(f for f in findings if f.subject.endswith("spec.sources[1]"))
+    assert "deploys path 'some/path'" in helm.found and "argocd-example-apps.git" in helm.found
+
+
+@pytest.mark.parametrize("extra, deploys", [
+    ({"targetRevision": "master"}, "path 'deploy/gitops/g14/runtime-v01'"),     # another revision
+    ({"path": "deploy/gitops/g14/runtime-v02"}, "path 'deploy/gitops/g14/runtime-v02'"),
+    ({"path": None, "ref": None}, "the root of"),                               # neither: repo root
+    ({"path": None, "ref": "v", "chart": "agentrun"}, "chart 'agentrun'"),
+    ({"path": None, "ref": "v", "plugin": {"name": "cmp"}}, "plugin 'cmp'"),
+    ({"path": None, "ref": "values"}, None),                                    # ref-only: fine
+])
+def test_ar02_judges_a_second_source_of_the_lanes_own_repo(reference_dir, extra, deploys):
+    app = lane_multi_source(reference_dir, 0)
+    second = {k: v for k, v in {**app["spec"]["sources"][0], **extra}.items() if v is not None}
+    app["spec"]["sources"].append(second)
+    findings = argo.application_source(PROFILE, app, REPOS)
+    [judged] = [f for f in findings if f.subject.endswith("spec.sources[3]")]
+    assert judged.ok is (deploys is None)
+    assert deploys is None or deploys in judged.found
+
+
+def test_ar02_fails_the_lanes_source_twice(reference_dir):
+    app = lane_multi_source(reference_dir, 0)
+    app["spec"]["sources"].append(dict(app["spec"]["sources"][0]))
+    assert failed_subjects(argo.application_source(PROFILE, app, REPOS)) == ["spec.sources"]
+
+
+def test_spec_sources_wins_over_spec_source_as_in_argo_cd(reference_dir):
+    """With spec.sources set Argo CD ignores spec.source: a lane source there deploys nothing."""
+    app = lane_multi_source(reference_dir, 0)
+    app["spec"]["source"] = app["spec"]["sources"][0]
+    app["spec"]["sources"][0] = {**app["spec"]["sources"][0], "targetRevision": "master"}
+    assert "spec.sources[0].targetRevision" in failed_subjects(argo.application_source(PROFILE, app, REPOS))
 
 
 @pytest.mark.parametrize("index", [0, 1, 2])

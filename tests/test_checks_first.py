@@ -12,7 +12,8 @@ from pytest_agentrun.model.documents import Catalog, parse_manifests
 from pytest_agentrun.lane import LaneProfile
 from pytest_agentrun.model.mirror import MirrorStatus
 from pytest_agentrun.model.images import ManifestAnswer
-from pytest_agentrun.model.worktree import WorktreeState
+from pytest_agentrun.model.worktree import (ASSUME_UNCHANGED, FlaggedFile, HiddenDifference, WorktreeContent,
+                                             WorktreeState)
 
 SHA = "a" * 40
 DIGEST = "sha256:" + "b" * 64
@@ -142,12 +143,19 @@ def test_tk02_pipelinerun(profile):
 
 
 def test_src01_worktree(profile):
-    clean = WorktreeState("/w", "v0.1", SHA, "origin/v0.1", SHA, 0, 0, ())
+    content = WorktreeContent(3, (), (), ())
+    clean = WorktreeState("/w", "v0.1", SHA, "origin/v0.1", SHA, 0, 0, (), content)
     assert all(verdicts(source.worktree_clean(profile, clean, SHA, "ls-remote")))
-    dirty = WorktreeState("/w", "v0.1", SHA, "origin/v0.1", SHA, 0, 0, ("?? notes.txt",))
-    assert [f.ok for f in source.worktree_clean(profile, dirty, SHA, "r")] == [True, True, True, False]
-    ahead = WorktreeState("/w", "v0.1", "c" * 40, "origin/v0.1", SHA, 1, 0, ())
-    assert [f.ok for f in source.worktree_clean(profile, ahead, SHA, "r")] == [True, False, False, True]
+    dirty = WorktreeState("/w", "v0.1", SHA, "origin/v0.1", SHA, 0, 0, ("?? notes.txt",), content)
+    assert [f.ok for f in source.worktree_clean(profile, dirty, SHA, "r")] == [True, True, True, False, True]
+    ahead = WorktreeState("/w", "v0.1", "c" * 40, "origin/v0.1", SHA, 1, 0, (), content)
+    assert [f.ok for f in source.worktree_clean(profile, ahead, SHA, "r")] == [True, False, False, True, True]
+    hidden = WorktreeContent(3, (HiddenDifference(ASSUME_UNCHANGED, "deploy/deploy.json", "differs"),),
+                             (FlaggedFile("deploy/deploy.json", ("assume-unchanged",)),), ())
+    flagged = WorktreeState("/w", "v0.1", SHA, "origin/v0.1", SHA, 0, 0, (), hidden)
+    assert [f.ok for f in source.worktree_clean(profile, flagged, SHA, "r")] == [True, True, True, True, False]
+    old_bundle = WorktreeState("/w", "v0.1", SHA, "origin/v0.1", SHA, 0, 0, ())
+    assert source.worktree_clean(profile, old_bundle, SHA, "r")[-1].status == "cannot be decided"
 
 
 def test_mr01_mirror_status():

@@ -16,11 +16,12 @@ def _app_where(profile: LaneProfile) -> str:
 def lane_source(profile: LaneProfile, spec: dict[str, Any], repo_urls: list[str] = ()
                 ) -> tuple[int | None, dict[str, Any], str]:
     """(index in spec.sources or None, the source, its field path) of the lane's GitOps source.
-    A multi-source Application (spec.sources) may hold the lane's source at any index, beside
-    Helm value refs and other repos: the one reading the runtime path wins, then the one at the
-    GitOps branch, then one of the lane's repository; ties go to the lowest index."""
+    A multi-source Application (spec.sources; Argo CD then ignores spec.source) may hold the
+    lane's source at any index, beside Helm value refs and other repos: the one reading the
+    runtime path wins, then the one at the GitOps branch, then one of the lane's repository;
+    ties go to the lowest index."""
     sources = spec.get("sources")
-    if not isinstance(sources, list) or not sources or spec.get("source"):
+    if not isinstance(sources, list) or not sources:
         return None, spec.get("source") if isinstance(spec.get("source"), dict) else {}, "spec.source"
     def score(item: tuple[int, Any]) -> tuple[int, int, int, int]:
         index, src = item
@@ -38,7 +39,7 @@ def application_source(profile: LaneProfile, app: dict[str, Any] | None, lane_re
     if app is None:
         return [failed("AR-02", "Application", "exists", "not found (404)", where)]
     spec = app.get("spec", {})
-    _, source, at = lane_source(profile, spec, lane_repo_urls)
+    index, source, at = lane_source(profile, spec, lane_repo_urls)
     destination = spec.get("destination", {})
     expected = {
         "spec.project": profile.app_project,
@@ -59,7 +60,50 @@ def application_source(profile: LaneProfile, app: dict[str, Any] | None, lane_re
     findings.append(judge("AR-02", repo in lane_repo_urls, f"{where} {at}.repoURL",
                           "the lane repository (" + " or ".join(lane_repo_urls) + ")", repr(repo),
                           where))
+    if index is not None:
+        findings += _every_source(profile, spec["sources"], index, lane_repo_urls, where)
     return findings
+
+
+def _every_source(profile: LaneProfile, sources: list[Any], lane_index: int,
+                  lane_repo_urls: list[str], where: str) -> list[Finding]:
+    """Argo CD deploys what every source renders (issue 20): the lane's source exactly once, and
+    beside it only ref sources, which lend value files and render nothing themselves."""
+    def is_lane(src: Any) -> bool:
+        return isinstance(src, dict) and src.get("repoURL") in lane_repo_urls \
+            and src.get("targetRevision") == profile.gitops_branch \
+            and (src.get("path") or "").strip("/") == profile.runtime_path
+    exact = [i for i, src in enumerate(sources) if is_lane(src)]
+    findings = [judge("AR-02", len(exact) == 1, f"{where} spec.sources",
+                      "the lane's source (repo, targetRevision, path) exactly once",
+                      f"{len(exact)} times" + (f" (indexes {exact})" if exact else ""), where)]
+    for i, src in enumerate(sources):
+        if i == lane_index or i in exact:
+            continue
+        deploys = _what_it_deploys(src)
+        findings.append(judge(
+            "AR-02", deploys is None, f"{where} spec.sources[{i}]",
+            "a ref-only source (ref, no path, chart or plugin) beside the lane's",
+            f"deploys {deploys}" if deploys else f"ref {src['ref']!r} of {src.get('repoURL')!r}",
+            where, source=src))
+    return findings
+
+
+def _what_it_deploys(src: Any) -> str | None:
+    """What a source other than the lane's renders into the destination, None for a ref-only one
+    (Argo CD renders a source with a path, a chart or a plugin; one without ref, its repo root)."""
+    if not isinstance(src, dict):
+        return f"an unreadable source ({type(src).__name__})"
+    at = f"{src.get('repoURL')!r} at {src.get('targetRevision') or 'HEAD'!r}"
+    if src.get("chart"):
+        return f"chart {src['chart']!r} {src.get('targetRevision')!r} of {src.get('repoURL')!r}"
+    if src.get("plugin") is not None:
+        return f"the output of plugin {(src['plugin'] or {}).get('name')!r} on {at}"
+    if src.get("path"):
+        return f"path {src['path']!r} of {at}"
+    if not src.get("ref"):
+        return f"the root of {at} (neither path nor ref)"
+    return None
 
 
 @judges("AR-03")

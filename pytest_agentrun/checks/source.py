@@ -10,11 +10,11 @@ from pathlib import PurePosixPath
 from typing import Callable
 
 from ..model.documents import DeployIntent, schema_errors
-from ..finding import Finding, failed, judge, passed
+from ..finding import Finding, failed, judge, passed, undecided
 from ..model.forbidden import ForbiddenTargets, members, mentions
 from ..lane import LaneProfile
 from ..model.images import repository_name
-from ..model.worktree import IgnoreRule, WorktreeState
+from ..model.worktree import SHOWN_BY_STATUS, IgnoreRule, WorktreeContent, WorktreeState
 from .judges import judges
 
 
@@ -36,7 +36,41 @@ def worktree_clean(profile: LaneProfile, state: WorktreeState, remote_head: str 
         judge("SRC-01", not state.changes, "worktree status", "clean (nothing modified, staged or untracked)",
               "; ".join(state.changes[:10]) + (f" (+{len(state.changes) - 10} more)" if len(state.changes) > 10 else "")
               if state.changes else "clean", where, changes=list(state.changes)),
+        *worktree_content_clean(state.content, where),
     ]
+
+
+CONTENT_CLEAN = ("every tracked file of HEAD equal on disk and in the index, whatever index flags "
+                 "say; nothing untracked outside the committed .gitignore rules; no sparse "
+                 "checkout hiding tracked paths; no refs/replace/")
+
+
+def worktree_content_clean(content: WorktreeContent | None, where: str) -> list[Finding]:
+    """SRC-01 by content (issue 20): what `git status` does not print counts too; each kind of
+    hidden difference is named, and each file flagged assume-unchanged/skip-worktree is evidence."""
+    subject = "worktree content against HEAD"
+    if content is None:
+        return [undecided("SRC-01", subject, CONTENT_CLEAN,
+                          "the worktree's content was not read (a bundle written before issue 20)",
+                          where)]
+    flagged = {f.path: list(f.flags) for f in content.flagged}
+    evidence = {"differences": [f"{d.kind}: {d.path} ({d.detail})" for d in content.differences],
+                "flagged": flagged, "core": list(content.core_config),
+                "ignoredEnv": list(content.ignored_env), "tracked": content.tracked}
+    return [judge("SRC-01", not content.differences, subject, CONTENT_CLEAN,
+                  _content_found(content), where, **evidence)]
+
+
+def _content_found(content: WorktreeContent) -> str:
+    flags = f"; {len(content.flagged)} file(s) flagged in the index, content equal" \
+        if content.flagged else ""
+    if not content.differences:
+        return f"all {content.tracked} tracked files equal, nothing untracked{flags}"
+    hidden = [k for k in content.kinds if k not in SHOWN_BY_STATUS]
+    lines = [f"{d.kind}: {d.path} ({d.detail})" for d in content.differences[:10]]
+    more = len(content.differences) - len(lines)
+    head = f"hidden from git status: {', '.join(hidden)}; " if hidden else ""
+    return head + "; ".join(lines) + (f" (+{more} more)" if more > 0 else "")
 
 
 # -- SRC-02: task worktrees never dirty the fixed worktree -----------------------------------------

@@ -1,7 +1,9 @@
-"""The fixed source worktree (truth level 5): branch, upstream distance, cleanliness, ignore rules.
+"""The fixed source worktree (truth level 5): branch, upstream distance, cleanliness (as `git
+status` says and by content, worktree_content.py), ignore rules.
 
-Read-only: `git status`, `git rev-list` and `git check-ignore` never change a worktree, and the
-suite never fetches into it (the remote head is read with ls-remote by the git reader).
+Read-only: `git status`, `git rev-list`, `git check-ignore` and the content reading never change
+a worktree, and the suite never fetches into it (the remote head is read with ls-remote by the
+git reader). The content reading leaves the reading process's GIT_* variables out.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import git
 from ..errors import EvidenceError
 from ..evidence import EvidenceCache
 from ..model.worktree import IgnoreRule, WorktreeState
+from .worktree_content import read_content
 
 
 class Worktree:
@@ -43,7 +46,8 @@ class Worktree:
                 ahead, behind = int(counts[0]), int(counts[1])
             porcelain = repo.git.status("--porcelain=v1", "--untracked-files=all")
             return WorktreeState(str(self.path), current, repo.head.commit.hexsha, upstream if upstream_head else None,
-                                 upstream_head or None, ahead, behind, tuple(l for l in porcelain.splitlines() if l))
+                                 upstream_head or None, ahead, behind, tuple(l for l in porcelain.splitlines() if l),
+                                 read_content(self.path))
         return self._cache.get("worktree", f"state {self.path}", fetch)
 
     def ignore_rule(self, relpath: str) -> IgnoreRule | None:
