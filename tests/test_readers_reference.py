@@ -1,4 +1,4 @@
-"""The readers parse the real upstream objects of shared/reference/, served by the emulated API server
+"""The readers parse the real upstream objects of shared/reference/, served by a real kube-apiserver
 and read through the official client, and the checks decide on them."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 import pytest
 import yaml
 
-from agentrun_sandbox.apiserver import ApiServer
+from kube_api import ServedObjects
 from pytest_agentrun.checks import argo as argo_checks
 from pytest_agentrun.checks import runtime
 from pytest_agentrun.evidence import EvidenceCache
@@ -22,27 +22,29 @@ def load(reference_dir, name):
     return json.loads(json.dumps(obj, default=lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ")))
 
 
-@pytest.fixture
-def served(reference_dir, tmp_path):
-    """An API server holding the reference objects, and a Kube reader pointed at it."""
-    server = ApiServer().start()
+@pytest.fixture(scope="module")
+def server(reference_dir, tmp_path_factory):
+    """A kube-apiserver holding the reference objects."""
+    server = ServedObjects(tmp_path_factory.mktemp("apiserver"), crds=("application-crd.yaml",))
     objects = [load(reference_dir, "argocd/application-with-status.yaml"),
                load(reference_dir, "kubernetes/live-deployment.yaml"),
                load(reference_dir, "kubernetes/pod-running-restart-always.yaml")]
     namespaces = {o["metadata"]["namespace"] for o in objects}
-    server.store.load([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}, "status": {"phase": "Active"}}
-                       for n in namespaces if n not in ("default",)])
-    server.store.load(objects)
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": "ref",
-        "clusters": [{"name": "ref", "cluster": {"server": server.url}}],
-        "users": [{"name": "ref", "user": {}}],
-        "contexts": [{"name": "ref", "context": {"cluster": "ref", "user": "ref"}}]}))
+    server.load([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}
+                 for n in namespaces if n not in ("default",)])
+    server.load(objects)
+    yield server, objects
+    server.stop()
+
+
+@pytest.fixture
+def served(server, tmp_path):
+    """A Kube reader pointed at the server, and the objects it holds."""
+    server, objects = server
+    kubeconfig = server.kubeconfig(tmp_path / "kubeconfig")
     profile = LaneProfile.load("v0.1")
     config = LaneConfig._from_raw(profile, {"kubernetes": {"kubeconfig": str(kubeconfig)}}, tmp_path, tmp_path, "test")
-    yield Kube(config, EvidenceCache()), objects
-    server.stop()
+    return Kube(config, EvidenceCache()), objects
 
 
 def test_real_application_with_status_is_read_and_judged(served):
