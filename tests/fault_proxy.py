@@ -9,7 +9,10 @@ reuses a connection a fault has broken.
 
 from __future__ import annotations
 
+import base64
 import http.client
+import ssl
+import tempfile
 import re
 import socket
 import struct
@@ -17,8 +20,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
+
+import yaml
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection",
               "content-length", "host"}
@@ -47,9 +53,12 @@ class Fault:
 
 
 class FaultProxy:
-    def __init__(self, upstream: str):
+    def __init__(self, upstream: str, tls: ssl.SSLContext | None = None):
+        """`tls`: for an https upstream, the context it is reached with (its CA, the client's
+        certificate): the proxy's clients speak plain HTTP to it and are the upstream's user."""
         parts = urlsplit(upstream)
         self.upstream = (parts.hostname, parts.port)
+        self.tls = tls
         self.faults: list[Fault] = []
         self.released = threading.Event()
         self.requests: list[str] = []
@@ -147,7 +156,10 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _forward(self, body: bytes, dropped: set[str]) -> tuple[int, list[tuple[str, str]], bytes]:
-        connection = http.client.HTTPConnection(*self.owner.upstream, timeout=60)
+        if self.owner.tls is not None:
+            connection = http.client.HTTPSConnection(*self.owner.upstream, timeout=60, context=self.owner.tls)
+        else:
+            connection = http.client.HTTPConnection(*self.owner.upstream, timeout=60)
         try:
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP | dropped}
             connection.request(self.command, self.path, body=body or None, headers=headers)
@@ -180,6 +192,19 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
         self.close_connection = True
+
+
+def tls_from_kubeconfig(path: Path) -> ssl.SSLContext:
+    """The TLS a kubeconfig's current user reaches its cluster with (CA and client certificate)."""
+    config = yaml.safe_load(path.read_text())
+    cluster, user = config["clusters"][0]["cluster"], config["users"][0]["user"]
+    context = ssl.create_default_context(cadata=base64.b64decode(cluster["certificate-authority-data"]).decode())
+    with tempfile.TemporaryDirectory() as scratch:   # load_cert_chain reads files only
+        cert, key = Path(scratch) / "client.crt", Path(scratch) / "client.key"
+        cert.write_bytes(base64.b64decode(user["client-certificate-data"]))
+        key.write_bytes(base64.b64decode(user["client-key-data"]))
+        context.load_cert_chain(cert, key)
+    return context
 
 
 def hide_refs(path: str, pattern: str) -> Fault:

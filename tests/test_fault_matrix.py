@@ -30,7 +30,7 @@ import yaml
 
 import pytest_agentrun
 from agentrun_sandbox.gitserver import GitHttpServer, GitRoute
-from fault_proxy import Fault, FaultProxy, hide_refs
+from fault_proxy import Fault, FaultProxy, hide_refs, tls_from_kubeconfig
 from pytest_agentrun import evidence as evidence_module
 from pytest_agentrun.errors import EvidenceError
 from suite_run import ROOT
@@ -199,8 +199,9 @@ RUNS = [
 @pytest.fixture(scope="module")
 def proxies(conforming_lane):
     info = conforming_lane.info
-    started = {name: FaultProxy(info[key]).start() for name, key in
-               (("kube", "api"), ("git", "git"), ("registry", "registry"))}
+    tls = tls_from_kubeconfig(conforming_lane.kubeconfig) if info["api"].startswith("https:") else None
+    started = {"kube": FaultProxy(info["api"], tls=tls).start(), "git": FaultProxy(info["git"]).start(),
+               "registry": FaultProxy(info["registry"]).start()}
     yield started
     for proxy in started.values():
         proxy.stop()
