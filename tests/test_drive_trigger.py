@@ -17,7 +17,7 @@ import httpx
 import pytest
 import yaml
 
-from agentrun_sandbox.apiserver import ApiServer
+from kube_api import ServedObjects
 from agentrun_sandbox.lane_objects import namespace_objects
 from agentrun_sandbox.lane_objects.meta import _lane_values, load_template
 from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
@@ -75,15 +75,12 @@ def runs_for(config: LaneConfig, revision: str) -> list[str]:
 
 @pytest.fixture
 def bare_api(tmp_path):
-    """An emulated API server holding only the lane's namespaces (no Tekton, no Argo CD), and a
-    lane config that reaches it through a kubeconfig, as a real lane's would."""
-    server = ApiServer().start()
-    server.store.load(namespace_objects(PROFILE.data))
-    kubeconfig = {"apiVersion": "v1", "kind": "Config", "current-context": "bare",
-                  "clusters": [{"name": "bare", "cluster": {"server": server.url}}],
-                  "users": [{"name": "bare", "user": {}}],
-                  "contexts": [{"name": "bare", "context": {"cluster": "bare", "user": "bare"}}]}
-    (tmp_path / "kubeconfig").write_text(yaml.safe_dump(kubeconfig))
+    """A kube-apiserver holding only the lane's namespaces and Tekton's CRDs (no controller plays
+    Tekton: HandTekton does), and a lane config that reaches it through a kubeconfig, as a real
+    lane's would."""
+    server = ServedObjects(tmp_path / "apiserver", crds=("300-pipelinerun.yaml", "300-taskrun.yaml"))
+    server.load(namespace_objects(PROFILE.data))
+    server.kubeconfig(tmp_path / "kubeconfig")
     (tmp_path / "lane.yaml").write_text(yaml.safe_dump({"lane": "v0.1", "kubernetes": {"kubeconfig": "kubeconfig"}}))
     yield server, LaneConfig.load(PROFILE, tmp_path / "lane.yaml", tmp_path / "cache")
     server.stop()
@@ -92,8 +89,8 @@ def bare_api(tmp_path):
 class HandTekton:
     """Plays the Tekton controller for one PipelineRun through the API server's HTTP API."""
 
-    def __init__(self, url: str, run: str = RUN):
-        self.http, self.run, self.children = httpx.Client(base_url=url, timeout=5), run, []
+    def __init__(self, server: ServedObjects, run: str = RUN):
+        self.http, self.run, self.children = server.plane.client(), run, []
 
     def run_status(self, status: str, reason: str, message: str = "", **extra) -> None:
         body = {"conditions": [{"type": "Succeeded", "status": status, "reason": reason, "message": message}],
@@ -108,7 +105,9 @@ class HandTekton:
             self.http.post(f"{TEKTON}/taskruns", json={"apiVersion": "tekton.dev/v1", "kind": "TaskRun", "metadata": {
                 "name": name, "labels": labels}, "spec": {"taskRef": {"name": ptask}}}).raise_for_status()
             self.children.append((ptask, name))
-        body = {"conditions": [{"type": "Succeeded", "status": status, "reason": reason, "message": message}]}
+        # Tekton's CRD requires status.podName: the controller names the TaskRun's Pod at once
+        body = {"conditions": [{"type": "Succeeded", "status": status, "reason": reason, "message": message}],
+                "podName": f"{name}-pod"}
         if results:
             body["results"] = [{"name": k, "type": "object" if isinstance(v, dict) else "string", "value": v}
                                for k, v in results.items()]
@@ -165,7 +164,7 @@ def test_pipeline_run_has_the_shape_of_the_lanes_trigger(bare_api):
 def test_wait_follows_task_states_and_returns_the_results(bare_api):
     server, config = bare_api
     create_run(config)
-    tekton, lines = HandTekton(server.url), []
+    tekton, lines = HandTekton(server), []
 
     def seen(text: str) -> None:  # the next state only once the waiter has printed this one
         deadline = time.monotonic() + 5
@@ -211,7 +210,7 @@ def test_wait_follows_task_states_and_returns_the_results(bare_api):
 def test_wait_raises_run_failed_naming_the_failing_task(bare_api):
     server, config = bare_api
     create_run(config)
-    tekton = HandTekton(server.url)
+    tekton = HandTekton(server)
     tekton.task("prepare-source", "True", "Succeeded")
     tekton.task("plan", "False", "Failed", '"step-plan" exited with code 1: bun.lock is out of date')
     skipped = [{"name": "image-build", "reason": "PipelineRun was stopping"},
@@ -236,7 +235,7 @@ def test_wait_raises_run_failed_naming_the_failing_task(bare_api):
 def test_wait_times_out_with_a_table_of_the_last_task_states(bare_api):
     server, config = bare_api
     create_run(config)
-    tekton = HandTekton(server.url)
+    tekton = HandTekton(server)
     tekton.task("prepare-source", "True", "Succeeded")
     tekton.task("plan", "Unknown", "Running", "Not all Steps in the Task have finished executing")
     tekton.run_status("Unknown", "Running", "Tasks Completed: 1 (Failed: 0, Cancelled 0), Incomplete: 3, Skipped: 0",

@@ -70,7 +70,7 @@ def test_a_conforming_release_ends_with_the_verdict_pass(fresh_lane):
     mine = [r for r in fresh_lane.paths.api_requests() if r.get("user") == USER]
     assert {(r["resource"], r.get("subresource")) for r in mine} >= {
         ("applications", None), ("pods", None), ("secrets", None), ("services", "proxy")}
-    assert {r["verb"] for r in mine} <= {"get", "list", "proxy"}, "the Task only reads"
+    assert {r["verb"] for r in mine} <= {"get", "list", "watch", "proxy", "discovery"}, "the Task only reads"
     assert all(r["status"] == 200 for r in mine), [r for r in mine if r["status"] != 200]
     # the reports, the evidence bundle, the verdict and its attestation, and the settle record
     reports = next(fresh_lane.paths.workspaces.glob("runs/*/workspaces/acceptance-reports"))
