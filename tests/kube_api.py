@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from agentrun_sandbox.controlplane import ControlPlane
+from agentrun_sandbox.controlplane import ControlPlane, audit
 from agentrun_sandbox.controlplane.seeding import CRDS, JOB_GENERATED_LABELS, install_crds
 from agentrun_sandbox.controlplane.store import KubeApiError, KubeStore
 
@@ -76,6 +76,10 @@ class ServedObjects:
                 created["metadata"]["managedFields"] = meta["managedFields"]
                 created = self.store.replace(created, manager=manager)
         return created
+
+    def requests(self) -> list[dict]:
+        """Every request the API server completed, whoever made it (its audit log)."""
+        return audit.entries(self.plane.audit_log, include_components=True)
 
     def stop(self) -> None:
         self.plane.stop()
