@@ -8,7 +8,7 @@ import time
 import pytest
 import yaml
 
-from agentrun_sandbox.apiserver import ApiServer
+from kube_api import ServedObjects
 from pytest_agentrun.checks.gitops import agrees_with_deploy_intent, branch_holds_lane_files
 from pytest_agentrun.model.documents import parse_manifests
 from pytest_agentrun.errors import EvidenceError
@@ -97,12 +97,9 @@ def test_registry_credentials_leave_the_url_for_basic_auth():
 
 @pytest.fixture
 def kube(tmp_path):
-    """A Kube reader on a bare emulated API server (only namespaces), as a lane config reaches it."""
-    api = ApiServer().start()
-    kubeconfig = {"apiVersion": "v1", "kind": "Config", "current-context": "c",
-                  "clusters": [{"name": "c", "cluster": {"server": api.url}}], "users": [{"name": "u", "user": {}}],
-                  "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}
-    (tmp_path / "kubeconfig").write_text(yaml.safe_dump(kubeconfig))
+    """A Kube reader on a bare kube-apiserver, as a lane config reaches it."""
+    api = ServedObjects(tmp_path / "apiserver")
+    api.kubeconfig(tmp_path / "kubeconfig")
     (tmp_path / "lane.yaml").write_text(yaml.safe_dump({"lane": "v0.1", "kubernetes": {"kubeconfig": "kubeconfig"}}))
     reader = Kube(LaneConfig.load(PROFILE, tmp_path / "lane.yaml", tmp_path / "cache"), EvidenceCache())
     yield reader, api
