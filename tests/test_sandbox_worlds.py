@@ -12,7 +12,6 @@ import pytest
 from agentrun_sandbox import lane as sandbox
 from agentrun_sandbox import world as worlds
 from agentrun_sandbox.lane_objects.argo import lane_source
-from agentrun_sandbox.objectstore import ObjectStore
 from agentrun_sandbox.scenarios import SandboxControl
 from suite_run import ROOT
 
@@ -106,14 +105,6 @@ def test_argocd3_tracks_by_annotation_with_real_managers_and_multi_source(argocd
 def _gitops_head(lane: SandboxControl) -> str:
     from agentrun_sandbox.seed import git
     return git(lane.paths.bare("mirror"), "rev-parse", lane.profile["gitopsBranch"])
-
-
-def test_event_ttl_drops_old_events():
-    store = ObjectStore(event_ttl=3600)
-    store.load([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}}] + [
-        {"apiVersion": "v1", "kind": "Event", "metadata": {"name": name, "namespace": "ns"}, "lastTimestamp": stamp}
-        for name, stamp in (("old", "2020-01-01T00:00:00Z"), ("new", "2999-01-01T00:00:00Z"))])
-    assert [e["metadata"]["name"] for e in store.list("v1", "Event", "ns")] == ["new"]
 
 
 def test_sandbox_up_refuses_an_unknown_world(tmp_path):
