@@ -1,7 +1,8 @@
-"""trigger-current, wait and promotion (DR-02, DR-03) against the emulated API server and sandbox lanes.
+"""trigger-current, wait and promotion (DR-02, DR-03) against kube-apiserver and sandbox lanes.
 
-Waits are tested on a bare emulated API server with no controller in it: the test plays Tekton by
-hand through the server's HTTP API, so every state the waiter sees is one the test wrote. Triggering
+Waits are tested on a bare kube-apiserver with Tekton's CRDs and no controller beside it: the test
+plays Tekton by hand through the server's HTTP API, so every state the waiter sees is one the test
+wrote. Triggering
 and promotion are tested on whole sandbox lanes (real git mirror, real GitHub stand-in).
 """
 
