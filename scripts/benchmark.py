@@ -139,9 +139,16 @@ def sequential_script(api: list[dict], registry: list[dict], raw: dict, kubeconf
     fetch for the two remotes and the exact fetch (what the run's 3 fetches do)."""
     server = kubeconfig["clusters"][0]["cluster"]["server"]
     out = ["set -e", 'scratch=$(mktemp -d)', 'trap "rm -rf $scratch" EXIT']
+    # curl as the kubeconfig's user: its CA and client certificate, as the suite's client uses them
+    cluster, user = kubeconfig["clusters"][0]["cluster"], kubeconfig["users"][0]["user"]
+    for name, data in (("ca.crt", cluster.get("certificate-authority-data")),
+                       ("client.crt", user.get("client-certificate-data")), ("client.key", user.get("client-key-data"))):
+        if data:
+            out.append(f"echo {shlex.quote(data)} | base64 -d > $scratch/{name}")
+    tls = "--cacert $scratch/ca.crt --cert $scratch/client.crt --key $scratch/client.key" if server.startswith("https") else ""
     for e in api:
         query = "&".join(f"{k}={v}" for k, v in (e.get("query") or {}).items())
-        out.append(f"curl -sf -o /dev/null {shlex.quote(server + e['path'] + ('?' + query if query else ''))} || true")
+        out.append(f"curl -sf {tls} -o /dev/null {shlex.quote(server + e['path'] + ('?' + query if query else ''))} || true")
     registry_url = raw["registry"]["url"]
     for e in registry:
         method, url, *rest = e["key"].split(" ")
@@ -249,6 +256,26 @@ def suite_time() -> None:
     print(f"  {seconds:.1f} s  {outcome}   (target <= 6 min)")
 
 
+def control_plane_table(root: Path) -> None:
+    """Resident memory of the sandbox's processes (the control plane's components by name)."""
+    rows = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            status = (proc / "status").read_text()
+        except OSError:
+            continue
+        if not proc.name.isdigit() or not any(str(root).encode() in part for part in cmdline):
+            continue
+        rss = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+        name = cmdline[1].decode() if cmdline[0].endswith(b"controlplane") else Path(cmdline[0].decode()).name
+        rows.append((name, rss / 1024))
+    print("sandbox processes (MiB resident)")
+    for name, mib in sorted(rows, key=lambda r: -r[1]):
+        print(f"  {name:<28} {mib:7.0f}")
+    print(f"  {'all':<28} {sum(m for _, m in rows):7.0f}   (target <= 1536)")
+
+
 def numbers(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()]
 
@@ -266,7 +293,9 @@ def main() -> None:
         root = scratch / "lane"
         started = time.monotonic()
         handle = sandbox.up(root, parent_pid=os.getpid())
-        print(f"sandbox start-up {time.monotonic() - started:.2f} s")
+        print(f"sandbox start-up {time.monotonic() - started:.2f} s (Kubernetes {handle.info['kubernetes']}; "
+              f"its own figure, seeding included: {handle.info['seconds']} s)")
+        control_plane_table(root)
         try:
             api_before, git_before = len(handle.paths.api_requests()), len(lines(handle.paths.git_log))
             seconds, rss, outcome = live(handle.lane_config, scratch / "recorded")
