@@ -43,6 +43,9 @@ def lived_in_disposable(tmp_path, world_cache):
         yield lane
 
 
+REVISION = "deployment.kubernetes.io/revision"
+
+
 def kubectl_json(lane, *args: str) -> dict:
     return json.loads(SandboxControl(lane.paths.root).kubectl(*args, "-o", "json"))
 
@@ -71,7 +74,7 @@ def test_lived_in_pods_events_and_manifests(lived_in):
     replica_sets = {p["metadata"]["ownerReferences"][0]["name"] for p in pods
                     if p["metadata"]["name"].startswith("agentrun-mgr")}
     assert len(replica_sets) == 2   # the current ReplicaSet and the previous one
-    revisions = {rs["metadata"]["name"]: rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+    revisions = {rs["metadata"]["name"]: rs["metadata"]["annotations"][REVISION]
                  for rs in kubectl_json(lived_in, "get", "replicasets", "-n", ns)["items"]}
     assert sorted(revisions.values()) == ["1", "2"] and set(revisions) == replica_sets
     reasons = [e["reason"] for e in kubectl_json(lived_in, "get", "events", "-n", ns)["items"]]
