@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -35,6 +36,15 @@ def argocd3(tmp_path_factory, world_cache):
         yield lane
 
 
+@pytest.fixture
+def lived_in_disposable(tmp_path, world_cache):
+    with sandbox.in_process(tmp_path / "lane", world="lived-in", seed_cache=world_cache) as lane:
+        yield lane
+
+
+REVISION = "deployment.kubernetes.io/revision"
+
+
 def kubectl_json(lane, *args: str) -> dict:
     return json.loads(SandboxControl(lane.paths.root).kubectl(*args, "-o", "json"))
 
@@ -55,23 +65,42 @@ def test_lived_in_pods_events_and_manifests(lived_in):
     by_state = {(p["status"]["phase"], p["status"].get("reason"), "deletionTimestamp" in p["metadata"]) for p in pods}
     assert {("Running", None, False), ("Failed", "Evicted", False), ("Running", None, True),
             ("Succeeded", None, False)} <= by_state
-    evicted = next(p for p in pods if p["status"].get("reason") == "Evicted")
-    assert evicted["status"]["message"].startswith("The node was low on resource: memory.")
-    assert {c["type"] for c in evicted["status"]["conditions"]} >= {"DisruptionTarget"}
+    evicted = [p for p in pods if p["status"].get("reason") == "Evicted"]
+    assert len(evicted) == 2
+    assert evicted[0]["status"]["message"].startswith("The node was low on resource: memory.")
+    assert {c["type"] for c in evicted[0]["status"]["conditions"]} >= {"DisruptionTarget"}
     replica_sets = {p["metadata"]["ownerReferences"][0]["name"] for p in pods
                     if p["metadata"]["name"].startswith("agentrun-mgr")}
     assert len(replica_sets) == 2   # the current ReplicaSet and the previous one
-    events = kubectl_json(lived_in, "get", "events", "-n", ns)["items"]
-    assert [e["reason"] for e in events] == ["Killing"]   # the day-old Pods' Events expired (1 h TTL)
+    revisions = {rs["metadata"]["name"]: rs["metadata"]["annotations"][REVISION]
+                 for rs in kubectl_json(lived_in, "get", "replicasets", "-n", ns)["items"]}
+    assert sorted(revisions.values()) == ["1", "2"] and set(revisions) == replica_sets
+    reasons = [e["reason"] for e in kubectl_json(lived_in, "get", "events", "-n", ns)["items"]]
+    # a fresh cluster's Events are all younger than --event-ttl (1 h): none expired yet
+    assert reasons.count("Evicted") == 2 and {"ScalingReplicaSet", "Completed"} <= set(reasons)
     for kind in ("persistentvolumeclaims", "networkpolicies.networking.k8s.io", "roles.rbac.authorization.k8s.io",
                  "rolebindings.rbac.authorization.k8s.io", "serviceaccounts", "configmaps"):
         assert kubectl_json(lived_in, "get", kind, "-n", ns)["items"], kind
-    assert kubectl_json(lived_in, "get", "pvc", "-n", ns)["items"][0]["status"]["phase"] == "Bound"
+    claim = kubectl_json(lived_in, "get", "pvc", "-n", ns)["items"][0]
+    assert claim["status"]["phase"] == "Bound"   # its first user, a runner Job, was scheduled
+    assert claim["metadata"]["annotations"]["volume.kubernetes.io/selected-node"] == "g14"
     service = kubectl_json(lived_in, "get", "service", "agentrun-mgr", "-n", ns)
     assert service["spec"]["ports"] == [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": "http"}]
     endpoints = kubectl_json(lived_in, "get", "endpoints", "agentrun-mgr", "-n", ns)
     assert [p["port"] for p in endpoints["subsets"][0]["ports"]] == [8080]
     assert len(endpoints["subsets"][0]["addresses"]) == 1   # neither the Evicted nor the Terminating Pod
+
+
+def test_lived_in_namespace_deletion_completes(lived_in_disposable):
+    """The Terminating Pod's hold does not outlive its namespace: deleting the namespace ends
+    (on the real control plane the sandbox's finalizer is released, as its controller would)."""
+    control = SandboxControl(lived_in_disposable.paths.root)
+    ns = control.profile["runtimeNamespace"]
+    control.kubectl("delete", "namespace", ns, "--wait=false")
+    deadline = time.monotonic() + 60
+    while ns in control.kubectl("get", "namespaces", "-o", "name"):
+        assert time.monotonic() < deadline, control.kubectl("get", "namespace", ns, "-o", "yaml")
+        time.sleep(0.5)
 
 
 def test_lived_in_results_end_with_a_newline_and_the_identity_is_a_digest(lived_in):
@@ -147,11 +176,17 @@ def test_a_cached_seed_is_the_same_lane_on_new_servers(tmp_path):
     cache.mkdir()
     with sandbox.in_process(tmp_path / "first", seed_cache=cache) as first:
         assert not first.info["seedCached"]
-        pods_first = {p["metadata"]["name"] for p in kubectl_json(first, "get", "pods", "-n", "agentrun-v01")["items"]}
+        pods_first = _pod_owners(first)
     with sandbox.in_process(tmp_path / "second", seed_cache=cache) as second:
         assert second.info["seedCached"] and second.info["releases"] == first.info["releases"]
-        pods = {p["metadata"]["name"] for p in kubectl_json(second, "get", "pods", "-n", "agentrun-v01")["items"]}
-        assert pods == pods_first
+        assert _pod_owners(second) == pods_first
         origin = git(second.paths.worktree, "remote", "get-url", "origin")
         assert origin.startswith(second.info["git"]) and second.info["git"] != first.info["git"]
         assert git(second.paths.worktree, "ls-remote", "origin", "v0.1").split()[0] == second.info["releases"][-1]
+
+
+def _pod_owners(lane) -> list[str]:
+    """The Pods' owners, one entry per Pod: a ReplicaSet's name carries its pod-template-hash (the
+    same template, the same name), while a controller's Pod names end in a random suffix."""
+    pods = kubectl_json(lane, "get", "pods", "-n", "agentrun-v01")["items"]
+    return sorted(o["name"] for p in pods for o in p["metadata"].get("ownerReferences") or [])
