@@ -92,6 +92,20 @@ def test_dr03_passes_a_release_synced_and_live(evidence):
     assert failures(dr03(evidence)) == []
 
 
+def test_dr03_reads_the_lane_sources_revision_of_a_multi_source_application(evidence):
+    """Argo CD keeps a multi-source Application's synced revisions index for index with spec.sources
+    and leaves status.sync.revision out: the lane's source may stand second (the argocd3 world)."""
+    app = copy.deepcopy(evidence["app"])
+    lane = app["spec"].pop("source")
+    values = {"repoURL": "http://git.example.invalid/values.git", "targetRevision": "main", "ref": "values"}
+    app["spec"]["sources"] = [values, lane]
+    synced = app["status"]["sync"].pop("revision")
+    app["status"]["sync"]["revisions"] = ["a" * 40, synced]
+    assert failures(dr03(evidence, app=app)) == []
+    app["status"]["sync"]["revisions"] = [synced, "b" * 40]       # the ref source's place holds the head
+    assert [f.split(":")[0] for f in failures(dr03(evidence, app=app))] == ["Argo CD"]
+
+
 def test_dr03_fails_out_of_sync_unflushed_and_old_pods(evidence):
     app = copy.deepcopy(evidence["app"])
     app["status"]["sync"]["status"] = "OutOfSync"

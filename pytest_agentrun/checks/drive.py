@@ -12,6 +12,7 @@ from ..model.envidentity import InputChanges
 from ..finding import Finding, failed, judge
 from ..lane import LaneProfile
 from ..model.release_health import catalog_digests, pod_problem
+from .argo import synced_revision
 from .tekton import plan_summary, result_of, task_run_of
 from .judges import judges
 
@@ -118,10 +119,11 @@ def promotion_landed(profile: LaneProfile, revision: str, heads: dict[str, str |
     app_where = f"Application {profile.argocd_namespace}/{profile.application}"
     status = (app or {}).get("status") or {}
     sync, health, operation = status.get("sync") or {}, status.get("health") or {}, status.get("operationState") or {}
-    findings.append(judge("DR-03", sync.get("status") == "Synced" and sync.get("revision") == gitops
+    synced = synced_revision(profile, app or {})   # the lane source's, also of a multi-source Application
+    findings.append(judge("DR-03", sync.get("status") == "Synced" and synced == gitops
                           and health.get("status") == "Healthy" and operation.get("phase") == "Succeeded",
                           "Argo CD", f"Synced and Healthy at {gitops}, last operation Succeeded",
-                          f"{sync.get('status')} at {sync.get('revision')}, {health.get('status')}, operation "
+                          f"{sync.get('status')} at {synced}, {health.get('status')}, operation "
                           f"{operation.get('phase')} {operation.get('message', '')!r}" if app else "no Application", app_where))
     return findings + _pods_on_release(profile, "DR-03", pods, catalog, revision)
 
