@@ -3,7 +3,7 @@
 import pytest
 
 from pytest_agentrun.checks import legacy
-from pytest_agentrun.criteria import catalogue
+from pytest_agentrun.catalogue.criteria import catalogue
 from pytest_agentrun.model.forbidden import ForbiddenTargets
 from pytest_agentrun.model.objects import object_ref
 from pytest_agentrun.verdict.outcome import criteria_of

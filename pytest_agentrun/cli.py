@@ -58,7 +58,7 @@ def _lane_config(args: argparse.Namespace):
 
 
 def _lane_session(args: argparse.Namespace):
-    from .session import LaneSession
+    from .readers.session import LaneSession
     return LaneSession(_lane_config(args))
 
 
@@ -121,7 +121,7 @@ def _verify_signoff(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from .bundle_diff import diff, text
+    from .evidence.diff import diff, text
     try:
         result = diff(args.before, args.after)
     except (ValueError, OSError, KeyError) as exc:

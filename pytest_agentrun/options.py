@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from .verdict import exitcodes
-from .criteria import catalogue
+from .catalogue.criteria import catalogue
 
 DEFAULT_REPORTS = Path("reports")
 

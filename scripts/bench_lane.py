@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
-from pytest_agentrun.bundle import write_manifest
+from pytest_agentrun.evidence.bundle import write_manifest
 
 # -- a recorded lane scaled to N services ------------------------------------------------------
 # The sandbox's manager service is cloned: agentrun-mgr -> agentrun-svc0001 ... (not the env image

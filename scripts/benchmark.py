@@ -125,7 +125,7 @@ def requests_table(api: list[dict], git: list[dict], bundle: Path) -> None:
 def rt06_only_lists(api: list[dict]) -> int:
     """Lists of the runtime namespace that no other criterion reads (the prefetch's RUNTIME_KINDS
     are the kinds other criteria list; any other namespaced list there is RT-06's alone)."""
-    from pytest_agentrun.prefetch import RUNTIME_KINDS
+    from pytest_agentrun.readers.prefetch import RUNTIME_KINDS
     from pytest_agentrun.readers.kube import resource_path
     namespace = LaneProfile.load("v0.1").runtime_namespace
     shared = {resource_path(kind, namespace) for kind in (*RUNTIME_KINDS, "Secret")}   # Secrets: RT-07 too

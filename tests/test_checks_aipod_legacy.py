@@ -7,7 +7,7 @@ import json
 import pytest
 
 from pytest_agentrun.checks import aipod, legacy
-from pytest_agentrun.criteria import catalogue
+from pytest_agentrun.catalogue.criteria import catalogue
 from pytest_agentrun.model.documents import Catalog
 from pytest_agentrun.model.forbidden import ForbiddenTargets
 from pytest_agentrun.finding import UNDECIDED
@@ -178,7 +178,7 @@ def test_lg02_a_lane_config_pointing_at_the_legacy_checkout_fails(profile, tmp_p
 LG02_SUITE = '''
 import pytest
 from pytest_agentrun.checks import legacy
-from pytest_agentrun.criteria import catalogue
+from pytest_agentrun.catalogue.criteria import catalogue
 from pytest_agentrun.verdict.outcome import criteria_of
 
 

@@ -11,7 +11,7 @@ import pytest
 from agentrun_sandbox import source_files
 from pytest_agentrun.checks import mirror, source
 from pytest_agentrun.model.documents import DeployIntent
-from pytest_agentrun.evidence import EvidenceCache
+from pytest_agentrun.evidence.cache import EvidenceCache
 from pytest_agentrun.lane import LaneProfile
 from pytest_agentrun.readers.mirror import Mirror
 from pytest_agentrun.model.mirror import MirrorStatus

@@ -10,7 +10,7 @@ import yaml
 
 from agentrun_sandbox.apiserver import ApiServer
 from agentrun_sandbox.discovery_v2 import CONTENT_TYPE
-from pytest_agentrun.evidence import EvidenceCache
+from pytest_agentrun.evidence.cache import EvidenceCache
 from pytest_agentrun.lane import LaneConfig, LaneProfile
 from pytest_agentrun.readers.discovery import AGGREGATED_ACCEPT, Discovery
 from pytest_agentrun.readers.kube import Kube

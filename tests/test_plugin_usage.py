@@ -11,7 +11,7 @@ import yaml
 
 from pytest_agentrun.drive.driver import DriveConsent, DriveNotAllowed, LaneDriver
 from pytest_agentrun.readers.mirror import Mirror
-from pytest_agentrun.session import LaneSession
+from pytest_agentrun.readers.session import LaneSession
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -25,9 +25,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
-from pytest_agentrun import bundle
+from pytest_agentrun.evidence import bundle
 from pytest_agentrun.checks import runtime
-from pytest_agentrun.evidence import EvidenceCache
+from pytest_agentrun.evidence.cache import EvidenceCache
 from pytest_agentrun.lane import LaneConfig, LaneProfile
 from pytest_agentrun.model import pod_logs
 from pytest_agentrun.model.pod_logs import LogBounds, LogRead

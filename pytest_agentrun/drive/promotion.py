@@ -18,7 +18,7 @@ from ..checks.argo import lane_source, synced_revision
 from ..errors import DriveError
 from ..lane import LaneConfig, LaneProfile
 from ..model.objects import object_ref
-from ..redact import redact_url
+from ..masking import redact_url
 from . import mirror_sync
 from .git_live import BranchFollower
 from ..readers.kube_live import LiveKube

@@ -26,7 +26,7 @@ import git
 from ..errors import AgentrunError
 from ..lane import LaneConfig, LaneProfile
 from ..readers.git import last_error_line, ls_remote
-from ..redact import redact_url
+from ..masking import redact_url
 
 
 def _head(url: str, branch: str) -> tuple[str | None, str]:

@@ -16,8 +16,8 @@ from pathlib import Path
 import git
 
 from ..errors import EvidenceError
-from ..evidence import EvidenceCache
-from ..redact import redact_text, redact_url
+from ..evidence.cache import EvidenceCache
+from ..masking import redact_text, redact_url
 from .breaker import Breaker
 from ..model.commits import CommitInfo
 

@@ -23,10 +23,10 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ReadTimeoutEr
 from urllib3.util.retry import Retry
 
 from ..errors import EvidenceError, LaneConfigError
-from ..evidence import EvidenceCache
+from ..evidence.cache import EvidenceCache
 from ..lane import LaneConfig
 from ..model.pod_logs import BOUNDS, LogBounds, LogRead, tail
-from ..redact import redact_text
+from ..masking import redact_text
 from . import shapes
 from .breaker import Breaker
 from .discovery import AGGREGATED_ACCEPT, Discovery

@@ -18,7 +18,7 @@ import httpx
 from httpx_retries import Retry, RetryTransport
 
 from ..errors import EvidenceError
-from ..evidence import EvidenceCache
+from ..evidence.cache import EvidenceCache
 from .breaker import Breaker
 from ..model.images import ManifestAnswer, repository_name
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from .errors import CannotBeDecided
-from .finding import Finding, undecided
+from ..errors import CannotBeDecided
+from ..finding import Finding, undecided
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # pytest_agentrun/
 # The fixtures that hand a test its evidence (plugin.py): named in the finding as "the evidence".
 EVIDENCE_FIXTURES = (
     "lane",

@@ -15,7 +15,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Callable
 
-from .readers.registry import SCHEMA2
+from .registry import SCHEMA2
 
 if TYPE_CHECKING:
     from .session import LaneSession
