@@ -153,7 +153,7 @@ def sequential_script(api: list[dict], registry: list[dict], raw: dict, kubeconf
     for name, url in (("source", raw["source"]["repoUrl"]), ("mirror", raw["mirror"]["readUrl"])):
         out.append(f"git init -q --bare $scratch/{name} && git -C $scratch/{name} fetch -q {shlex.quote(url)} "
                    f"'+refs/heads/*:refs/remotes/r/*'")
-    out.append(f"sha=$(git -C $scratch/mirror rev-parse refs/remotes/r/v0.1)")
+    out.append("sha=$(git -C $scratch/mirror rev-parse refs/remotes/r/v0.1)")
     out.append(f"git init -q --bare $scratch/exact && git -C $scratch/exact fetch -q --depth=1 "
                f"{shlex.quote(raw['mirror']['readUrl'])} $sha")
     path.write_text("\n".join(out) + "\n")
@@ -187,7 +187,7 @@ def latency_table(lane_config: Path, api: list[dict], bundle: Path, delays: list
         s_med, r_med = statistics.median(suite[delay]), statistics.median(script[delay])
         print(f"  {delay:>4} {s_med:>8.2f} {r_med:>20.2f} {s_med - r_med:>15.2f}  {outcomes[delay]}"
               + (f"   (+{s_med - base:.2f} s over {delays[0]} ms; target <= 1.5 s at 100 ms)" if delay != delays[0] else ""))
-    print(f"  runs: " + "; ".join(f"{d} ms " + ", ".join(f"{x:.2f}" for x in suite[d]) for d in delays))
+    print("  runs: " + "; ".join(f"{d} ms " + ", ".join(f"{x:.2f}" for x in suite[d]) for d in delays))
 
 
 # -- drive ----------------------------------------------------------------------------------------

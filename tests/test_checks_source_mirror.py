@@ -17,6 +17,7 @@ from pytest_agentrun.readers.mirror import Mirror
 from pytest_agentrun.model.mirror import MirrorStatus
 from pytest_agentrun.readers.git import GitRemote
 from pytest_agentrun.model.worktree import IgnoreRule
+from finding_lines import oks
 
 SHA = "a" * 40
 DIGEST = "sha256:" + "b" * 64
@@ -26,11 +27,6 @@ REPO = "127.0.0.1:5000/agentrun/agentrun-mgr-env"
 @pytest.fixture(scope="module")
 def profile():
     return LaneProfile.load("v0.1")
-
-
-def oks(findings):
-    assert findings, "a check must always examine something"
-    return [f.ok for f in findings]
 
 
 # -- SRC-02 ------------------------------------------------------------------------------------------
