@@ -22,11 +22,10 @@ from ..errors import EvidenceError
 from ..finding import Finding, failed, judge, passed, undecided
 from ..lane import LaneProfile
 from ..model.commits import CommitInfo
-from ..model.objects import object_ref
+from ..model.objects import object_ref, pod_spec
 from .registry import TagListing
 from .judges import judges
 
-FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
 def succeeded_condition(run: dict[str, Any]) -> dict[str, Any]:
@@ -428,7 +427,7 @@ def no_custom_runner_or_docker_daemon(profile: LaneProfile, pipeline: dict[str, 
             findings.append(passed("TK-07", f"workloads in {namespace}", "no runner/poller/reconciler Deployment or StatefulSet",
                                    "no Deployment or StatefulSet", f"Namespace {namespace}"))
         for obj in objects:
-            pod = obj.get("spec", {}).get("template", {}).get("spec", {})
+            pod = pod_spec(obj)
             images = [c.get("image", "") for c in [*(pod.get("containers") or []), *(pod.get("initContainers") or [])]]
             problems = [f"name ({w})" for w in words(obj["metadata"]["name"], lane["forbiddenWorkloads"])]
             problems += [f"image {i} ({w})" for i in images for w in words(i, lane["forbiddenWorkloads"] + lane["dockerDaemon"]["images"])]

@@ -9,11 +9,10 @@ from ..lane import LaneProfile
 from ..model.release_pods import ReleasePods, release_pods
 from ..model.service_ports import service_port_for
 from ..model.tracking import tracked_by
-from ..model.objects import Resource
+from ..model.objects import ROLLOUT_KINDS, Resource
 from .kube import Kube
 from .pod_logs import PodLogs, troubled_pod_logs
 
-RELEASE_KINDS = ("Deployment", "StatefulSet")
 
 
 class Cluster:
@@ -67,7 +66,7 @@ class Cluster:
     def tracked_workloads(self) -> list[dict[str, Any]]:
         """The Deployments and StatefulSets Argo CD tracks as the lane's Application."""
         profile = self.profile
-        return [w for kind in RELEASE_KINDS for w in self.objects(kind)
+        return [w for kind in ROLLOUT_KINDS for w in self.objects(kind)
                 if tracked_by(w, profile.application, profile.argo_tracking, profile.argocd_namespace)]
 
     def application_pods(self) -> list[dict[str, Any]]:

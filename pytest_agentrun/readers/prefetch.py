@@ -15,6 +15,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Callable
 
+from ..model.objects import ROLLOUT_KINDS
 from .registry import SCHEMA2
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ class Prefetch:
         lane, profile = self.lane, self.lane.profile
         for kind in RUNTIME_KINDS:
             self._submit(lambda kind=kind: lane.cluster.objects(kind))
-        for kind in ("Deployment", "StatefulSet"):
+        for kind in ROLLOUT_KINDS:
             self._submit(lambda kind=kind: lane.cluster.objects(kind, profile.tekton_namespace))
         for read in (lane.cluster.namespace, lane.argo.app_project, lane.argo.applications, lane.tekton.pipeline,
                      lane.tekton.service_account, lane.tekton.tasks):
