@@ -23,11 +23,15 @@ def test_params_are_substituted_and_unknown_ones_left_as_written():
 
 def test_a_step_is_read_with_the_step_template_merged_in_and_its_own_fields_winning():
     spec = {
-        "stepTemplate": {"image": "alpine", "env": [{"name": "A", "value": "1"}, {"name": "B", "value": "t"}]},
+        "stepTemplate": {
+            "image": "alpine",
+            "env": [{"name": "A", "value": "1"}, {"name": "B", "value": "t"}],
+        },
         "steps": [{"name": "s", "env": [{"name": "B", "value": "s"}]}, {"name": "u", "image": "bun"}],
         "sidecars": [{"name": "dind", "image": "docker:dind"}],
     }
     [(step, s), (other, u), (sidecar, d)] = containers(spec)
     assert (step, other, sidecar) == ("step s", "step u", "sidecar dind")
-    assert s["image"] == "alpine" and s["env"] == [{"name": "A", "value": "1"}, {"name": "B", "value": "s"}]
+    assert s["image"] == "alpine"
+    assert s["env"] == [{"name": "A", "value": "1"}, {"name": "B", "value": "s"}]
     assert u["image"] == "bun" and d["image"] == "docker:dind"

@@ -15,13 +15,14 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Callable
 
+from ..defaults import DEFAULTS
 from ..model.objects import ROLLOUT_KINDS
 from .registry import SCHEMA2
 
 if TYPE_CHECKING:
     from .session import LaneSession
 
-WORKERS = 6          # small: the lane's servers see a handful of requests at once, never a burst
+WORKERS = DEFAULTS.prefetch_workers
 LOG = logging.getLogger(__name__)
 RUNTIME_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "Job", "Pod", "Event", "Service", "ConfigMap",
                  "ServiceAccount")
