@@ -12,7 +12,9 @@ from pathlib import Path
 
 from pytest_agentrun.catalogue.places import check_places
 from pytest_agentrun.checks.judges import registered
+from pytest_agentrun import fixtures
 from pytest_agentrun.evidence import bundle
+from pytest_agentrun.report.check_errors import EVIDENCE_FIXTURES
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "pytest_agentrun"
@@ -76,3 +78,14 @@ def test_a_bundle_line_written_before_the_regroup_decodes_into_its_type():
             "fields": {"source": ".gitignore", "line": 1, "pattern": "*.pyc"}}
     value = json.loads(json.dumps(line), object_hook=bundle._decoded)
     assert type(value).__name__ == "IgnoreRule" and value.pattern == "*.pyc"
+
+
+def test_the_evidence_fixtures_a_broken_check_names_are_the_fixtures_of_the_suite():
+    defined = {
+        name
+        for name, value in vars(fixtures).items()
+        if type(value).__name__ == "FixtureFunctionDefinition" or hasattr(value, "_fixture_function")
+    }
+    assert set(EVIDENCE_FIXTURES) <= defined, sorted(set(EVIDENCE_FIXTURES) - defined)
+    # verdict reads nothing; the driver changes the lane (its findings name the drive's steps)
+    assert defined - set(EVIDENCE_FIXTURES) == {"verdict", "driver"}
