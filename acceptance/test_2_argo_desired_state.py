@@ -2,7 +2,7 @@
 
 import pytest
 
-from pytest_agentrun.checks import argo as argo_checks
+from pytest_agentrun import argo_checks
 
 
 @pytest.mark.criterion("AR-02")

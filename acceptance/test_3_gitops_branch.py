@@ -2,7 +2,7 @@
 
 import pytest
 
-from pytest_agentrun.checks import gitops as gitops_checks
+from pytest_agentrun import gitops_checks
 
 
 @pytest.mark.criterion("GO-01")

@@ -2,8 +2,7 @@
 
 import pytest
 
-from pytest_agentrun.checks import catalog as catalog_checks
-from pytest_agentrun.checks import registry as registry_checks
+from pytest_agentrun import catalog_checks, registry_checks
 
 
 @pytest.mark.criterion("CT-01")
@@ -38,7 +37,7 @@ def test_env_image_tag_is_the_env_identity_in_the_lane_repository(lane, gitops, 
     branch = lane.profile.source_branch
     read = [r for r in (source, gitops.remote) if r.fetch_branch(branch)]   # GitHub's source branch and the mirror's
     history = [c.sha for r in read for c in r.history(branch)] if read else None
-    earlier = [version for _, version in gitops.catalog_versions()[1:]]
+    earlier = gitops.earlier_catalogs()
     verdict(catalog_checks.tag_is_env_identity(lane.profile, catalog, history, earlier))
 
 
@@ -63,8 +62,7 @@ def test_catalog_holds_no_secret(catalog, verdict):
 @pytest.mark.criterion("CT-08")
 def test_first_catalog_version_was_created_by_the_lane_itself(lane, gitops, source, verdict):
     """CT-08: the commit that first added the catalog shares no history with master, agentrun_dev, agentrun_prod or the source branch."""
-    versions = gitops.catalog_versions()
-    first = versions[-1][0] if versions else None
+    first = gitops.first_catalog_commit()
     branches = {}
     for remote in (source, gitops.remote):      # the source repository, and the mirror that serves the GitOps branch
         for branch in catalog_checks.carried_over_from(lane.profile):

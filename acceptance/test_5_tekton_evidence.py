@@ -2,8 +2,7 @@
 
 import pytest
 
-from pytest_agentrun.checks import registry as registry_checks
-from pytest_agentrun.checks import tekton as tekton_checks
+from pytest_agentrun import registry_checks, tekton_checks
 
 
 @pytest.mark.criterion("TK-02")
@@ -74,13 +73,12 @@ def test_env_image_is_reused_unless_an_env_input_changed(lane, gitops, source, t
     build=0 reuse=1 unsafeReuse=0, image-publish reused, no image build ran, the tag is unchanged and the
     registry's tag list holds no tag the earlier catalogs did not record; with one changed, a new envIdentity
     was built."""
-    versions = gitops.catalog_versions()
-    previous = versions[1][1] if len(versions) > 1 else None
+    previous = gitops.previous_catalog()
     commit = catalog.source_commit()
     changed = source.changed_files(previous.source_commit(), commit) if previous else None
     task_runs = tekton.task_runs(lane.profile.pipeline_run_name(commit))
     tags = registry_checks.read_tags(registry.tag_list, lane.profile.env_repository)
-    earlier = tekton_checks.recorded_tags(c for _, c in versions[1:])
+    earlier = tekton_checks.recorded_tags(gitops.earlier_catalogs())
     verdict(tekton_checks.env_reuse_follows_inputs(lane.profile, catalog, previous, changed, task_runs, tags, earlier))
 
 

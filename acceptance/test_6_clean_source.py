@@ -2,8 +2,7 @@
 
 import pytest
 
-from pytest_agentrun.checks import source as source_checks
-from pytest_agentrun.model.documents import DeployIntent
+from pytest_agentrun import DeployIntent, source_checks
 
 
 @pytest.mark.criterion("SRC-01")
@@ -12,7 +11,6 @@ def test_source_worktree_is_clean_and_equal_to_origin(lane, worktree, source, ve
     branch = lane.profile.source_branch
     remote_where = f"ls-remote {source.shown_url} refs/heads/{branch}"
     verdict(source_checks.worktree_clean(lane.profile, worktree.state(branch), source.head(branch), remote_where))
-
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pytest_agentrun.checks import mirror as mirror_checks
+from pytest_agentrun import mirror_checks
 
 
 @pytest.mark.criterion("MR-01")

@@ -89,3 +89,26 @@ def test_the_evidence_fixtures_a_broken_check_names_are_the_fixtures_of_the_suit
     assert set(EVIDENCE_FIXTURES) <= defined, sorted(set(EVIDENCE_FIXTURES) - defined)
     # verdict reads nothing; the driver changes the lane (its findings name the drive's steps)
     assert defined - set(EVIDENCE_FIXTURES) == {"verdict", "driver"}
+
+
+def test_each_name_of_the_facade_is_what_it_says_whatever_was_imported_before():
+    """A facade name must not be shadowed by a subpackage of the same name (the import system sets
+    `pytest_agentrun.<room>` on the package once the room is imported)."""
+    import importlib
+    import pkgutil
+
+    import pytest_agentrun
+
+    for module in pkgutil.walk_packages(pytest_agentrun.__path__, "pytest_agentrun."):
+        importlib.import_module(module.name)
+    for name in pytest_agentrun.__all__:
+        module, _, attribute = pytest_agentrun.PUBLIC[name].partition(":")
+        expected = importlib.import_module(module)
+        expected = getattr(expected, attribute) if attribute else expected
+        assert getattr(pytest_agentrun, name) is expected, name
+
+
+def test_the_acceptance_suite_imports_only_the_facade():
+    for path in sorted((ROOT / "acceptance").glob("*.py")):
+        imported = re.findall(r"^from (pytest_agentrun\S*) import", path.read_text(), re.M)
+        assert set(imported) <= {"pytest_agentrun"}, (path.name, imported)

@@ -20,7 +20,16 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .. import PUBLIC
+
 CHECKS = "pytest_agentrun.checks"
+FACADE = "pytest_agentrun"
+# The facade's names of check modules (pytest_agentrun.PUBLIC): runtime_checks -> runtime.
+FACADE_CHECKS = {
+    name: module.removeprefix(CHECKS + ".")
+    for name, module in PUBLIC.items()
+    if module.startswith(CHECKS + ".")
+}
 CHECKS_DIR = Path(__file__).resolve().parents[1] / "checks"
 DRIVE_ID = re.compile(r"\bDR-\d\d\b")
 
@@ -91,6 +100,11 @@ def _check_names(tree: ast.Module) -> tuple[dict[str, str], dict[str, str]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module == CHECKS:
             modules.update({a.asname or a.name: a.name for a in node.names})
+        elif isinstance(node, ast.ImportFrom) and node.module == FACADE:
+            # `from pytest_agentrun import runtime_checks`: a check module through the facade
+            modules.update({
+                a.asname or a.name: FACADE_CHECKS[a.name] for a in node.names if a.name in FACADE_CHECKS
+            })
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(CHECKS + "."):
             module = node.module[len(CHECKS) + 1 :]
             functions.update({a.asname or a.name: f"{module}.{a.name}" for a in node.names})

@@ -106,3 +106,21 @@ class Cluster:
 
     def health(self, service: str, port: int | str, path: str) -> tuple[int, str]:
         return self.kube.proxy_get(self.namespace_name, service, port, path)
+
+    def health_answers(
+        self, services: list[dict[str, Any]]
+    ) -> list[tuple[str, int | str, int | str | None, str, int, str]]:
+        """What each service with a health path (deploy.json) answers through the service proxy:
+        (service, container port, the Service port that reaches it or None, path, HTTP status,
+        body excerpt); a service no Service port reaches is not asked (0, "")."""
+        answers = []
+        for service in services:
+            health = service.get("health")
+            if not health:
+                continue
+            container_port, path = health["port"], health["path"]
+            kind = service.get("workload", "Deployment")
+            port = self.service_port(service["id"], kind, container_port)
+            answer = self.health(service["id"], port, path) if port is not None else (0, "")
+            answers.append((service["id"], container_port, port, path, *answer))
+        return answers
