@@ -11,14 +11,6 @@ def test_catalog_is_json_conforming_to_the_published_schema(catalog, verdict):
     verdict(catalog_checks.conforms_to_schema(catalog))
 
 
-@pytest.mark.criterion("REG-01")
-def test_every_catalog_digest_exists_in_the_registry(catalog, registry, verdict):
-    """REG-01: each catalog digest answers HEAD 200 (schema2 Accept) with the same Docker-Content-Digest."""
-    answers = {digest: registry.head_manifest(repository, digest)
-               for _, repository, digest in registry_checks.catalog_digests(catalog)}
-    verdict(registry_checks.digests_present(catalog, answers))
-
-
 @pytest.mark.criterion("CT-02")
 def test_catalog_records_lane_branches_commit_and_provenance(lane, catalog, verdict):
     """CT-02: the catalog records the lane, branches, full source commit and, per service, every field incl. PipelineRun/TaskRun provenance."""
@@ -38,7 +30,12 @@ def test_env_image_tag_is_the_env_identity_in_the_lane_repository(lane, gitops, 
     read = [r for r in (source, gitops.remote) if r.fetch_branch(branch)]   # GitHub's source branch and the mirror's
     history = [c.sha for r in read for c in r.history(branch)] if read else None
     earlier = gitops.earlier_catalogs()
-    verdict(catalog_checks.tag_is_env_identity(lane.profile, catalog, history, earlier))
+    verdict(catalog_checks.tag_is_env_identity(
+        profile=lane.profile,
+        catalog=catalog,
+        source_history=history,
+        earlier=earlier,
+    ))
 
 
 @pytest.mark.criterion("CT-05")
@@ -69,7 +66,20 @@ def test_first_catalog_version_was_created_by_the_lane_itself(lane, gitops, sour
             present = remote.fetch_branch(branch) is not None
             branches[f"{branch} ({remote.name} {remote.shown_url})"] = remote.ancestry(branch) if present else None
     history = gitops.remote.ancestry(first.sha) if first else []
-    verdict(catalog_checks.first_version_is_the_lanes_own(first, history, branches, gitops.catalog.where))
+    verdict(catalog_checks.first_version_is_the_lanes_own(
+        first=first,
+        first_history=history,
+        branches=branches,
+        catalog_where=gitops.catalog.where,
+    ))
+
+
+@pytest.mark.criterion("REG-01")
+def test_every_catalog_digest_exists_in_the_registry(catalog, registry, verdict):
+    """REG-01: each catalog digest answers HEAD 200 (schema2 Accept) with the same Docker-Content-Digest."""
+    answers = {digest: registry.head_manifest(repository, digest)
+               for _, repository, digest in registry_checks.catalog_digests(catalog)}
+    verdict(registry_checks.digests_present(catalog, answers))
 
 
 @pytest.mark.criterion("REG-02")
@@ -85,4 +95,9 @@ def test_every_runtime_env_image_is_in_the_catalog(lane, cluster, catalog, regis
     """REG-03: every env image the live Pods run (imageID) is in the catalog; registry-only tags are reported, never used to pass."""
     repository = lane.profile.env_repository
     tags = registry_checks.read_tags(registry.tag_list, repository)
-    verdict(registry_checks.runtime_images_in_catalog(catalog, cluster.pods(), repository, tags))
+    verdict(registry_checks.runtime_images_in_catalog(
+        catalog=catalog,
+        pods=cluster.pods(),
+        repository=repository,
+        registry_tags=tags,
+    ))
