@@ -266,7 +266,8 @@ def parser() -> argparse.ArgumentParser:
     _lane_options(promote, "allow it to flush the GitOps branch to GitHub")
     promote.add_argument("--run", dest="run_name", metavar="NAME", help="the PipelineRun (default: the run for GitHub's current source head)")
     promote.add_argument("--timeout", type=float, default=TIMEOUTS.drive,
-                         help=f"seconds for the run and the whole promotion (default {TIMEOUTS.drive:g})")
+                         help="seconds for the run and the whole promotion "
+                         f"(default {TIMEOUTS.drive:g})")
     promote.set_defaults(run=_promote)
     verify = commands.add_parser("verify-signoff", help="verify a signed verification-summary.intoto.json (DSSE) "
                                  "with the public key; exit 0 only for a verified PASSED sign-off")

@@ -15,7 +15,8 @@ def test_the_plan_summary_is_read_only_when_it_has_exactly_its_form():
 
 def test_params_are_substituted_and_unknown_ones_left_as_written():
     values = {"revision": "abc", "x.y": "z"}
-    assert substitute("git checkout $(params.revision) $(params.x.y)", values) == "git checkout abc z"
+    text = "git checkout $(params.revision) $(params.x.y)"
+    assert substitute(text, values) == "git checkout abc z"
     assert substitute("$(params.other) $(context.taskRun.name)", values) == (
         "$(params.other) $(context.taskRun.name)"
     )
@@ -27,7 +28,10 @@ def test_a_step_is_read_with_the_step_template_merged_in_and_its_own_fields_winn
             "image": "alpine",
             "env": [{"name": "A", "value": "1"}, {"name": "B", "value": "t"}],
         },
-        "steps": [{"name": "s", "env": [{"name": "B", "value": "s"}]}, {"name": "u", "image": "bun"}],
+        "steps": [
+            {"name": "s", "env": [{"name": "B", "value": "s"}]},
+            {"name": "u", "image": "bun"},
+        ],
         "sidecars": [{"name": "dind", "image": "docker:dind"}],
     }
     [(step, s), (other, u), (sidecar, d)] = containers(spec)

@@ -1,4 +1,4 @@
-"""`--explain ID`: a criterion as a reviewer needs it, from the package's data and the suite's source.
+"""`--explain ID`: a criterion as a reviewer needs it, from the package's data and the source.
 
 Prints the criterion (text, truth level, evidence, a violation), its spec section with the Chinese
 source sentence (data/criteria-sources.yaml, quoted from data/spec/spec-v01-cicd-lane.zh.md) and

@@ -102,9 +102,8 @@ def _check_names(tree: ast.Module) -> tuple[dict[str, str], dict[str, str]]:
             modules.update({a.asname or a.name: a.name for a in node.names})
         elif isinstance(node, ast.ImportFrom) and node.module == FACADE:
             # `from pytest_agentrun import runtime_checks`: a check module through the facade
-            modules.update({
-                a.asname or a.name: FACADE_CHECKS[a.name] for a in node.names if a.name in FACADE_CHECKS
-            })
+            named = [a for a in node.names if a.name in FACADE_CHECKS]
+            modules.update({a.asname or a.name: FACADE_CHECKS[a.name] for a in named})
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(CHECKS + "."):
             module = node.module[len(CHECKS) + 1 :]
             functions.update({a.asname or a.name: f"{module}.{a.name}" for a in node.names})

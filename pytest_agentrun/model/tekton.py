@@ -53,7 +53,7 @@ def param_values(params: list[dict[str, Any]] | None, key: str) -> dict[str, str
 
 @dataclass(frozen=True)
 class PlanSummary:
-    """The plan task's `planArtifacts.summary`: how many images it builds, reuses, reuses unsafely."""
+    """The plan task's `planArtifacts.summary`: the images it builds, reuses, reuses unsafely."""
 
     build: int
     reuse: int

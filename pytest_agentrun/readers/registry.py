@@ -48,7 +48,8 @@ def read_retry() -> Retry:
 
 
 class Registry:
-    def __init__(self, url: str, cache: EvidenceCache, timeout: float = TIMEOUTS.registry, breaker: Breaker | None = None):
+    def __init__(self, url: str, cache: EvidenceCache, timeout: float = TIMEOUTS.registry,
+                 breaker: Breaker | None = None):
         self.url, auth = split_credentials(url.rstrip("/"))
         self._cache = cache
         self._timeout = timeout
