@@ -2,32 +2,36 @@
 
 import pytest
 
-from pytest_agentrun.checks import runtime, runtime_objects
-from pytest_agentrun.model.rollout_state import rollout_problems
+from pytest_agentrun import rollout_problems, runtime_checks, runtime_object_checks
 
 
 @pytest.mark.criterion("RT-01")
 def test_runtime_namespace_exists_and_is_active(lane, cluster, verdict):
     """RT-01: the lane's runtime namespace exists and is Active."""
     name = lane.profile.runtime_namespace
-    verdict(runtime.namespace_active(name, cluster.namespace(name)))
+    verdict(runtime_checks.namespace_active(name, cluster.namespace(name)))
 
 
 @pytest.mark.criterion("RT-02")
 def test_declared_workloads_are_present_and_fully_ready(lane, cluster, catalog, verdict):
     """RT-02: every Deployment/StatefulSet that deploy.json (at the catalog's source commit) declares is fully ready."""
     intent = lane.deploy_intent(catalog.source_commit())
-    declared = runtime.declared_workloads(intent.enabled_services())
+    declared = runtime_checks.declared_workloads(intent.enabled_services())
     live = {(kind, name): cluster.workload(kind, name) for kind, name, _ in declared}
     # Logs only under a workload that has not rolled out: a healthy lane asks for none.
     logs = {key: cluster.release_logs(w) for key, w in live.items() if w and rollout_problems(w)}
-    verdict(runtime.workloads_ready(declared, live, lane.profile.runtime_namespace, intent.where,
-                                    logs))
+    verdict(runtime_checks.workloads_ready(
+        declared=declared,
+        live=live,
+        namespace=lane.profile.runtime_namespace,
+        intent_where=intent.where,
+        logs=logs,
+    ))
 
 
 def declared_and_live(lane, cluster, catalog):
     intent = lane.deploy_intent(catalog.source_commit())
-    declared = runtime.declared_workloads(intent.enabled_services())
+    declared = runtime_checks.declared_workloads(intent.enabled_services())
     return intent, declared, {(kind, name): cluster.workload(kind, name) for kind, name, _ in declared}
 
 
@@ -39,8 +43,14 @@ def test_every_pod_of_the_declared_workloads_is_ready(lane, cluster, catalog, ve
     logs = {}   # of the troubled Pods only (readers/pod_logs.py): none on a healthy lane
     for workload in filter(None, live.values()):
         logs.update(cluster.release_logs(workload))
-    verdict(runtime.pods_ready(declared, live, cluster.pods(), cluster.objects("Event"),
-                               cluster.replica_sets(), logs))
+    verdict(runtime_checks.pods_ready(
+        declared=declared,
+        live=live,
+        pods=cluster.pods(),
+        events=cluster.objects("Event"),
+        replica_sets=cluster.replica_sets(),
+        logs=logs,
+    ))
 
 
 @pytest.mark.criterion("RT-04")
@@ -49,40 +59,54 @@ def test_running_containers_carry_the_catalog_digest(lane, cluster, catalog, ver
     service, and each live pod template names the catalog's image by digest."""
     _, declared, live = declared_and_live(lane, cluster, catalog)
     images = {s.get("serviceId"): s.get("image") or {} for s in catalog.services()}
-    verdict(runtime.images_match_catalog(declared, live, cluster.pods(), cluster.replica_sets(), images, catalog.where,
-                                         service_label=lane.profile.service_label))
+    verdict(runtime_checks.images_match_catalog(
+        declared=declared,
+        live=live,
+        pods=cluster.pods(),
+        replica_sets=cluster.replica_sets(),
+        catalog_images=images,
+        catalog_where=catalog.where,
+        service_label=lane.profile.service_label,
+    ))
 
 
 @pytest.mark.criterion("RT-05")
 def test_service_health_paths_answer_through_the_service_proxy(lane, cluster, catalog, verdict):
     """RT-05: each service's health path from deploy.json answers 2xx through the Kubernetes service proxy."""
     intent = lane.deploy_intent(catalog.source_commit())
-    results = []
-    for service in intent.enabled_services():
-        health = service.get("health")
-        if not health:
-            continue
-        container_port, path = health["port"], health["path"]
-        port = cluster.service_port(service["id"], service.get("workload", "Deployment"), container_port)
-        answer = cluster.health(service["id"], port, path) if port is not None else (0, "")
-        results.append((service["id"], container_port, port, path, *answer))
-    verdict(runtime.health_answers(results, lane.profile.runtime_namespace))
+    answers = cluster.health_answers(intent.enabled_services())
+    verdict(runtime_checks.health_answers(answers, lane.profile.runtime_namespace))
 
 
 @pytest.mark.criterion("RT-06")
 def test_live_objects_are_managed_by_argo_without_hand_drift(lane, cluster, gitops, verdict):
     """RT-06: every live object of the runtime namespace carries Argo CD's tracking or is made by the cluster from a
     tracked one, and no hand field manager (kubectl apply/patch/edit) owns fields of a tracked one."""
-    manifests = [runtime_objects.ManifestObject(str(m.obj.get("apiVersion", "")), m.kind, m.name,
-                                                gitops.manifests.where(m)) for m in gitops.manifests.manifests]
+    manifests = [runtime_object_checks.ManifestObject(
+        api_version=str(m.obj.get("apiVersion", "")),
+        kind=m.kind,
+        name=m.name,
+        where=gitops.manifests.where(m),
+    ) for m in gitops.manifests.manifests]
     resolved = {(m.api_version, m.kind): cluster.resolve(m.api_version, m.kind) for m in manifests}
     objects, unreadable = cluster.namespace_listing()
-    verdict(runtime_objects.managed_by_argo(lane.profile, objects, manifests, resolved, unreadable))
+    verdict(runtime_object_checks.managed_by_argo(
+        profile=lane.profile,
+        objects=objects,
+        manifests=manifests,
+        resolved=resolved,
+        unreadable=unreadable,
+    ))
 
 
 @pytest.mark.criterion("RT-07")
 def test_every_secret_ref_of_the_runtime_exists_with_its_keys(lane, cluster, gitops, verdict):
     """RT-07: every SecretRef the runtime manifests name exists in the runtime namespace with its keys (values never read)."""
-    refs = runtime.secret_refs([m.obj for m in gitops.manifests.manifests])
+    refs = runtime_checks.secret_refs([m.obj for m in gitops.manifests.manifests])
     secrets = {name: cluster.secret_metadata(name) for name in refs}
-    verdict(runtime.secret_refs_exist(refs, secrets, lane.profile.runtime_namespace, gitops.where(lane.profile.runtime_path)))
+    verdict(runtime_checks.secret_refs_exist(
+        refs=refs,
+        secrets=secrets,
+        namespace=lane.profile.runtime_namespace,
+        where=gitops.where(lane.profile.runtime_path),
+    ))

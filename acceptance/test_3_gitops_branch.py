@@ -2,7 +2,7 @@
 
 import pytest
 
-from pytest_agentrun.checks import gitops as gitops_checks
+from pytest_agentrun import gitops_checks
 
 
 @pytest.mark.criterion("GO-01")
@@ -11,11 +11,22 @@ def test_gitops_branch_holds_the_catalog_and_runtime_manifests(lane, gitops, ver
     head = gitops.head()
     where = f"ls-remote {lane.mirror_remote.shown_url}"
     if head is None:
-        verdict(gitops_checks.branch_holds_lane_files(lane.profile, None, False, [], where))
+        verdict(gitops_checks.branch_holds_lane_files(
+            profile=lane.profile,
+            head=None,
+            catalog_exists=False,
+            runtime_files=[],
+            where=where,
+        ))
         return
     verdict(gitops_checks.branch_holds_lane_files(
-        lane.profile, head, gitops.catalog.text is not None, gitops.runtime_files(), where,
-        gitops.manifests.errors))
+        profile=lane.profile,
+        head=head,
+        catalog_exists=gitops.catalog.text is not None,
+        runtime_files=gitops.runtime_files(),
+        where=where,
+        parse_errors=gitops.manifests.errors,
+    ))
 
 
 @pytest.mark.criterion("GO-02")
@@ -46,15 +57,23 @@ def test_credentials_are_secret_refs_with_read_only_projections(lane, gitops, ve
 @pytest.mark.criterion("GO-06")
 def test_runtime_containers_boot_the_catalog_commit(lane, gitops, catalog, verdict):
     """GO-06: runtime containers get AGENTRUN_BOOT_COMMIT equal to the catalog's bootCommit, a full 40-hex SHA."""
-    verdict(gitops_checks.boot_commit_env(gitops.manifests, catalog, lane.profile.env_repository,
-                                          service_label=lane.profile.service_label))
+    verdict(gitops_checks.boot_commit_env(
+        manifests=gitops.manifests,
+        catalog=catalog,
+        env_repository=lane.profile.env_repository,
+        service_label=lane.profile.service_label,
+    ))
 
 
 @pytest.mark.criterion("GO-07")
 def test_runtime_manifests_agree_with_the_deploy_intent(lane, gitops, catalog, verdict):
     """GO-07: the manifests agree with deploy.json at the catalog's source commit (services, replicas, ports, health, env keys, SecretRefs)."""
     intent = lane.deploy_intent(catalog.source_commit())
-    verdict(gitops_checks.agrees_with_deploy_intent(gitops.manifests, intent.enabled_services(), intent.where))
+    verdict(gitops_checks.agrees_with_deploy_intent(
+        manifests=gitops.manifests,
+        intent_services=intent.enabled_services(),
+        intent_where=intent.where,
+    ))
 
 
 @pytest.mark.criterion("GO-08")
@@ -66,4 +85,8 @@ def test_no_node_port_host_port_fixed_ip_or_port_forward(gitops, verdict):
 @pytest.mark.criterion("GO-09")
 def test_gitops_commits_touch_only_catalog_and_runtime_path(lane, gitops, verdict):
     """GO-09: every commit on the GitOps branch changes only the catalog, the runtime path and generated metadata."""
-    verdict(gitops_checks.commits_touch_only_lane_paths(gitops.history(), lane.profile, lane.profile.gitops_branch))
+    verdict(gitops_checks.commits_touch_only_lane_paths(
+        history=gitops.history(),
+        profile=lane.profile,
+        branch_where=lane.profile.gitops_branch,
+    ))

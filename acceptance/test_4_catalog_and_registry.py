@@ -2,22 +2,13 @@
 
 import pytest
 
-from pytest_agentrun.checks import catalog as catalog_checks
-from pytest_agentrun.checks import registry as registry_checks
+from pytest_agentrun import catalog_checks, registry_checks
 
 
 @pytest.mark.criterion("CT-01")
 def test_catalog_is_json_conforming_to_the_published_schema(catalog, verdict):
     """CT-01: the catalog is valid JSON and conforms to the catalog schema published with the project."""
     verdict(catalog_checks.conforms_to_schema(catalog))
-
-
-@pytest.mark.criterion("REG-01")
-def test_every_catalog_digest_exists_in_the_registry(catalog, registry, verdict):
-    """REG-01: each catalog digest answers HEAD 200 (schema2 Accept) with the same Docker-Content-Digest."""
-    answers = {digest: registry.head_manifest(repository, digest)
-               for _, repository, digest in registry_checks.catalog_digests(catalog)}
-    verdict(registry_checks.digests_present(catalog, answers))
 
 
 @pytest.mark.criterion("CT-02")
@@ -38,8 +29,13 @@ def test_env_image_tag_is_the_env_identity_in_the_lane_repository(lane, gitops, 
     branch = lane.profile.source_branch
     read = [r for r in (source, gitops.remote) if r.fetch_branch(branch)]   # GitHub's source branch and the mirror's
     history = [c.sha for r in read for c in r.history(branch)] if read else None
-    earlier = [version for _, version in gitops.catalog_versions()[1:]]
-    verdict(catalog_checks.tag_is_env_identity(lane.profile, catalog, history, earlier))
+    earlier = gitops.earlier_catalogs()
+    verdict(catalog_checks.tag_is_env_identity(
+        profile=lane.profile,
+        catalog=catalog,
+        source_history=history,
+        earlier=earlier,
+    ))
 
 
 @pytest.mark.criterion("CT-05")
@@ -63,15 +59,27 @@ def test_catalog_holds_no_secret(catalog, verdict):
 @pytest.mark.criterion("CT-08")
 def test_first_catalog_version_was_created_by_the_lane_itself(lane, gitops, source, verdict):
     """CT-08: the commit that first added the catalog shares no history with master, agentrun_dev, agentrun_prod or the source branch."""
-    versions = gitops.catalog_versions()
-    first = versions[-1][0] if versions else None
+    first = gitops.first_catalog_commit()
     branches = {}
     for remote in (source, gitops.remote):      # the source repository, and the mirror that serves the GitOps branch
         for branch in catalog_checks.carried_over_from(lane.profile):
             present = remote.fetch_branch(branch) is not None
             branches[f"{branch} ({remote.name} {remote.shown_url})"] = remote.ancestry(branch) if present else None
     history = gitops.remote.ancestry(first.sha) if first else []
-    verdict(catalog_checks.first_version_is_the_lanes_own(first, history, branches, gitops.catalog.where))
+    verdict(catalog_checks.first_version_is_the_lanes_own(
+        first=first,
+        first_history=history,
+        branches=branches,
+        catalog_where=gitops.catalog.where,
+    ))
+
+
+@pytest.mark.criterion("REG-01")
+def test_every_catalog_digest_exists_in_the_registry(catalog, registry, verdict):
+    """REG-01: each catalog digest answers HEAD 200 (schema2 Accept) with the same Docker-Content-Digest."""
+    answers = {digest: registry.head_manifest(repository, digest)
+               for _, repository, digest in registry_checks.catalog_digests(catalog)}
+    verdict(registry_checks.digests_present(catalog, answers))
 
 
 @pytest.mark.criterion("REG-02")
@@ -87,4 +95,9 @@ def test_every_runtime_env_image_is_in_the_catalog(lane, cluster, catalog, regis
     """REG-03: every env image the live Pods run (imageID) is in the catalog; registry-only tags are reported, never used to pass."""
     repository = lane.profile.env_repository
     tags = registry_checks.read_tags(registry.tag_list, repository)
-    verdict(registry_checks.runtime_images_in_catalog(catalog, cluster.pods(), repository, tags))
+    verdict(registry_checks.runtime_images_in_catalog(
+        catalog=catalog,
+        pods=cluster.pods(),
+        repository=repository,
+        registry_tags=tags,
+    ))

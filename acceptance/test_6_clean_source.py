@@ -2,8 +2,7 @@
 
 import pytest
 
-from pytest_agentrun.checks import source as source_checks
-from pytest_agentrun.model.documents import DeployIntent
+from pytest_agentrun import DeployIntent, source_checks
 
 
 @pytest.mark.criterion("SRC-01")
@@ -11,8 +10,12 @@ def test_source_worktree_is_clean_and_equal_to_origin(lane, worktree, source, ve
     """SRC-01: the fixed worktree is on the source branch, equal to its origin and to the source repo, with nothing modified or untracked."""
     branch = lane.profile.source_branch
     remote_where = f"ls-remote {source.shown_url} refs/heads/{branch}"
-    verdict(source_checks.worktree_clean(lane.profile, worktree.state(branch), source.head(branch), remote_where))
-
+    verdict(source_checks.worktree_clean(
+        profile=lane.profile,
+        state=worktree.state(branch),
+        remote_head=source.head(branch),
+        remote_where=remote_where,
+    ))
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +44,12 @@ def test_source_branch_tracks_no_catalog_manifests_or_digests(lane, source, sour
     """SRC-03: the source branch head tracks no catalog, runtime manifests, rendered state, digests or rollout metadata."""
     paths = source.files(source_head) if source_head else []
     files = {path: text or "" for path, text in zip(paths, source.read_many([(source_head, p) for p in paths]))}
-    verdict(source_checks.source_tracks_no_generated_state(lane.profile, source_head, files, f"ls-remote {source.shown_url}"))
+    verdict(source_checks.source_tracks_no_generated_state(
+        profile=lane.profile,
+        head=source_head,
+        files=files,
+        head_where=f"ls-remote {source.shown_url}",
+    ))
 
 
 @pytest.mark.criterion("SRC-04")
@@ -61,4 +69,9 @@ def test_reference_docs_name_legacy_namespaces_only_as_history(lane, source, sou
     """SRC-06: AGENTS.md and docs/reference/ name agentrun_dev/agentrun_prod only in deprecation or history text."""
     paths = source_checks.reference_docs_paths(source.files(source_head)) if source_head else []
     docs = {path: source.read(source_head, path) or "" for path in paths}
-    verdict(source_checks.docs_present_no_forbidden_target(lane.profile, source_head, docs, f"ls-remote {source.shown_url}"))
+    verdict(source_checks.docs_present_no_forbidden_target(
+        profile=lane.profile,
+        head=source_head,
+        docs=docs,
+        head_where=f"ls-remote {source.shown_url}",
+    ))

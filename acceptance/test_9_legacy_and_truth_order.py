@@ -2,11 +2,13 @@
 
 import pytest
 
-from pytest_agentrun.checks import legacy
-from pytest_agentrun.criteria import catalogue
-from pytest_agentrun.model.forbidden import ForbiddenTargets
-from pytest_agentrun.model.objects import object_ref
-from pytest_agentrun.verdict.outcome import criteria_of
+from pytest_agentrun import (
+    ForbiddenTargets,
+    criteria_catalogue,
+    criteria_of,
+    legacy_checks,
+    object_ref,
+)
 
 
 def _ref(kind, namespace, name):
@@ -24,7 +26,7 @@ def test_nothing_of_the_lane_points_at_legacy_targets(lane, argo, tekton, gitops
     head = source.fetch_branch(profile.source_branch)
     intent = lane.deploy_intent(head) if head else None
     manifests = gitops.manifests
-    verdict(legacy.nothing_points_at_legacy(ForbiddenTargets.of(profile), [
+    verdict(legacy_checks.nothing_points_at_legacy(ForbiddenTargets.of(profile), [
         ("Application spec", _ref("Application", argo.namespace, profile.application), app and app.get("spec")),
         ("AppProject spec", _ref("AppProject", argo.namespace, profile.app_project), project and project.get("spec")),
         ("PipelineRun of the catalog commit spec", _ref("PipelineRun", tekton.namespace, run_name), run and run.get("spec")),
@@ -40,8 +42,8 @@ def test_verdict_is_built_in_truth_order_from_lane_evidence_only(request, lane, 
     """LG-02: criterion tests run in truth order, and every piece of evidence comes from the lane's own sources.
     (With --drive the drive tests come first on purpose: they move the lane before anything judges it.)"""
     items = [(item.nodeid, criteria_of(item)) for item in request.session.items if not item.get_closest_marker("drive")]
-    order = {cid: c.order for cid, c in catalogue().items()}
+    order = {cid: c.order for cid, c in criteria_catalogue().items()}
     sources = {**lane.config.describe(), "source branch": lane.profile.source_branch,
                "GitOps branch": lane.profile.gitops_branch}
     targets = ForbiddenTargets.of(lane.profile)
-    verdict(legacy.verdict_in_truth_order(items, order) + legacy.lane_reads_no_legacy_source(targets, sources))
+    verdict(legacy_checks.verdict_in_truth_order(items, order) + legacy_checks.lane_reads_no_legacy_source(targets, sources))

@@ -8,11 +8,15 @@ drive left it, and the drive's evidence lands in the same bundle.
 
 import pytest
 
-from pytest_agentrun.checks import drive
-from pytest_agentrun.drive.mirror_sync import live_heads
-from pytest_agentrun.drive.release import drive_release, live_tags
-from pytest_agentrun.model.envidentity import classify_release
-from pytest_agentrun.errors import AgentrunError, CannotBeDecided
+from pytest_agentrun import (
+    AgentrunError,
+    CannotBeDecided,
+    classify_release,
+    drive_checks,
+    drive_release,
+    live_heads,
+    live_tags,
+)
 
 
 @pytest.mark.drive
@@ -23,7 +27,11 @@ def test_mirror_sync_then_flush_leave_nothing_pending(lane, driver, verdict):
         synced, flushed = driver.sync(), driver.flush()
     except AgentrunError as exc:   # a refused fast-forward is the lane's defect, reported as such
         pytest.fail(f"DR-01 mirror sync/flush refused: {exc}", pytrace=False)
-    verdict(drive.mirror_settled(synced, flushed, live_heads(lane.config)))
+    verdict(drive_checks.mirror_settled(
+        synced=synced,
+        flushed=flushed,
+        heads=live_heads(lane.config),
+    ))
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +58,16 @@ def test_trigger_current_runs_the_current_head_once(lane, tekton, release, revis
     lane's Pipeline, ServiceAccount and podTemplate, and the wait returns its results."""
     trigger = release.triggered.as_dict() if release.triggered else {}
     run = tekton.pipeline_run(trigger["name"]) if trigger else None
-    same_revision = drive.runs_of_revision(tekton.pipeline_runs(), revision)
-    verdict(drive.pipeline_run_for_current(lane.profile, heads, trigger, run, same_revision,
-                                           release.outcome.as_dict() if release.outcome else None,
-                                           release.run_failure()))
+    same_revision = drive_checks.runs_of_revision(tekton.pipeline_runs(), revision)
+    verdict(drive_checks.pipeline_run_for_current(
+        profile=lane.profile,
+        heads=heads,
+        trigger=trigger,
+        run=run,
+        runs_of_revision=same_revision,
+        outcome=release.outcome.as_dict() if release.outcome else None,
+        failure=release.run_failure(),
+    ))
 
 
 @pytest.mark.drive
@@ -65,8 +79,15 @@ def test_promotion_reaches_argo_and_the_runtime(lane, gitops, argo, cluster, rel
         raise CannotBeDecided(
             "the driven release", "trigger-current", f"nothing was triggered ({release.failure})"
         )
-    verdict(drive.promotion_landed(lane.profile, revision, heads, gitops.catalog,
-                                   argo.application(), cluster.application_pods(), release.promotion_failure()))
+    verdict(drive_checks.promotion_landed(
+        profile=lane.profile,
+        revision=revision,
+        heads=heads,
+        catalog=gitops.catalog,
+        app=argo.application(),
+        pods=cluster.application_pods(),
+        failure=release.promotion_failure(),
+    ))
 
 
 @pytest.mark.drive
@@ -84,6 +105,13 @@ def test_business_only_change_reuses_the_env_image(lane, gitops, source, tekton,
         changes = classify_release(lane.profile, source.changed_files(previous.source_commit(), revision), previous, catalog)
     # An unreadable registry raises EvidenceError: DR-04 cannot be decided, never a pass.
     new_tags = sorted(set(live_tags(lane.config)) - set(release.tags_before or []))
-    verdict(drive.business_change_reused(lane.profile, revision, changes, previous, catalog,
-                                         tekton.task_runs(lane.profile.pipeline_run_name(revision)), new_tags,
-                                         cluster.application_pods()))
+    verdict(drive_checks.business_change_reused(
+        profile=lane.profile,
+        revision=revision,
+        changes=changes,
+        previous=previous,
+        catalog=catalog,
+        task_runs=tekton.task_runs(lane.profile.pipeline_run_name(revision)),
+        new_tags=new_tags,
+        pods=cluster.application_pods(),
+    ))

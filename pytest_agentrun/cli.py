@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .defaults import TIMEOUTS
 from .errors import AgentrunError, LaneConfigError
 from .verdict import exitcodes
 from .verdict.exitcodes import ExitCode
@@ -58,15 +59,15 @@ def _lane_config(args: argparse.Namespace):
 
 
 def _lane_session(args: argparse.Namespace):
-    from .session import LaneSession
+    from .readers.session import LaneSession
     return LaneSession(_lane_config(args))
 
 
 def _driver(args: argparse.Namespace, command: str, out=print):
     """The LaneDriver of a command the user confirmed (`_refuse_unconfirmed` ran first)."""
-    from .drive.driver import DEFAULT_TIMEOUT, DriveConsent, LaneDriver
+    from .drive.driver import DriveConsent, LaneDriver
     return LaneDriver(_lane_config(args), DriveConsent.of_command(command, args.confirm), out,
-                      getattr(args, "timeout", DEFAULT_TIMEOUT))   # mirror sync/flush wait for nothing
+                      getattr(args, "timeout", TIMEOUTS.drive))   # mirror sync/flush wait for nothing
 
 
 def _failed(exc: Exception) -> int:
@@ -121,7 +122,7 @@ def _verify_signoff(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from .bundle_diff import diff, text
+    from .evidence.diff import diff, text
     try:
         result = diff(args.before, args.after)
     except (ValueError, OSError, KeyError) as exc:
@@ -257,14 +258,16 @@ def parser() -> argparse.ArgumentParser:
     trigger = commands.add_parser("trigger-current", help="create (or reuse) the PipelineRun for GitHub's source head "
                                   "and wait for it (DR-02)")
     _lane_options(trigger, "allow it to sync the mirror and create the PipelineRun")
-    trigger.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for the run (default 1800)")
+    trigger.add_argument("--timeout", type=float, default=TIMEOUTS.drive,
+                         help=f"seconds to wait for the run (default {TIMEOUTS.drive:g})")
     trigger.add_argument("--no-wait", action="store_true", help="return once the run is created or found")
     trigger.set_defaults(run=_trigger_current)
     promote = commands.add_parser("promote", help="wait for a run, then follow its promotion to a ready runtime (DR-03)")
     _lane_options(promote, "allow it to flush the GitOps branch to GitHub")
     promote.add_argument("--run", dest="run_name", metavar="NAME", help="the PipelineRun (default: the run for GitHub's current source head)")
-    promote.add_argument("--timeout", type=float, default=1800.0,
-                         help="seconds for the run and the whole promotion (default 1800)")
+    promote.add_argument("--timeout", type=float, default=TIMEOUTS.drive,
+                         help="seconds for the run and the whole promotion "
+                         f"(default {TIMEOUTS.drive:g})")
     promote.set_defaults(run=_promote)
     verify = commands.add_parser("verify-signoff", help="verify a signed verification-summary.intoto.json (DSSE) "
                                  "with the public key; exit 0 only for a verified PASSED sign-off")

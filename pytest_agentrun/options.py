@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from .defaults import DEFAULTS, TIMEOUTS
 from .verdict import exitcodes
-from .criteria import catalogue
+from .catalogue.criteria import catalogue
 
 DEFAULT_REPORTS = Path("reports")
 
@@ -54,15 +55,17 @@ def add(parser: pytest.Parser) -> None:
         "--drive-timeout",
         metavar="SECONDS",
         type=float,
-        default=1800.0,
-        help="how long a drive waits for a PipelineRun, and then for its promotion (default 1800)",
+        default=TIMEOUTS.drive,
+        help="how long a drive waits for a PipelineRun, and then for its promotion "
+        f"(default {TIMEOUTS.drive:g})",
     )
     group.addoption(
         "--prefetch-workers",
         metavar="N",
         type=int,
-        default=6,
-        help="read the known evidence at session start on N threads (default 6; 0 reads sequentially; "
+        default=DEFAULTS.prefetch_workers,
+        help="read the known evidence at session start on N threads "
+        f"(default {DEFAULTS.prefetch_workers}; 0 reads sequentially; "
         "never with --drive, when replaying, or in xdist workers)",
     )
     group.addoption(
@@ -112,9 +115,9 @@ def add(parser: pytest.Parser) -> None:
         "--evidence-deadline",
         metavar="SECONDS",
         type=float,
-        default=300.0,
+        default=TIMEOUTS.evidence_deadline,
         help="how long reading all the lane's evidence may take; what is not read by then cannot be "
-        "decided (default 300; 0 for no deadline)",
+        f"decided (default {TIMEOUTS.evidence_deadline:g}; 0 for no deadline)",
     )
     group.addoption(
         "--agentrun-reports",

@@ -1,4 +1,5 @@
-"""The pytest plugin: options, markers, fixtures and report hooks. It wires; logic lives elsewhere."""
+"""The pytest plugin: options, markers, report hooks, and the fixtures registered from
+`fixtures.py`. It wires; logic lives elsewhere."""
 
 from __future__ import annotations
 
@@ -10,34 +11,29 @@ from typing import Iterator
 
 import pytest
 
-from . import explain, logmask, options, preflight
-from .bundle import BundleWriter, RecordedEvidence
-from .criteria import use_lane
-from .model.documents import line_index
+from . import fixtures, masking, options
+from .catalogue import explain
+from .catalogue.criteria import use_lane
 from .errors import LaneConfigError
-from .evidence import EvidenceCache
+from .evidence.bundle import RecordedEvidence
+from .fixtures import LANE_CONFIG, REPLAY, RUN_ID, bundle_dir, session_cache
 from .lane import LaneConfig, LaneProfile
-from .redact import redact_text
+from .masking import redact_text
+from .readers import preflight
+from .readers.session import LaneSession
 from .report import terminal
 from .report.allure import write_run_metadata
-from .report.junit import junit_properties
 from .report.collector import RunCollector
-from .report.evidence import attach_to_allure, decorate_report
+from .report.evidence import decorate_report
+from .report.junit import junit_properties
 from .report.labels import label_item, truth_order
 from .report.summary import write_criteria_listing
-from .run_identity import identity
-from .session import LaneSession
 from .verdict.end import RunEnd, RunSettings, finish, now
-from .verdict.key import VERDICT
+from .verdict.identity import identity
+from .verdict.key import RUN_LOG, VERDICT
+from .verdict.outcome import criteria_of
 from .verdict.runlog import RunLog
-from .verdict.outcome import criteria_of, decide
 
-LANE_CONFIG = pytest.StashKey[LaneConfig]()
-RUN_ID = pytest.StashKey[str]()
-REPLAY = pytest.StashKey[RecordedEvidence]()
-SESSION = pytest.StashKey[LaneSession]()
-EVIDENCE_CACHE = pytest.StashKey[EvidenceCache]()
-RUN_LOG = pytest.StashKey[RunLog]()
 RUN_END = pytest.StashKey[RunEnd]()
 STARTED = pytest.StashKey[str]()
 COLLECTOR = pytest.StashKey[RunCollector]()
@@ -55,9 +51,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "criterion(*ids): the criteria (criteria.md IDs) this test decides")
     config.addinivalue_line("markers", "drive: the test changes the lane; it runs only with --drive")
-    logmask.install()  # no log record reaches an output with a credential in it
+    masking.mask_log_records()  # no log record reaches an output with a credential in it
     from .report import evidence_errors
     config.pluginmanager.register(evidence_errors, "agentrun-evidence-errors")
+    config.pluginmanager.register(fixtures, "agentrun-fixtures")
     options.apply_ini(config)
     if config.pluginmanager.hasplugin("html"):
         from .report import html
@@ -137,7 +134,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             path = _lane_config_path(config, profile)
             lane_config = LaneConfig.load(profile, path, cache_dir)
             if not config.getoption("collectonly"):
-                preflight.check(lane_config, _session_cache(config))
+                preflight.check(lane_config, session_cache(config))
         if lane_config.cache_dir != cache_dir:  # the lane config named its own cacheDir
             config.add_cleanup(lambda: shutil.rmtree(lane_config.cache_dir, ignore_errors=True))
     except LaneConfigError as exc:
@@ -310,144 +307,3 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         terminalreporter.write_line(f"evidence bundle: {end.bundle} (replay: --replay-evidence {end.bundle})")
     if end.problem:
         terminalreporter.write_line(end.problem, red=True)
-
-
-# -- fixtures --------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def lane(request: pytest.FixtureRequest) -> Iterator[LaneSession]:
-    """The lane under judgement: its profile, its connection, and every evidence reader (read-only)."""
-    config = request.config
-    if LANE_CONFIG not in config.stash:
-        raise pytest.UsageError("agentrun: no lane selected: pass --lane NAME")
-    session = LaneSession(config.stash[LANE_CONFIG], _session_cache(config),
-                          config.getoption("evidence_deadline") or None)
-    config.stash[SESSION] = session
-    # Not with --drive (the passive evidence is read after the drive), not on replay (nothing to
-    # wait for), not in xdist workers (each would read the whole set).
-    if not (config.getoption("drive") or REPLAY in config.stash or hasattr(config, "workerinput")):
-        session.prefetch(config.getoption("prefetch_workers"))
-    yield session
-    # What the verdict is given on, read while the readers are open (cached: nothing is read twice).
-    config.stash[RUN_LOG].identity = identity(session, config.getoption("lane"))
-    session.close()
-    _release_evidence(config, session)
-
-
-def _release_evidence(config: pytest.Config, session: LaneSession) -> None:
-    """The tests are done: what they read goes before the reports are written (on a large lane
-    the evidence and the documents parsed from it are the run's largest part, issue 14)."""
-    session.cache.release()
-    line_index.cache_clear()
-    del config.stash[SESSION]
-
-
-def _session_cache(config: pytest.Config) -> EvidenceCache:
-    """One evidence cache per session: the preflight's question is the run's first evidence."""
-    if EVIDENCE_CACHE not in config.stash:
-        config.stash[EVIDENCE_CACHE] = _evidence_cache(config)
-    return config.stash[EVIDENCE_CACHE]
-
-
-def _evidence_cache(config: pytest.Config) -> EvidenceCache:
-    """Replay a bundle, or record this run's evidence into a new one."""
-    if REPLAY in config.stash:
-        return EvidenceCache(replay=config.stash[REPLAY])
-    part = getattr(config, "workerinput", {}).get("workerid", "main")
-    return EvidenceCache(recorder=BundleWriter(bundle_dir(config), part))
-
-
-def bundle_dir(config: pytest.Config) -> Path:
-    return config.getoption("agentrun_reports") / "evidence" / config.stash[RUN_ID]
-
-
-@pytest.fixture(scope="session")
-def cluster(lane: LaneSession):
-    """Live runtime objects of the lane's runtime namespace (Kubernetes API, GET only)."""
-    return lane.cluster
-
-
-@pytest.fixture(scope="session")
-def tekton(lane: LaneSession):
-    """The lane's Tekton Pipeline, Tasks, PipelineRuns and TaskRuns (Kubernetes API)."""
-    return lane.tekton
-
-
-@pytest.fixture(scope="session")
-def argo(lane: LaneSession):
-    """The lane's Argo CD AppProject and Application (Kubernetes API)."""
-    return lane.argo
-
-
-@pytest.fixture(scope="session")
-def gitops(lane: LaneSession):
-    """The GitOps branch read through the mirror: head, catalog, runtime manifests, history."""
-    return lane.gitops
-
-
-@pytest.fixture(scope="session")
-def catalog(gitops):
-    """The artifact catalog at the head of the GitOps branch (parsed; a broken file carries its error)."""
-    return gitops.catalog
-
-
-@pytest.fixture(scope="session")
-def mirror(lane: LaneSession):
-    """The git mirror: `mirror.status()` gives localV01, githubV01, localGitops, githubGitops, pendingFlush,
-    sourceInSync and exactFetch (ls-remote of both sides, a real shallow fetch of the full SHA)."""
-    return lane.mirror
-
-
-@pytest.fixture(scope="session")
-def registry(lane: LaneSession):
-    """The env image registry (HTTP API v2, schema2 Accept)."""
-    return lane.registry
-
-
-@pytest.fixture(scope="session")
-def worktree(lane: LaneSession):
-    """The fixed source worktree (git status, ignore rules; never fetched into)."""
-    return lane.worktree
-
-
-@pytest.fixture(scope="session")
-def source(lane: LaneSession):
-    """The source repository (GitHub, or what the lane config names), read with ls-remote and fetch."""
-    return lane.source
-
-
-def _drive_output(config: pytest.Config):
-    """Drive progress lines go to the terminal as they happen (not captured until the test ends)."""
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    capture = config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None or capture is None:
-        return lambda line: print(redact_text(line), flush=True)
-    def out(line: str) -> None:
-        with capture.global_and_fixture_disabled():
-            if getattr(reporter._tw, "width_of_current_line", 0):   # off the line of progress dots
-                reporter.write("\n")
-            reporter.write_line("  " + redact_text(line))
-    return out
-
-
-@pytest.fixture(scope="session")
-def driver(lane: LaneSession, pytestconfig: pytest.Config):
-    """Drive (only with --drive; without it the fixture refuses): the LaneDriver of this lane.
-    `driver.sync()`/`flush()` settle the mirror; `driver.trigger_current()` syncs the mirror when behind
-    and creates or reuses the PipelineRun agentrun-v01-ci-<short12> of GitHub's current head;
-    `driver.wait(timeout)` follows it task by task and returns its outcome (RunFailed/RunTimedOut);
-    `driver.follow(outcome)` waits for its catalog on the GitOps branch, flushes it to GitHub, and
-    waits for Argo CD Synced/Healthy and the runtime on its digest."""
-    from .drive.driver import DriveConsent, LaneDriver
-    consent = DriveConsent.of_pytest(pytestconfig.getoption("drive"))
-    return LaneDriver(lane.config, consent, _drive_output(pytestconfig), pytestconfig.getoption("drive_timeout"))
-
-
-@pytest.fixture
-def verdict(request: pytest.FixtureRequest):
-    """verdict(findings): pass only if every finding passed; attaches the findings to the reports."""
-    def _decide(findings) -> None:
-        findings = list(findings)
-        attach_to_allure(findings, "findings: " + ", ".join(criteria_of(request.node)))
-        decide(request.node, findings)
-    return _decide

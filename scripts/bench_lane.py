@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
-from pytest_agentrun.bundle import write_manifest
+from pytest_agentrun.evidence.bundle import write_manifest
 
 # -- a recorded lane scaled to N services ------------------------------------------------------
 # The sandbox's manager service is cloned: agentrun-mgr -> agentrun-svc0001 ... (not the env image
@@ -129,7 +129,7 @@ def _git(repo: Path, *args: str) -> str:
 def wait_synced(config, revision: str, timeout: float = 60.0) -> float:
     """Ask the sandbox's Argo CD to refresh, then wait until the Application is Synced and Healthy at
     revision and the runtime's pods are ready again; the seconds it took."""
-    from pytest_agentrun.drive.kube_live import LiveKube
+    from pytest_agentrun.readers.kube_live import LiveKube
     profile, kube = config.profile, LiveKube(config)
     started = time.monotonic()
     kube.merge_patch("Application", profile.argocd_namespace, profile.application,

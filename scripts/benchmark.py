@@ -125,7 +125,7 @@ def requests_table(api: list[dict], git: list[dict], bundle: Path) -> None:
 def rt06_only_lists(api: list[dict]) -> int:
     """Lists of the runtime namespace that no other criterion reads (the prefetch's RUNTIME_KINDS
     are the kinds other criteria list; any other namespaced list there is RT-06's alone)."""
-    from pytest_agentrun.prefetch import RUNTIME_KINDS
+    from pytest_agentrun.readers.prefetch import RUNTIME_KINDS
     from pytest_agentrun.readers.kube import resource_path
     namespace = LaneProfile.load("v0.1").runtime_namespace
     shared = {resource_path(kind, namespace) for kind in (*RUNTIME_KINDS, "Secret")}   # Secrets: RT-07 too
@@ -160,7 +160,7 @@ def sequential_script(api: list[dict], registry: list[dict], raw: dict, kubeconf
     for name, url in (("source", raw["source"]["repoUrl"]), ("mirror", raw["mirror"]["readUrl"])):
         out.append(f"git init -q --bare $scratch/{name} && git -C $scratch/{name} fetch -q {shlex.quote(url)} "
                    f"'+refs/heads/*:refs/remotes/r/*'")
-    out.append(f"sha=$(git -C $scratch/mirror rev-parse refs/remotes/r/v0.1)")
+    out.append("sha=$(git -C $scratch/mirror rev-parse refs/remotes/r/v0.1)")
     out.append(f"git init -q --bare $scratch/exact && git -C $scratch/exact fetch -q --depth=1 "
                f"{shlex.quote(raw['mirror']['readUrl'])} $sha")
     path.write_text("\n".join(out) + "\n")
@@ -194,7 +194,7 @@ def latency_table(lane_config: Path, api: list[dict], bundle: Path, delays: list
         s_med, r_med = statistics.median(suite[delay]), statistics.median(script[delay])
         print(f"  {delay:>4} {s_med:>8.2f} {r_med:>20.2f} {s_med - r_med:>15.2f}  {outcomes[delay]}"
               + (f"   (+{s_med - base:.2f} s over {delays[0]} ms; target <= 1.5 s at 100 ms)" if delay != delays[0] else ""))
-    print(f"  runs: " + "; ".join(f"{d} ms " + ", ".join(f"{x:.2f}" for x in suite[d]) for d in delays))
+    print("  runs: " + "; ".join(f"{d} ms " + ", ".join(f"{x:.2f}" for x in suite[d]) for d in delays))
 
 
 # -- drive ----------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from agentrun_sandbox import world as worlds
 from agentrun_sandbox.scenarios import SCENARIOS
-from pytest_agentrun.criteria import catalogue
+from pytest_agentrun.catalogue.criteria import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 # One folder per test session (set by conftest before xdist starts its workers), so that runs of

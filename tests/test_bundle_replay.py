@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from pytest_agentrun import bundle
-from pytest_agentrun.bundle import BundleWriter, RecordedEvidence, write_manifest
-from pytest_agentrun.bundle_diff import evidence_changes
+from pytest_agentrun.evidence import bundle
+from pytest_agentrun.evidence.bundle import BundleWriter, RecordedEvidence, write_manifest
+from pytest_agentrun.evidence.diff import evidence_changes
 from pytest_agentrun.errors import EvidenceError
-from pytest_agentrun.evidence import EvidenceCache
+from pytest_agentrun.evidence.cache import EvidenceCache
 from pytest_agentrun.model.worktree import WorktreeState
 
 RECORDED = {
@@ -157,7 +157,7 @@ def test_a_bundle_written_before_the_model_package_still_restores_its_types(tmp_
 
 
 def test_the_writer_encodes_and_masks_in_one_pass_as_encode_then_redact_did():
-    from pytest_agentrun.redact import redact_value
+    from pytest_agentrun.masking import redact_value
     value = {"items": [{1: "one", "password": "hunter2-hunter2", "env": ("a", ("b", 2))}],
              "commit": RECORDED[("worktree", "state /w")], "url": "https://bot:ghp_" + "a" * 36 + "@github.com/x",
              "nothing": None, "ratio": 0.5, "ok": True}

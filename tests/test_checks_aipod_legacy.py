@@ -7,11 +7,12 @@ import json
 import pytest
 
 from pytest_agentrun.checks import aipod, legacy
-from pytest_agentrun.criteria import catalogue
+from pytest_agentrun.catalogue.criteria import catalogue
 from pytest_agentrun.model.documents import Catalog
 from pytest_agentrun.model.forbidden import ForbiddenTargets
 from pytest_agentrun.finding import UNDECIDED
 from pytest_agentrun.lane import LaneConfig, LaneProfile, RunnerSelectors
+from finding_lines import oks
 
 SHA = "a" * 40
 DIGEST = "sha256:" + "b" * 64
@@ -24,11 +25,6 @@ SELECTORS = LaneProfile.load("v0.1").runner_selectors
 @pytest.fixture(scope="module")
 def profile():
     return LaneProfile.load("v0.1")
-
-
-def oks(findings):
-    assert findings, "a check must always examine something"
-    return [f.ok for f in findings]
 
 
 def catalog(**entry_overrides) -> Catalog:
@@ -85,7 +81,6 @@ def test_ap01_catalog_digest_passes_tags_and_foreign_digests_fail():
     findings = aipod.env_images_from_catalog([latest, foreign, tagged], catalog(), NS)
     assert not any(oks(findings))
     assert findings[0].found == f"'{REPO}:latest'" and findings[0].where == f"Job {NS}/agentrun-runner-task-1"
-
 
 
 def test_ap01_ap02_with_nothing_to_judge_cannot_be_decided():
@@ -178,7 +173,7 @@ def test_lg02_a_lane_config_pointing_at_the_legacy_checkout_fails(profile, tmp_p
 LG02_SUITE = '''
 import pytest
 from pytest_agentrun.checks import legacy
-from pytest_agentrun.criteria import catalogue
+from pytest_agentrun.catalogue.criteria import catalogue
 from pytest_agentrun.verdict.outcome import criteria_of
 
 

@@ -19,6 +19,7 @@ from pytest_agentrun.lane import LaneProfile
 from pytest_agentrun.model.commits import CommitInfo
 from pytest_agentrun.model.images import ManifestAnswer
 from test_checks_first import DIGEST, SHA, catalog_doc
+from finding_lines import oks
 
 WHERE = "v0.1-gitops@x:deploy/artifact-catalog.v01.json"
 
@@ -35,11 +36,6 @@ def edited(edit, services: int = 1) -> Catalog:
         data["services"].append(dict(copy.deepcopy(data["services"][0]), serviceId=f"svc-{n}"))
     edit(data)
     return Catalog.parse(WHERE, json.dumps(data, indent=2))
-
-
-def oks(findings):
-    assert findings, "a check must always examine something"
-    return [f.ok for f in findings]
 
 
 def test_ct02_lane_and_provenance(profile):

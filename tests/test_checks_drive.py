@@ -18,7 +18,7 @@ from pytest_agentrun.drive.mirror_sync import live_heads
 from pytest_agentrun.model.run_state import observe
 from pytest_agentrun.model.envidentity import InputChanges, classify_release
 from pytest_agentrun.lane import LaneConfig, LaneProfile
-from pytest_agentrun.session import LaneSession
+from pytest_agentrun.readers.session import LaneSession
 
 PROFILE = LaneProfile.load("v0.1")
 

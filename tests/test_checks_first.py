@@ -62,7 +62,8 @@ def test_rt02_workloads_ready():
              "status": {"replicas": 1, "updatedReplicas": 1, "readyReplicas": 1, "availableReplicas": 1,
                         "observedGeneration": 2}}
     assert all(verdicts(runtime.workloads_ready(declared, {("Deployment", "agentrun-mgr"): ready}, "ns", "d.json")))
-    stale = json.loads(json.dumps(ready)); stale["status"]["observedGeneration"] = 1
+    stale = json.loads(json.dumps(ready))
+    stale["status"]["observedGeneration"] = 1
     assert not any(verdicts(runtime.workloads_ready(declared, {("Deployment", "agentrun-mgr"): stale}, "ns", "d.json")))
     assert not any(verdicts(runtime.workloads_ready(declared, {}, "ns", "d.json")))
     assert not any(verdicts(runtime.workloads_ready([], {}, "ns", "d.json"))), "nothing declared must not pass"
@@ -117,7 +118,8 @@ def test_ct01_schema():
     broken = Catalog.parse("w", "{not json")
     assert not any(verdicts(catalog.conforms_to_schema(broken)))
     assert not any(verdicts(catalog.conforms_to_schema(Catalog.parse("w", None))))
-    missing = json.loads(catalog_doc().text); del missing["services"][0]["provenance"]
+    missing = json.loads(catalog_doc().text)
+    del missing["services"][0]["provenance"]
     [f] = catalog.conforms_to_schema(Catalog.parse("w", json.dumps(missing)))
     assert not f.ok and "provenance" in f.found
 

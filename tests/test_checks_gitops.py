@@ -12,6 +12,7 @@ from pytest_agentrun.checks import gitops
 from pytest_agentrun.model.documents import Catalog, parse_manifests
 from pytest_agentrun.lane import LaneProfile
 from pytest_agentrun.model.commits import CommitInfo
+from finding_lines import oks
 
 SHA = "c" * 40
 DEPLOY = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "agentrun-mgr", "namespace": "agentrun-v01"},
@@ -43,14 +44,10 @@ def manifests(*objs):
     return parse_manifests({f"m{i}.yaml": yaml.safe_dump(o) for i, o in enumerate(objs)}, "br@x:")
 
 
-def oks(findings):
-    assert findings
-    return [f.ok for f in findings]
-
-
 def test_go03_namespace():
     assert all(oks(gitops.objects_in_lane_namespace(manifests(DEPLOY, SERVICE), "agentrun-v01")))
-    other = copy.deepcopy(SERVICE); other["metadata"]["namespace"] = "agentrun_dev"
+    other = copy.deepcopy(SERVICE)
+    other["metadata"]["namespace"] = "agentrun_dev"
     [_, bad] = gitops.objects_in_lane_namespace(manifests(DEPLOY, other), "agentrun-v01")
     assert not bad.ok and bad.where.startswith("br@x:m1.yaml:")
 
@@ -67,11 +64,14 @@ def test_go04_secret_values():
 def test_go05_credentials(profile):
     refs = profile["providerSecretRefs"]
     assert all(oks(gitops.credentials_as_secret_refs(manifests(DEPLOY, JOB), refs)))
-    writable = copy.deepcopy(DEPLOY); writable["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]["readOnly"] = False
+    writable = copy.deepcopy(DEPLOY)
+    writable["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]["readOnly"] = False
     assert not all(oks(gitops.credentials_as_secret_refs(manifests(writable, JOB), refs)))
-    inline = copy.deepcopy(DEPLOY); inline["spec"]["template"]["spec"]["containers"][0]["env"][1] = {"name": "DATABASE_URL", "value": "postgres://x"}
+    inline = copy.deepcopy(DEPLOY)
+    inline["spec"]["template"]["spec"]["containers"][0]["env"][1] = {"name": "DATABASE_URL", "value": "postgres://x"}
     assert not all(oks(gitops.credentials_as_secret_refs(manifests(inline, JOB), refs)))
-    homeless = copy.deepcopy(JOB); homeless["spec"]["template"]["spec"]["containers"][0]["env"].pop()
+    homeless = copy.deepcopy(JOB)
+    homeless["spec"]["template"]["spec"]["containers"][0]["env"].pop()
     assert not all(oks(gitops.credentials_as_secret_refs(manifests(DEPLOY, homeless), refs)))
 
 
@@ -79,7 +79,8 @@ def test_go06_boot_commit():
     catalog = Catalog.parse("c", json.dumps({"services": [{"serviceId": "agentrun-mgr", "bootCommit": SHA},
                                                           {"serviceId": "agentrun-runner", "bootCommit": SHA}]}))
     assert all(oks(gitops.boot_commit_env(manifests(DEPLOY, JOB), catalog, "r", **SVC)))
-    short = copy.deepcopy(DEPLOY); short["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] = SHA[:12]
+    short = copy.deepcopy(DEPLOY)
+    short["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] = SHA[:12]
     assert oks(gitops.boot_commit_env(manifests(short, JOB), catalog, "r", **SVC)) == [False, True]
 
 
@@ -89,7 +90,8 @@ def test_go07_agrees_with_intent():
                "secretEnv": [{"name": "DATABASE_URL", "secretRef": "db", "key": "DATABASE_URL"}],
                "providers": [{"provider": "codex", "secretRef": "agentrun-v01-provider-codex", "keys": [], "mountPath": "/p"}]}]
     assert all(oks(gitops.agrees_with_deploy_intent(manifests(DEPLOY), intent, "deploy.json")))
-    scaled = copy.deepcopy(DEPLOY); scaled["spec"]["replicas"] = 2
+    scaled = copy.deepcopy(DEPLOY)
+    scaled["spec"]["replicas"] = 2
     bad = [f for f in gitops.agrees_with_deploy_intent(manifests(scaled), intent, "deploy.json") if not f.ok]
     assert [f.subject for f in bad] == ["Deployment agentrun-mgr replicas"]
     assert not all(oks(gitops.agrees_with_deploy_intent(manifests(DEPLOY, JOB), intent, "deploy.json")))
@@ -97,9 +99,11 @@ def test_go07_agrees_with_intent():
 
 def test_go08_fixed_entries():
     assert all(oks(gitops.no_fixed_entries(manifests(DEPLOY, SERVICE))))
-    node_port = copy.deepcopy(SERVICE); node_port["spec"]["type"] = "NodePort"
+    node_port = copy.deepcopy(SERVICE)
+    node_port["spec"]["type"] = "NodePort"
     assert oks(gitops.no_fixed_entries(manifests(node_port))) == [False]
-    host = copy.deepcopy(DEPLOY); host["spec"]["template"]["spec"]["hostNetwork"] = True
+    host = copy.deepcopy(DEPLOY)
+    host["spec"]["template"]["spec"]["hostNetwork"] = True
     assert oks(gitops.no_fixed_entries(manifests(host))) == [False]
 
 

@@ -9,6 +9,7 @@ import pytest
 from pytest_agentrun.model.service_ports import service_port_for
 from pytest_agentrun.checks import argo, runtime
 from pytest_agentrun.lane import LaneProfile
+from finding_lines import oks
 
 DIGEST = "sha256:" + "a" * 64
 IMAGE = f"127.0.0.1:5000/agentrun/env@{DIGEST}"
@@ -38,11 +39,6 @@ SVC = {"service_label": LaneProfile.load("v0.1").service_label}  # the label nam
 @pytest.fixture(scope="module")
 def profile():
     return LaneProfile.load("v0.1")
-
-
-def oks(findings):
-    assert findings
-    return [f.ok for f in findings]
 
 
 def test_rt03_pods_ready():

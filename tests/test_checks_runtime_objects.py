@@ -12,7 +12,7 @@ import yaml
 from kube_api import ServedObjects
 from pytest_agentrun.checks.runtime_objects import ManifestObject, managed_by_argo
 from pytest_agentrun.errors import EvidenceError
-from pytest_agentrun.evidence import EvidenceCache
+from pytest_agentrun.evidence.cache import EvidenceCache
 from pytest_agentrun.finding import UNDECIDED
 from pytest_agentrun.lane import LaneConfig, LaneProfile
 from pytest_agentrun.readers.cluster import Cluster

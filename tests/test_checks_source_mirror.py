@@ -11,12 +11,13 @@ import pytest
 from agentrun_sandbox import source_files
 from pytest_agentrun.checks import mirror, source
 from pytest_agentrun.model.documents import DeployIntent
-from pytest_agentrun.evidence import EvidenceCache
+from pytest_agentrun.evidence.cache import EvidenceCache
 from pytest_agentrun.lane import LaneProfile
 from pytest_agentrun.readers.mirror import Mirror
 from pytest_agentrun.model.mirror import MirrorStatus
 from pytest_agentrun.readers.git import GitRemote
 from pytest_agentrun.model.worktree import IgnoreRule
+from finding_lines import oks
 
 SHA = "a" * 40
 DIGEST = "sha256:" + "b" * 64
@@ -26,11 +27,6 @@ REPO = "127.0.0.1:5000/agentrun/agentrun-mgr-env"
 @pytest.fixture(scope="module")
 def profile():
     return LaneProfile.load("v0.1")
-
-
-def oks(findings):
-    assert findings, "a check must always examine something"
-    return [f.ok for f in findings]
 
 
 # -- SRC-02 ------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from pytest_agentrun.model.documents import Catalog
 from pytest_agentrun.errors import EvidenceError  # noqa: E402
 from pytest_agentrun.lane import LaneProfile  # noqa: E402
 from pytest_agentrun.model.commits import CommitInfo
+from finding_lines import oks
 
 BUILT, REUSED = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d", "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432"
 DIGEST = "sha256:" + "3c" * 32
@@ -78,11 +79,6 @@ def run_of(profile, lane_objects, commit):
 def task_runs_of(profile, lane_objects, commit):
     name = profile.pipeline_run_name(commit)
     return [t for t in of_kind(lane_objects, "TaskRun") if t["metadata"]["labels"]["tekton.dev/pipelineRun"] == name]
-
-
-def oks(findings):
-    assert findings, "a check must always examine something"
-    return [f.ok for f in findings]
 
 
 def failures(findings):

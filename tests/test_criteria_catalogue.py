@@ -3,7 +3,7 @@
 import re
 from importlib import resources
 
-from pytest_agentrun.criteria import catalogue
+from pytest_agentrun.catalogue.criteria import catalogue
 from pytest_agentrun.finding import NOT_APPLICABLE, UNDECIDED, not_applicable, undecided
 
 import pytest

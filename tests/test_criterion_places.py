@@ -19,9 +19,9 @@ import pytest
 from agentrun_sandbox.scenarios import SCENARIOS
 from pytest_agentrun.checks import runtime
 from pytest_agentrun.checks.judges import JUDGES, judges, registered
-from pytest_agentrun.criteria import catalogue
-from pytest_agentrun.criterion_places import callers_of_checks, drive_kill_places, scenario_places
-from pytest_agentrun.explain import _criterion_marks
+from pytest_agentrun.catalogue.criteria import catalogue
+from pytest_agentrun.catalogue.places import callers_of_checks, drive_kill_places, scenario_places
+from pytest_agentrun.catalogue.places import criterion_marks as _criterion_marks
 
 ROOT = Path(__file__).resolve().parents[1]
 CRITERIA = sorted(catalogue())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_agentrun.criteria import catalogue
+from pytest_agentrun.catalogue.criteria import catalogue
 from pytest_agentrun.verdict.run import Scope, decide_run
 from pytest_agentrun.verdict.status import CriterionResult, RunRecord, criterion_result
 

@@ -10,7 +10,7 @@ import yaml
 
 from fault_proxy import Fault, FaultProxy, tls_from_kubeconfig
 from kube_api import ServedObjects
-from pytest_agentrun.evidence import EvidenceCache
+from pytest_agentrun.evidence.cache import EvidenceCache
 from pytest_agentrun.lane import LaneConfig, LaneProfile
 from pytest_agentrun.readers.discovery import AGGREGATED_ACCEPT, Discovery
 from pytest_agentrun.readers.kube import Kube

@@ -10,7 +10,7 @@ import pytest
 
 from pytest_agentrun.model.documents import line_of
 from pytest_agentrun.errors import EvidenceError
-from pytest_agentrun.evidence import EvidenceCache
+from pytest_agentrun.evidence.cache import EvidenceCache
 
 
 def test_readers_of_one_key_wait_for_one_read():

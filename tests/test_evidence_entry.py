@@ -12,7 +12,7 @@ from kube_api import ServedObjects
 from pytest_agentrun.checks.gitops import agrees_with_deploy_intent, branch_holds_lane_files
 from pytest_agentrun.model.documents import parse_manifests
 from pytest_agentrun.errors import EvidenceError
-from pytest_agentrun.evidence import EvidenceCache
+from pytest_agentrun.evidence.cache import EvidenceCache
 from pytest_agentrun.lane import LaneConfig, LaneProfile
 from pytest_agentrun.readers import shapes
 from pytest_agentrun.readers.breaker import Breaker, Deadline

@@ -31,7 +31,7 @@ import yaml
 import pytest_agentrun
 from agentrun_sandbox.gitserver import GitHttpServer, GitRoute
 from fault_proxy import Fault, FaultProxy, hide_refs, tls_from_kubeconfig
-from pytest_agentrun import evidence as evidence_module
+from pytest_agentrun.evidence import cache as evidence_module
 from pytest_agentrun.errors import EvidenceError
 from suite_run import ROOT
 

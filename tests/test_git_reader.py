@@ -10,7 +10,7 @@ from pathlib import Path
 import git as gitpython
 import pytest
 
-from pytest_agentrun.evidence import EvidenceCache
+from pytest_agentrun.evidence.cache import EvidenceCache
 from pytest_agentrun.readers.git import GitRemote
 
 WHO = {"GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.org", "GIT_COMMITTER_NAME": "CI",
@@ -132,7 +132,7 @@ def test_a_missing_commit_fails_that_read_with_the_reason(remote_repo, tmp_path)
 
 
 def test_replay_serves_history_reads_and_diffs_recorded(remote_repo, tmp_path):
-    from pytest_agentrun.bundle import BundleWriter, RecordedEvidence, write_manifest
+    from pytest_agentrun.evidence.bundle import BundleWriter, RecordedEvidence, write_manifest
     bundle = tmp_path / "bundle"
     recording = reader(remote_repo, tmp_path, EvidenceCache(recorder=BundleWriter(bundle, "main")))
     commits = [c.sha for c in recording.history("main")]

@@ -115,7 +115,7 @@ def test_the_graph_sees_imports_inside_functions_and_of_submodules():
     assert "pytest_agentrun.verdict.outcome" in graph["pytest_agentrun.options"]
     assert "pytest_agentrun.verdict.render" in graph["pytest_agentrun.report.html"]
     # prefetch.py names LaneSession for its annotations only (under TYPE_CHECKING).
-    assert "pytest_agentrun.session" not in graph["pytest_agentrun.prefetch"]
+    assert "pytest_agentrun.readers.session" not in graph["pytest_agentrun.readers.prefetch"]
 
 
 def test_the_cycle_finder_finds_a_cycle_between_modules_and_between_rooms():

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 
 from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
 from pytest_agentrun.incluster import render

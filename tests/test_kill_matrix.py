@@ -19,7 +19,7 @@ from agentrun_sandbox import lane as sandbox
 from agentrun_sandbox import world as worlds
 from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
 from kill_matrix import plan, record
-from pytest_agentrun.criteria import catalogue
+from pytest_agentrun.catalogue.criteria import catalogue
 from suite_run import ROOT, run_suite_in_process
 
 

@@ -18,7 +18,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "pytest_agentrun"
 CLIENTS = {"kubernetes", "git", "httpx", "httpx_retries", "urllib3", "requests"}
 CHECKS_MAY_IMPORT = ("pytest_agentrun.model", "pytest_agentrun.lane", "pytest_agentrun.finding",
-                     "pytest_agentrun.errors", "pytest_agentrun.criteria", "pytest_agentrun.checks")
+                     "pytest_agentrun.errors", "pytest_agentrun.catalogue.criteria",
+                     "pytest_agentrun.checks")
 MODEL_MAY_IMPORT = ("pytest_agentrun.model", "pytest_agentrun.lane", "pytest_agentrun.errors")
 
 

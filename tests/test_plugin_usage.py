@@ -11,7 +11,7 @@ import yaml
 
 from pytest_agentrun.drive.driver import DriveConsent, DriveNotAllowed, LaneDriver
 from pytest_agentrun.readers.mirror import Mirror
-from pytest_agentrun.session import LaneSession
+from pytest_agentrun.readers.session import LaneSession
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,7 +34,7 @@ def test_options_are_shown_in_help():
 def test_fixtures_are_documented():
     out = pytest_run("acceptance", "--lane", "v0.1", "--fixtures", "-q").stdout
     for fixture in ("lane", "cluster", "tekton", "argo", "catalog", "gitops", "mirror", "registry", "worktree", "verdict"):
-        assert f"\n{fixture} [session scope] -- pytest_agentrun/plugin.py" in out or f"\n{fixture} -- pytest_agentrun/plugin.py" in out, fixture
+        assert f"\n{fixture} [session scope] -- pytest_agentrun/fixtures.py" in out or f"\n{fixture} -- pytest_agentrun/fixtures.py" in out, fixture
     assert "evidence reader" in out
 
 

@@ -25,16 +25,17 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
-from pytest_agentrun import bundle
+from pytest_agentrun.evidence import bundle
 from pytest_agentrun.checks import runtime
-from pytest_agentrun.evidence import EvidenceCache
+from pytest_agentrun.evidence.cache import EvidenceCache
 from pytest_agentrun.lane import LaneConfig, LaneProfile
 from pytest_agentrun.model import pod_logs
 from pytest_agentrun.model.pod_logs import LogBounds, LogRead
 from pytest_agentrun.readers import kube as kube_module
 from pytest_agentrun.readers.kube import Kube
 from pytest_agentrun.readers.pod_logs import troubled_pod_logs
-from pytest_agentrun.report.evidence import findings_json, findings_text, report_findings
+from pytest_agentrun.report.evidence import findings_json, report_findings
+from pytest_agentrun.verdict import render
 from pytest_agentrun.report.pod_logs import pod_logs_text
 
 TOKEN = "ghp_sandboxPlantedNotARealToken000000000"   # the shape of a GitHub token (gitleaks rule)
@@ -301,7 +302,8 @@ def test_a_token_in_a_log_line_reaches_no_report_and_no_bundle(reference_dir, se
     writer.close()
     reader.close()
     shown = report_findings(findings)   # what verdict.json and the HTML row are made from
-    reports = [findings_text(findings), findings_json(findings), json.dumps(shown),
+    lines = "\n".join(render.line(f) for f in shown)  # the HTML row's log (one renderer)
+    reports = [lines, findings_json(findings), json.dumps(shown),
                pod_logs_text(shown), writer.path.read_text()]
     assert "<redacted:github-pat>" in pod_logs_text(shown)   # the line is kept, the token not
     assert all(TOKEN not in text for text in reports)

@@ -11,7 +11,7 @@ import yaml
 from kube_api import ServedObjects
 from pytest_agentrun.checks import argo as argo_checks
 from pytest_agentrun.checks import runtime
-from pytest_agentrun.evidence import EvidenceCache
+from pytest_agentrun.evidence.cache import EvidenceCache
 from pytest_agentrun.lane import LaneConfig, LaneProfile
 from pytest_agentrun.readers.kube import Kube
 

@@ -219,7 +219,7 @@ def test_registry_dies_with_its_parent(tmp_path):
 def test_the_suite_reads_the_whole_tag_list(registry):
     """Debian's docker-registry 2.8 answers every tag in one page (it ignores `n`): the suite's reader
     gives the same list, and a repository never pushed has no tag (404)."""
-    from pytest_agentrun.evidence import EvidenceCache
+    from pytest_agentrun.evidence.cache import EvidenceCache
     from pytest_agentrun.readers.registry import Registry
     config, layers = _image("pa9e0000001")
     pushed = {f"page-{n}" for n in range(5)}
@@ -251,7 +251,7 @@ def paging_registry(tags: list[str], size: int):
 
 def test_the_suite_follows_every_page_of_the_tag_list():
     from pytest_agentrun.errors import EvidenceError
-    from pytest_agentrun.evidence import EvidenceCache
+    from pytest_agentrun.evidence.cache import EvidenceCache
     from pytest_agentrun.readers.registry import Registry
     tags = [f"env-{n:02d}" for n in range(7)]
     reader = Registry("http://127.0.0.1:5000", EvidenceCache())

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from pytest_agentrun.finding import failed, passed, undecided
-from pytest_agentrun.redact import redact_value
+from pytest_agentrun.masking import redact_value
 from pytest_agentrun.report.evidence import decorate_report, json_form, report_findings
 from pytest_agentrun.verdict.runlog import FINDINGS_ATTR
 from pytest_agentrun.verdict.outcome import FINDINGS

@@ -22,7 +22,7 @@ from agentrun_sandbox import lane as sandbox
 from agentrun_sandbox import source_files
 from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
 from pytest_agentrun.checks import tekton
-from pytest_agentrun.criteria import catalogue, render, templates
+from pytest_agentrun.catalogue.criteria import catalogue, render, templates
 from pytest_agentrun.incluster import render as incluster
 from pytest_agentrun.lane import PROFILES_ENV, LaneProfile, available_lanes
 from pytest_agentrun.sandbox_session import failure_cause

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from pytest_agentrun import logmask
+from pytest_agentrun import masking
 from pytest_agentrun.model import secret_rules
 from pytest_agentrun.model.secrets_scan import credential_kind, mask
 
@@ -65,7 +65,7 @@ def test_url_user_names_stay_readable_passwords_do_not():
 
 
 def test_every_log_record_is_masked_before_a_handler_sees_it(caplog):
-    logmask.install()
+    masking.mask_log_records()
     with caplog.at_level(logging.DEBUG):
         logging.getLogger("httpx").info("HTTP Request: HEAD %s", f"http://ci-bot:{SHAPES['sk-proj']}@h/v2/")
         try:

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from pytest_agentrun import bundle, explain
-from pytest_agentrun.bundle_diff import diff, text
+from pytest_agentrun.evidence import bundle
+from pytest_agentrun.catalogue import explain
+from pytest_agentrun.evidence.diff import diff, text
 from pytest_agentrun.cli import main, parser
-from pytest_agentrun.criteria import catalogue
+from pytest_agentrun.catalogue.criteria import catalogue
 from pytest_agentrun.verdict.status import CriterionResult
 from pytest_agentrun.incluster import task_results
 from pytest_agentrun.verdict import files as verdict_files

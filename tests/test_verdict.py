@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from pytest_agentrun import attestation
-from pytest_agentrun.criteria import catalogue
+from pytest_agentrun.catalogue.criteria import catalogue
 from pytest_agentrun.model.documents import schema_errors
 from pytest_agentrun.incluster import task_results
 
@@ -26,7 +26,7 @@ DRIVE = [cid for cid, c in catalogue().items() if c.kind == "drive"]
 
 SUITE = """
 import pytest
-from pytest_agentrun.criteria import catalogue
+from pytest_agentrun.catalogue.criteria import catalogue
 from pytest_agentrun.errors import EvidenceError
 from pytest_agentrun.finding import failed, not_applicable, passed, undecided
 

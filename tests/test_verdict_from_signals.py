@@ -15,7 +15,7 @@ import json
 
 import pytest
 
-from pytest_agentrun.criteria import catalogue
+from pytest_agentrun.catalogue.criteria import catalogue
 
 PASSIVE = [cid for cid, c in catalogue().items() if c.kind == "passive"]
 PATHS = [
@@ -26,7 +26,7 @@ BEHAVIOUR = dict(zip(PASSIVE, PATHS))
 
 SUITE = """
 import pytest
-from pytest_agentrun.criteria import catalogue
+from pytest_agentrun.catalogue.criteria import catalogue
 from pytest_agentrun.errors import CannotBeDecided, EvidenceError
 from pytest_agentrun.finding import failed, not_applicable, passed, undecided
 

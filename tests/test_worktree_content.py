@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pytest_agentrun.checks import source
-from pytest_agentrun.evidence import EvidenceCache
+from pytest_agentrun.evidence.cache import EvidenceCache
 from pytest_agentrun.finding import UNDECIDED
 from pytest_agentrun.model import worktree as kinds
 from pytest_agentrun.readers.worktree import Worktree

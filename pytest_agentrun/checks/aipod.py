@@ -91,7 +91,10 @@ def catalog_image_refs_reusable(catalog: Catalog) -> list[Finding]:
     for entry in catalog.services():
         sid = entry.get("serviceId", "?")
         start = line_of(text, f'"serviceId": "{sid}"') or 1
-        where = lambda needle: f"{catalog.where}:{line_of(text, needle, start) or start}"  # noqa: E731
+
+        def where(needle: str, start: int = start) -> str:  # this entry's lines, not the last one's
+            return f"{catalog.where}:{line_of(text, needle, start) or start}"
+
         status = entry.get("status")
         findings.append(judge("AP-03", status in REUSE_STATUSES, f"catalog service {sid} status",
                               " or ".join(REUSE_STATUSES), repr(status), where('"status"')))

@@ -8,7 +8,8 @@ from typing import Any, Iterable
 from ..model.documents import Catalog, line_of, schema_errors
 from ..finding import Finding, failed, judge, passed, undecided
 from ..lane import LaneProfile
-from ..model.commits import CommitInfo
+from ..model.commits import CommitInfo, is_full_sha
+from ..model.images import is_digest
 from ..model.secrets_scan import credential_kind, secret_key
 from .judges import judges
 
@@ -32,8 +33,6 @@ def conforms_to_schema(catalog: Catalog) -> list[Finding]:
                    catalog.where)]
 
 
-FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
-DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 # What CT-02 requires of each service entry, by JSON type (an `image` that is a string is not the
 # tag, digest and repository digest the criterion asks for); image also by member.
 SERVICE_FIELDS: dict[str, type] = {"serviceId": str, "imageRef": dict, "envIdentity": str, "image": dict,
@@ -101,7 +100,7 @@ def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[
                 for k, want in (("lane", profile.lane), ("sourceBranch", profile.source_branch),
                                 ("gitopsBranch", profile.gitops_branch))]
     source = data.get("sourceCommit")
-    findings.append(judge("CT-02", bool(FULL_SHA.match(str(source))), "catalog sourceCommit",
+    findings.append(judge("CT-02", is_full_sha(str(source)), "catalog sourceCommit",
                           "a full 40-hex SHA", repr(source), catalog.line('"sourceCommit"')))
     findings += _service_list_problems(catalog)
     run = profile.pipeline_run_name(str(source)) if source else None
@@ -134,7 +133,7 @@ def image_refs_well_formed(catalog: Catalog) -> list[Finding]:
         problems = [p for p, bad in (
             (f"kind {ref.get('kind')!r}", ref.get("kind") != "env-image-dockerfile"),
             ("no repoUrl", not ref.get("repoUrl")),
-            (f"commitId {ref.get('commitId')!r} is not a full 40-hex SHA", not FULL_SHA.match(str(ref.get("commitId")))),
+            (f"commitId {ref.get('commitId')!r} is not a full 40-hex SHA", not is_full_sha(str(ref.get("commitId")))),
             (f"dockerfilePath {path!r} is not repo-relative", not path or path.startswith(("/", "~")) or ".." in path.split("/")),
         ) if bad]
         findings.append(judge("CT-03", not problems, f"service {sid} imageRef",
@@ -200,7 +199,7 @@ def digests_well_formed(catalog: Catalog) -> list[Finding]:
         image = entry.get("image") or {}
         digest = str(image.get("digest"))
         want = f"{image.get('repository')}@{digest}"
-        ok = bool(DIGEST.match(digest)) and image.get("repositoryDigest") == want
+        ok = is_digest(digest) and image.get("repositoryDigest") == want
         findings.append(judge("CT-05", ok, f"service {sid} digest",
                               f"sha256:<64 hex> and repositoryDigest {want}",
                               f"digest {digest!r}, repositoryDigest {image.get('repositoryDigest')!r}",

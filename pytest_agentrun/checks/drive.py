@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 from typing import Any
 
+from ..model.commits import is_full_sha
 from ..model.documents import Catalog
 from ..model.mirror import BranchMove
 from ..model.envidentity import InputChanges
@@ -34,7 +34,6 @@ def mirror_settled(synced: BranchMove, flushed: BranchMove, heads: dict[str, str
 
 # -- DR-02: trigger-current ----------------------------------------------------------------------
 
-FULL_SHA = re.compile(r"[0-9a-f]{40}")
 
 
 def _param(run: dict[str, Any], name: str) -> Any:
@@ -75,7 +74,7 @@ def pipeline_run_for_current(profile: LaneProfile, heads: dict[str, str | None],
     expected_name = profile.pipeline_run_name(revision or "")
     findings += [
         judge("DR-02",
-              name == expected_name and _param(run, "revision") == revision and bool(FULL_SHA.fullmatch(revision or "")),
+              name == expected_name and _param(run, "revision") == revision and is_full_sha(revision),
               "name and revision param", f"{expected_name}, revision = the full 40-hex SHA",
               f"{name}, revision {_param(run, 'revision')!r}", where),
         judge("DR-02", run["spec"].get("pipelineRef", {}).get("name") == profile.pipeline

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..model.documents import Catalog, ManifestSet, parse_manifests
 from ..finding import Finding, failed, judge
 from ..lane import LaneProfile
+from ..model.commits import is_full_sha
+from ..model.images import PINNED
+from ..model.objects import POD_KINDS, ROLLOUT_KINDS, containers, pod_spec
 from ..model.secrets_scan import credential_kind, secret_key
 from .judges import judges
 
-PINNED = re.compile(r"^(?P<repo>[^@\s]+)@(?P<digest>sha256:[0-9a-f]{64})$")
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet")
 
 
 @judges("GO-01")
@@ -42,22 +42,6 @@ def unparsed_files(criterion: str, parse_errors: list[str]) -> list[Finding]:
     return findings
 
 
-def pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
-    """The pod spec of any workload kind (Pod, Deployment, Job, CronJob ...)."""
-    spec = obj.get("spec", {}) or {}
-    if obj.get("kind") == "Pod":
-        return spec
-    if obj.get("kind") == "CronJob":
-        spec = spec.get("jobTemplate", {}).get("spec", {})
-    return spec.get("template", {}).get("spec", {}) or {}
-
-
-def containers(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """(field, container) for every container and initContainer of a workload."""
-    spec = pod_spec(obj)
-    return [(f, c) for f in ("initContainers", "containers") for c in spec.get(f, []) or []]
-
-
 def service_id(obj: dict[str, Any], service_label: str) -> str:
     labels = obj.get("metadata", {}).get("labels", {}) or {}
     return labels.get(service_label) or obj.get("metadata", {}).get("name", "?")
@@ -67,14 +51,14 @@ def service_id(obj: dict[str, Any], service_label: str) -> str:
 def images_pinned_to_catalog(manifests: ManifestSet, catalog: Catalog, *, service_label: str) -> list[Finding]:
     """GO-02: every image is pinned by digest, and the digest is the catalog's digest for its service."""
     findings: list[Finding] = []
-    for manifest in manifests.of_kind(*WORKLOAD_KINDS):
+    for manifest in manifests.of_kind(*POD_KINDS):
         sid = service_id(manifest.obj, service_label)
         entry = catalog.service(sid)
         for field, container in containers(manifest.obj):
             image = str(container.get("image", ""))
             where = manifests.where(manifest, f"image: {image}" if image else None)
             subject = f"{manifest.kind} {manifest.name} {field}[{container.get('name')}]"
-            match = PINNED.match(image)
+            match = PINNED.fullmatch(image)
             if not match:
                 findings.append(failed("GO-02", subject,
                                        "image pinned by digest (@sha256:<64 hex>)", repr(image),
@@ -95,7 +79,6 @@ def images_pinned_to_catalog(manifests: ManifestSet, catalog: Catalog, *, servic
 
 CLUSTER_SCOPED = ("Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PersistentVolume",
                   "StorageClass", "PriorityClass")
-FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
 @judges("GO-03")
@@ -159,7 +142,7 @@ def credentials_as_secret_refs(manifests: ManifestSet, providers: dict[str, str]
     DATABASE_URL comes from a SecretRef. Each requirement nothing in the manifests answers is a finding."""
     findings: list[Finding] = []
     provider_names = set(providers.values())
-    workloads = manifests.of_kind(*WORKLOAD_KINDS)
+    workloads = manifests.of_kind(*POD_KINDS)
     for m in workloads:
         findings += _workload_credentials(manifests, m, provider_names)
     names = ", ".join(f"{m.kind} {m.name}" for m in workloads) or "none"
@@ -252,7 +235,7 @@ def boot_commit_env(manifests: ManifestSet, catalog: Catalog, env_repository: st
     records) get AGENTRUN_BOOT_COMMIT = the catalog's bootCommit, a full 40-hex SHA. A helper container
     of another image (a digest-pinned init container that is not AgentRun) boots nothing."""
     repos = env_image_repositories(catalog) | {env_repository}
-    judged = [(m, field, c) for m in manifests.of_kind(*WORKLOAD_KINDS) for field, c in containers(m.obj)]
+    judged = [(m, field, c) for m in manifests.of_kind(*POD_KINDS) for field, c in containers(m.obj)]
     helpers = [f"{m.kind} {m.name} {field}[{c.get('name')}] ({c.get('image')})" for m, field, c in judged
                if image_repository(str(c.get("image", ""))) not in repos]
     findings = []
@@ -262,7 +245,7 @@ def boot_commit_env(manifests: ManifestSet, catalog: Catalog, env_repository: st
         want = (catalog.service(service_id(m.obj, service_label)) or {}).get("bootCommit")
         value = next((e.get("value") for e in container.get("env", []) or []
                       if e.get("name") == "AGENTRUN_BOOT_COMMIT"), None)
-        ok = value is not None and value == want and bool(FULL_SHA.match(str(value)))
+        ok = value is not None and value == want and is_full_sha(str(value))
         findings.append(judge("GO-06", ok,
                               f"{m.kind} {m.name} {field}[{container.get('name')}] AGENTRUN_BOOT_COMMIT",
                               f"catalog bootCommit {want} (full 40-hex)", repr(value),
@@ -276,7 +259,7 @@ def _service_view(container: dict[str, Any], obj: dict[str, Any]) -> dict[str, A
     env = container.get("env", []) or []
     volumes = pod_spec(obj).get("volumes", []) or []
     return {
-        "replicas": obj.get("spec", {}).get("replicas") if obj.get("kind") in ("Deployment", "StatefulSet") else None,
+        "replicas": obj.get("spec", {}).get("replicas") if obj.get("kind") in ROLLOUT_KINDS else None,
         "ports": sorted(p.get("containerPort") for p in container.get("ports", []) or []),
         "health": ((container.get("readinessProbe") or {}).get("httpGet") or {}).get("path"),
         "env": sorted({e.get("name") for e in env}),
@@ -291,7 +274,7 @@ def agrees_with_deploy_intent(manifests: ManifestSet, intent_services: list[dict
     """GO-07: the manifests agree with deploy.json at the catalog's source commit: services, replicas,
     ports, health paths, env keys and SecretRef names."""
     findings = []
-    workloads = {m.name: m for m in manifests.of_kind(*WORKLOAD_KINDS)}
+    workloads = {m.name: m for m in manifests.of_kind(*POD_KINDS)}
     for service in intent_services:
         name = service["id"]
         m = workloads.pop(name, None)
@@ -301,7 +284,7 @@ def agrees_with_deploy_intent(manifests: ManifestSet, intent_services: list[dict
             continue
         found = _service_view(containers(m.obj)[-1][1] if containers(m.obj) else {}, m.obj)
         expected = {
-            "replicas": service.get("replicas", 1) if service.get("workload") in ("Deployment", "StatefulSet") else None,
+            "replicas": service.get("replicas", 1) if service.get("workload") in ROLLOUT_KINDS else None,
             "ports": sorted(p["port"] for p in service.get("ports", [])),
             "health": (service.get("health") or {}).get("path"),
             "env": sorted(set(service.get("env", {})) | {s["name"] for s in service.get("secretEnv", []) if s.get("name")}),
@@ -335,7 +318,7 @@ def no_fixed_entries(manifests: ManifestSet) -> list[Finding]:
             if spec.get("externalIPs") or spec.get("loadBalancerIP") or spec.get("clusterIP") not in (None, "", "None"):
                 problems.append("a fixed IP (clusterIP/externalIPs/loadBalancerIP)")
             problems += [f"nodePort {p['nodePort']}" for p in spec.get("ports", []) or [] if p.get("nodePort")]
-        if m.kind in WORKLOAD_KINDS:
+        if m.kind in POD_KINDS:
             pod = pod_spec(m.obj)
             if pod.get("hostNetwork"):
                 problems.append("hostNetwork: true")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from ..criteria import catalogue
+from ..catalogue.criteria import catalogue
 
 Check = TypeVar("Check", bound=Callable)
 

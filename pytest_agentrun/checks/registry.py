@@ -8,7 +8,7 @@ from typing import Any, Callable
 from ..model.documents import Catalog
 from ..errors import EvidenceError
 from ..finding import Finding, failed, judge, undecided
-from ..model.objects import object_ref
+from ..model.objects import containers, object_ref
 from ..model.images import ManifestAnswer, repository_name
 from .judges import judges
 
@@ -132,10 +132,9 @@ def runtime_env_images(pods: list[dict[str, Any]], repository: str) -> tuple[dic
     unread: list[str] = []
     for pod in pods:
         status = pod.get("status") if isinstance(pod.get("status"), dict) else {}
-        spec = pod.get("spec") if isinstance(pod.get("spec"), dict) else {}
         statuses = {s.get("name"): s for s in [*(status.get("initContainerStatuses") or []),
                                                 *(status.get("containerStatuses") or [])] if isinstance(s, dict)}
-        for container in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
+        for _, container in containers(pod):
             name = container.get("name")
             image_id = str((statuses.get(name) or {}).get("imageID") or "")
             digest = image_digest(image_id, repository)

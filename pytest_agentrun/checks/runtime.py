@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..finding import Finding, failed, judge, undecided
-from ..model.objects import object_ref
+from ..model.images import DIGEST_AT_END, PINNED
+from ..model.objects import ROLLOUT_KINDS, containers, object_ref, pod_spec
 from ..model.release_pods import ReleasePods, release_pods
 from ..model.rollout_state import rollout_problems
-from .gitops import PINNED, containers, pod_spec
 from .judges import judges
 
-READY_KINDS = ("Deployment", "StatefulSet")
 
 
 @judges("RT-01")
@@ -31,7 +29,7 @@ def namespace_active(name: str, namespace: dict[str, Any] | None) -> list[Findin
 def declared_workloads(intent_services: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
     """(kind, name, desired replicas) of every enabled Deployment/StatefulSet deploy.json declares."""
     return [(s["workload"], s["id"], int(s.get("replicas", 1)))
-            for s in intent_services if s.get("enabled", True) and s.get("workload") in READY_KINDS]
+            for s in intent_services if s.get("enabled", True) and s.get("workload") in ROLLOUT_KINDS]
 
 
 @judges("RT-02")
@@ -70,7 +68,6 @@ def workloads_ready(declared: list[tuple[str, str, int]], live: dict[tuple[str, 
 STATUS_KEYS = ("replicas", "readyReplicas", "updatedReplicas", "availableReplicas", "unavailableReplicas",
                "observedGeneration", "currentRevision", "updateRevision", "conditions")
 BAD_WAITING = ("CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError", "CreateContainerError")
-DIGEST_IN = re.compile(r"@(sha256:[0-9a-f]{64})$")
 
 
 def _condition(pod: dict[str, Any], kind: str) -> str | None:
@@ -189,7 +186,7 @@ def _template_images(workload: dict[str, Any], catalog_images: dict[str, dict[st
     findings = []
     for field, container in containers(workload):
         found = str(container.get("image", ""))
-        pinned = PINNED.match(found)
+        pinned = PINNED.fullmatch(found)
         ok = bool(pinned) and want is not None and (found == want if image.get("repositoryDigest")
                                                     else pinned["digest"] == image.get("digest"))
         findings.append(judge("RT-04", ok,
@@ -210,7 +207,7 @@ def _running_images(pod: dict[str, Any], workload_name: str, catalog_images: dic
                           "status.containerStatuses is empty: nothing says what runs", object_ref(pod))]
     findings = []
     for status in statuses:
-        match = DIGEST_IN.search(str(status.get("imageID") or ""))
+        match = DIGEST_AT_END.search(str(status.get("imageID") or ""))
         found = match.group(1) if match else None
         findings.append(judge("RT-04", want is not None and found == want,
                               f"{object_ref(pod)} container {status.get('name')}", expected,
@@ -268,7 +265,7 @@ def secret_refs(objects: list[dict[str, Any]]) -> dict[str, set[str]]:
     refs: dict[str, set[str]] = {}
     for obj in objects:
         spec = pod_spec(obj)
-        for container in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+        for _, container in containers(obj):
             for env in container.get("env", []) or []:
                 ref = (env.get("valueFrom") or {}).get("secretKeyRef")
                 if ref:

@@ -13,7 +13,8 @@ from ..model.documents import DeployIntent, schema_errors
 from ..finding import Finding, failed, judge, passed, undecided
 from ..model.forbidden import ForbiddenTargets, members, mentions
 from ..lane import LaneProfile
-from ..model.images import repository_name
+from ..model.commits import FULL_SHA
+from ..model.images import DIGEST, repository_name
 from ..model.worktree import SHOWN_BY_STATUS, IgnoreRule, WorktreeContent, WorktreeState
 from .judges import judges
 
@@ -116,7 +117,7 @@ def _generated_state_rules(profile: LaneProfile) -> list[tuple[str, Callable[[st
         ("CI rollout metadata (" + ", ".join(profile.gitops_generated_metadata) + ")",
          lambda p: p in profile.gitops_generated_metadata, None),
         # A pinned base image in the Containerfile is source; a pin of the lane's env image is a publish record.
-        (f"an env image digest ({env}@sha256:...)", never, re.compile(re.escape(env) + r"@sha256:[0-9a-f]{64}")),
+        (f"an env image digest ({env}@sha256:...)", never, re.compile(re.escape(env) + "@" + DIGEST.pattern)),
     ]
 
 
@@ -187,11 +188,11 @@ ARTIFACT_KEYS = {
 def _artifact_values(profile: LaneProfile) -> list[tuple[str, re.Pattern[str]]]:
     run = re.escape(profile.pipeline_run_name_template).replace(re.escape("{short12}"), "[0-9a-f]{12}")
     return [
-        ("image digest", re.compile(r"sha256:[0-9a-f]{64}")),
+        ("image digest", DIGEST),
         ("env image reference", re.compile(re.escape(repository_name(profile.env_repository)) + r"[:@]")),
         ("PipelineRun/TaskRun id", re.compile(run)),
         ("reuse evidence", re.compile(r"\bbuild=\d+ reuse=\d+")),
-        ("commit or GitOps/Argo revision", re.compile(r"\b[0-9a-f]{40}\b")),
+        ("commit or GitOps/Argo revision", re.compile(rf"\b{FULL_SHA.pattern}\b")),
     ]
 
 

@@ -22,11 +22,11 @@ from ..errors import EvidenceError
 from ..finding import Finding, failed, judge, passed, undecided
 from ..lane import LaneProfile
 from ..model.commits import CommitInfo
-from ..model.objects import object_ref
+from ..model.objects import object_ref, pod_spec
+from ..model.tekton import PlanSummary, container_text, containers, param_values, substitute
 from .registry import TagListing
 from .judges import judges
 
-FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
 def succeeded_condition(run: dict[str, Any]) -> dict[str, Any]:
@@ -135,43 +135,14 @@ def unreadable(criterion: str, ptask: PipelineTask) -> Finding:
                   ptask.problem, ptask.where)
 
 
-def containers(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """(label, container) of every step, with the stepTemplate merged in as Tekton does, and every sidecar."""
-    template = spec.get("stepTemplate") or {}
-    result = []
-    for step in spec.get("steps") or []:
-        merged = {**template, **step}
-        env = {e.get("name"): e for e in [*(template.get("env") or []), *(step.get("env") or [])]}
-        merged["env"] = list(env.values())
-        result.append((f"step {step.get('name', '?')}", merged))
-    result += [(f"sidecar {s.get('name', '?')}", s) for s in spec.get("sidecars") or []]
-    return result
-
-
-def container_text(container: dict[str, Any]) -> str:
-    """What a container runs: image, command, args and script."""
-    parts = [container.get("image") or "", *(container.get("command") or []), *(container.get("args") or []),
-             container.get("script") or ""]
-    return "\n".join(str(p) for p in parts)
-
-
-_PARAM = re.compile(r"\$\(params\.([\w.-]+)\)")
-
-
-def substitute(text: str, values: dict[str, str]) -> str:
-    """Tekton's `$(params.x)` substitution (unknown params are left as they are)."""
-    return _PARAM.sub(lambda m: values.get(m.group(1), m.group(0)), text)
-
-
 def task_params(pipeline: dict[str, Any], run: dict[str, Any] | None, ptask: PipelineTask) -> dict[str, str]:
     """The values a pipeline task's params take: the Pipeline's defaults overridden by the run's params,
     substituted into the pipeline task's params; the Task's own defaults for the rest."""
-    def strings(params: list[dict[str, Any]] | None, key: str) -> dict[str, str]:
-        return {p["name"]: p[key] for p in params or [] if isinstance(p.get(key), str) and "name" in p}
-    pipeline_values = strings(pipeline.get("spec", {}).get("params"), "default")
-    pipeline_values |= strings((run or {}).get("spec", {}).get("params"), "value")
-    values = strings((ptask.spec or {}).get("params"), "default")
-    values |= {k: substitute(v, pipeline_values) for k, v in strings(ptask.entry.get("params"), "value").items()}
+    pipeline_values = param_values(pipeline.get("spec", {}).get("params"), "default")
+    pipeline_values |= param_values((run or {}).get("spec", {}).get("params"), "value")
+    values = param_values((ptask.spec or {}).get("params"), "default")
+    given = param_values(ptask.entry.get("params"), "value")
+    values |= {k: substitute(v, pipeline_values) for k, v in given.items()}
     return values
 
 
@@ -428,7 +399,7 @@ def no_custom_runner_or_docker_daemon(profile: LaneProfile, pipeline: dict[str, 
             findings.append(passed("TK-07", f"workloads in {namespace}", "no runner/poller/reconciler Deployment or StatefulSet",
                                    "no Deployment or StatefulSet", f"Namespace {namespace}"))
         for obj in objects:
-            pod = obj.get("spec", {}).get("template", {}).get("spec", {})
+            pod = pod_spec(obj)
             images = [c.get("image", "") for c in [*(pod.get("containers") or []), *(pod.get("initContainers") or [])]]
             problems = [f"name ({w})" for w in words(obj["metadata"]["name"], lane["forbiddenWorkloads"])]
             problems += [f"image {i} ({w})" for i in images for w in words(i, lane["forbiddenWorkloads"] + lane["dockerDaemon"]["images"])]
@@ -440,9 +411,6 @@ def no_custom_runner_or_docker_daemon(profile: LaneProfile, pipeline: dict[str, 
 
 
 # -- TK-08 ---------------------------------------------------------------------------------------
-
-PLAN_SUMMARY = re.compile(r"build=(\d+) reuse=(\d+) unsafeReuse=(\d+)")
-
 
 def task_run_of(profile: LaneProfile, task_runs: list[dict[str, Any]], role: str) -> dict[str, Any] | None:
     """The TaskRun of the lane task with this role (label tekton.dev/pipelineTask)."""
@@ -456,11 +424,14 @@ def result_of(task_run: dict[str, Any], name: str) -> Any:
     return tekton_results.result(task_run, name)
 
 
-def plan_summary(profile: LaneProfile, task_runs: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, str | None, re.Match[str] | None]:
-    """The plan TaskRun, its planArtifacts.summary (normalised), and the summary parsed (None when malformed)."""
+def plan_summary(
+    profile: LaneProfile, task_runs: list[dict[str, Any]]
+) -> tuple[dict[str, Any] | None, str | None, PlanSummary | None]:
+    """The plan TaskRun, its planArtifacts.summary (normalised), and the summary parsed (None
+    when malformed)."""
     run = task_run_of(profile, task_runs, "plan")
     summary = result_of(run, "planArtifacts.summary") if run else None
-    return run, summary, PLAN_SUMMARY.fullmatch(summary) if isinstance(summary, str) else None
+    return run, summary, PlanSummary.parse(summary)
 
 
 def missing_task_run(criterion: str, profile: LaneProfile, run_name: str, role: str) -> Finding:
@@ -474,7 +445,7 @@ def plan_summary_safe(profile: LaneProfile, run_name: str, task_runs: list[dict[
     run, summary, parsed = plan_summary(profile, task_runs)
     if run is None:
         return [missing_task_run("TK-08", profile, run_name, "plan")]
-    return [judge("TK-08", parsed is not None and parsed.group(3) == "0",
+    return [judge("TK-08", parsed is not None and parsed.safe,
                   f"{task_name(profile, 'plan')} result planArtifacts.summary",
                   "build=N reuse=M unsafeReuse=0",
                   repr(summary) if summary is not None else "no planArtifacts.summary result",
@@ -560,7 +531,10 @@ def _run_followed(profile: LaneProfile, run_name: str, task_runs: list[dict[str,
     if plan is None:
         findings.append(missing_task_run("TK-09", profile, run_name, "plan"))
     else:
-        ok = summary == "build=0 reuse=1 unsafeReuse=0" if reuse else bool(parsed and int(parsed.group(1)) > 0 and parsed.group(3) == "0")
+        if reuse:
+            ok = summary == "build=0 reuse=1 unsafeReuse=0"  # exactly, as the lane writes it
+        else:
+            ok = parsed is not None and parsed.build > 0 and parsed.safe
         findings.append(judge("TK-09", ok, "plan result planArtifacts.summary",
                               "build=0 reuse=1 unsafeReuse=0" if reuse else "build=N (N > 0) unsafeReuse=0",
                               repr(summary), f"{object_ref(plan)} status.results"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..defaults import TIMEOUTS
 from ..errors import DriveError
 from ..lane import LaneConfig
 from ..model.mirror import BranchMove
@@ -19,7 +20,6 @@ from .progress import Out
 from .promotion import PromotionResult, follow_promotion
 from .trigger import TriggerResult, trigger_current, wait
 
-DEFAULT_TIMEOUT = 1800.0
 
 
 class DriveNotAllowed(DriveError):
@@ -53,7 +53,7 @@ class LaneDriver:
     runtime (DR-03). `timeout` is each wait's default (pytest --drive-timeout)."""
 
     def __init__(self, config: LaneConfig, consent: DriveConsent, out: Out = print,
-                 timeout: float = DEFAULT_TIMEOUT):
+                 timeout: float = TIMEOUTS.drive):
         if not isinstance(consent, DriveConsent):
             raise DriveNotAllowed("a LaneDriver without consent")
         self.config, self.consent, self.out, self.timeout = config, consent, out, timeout

@@ -11,7 +11,7 @@ import git
 from ..errors import DriveError
 from ..readers import git as git_reader
 from ..readers.git import GIT_ENV, last_error_line
-from ..redact import redact_url
+from ..masking import redact_url
 
 
 def exact_fetch(url: str, sha: str) -> None:

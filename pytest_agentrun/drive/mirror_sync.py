@@ -14,7 +14,7 @@ import git
 from ..errors import DriveError
 from ..lane import LaneConfig
 from ..readers.git import GIT_ENV, last_error_line, ls_remote
-from ..redact import redact_url
+from ..masking import redact_url
 from ..model.mirror import BranchMove
 
 

@@ -17,8 +17,8 @@ from typing import Any, Callable, TypeVar
 from ..checks.argo import lane_source, synced_revision
 from ..errors import DriveError
 from ..lane import LaneConfig, LaneProfile
-from ..model.objects import object_ref
-from ..redact import redact_url
+from ..model.objects import ROLLOUT_KINDS, object_ref
+from ..masking import redact_url
 from . import mirror_sync
 from .git_live import BranchFollower
 from ..readers.kube_live import LiveKube
@@ -31,7 +31,6 @@ from ..model.run_state import RunOutcome
 
 # What `argocd app get --refresh` sets: the controller reconciles at once instead of at its next period.
 REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
-WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 T = TypeVar("T")
 
 
@@ -193,7 +192,7 @@ def _runtime_at(config: LaneConfig, kube: LiveKube, revision: str, digests: dict
                 digest: str) -> tuple[list[str] | None, str]:
     profile = config.profile
     namespace, application = profile.runtime_namespace, profile.application
-    workloads = [w for kind in WORKLOAD_KINDS for w in kube.list(kind, namespace)
+    workloads = [w for kind in ROLLOUT_KINDS for w in kube.list(kind, namespace)
                  if tracked_by(w, application, profile.argo_tracking, profile.argocd_namespace)]
     if not workloads:
         return None, f"no Deployment or StatefulSet of Application {application} in {namespace}"

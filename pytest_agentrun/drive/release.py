@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from ..errors import AgentrunError
-from ..evidence import EvidenceCache
+from ..evidence.cache import EvidenceCache
 from ..lane import LaneConfig
 from ..readers.registry import Registry
 from .driver import LaneDriver

@@ -18,7 +18,7 @@ import yaml
 
 from ..errors import DriveError
 from ..lane import LaneConfig
-from ..redact import redact_url
+from ..masking import redact_url
 from . import mirror_sync
 from .git_live import exact_fetch
 from ..readers.kube_live import AlreadyExists, LiveKube

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from ..defaults import TIMEOUTS
 from ..model.run_state import VERIFICATION_TASK
 from ..lane import LaneProfile
 from ..readers.kube import resource_table
@@ -196,7 +197,7 @@ GIT_WORKSPACES = {"ssh": "acceptance-git-ssh", "basic-auth": "acceptance-git-bas
 
 
 def render(profile: LaneProfile, *, image: str = DEFAULT_IMAGE, with_drive_role: bool = False,
-           mode: str = "hostpath", registry_url: str | None = None, settle_timeout: int = 900,
+           mode: str = "hostpath", registry_url: str | None = None, settle_timeout: int = int(TIMEOUTS.settle),
            git_ssh_secret: str | None = None, git_basic_auth_secret: str | None = None) -> dict[str, Any]:
     """file name -> objects (a list of documents, or one JSON document for the patches)."""
     if mode not in MODES:
@@ -239,7 +240,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--worktree", choices=MODES, default="hostpath",
                         help="mount the fixed worktree as a hostPath volume (default) or a workspace the lane binds")
     parser.add_argument("--registry-url", help="where the Task reaches the registry (default: the profile's)")
-    parser.add_argument("--settle-timeout", type=int, default=900, help="seconds the settle step waits")
+    parser.add_argument("--settle-timeout", type=int, default=int(TIMEOUTS.settle),
+                        help="seconds the settle step waits")
     parser.add_argument("--git-ssh-secret", help="a Secret with a .ssh directory, bound to ssh-directory")
     parser.add_argument("--git-basic-auth-secret", help="a Secret with .gitconfig and .git-credentials")
 

@@ -23,10 +23,11 @@ from typing import Any
 
 import git
 
+from ..defaults import TIMEOUTS
 from ..errors import AgentrunError
 from ..lane import LaneConfig, LaneProfile
 from ..readers.git import last_error_line, ls_remote
-from ..redact import redact_url
+from ..masking import redact_url
 
 
 def _head(url: str, branch: str) -> tuple[str | None, str]:
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="agentrun-lane settle", description=__doc__.split("\n\n")[0])
     parser.add_argument("--lane", default="v0.1")
     parser.add_argument("--lane-config", type=Path)
-    parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--timeout", type=float, default=TIMEOUTS.settle)
     parser.add_argument("--poll", type=float, default=2.0)
     parser.add_argument("--out", type=Path, help="write the outcome here as JSON")
     args = parser.parse_args(argv)

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
+
+FULL_SHA = re.compile(r"[0-9a-f]{40}")  # a full commit SHA (SHA-1), lower-case hex
+
+
+def is_full_sha(value: object) -> bool:
+    """Exactly a full commit SHA: not abbreviated, no ref name, nothing around it."""
+    return isinstance(value, str) and FULL_SHA.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)

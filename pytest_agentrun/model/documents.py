@@ -20,6 +20,7 @@ import jsonschema
 import yaml
 
 from ..errors import EvidenceError
+from .commits import is_full_sha
 
 # libyaml's safe loader when PyYAML was built with it: the same documents, parsed ~10x faster
 # (a lane with a thousand services has thousands of manifests).
@@ -156,7 +157,7 @@ class Catalog(JsonDocument):
 
     def source_commit(self) -> str:
         commit = self.require("catalog").get("sourceCommit")
-        if not isinstance(commit, str) or not re.fullmatch(r"[0-9a-f]{40}", commit):
+        if not is_full_sha(commit):
             raise EvidenceError("catalog", "sourceCommit", self.where, f"not a full 40-hex SHA: {commit!r}")
         return commit
 

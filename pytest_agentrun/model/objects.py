@@ -7,6 +7,28 @@ from typing import Any
 from urllib.parse import quote
 
 
+# The workload kinds a release rolls out (replicas, a current revision, readiness).
+ROLLOUT_KINDS = ("Deployment", "StatefulSet")
+# Every kind that carries a pod template (or is a Pod).
+POD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet")
+
+
+def pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
+    """The pod spec of any workload kind (Pod, Deployment, Job, CronJob ...)."""
+    spec = obj.get("spec", {}) or {}
+    if obj.get("kind") == "Pod":
+        return spec
+    if obj.get("kind") == "CronJob":
+        spec = spec.get("jobTemplate", {}).get("spec", {})
+    return spec.get("template", {}).get("spec", {}) or {}
+
+
+def containers(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(field, container) for every initContainer and container of a workload, in that order."""
+    spec = pod_spec(obj)
+    return [(f, c) for f in ("initContainers", "containers") for c in spec.get(f, []) or []]
+
+
 def object_ref(obj: dict[str, Any]) -> str:
     """How a reviewer finds an object: `Deployment agentrun-v01/agentrun-mgr`."""
     meta = obj.get("metadata", {})

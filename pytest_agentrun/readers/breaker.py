@@ -12,9 +12,10 @@ from __future__ import annotations
 import threading
 import time
 
+from ..defaults import TIMEOUTS
 from ..errors import EvidenceError
 
-DEFAULT_DEADLINE = 300.0  # seconds for all the evidence of a run; a sandbox lane needs a few
+DEFAULT_DEADLINE = TIMEOUTS.evidence_deadline  # a sandbox lane needs a few seconds
 
 
 class Deadline:

@@ -9,11 +9,10 @@ from ..lane import LaneProfile
 from ..model.release_pods import ReleasePods, release_pods
 from ..model.service_ports import service_port_for
 from ..model.tracking import tracked_by
-from ..model.objects import Resource
+from ..model.objects import ROLLOUT_KINDS, Resource
 from .kube import Kube
 from .pod_logs import PodLogs, troubled_pod_logs
 
-RELEASE_KINDS = ("Deployment", "StatefulSet")
 
 
 class Cluster:
@@ -67,7 +66,7 @@ class Cluster:
     def tracked_workloads(self) -> list[dict[str, Any]]:
         """The Deployments and StatefulSets Argo CD tracks as the lane's Application."""
         profile = self.profile
-        return [w for kind in RELEASE_KINDS for w in self.objects(kind)
+        return [w for kind in ROLLOUT_KINDS for w in self.objects(kind)
                 if tracked_by(w, profile.application, profile.argo_tracking, profile.argocd_namespace)]
 
     def application_pods(self) -> list[dict[str, Any]]:
@@ -107,3 +106,21 @@ class Cluster:
 
     def health(self, service: str, port: int | str, path: str) -> tuple[int, str]:
         return self.kube.proxy_get(self.namespace_name, service, port, path)
+
+    def health_answers(
+        self, services: list[dict[str, Any]]
+    ) -> list[tuple[str, int | str, int | str | None, str, int, str]]:
+        """What each service with a health path (deploy.json) answers through the service proxy:
+        (service, container port, the Service port that reaches it or None, path, HTTP status,
+        body excerpt); a service no Service port reaches is not asked (0, "")."""
+        answers = []
+        for service in services:
+            health = service.get("health")
+            if not health:
+                continue
+            container_port, path = health["port"], health["path"]
+            kind = service.get("workload", "Deployment")
+            port = self.service_port(service["id"], kind, container_port)
+            answer = self.health(service["id"], port, path) if port is not None else (0, "")
+            answers.append((service["id"], container_port, port, path, *answer))
+        return answers

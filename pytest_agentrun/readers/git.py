@@ -15,9 +15,10 @@ from pathlib import Path
 
 import git
 
+from ..defaults import TIMEOUTS
 from ..errors import EvidenceError
-from ..evidence import EvidenceCache
-from ..redact import redact_text, redact_url
+from ..evidence.cache import EvidenceCache
+from ..masking import redact_text, redact_url
 from .breaker import Breaker
 from ..model.commits import CommitInfo
 
@@ -98,7 +99,7 @@ class GitRemote:
     def _ask_remote(self, what: str) -> float:
         """Before a command that talks to the remote: fail fast if it is down; its time limit."""
         self.breaker.check(what, self.shown_url)
-        return self.breaker.timeout(120.0)
+        return self.breaker.timeout(TIMEOUTS.git_remote)
 
     def _refuse_without_credentials(self, what: str) -> None:
         if not self.credentials:

@@ -64,8 +64,17 @@ class GitopsBranch:
 
     def previous_catalog(self) -> Catalog | None:
         """The catalog version before the head's, or None while the catalog has only its first version."""
+        earlier = self.earlier_catalogs()
+        return earlier[0] if earlier else None
+
+    def earlier_catalogs(self) -> list[Catalog]:
+        """Every catalog version before the head's, newest first."""
+        return [catalog for _, catalog in self.catalog_versions()[1:]]
+
+    def first_catalog_commit(self) -> CommitInfo | None:
+        """The commit that first added the catalog (None while the branch holds none)."""
         versions = self.catalog_versions()
-        return versions[1][1] if len(versions) > 1 else None
+        return versions[-1][0] if versions else None
 
     def all_files(self) -> dict[str, str]:
         """Every file of the branch at its head, path -> text."""

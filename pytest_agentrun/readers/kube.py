@@ -23,23 +23,24 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ReadTimeoutEr
 from urllib3.util.retry import Retry
 
 from ..errors import EvidenceError, LaneConfigError
-from ..evidence import EvidenceCache
+from ..evidence.cache import EvidenceCache
 from ..lane import LaneConfig
 from ..model.pod_logs import BOUNDS, LogBounds, LogRead, tail
-from ..redact import redact_text
+from ..masking import redact_text
 from . import shapes
+from ..defaults import TIMEOUTS
 from .breaker import Breaker
 from .discovery import AGGREGATED_ACCEPT, Discovery
 from ..model.objects import Resource
 
-TIMEOUT = (5, 30)  # connect, read seconds
+TIMEOUT = TIMEOUTS.kube  # connect, read seconds
 # Ask a real API server for metadata only (values never cross the wire); one that ignores it sends
 # the full list, whose values are dropped before anything keeps them.
 METADATA_LIST = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
 RETRIED_STATUSES = (429, 500, 502, 503, 504)
 SOURCE_DOWN = (429, 502, 503, 504)  # after the retries, these open the breaker (a 500 may be one object's)
 MAX_RETRY_AFTER = 10.0  # seconds: a Retry-After beyond this is cut to it (the run has a deadline)
-LOG_TIMEOUT = (5, 10)  # a log comes through the kubelet: one that hangs costs this once
+LOG_TIMEOUT = TIMEOUTS.kube_log
 
 
 @cache

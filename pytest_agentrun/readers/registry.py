@@ -17,8 +17,9 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import httpx
 from httpx_retries import Retry, RetryTransport
 
+from ..defaults import TIMEOUTS
 from ..errors import EvidenceError
-from ..evidence import EvidenceCache
+from ..evidence.cache import EvidenceCache
 from .breaker import Breaker
 from ..model.images import ManifestAnswer, repository_name
 
@@ -47,7 +48,8 @@ def read_retry() -> Retry:
 
 
 class Registry:
-    def __init__(self, url: str, cache: EvidenceCache, timeout: float = 10.0, breaker: Breaker | None = None):
+    def __init__(self, url: str, cache: EvidenceCache, timeout: float = TIMEOUTS.registry,
+                 breaker: Breaker | None = None):
         self.url, auth = split_credentials(url.rstrip("/"))
         self._cache = cache
         self._timeout = timeout

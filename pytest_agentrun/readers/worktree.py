@@ -13,7 +13,7 @@ from pathlib import Path
 import git
 
 from ..errors import EvidenceError
-from ..evidence import EvidenceCache
+from ..evidence.cache import EvidenceCache
 from ..model.worktree import IgnoreRule, WorktreeState
 from .worktree_content import read_content
 

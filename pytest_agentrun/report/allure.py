@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..redact import redact_text
+from ..masking import redact_text
 from ..verdict.run import Verdict
 
 

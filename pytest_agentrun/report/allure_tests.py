@@ -1,5 +1,5 @@
-"""How each test reads in Allure: a title that carries its criterion ID, and teardown steps a reader
-can name (no `fixture::<lambda>`, no `fixture::1`). Labels (epic/feature/story) are in labels.py.
+"""How each test reads in Allure: its criterion's title in the judged lane's words, and teardown
+steps a reader can name (no `fixture::<lambda>`, no `fixture::1`). Labels are in labels.py.
 
 pytest registers its own post-finalizer as a lambda and yield-fixtures' teardown as a partial;
 allure-pytest wraps every finalizer as a step named after `__name__` (or the index). Registered
@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import pytest
 
+from ..catalogue.criteria import catalogue
 from ..verdict.outcome import criteria_of
 
 
 def title(item: pytest.Item) -> str | None:
-    """The test's docstring summary when it names its criterion (the suite's convention), else ID: name."""
+    """The test's criteria as the judged lane's catalogue words them (`RT-02: ...`), never its
+    docstring: a docstring carries the names of the lane it was written for (v0.1)."""
     ids = criteria_of(item)
     if not ids:
         return None
-    doc = (getattr(getattr(item, "obj", None), "__doc__", None) or "").strip().splitlines()
-    summary = doc[0].strip() if doc else ""
-    if summary and all(cid in summary for cid in ids):
-        return summary
-    return f"{', '.join(ids)}: {summary or item.name}"
+    known = catalogue()
+    return "; ".join(known[cid].title if cid in known else f"{cid}: {item.name}" for cid in ids)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from .. import check_errors
+from . import check_errors
 from ..errors import CannotBeDecided
 from ..finding import PASS, Finding, undecided
-from ..redact import redact_text, redact_value
+from ..masking import redact_text, redact_value
 from ..verdict.runlog import FINDINGS_ATTR
 from ..verdict.outcome import FINDINGS, criteria_of
 

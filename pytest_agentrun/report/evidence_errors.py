@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from ..errors import CannotBeDecided
-from ..redact import redact_text
+from ..masking import redact_text
 from ..verdict.outcome import criteria_of
 
 

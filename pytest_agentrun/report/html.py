@@ -11,7 +11,7 @@ from html import escape
 
 import pytest
 
-from ..criteria import catalogue
+from ..catalogue.criteria import catalogue
 from ..verdict import render, run
 from ..verdict.key import VERDICT
 from ..verdict.run import Verdict

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from _pytest.junitxml import xml_key
 
-from ..redact import redact_text
+from ..masking import redact_text
 from ..verdict.key import VERDICT
 
 

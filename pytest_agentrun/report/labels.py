@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..criteria import catalogue
+from ..catalogue.criteria import catalogue
 from ..verdict.outcome import criteria_of
 
 

@@ -2,7 +2,7 @@
 
 Under each criterion's line, where it lives as `file:line`: its registered check, its acceptance
 test, its unit tests (tests/ of the checkout, found by the check they exercise) and the sandbox
-scenarios that kill it (pytest_agentrun/criterion_places.py).
+scenarios that kill it (pytest_agentrun/catalogue/places.py).
 """
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ from collections import defaultdict
 
 import pytest
 
-from ..criteria import catalogue
-from ..criterion_places import (
+from ..catalogue.criteria import catalogue
+from ..catalogue.places import (
     Place,
     callers_of_checks,
     check_places,
     drive_kill_places,
     scenario_places,
 )
-from ..checks.judges import registered
 from ..verdict.outcome import criteria_of
 
 
@@ -42,10 +41,10 @@ def acceptance_places(items: list[pytest.Item]) -> dict[str, list[Place]]:
 
 def places_by_criterion(config: pytest.Config, items: list[pytest.Item]) -> dict[str, dict]:
     tests = config.rootpath / "tests"
-    units = callers_of_checks(tests, registered()) if tests.is_dir() else {}
+    checks = check_places()
+    units = callers_of_checks(tests, checks) if tests.is_dir() else {}
     driven = drive_kill_places(tests) if tests.is_dir() else {}
     scenarios = scenario_places()
-    checks = check_places()
     tested = acceptance_places(items)
     return {
         cid: {

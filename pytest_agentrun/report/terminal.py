@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import textwrap
 
-from ..criteria import catalogue
-from ..redact import redact_text
+from ..catalogue.criteria import catalogue
+from ..masking import redact_text
 from ..verdict import run
 from ..verdict.render import LOOKS
 from ..verdict.run import Verdict

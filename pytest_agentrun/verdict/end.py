@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .. import attestation, bundle
+from .. import attestation
+from ..evidence import bundle
 from . import files
 from .runlog import RunLog
 from .run import Scope, Verdict, decide_run

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..criteria import catalogue
+from ..catalogue.criteria import catalogue
 from ..model.documents import schema_errors
-from ..redact import redact_text, redact_value
+from ..masking import redact_text, redact_value
 from .run import Verdict
 from .status import FAIL, NOT_JUDGED, PASS, UNDECIDED
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from ..criteria import catalogue
+from ..catalogue.criteria import catalogue
 from .exitcodes import ExitCode
 from .render import GREEN, RED, Look
 from .status import FAIL, NOT_APPLICABLE, NOT_JUDGED, PASS, UNDECIDED, CriterionResult

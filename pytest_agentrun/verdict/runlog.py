@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..criteria import catalogue
+from ..catalogue.criteria import catalogue
 from .run import Scope
 from .status import CriterionResult, RunRecord, criterion_result
 

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .model.documents import DeployIntent
-from .evidence import EvidenceCache
-from .readers.gitops import GitopsBranch
-from .lane import LaneConfig
-from .readers.mirror import Mirror
-from .readers.argo import Argo
-from .readers.breaker import DEFAULT_DEADLINE, Breaker, Deadline
-from .readers.cluster import Cluster
-from .readers.git import GitRemote
-from .readers.kube import Kube
-from .readers.registry import Registry
-from .readers.source_branch import SourceBranch
-from .readers.tekton import Tekton
-from .readers.worktree import Worktree
+from ..model.documents import DeployIntent
+from ..evidence.cache import EvidenceCache
+from .gitops import GitopsBranch
+from ..lane import LaneConfig
+from .mirror import Mirror
+from .argo import Argo
+from .breaker import DEFAULT_DEADLINE, Breaker, Deadline
+from .cluster import Cluster
+from .git import GitRemote
+from .kube import Kube
+from .registry import Registry
+from .source_branch import SourceBranch
+from .tekton import Tekton
+from .worktree import Worktree
 
 
 class LaneSession:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .bundle import VERDICT, RecordedEvidence
-from .errors import EvidenceError
+from ..errors import EvidenceError
 
 
 def load(directory: Path) -> tuple[RecordedEvidence, dict[str, Any]]:

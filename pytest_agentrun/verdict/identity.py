@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import __version__
-from .errors import AgentrunError
-from .redact import redact_text
+from .. import __version__
+from ..errors import AgentrunError
+from ..masking import redact_text
 
 
 def identity(session, lane: str) -> dict[str, Any]:

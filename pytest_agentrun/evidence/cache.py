@@ -14,7 +14,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .errors import EvidenceError
+from ..errors import EvidenceError
 
 
 @dataclass

@@ -19,15 +19,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .errors import EvidenceError
-from .redact import redact_value
+from .. import __version__
+from ..errors import EvidenceError
+from ..masking import redact_value
 
 FORMAT = 1
 MANIFEST = "manifest.json"
 VERDICT = "verdict.json"
 LATEST = "latest"
-PACKAGE = __name__.rsplit(".", 1)[0]
+PACKAGE = __name__.split(".", 1)[0]  # pytest_agentrun: the types a bundle may restore
 
 
 def encode(value: Any) -> Any:

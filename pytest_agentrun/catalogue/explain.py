@@ -1,14 +1,13 @@
-"""`--explain ID`: a criterion as a reviewer needs it, from the package's data and the suite's source.
+"""`--explain ID`: a criterion as a reviewer needs it, from the package's data and the source.
 
 Prints the criterion (text, truth level, evidence, a violation), its spec section with the Chinese
 source sentence (data/criteria-sources.yaml, quoted from data/spec/spec-v01-cicd-lane.zh.md) and
-the restatement (criteria.md), where its test and check live (read from the acceptance modules'
+the restatement (criteria.md), where its test and check live (catalogue/places.py: read from
 source, nothing is imported or run), and the sandbox scenarios that must make it fail.
 """
 
 from __future__ import annotations
 
-import ast
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -18,8 +17,9 @@ import yaml
 from _pytest.config import create_terminal_writer
 
 from .criteria import Criterion, catalogue, use_lane
-from .errors import LaneConfigError
-from .lane import LaneProfile
+from .places import check_places, marked_tests, scenario_places
+from ..errors import LaneConfigError
+from ..lane import LaneProfile
 
 
 @cache
@@ -29,63 +29,25 @@ def sources() -> dict[str, dict[str, str]]:
     )
 
 
-def _criterion_marks(func: ast.FunctionDef) -> list[str]:
-    ids = []
-    for deco in func.decorator_list:
-        if isinstance(deco, ast.Call) and getattr(deco.func, "attr", "") == "criterion":
-            ids += [a.value for a in deco.args if isinstance(a, ast.Constant)]
-    return ids
-
-
-def _check_calls(func: ast.FunctionDef, check_modules: set[str]) -> list[str]:
-    """`module.function` calls into pytest_agentrun.checks inside the test's body."""
-    calls = []
-    for node in ast.walk(func):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            owner = node.func.value
-            if isinstance(owner, ast.Name) and owner.id in check_modules:
-                calls.append(_check_place(owner.id, node.func.attr))
-    return sorted(set(calls))
-
-
-def _check_place(module: str, name: str) -> str:
-    """`pytest_agentrun/checks/<module>.py::<name> (line N)`, read from the package's source."""
-    place = f"pytest_agentrun/checks/{module}.py::{name}"
-    source = resources.files("pytest_agentrun").joinpath(f"checks/{module}.py")
-    try:
-        tree = ast.parse(source.read_text())
-    except (OSError, SyntaxError):
-        return place
-    line = next((n.lineno for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name), None)
-    return f"{place} (line {line})" if line else place
-
-
 def where_it_lives(cid: str, suite: Path) -> list[str]:
-    lines = []
-    for path in sorted(suite.glob("test_*.py")):
-        tree = ast.parse(path.read_text(), str(path))
-        checks = {
-            alias.asname or alias.name
-            for node in ast.walk(tree)
-            if isinstance(node, ast.ImportFrom) and node.module == "pytest_agentrun.checks"
-            for alias in node.names
-        }
-        for func in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
-            if cid in _criterion_marks(func):
-                lines.append(
-                    f"test   {path.relative_to(suite.parent)}::{func.name} (line {func.lineno})"
-                )
-                lines += [f"check  {call}" for call in _check_calls(func, checks)]
+    """Its acceptance tests and its check, from the one finder (places.py)."""
+    root = suite.parent
+    lines = [
+        f"test   {place.path.relative_to(root)}::{place.name} (line {place.line})"
+        for place in marked_tests(suite).get(cid, [])
+    ]
+    check = check_places().get(cid)
+    if check is not None:
+        path = check.path.relative_to(check.path.parents[2])  # pytest_agentrun/checks/x.py
+        lines.append(f"check  {path}::{check.name} (line {check.line})")
     return lines or ["no test of the suite is marked with it"]
 
 
 def scenarios(cid: str) -> list[str]:
-    try:
-        from agentrun_sandbox.scenarios import SCENARIOS
-    except ImportError:  # the sandbox is not installed beside the plugin
+    found = scenario_places()
+    if found is None:  # the sandbox is not installed beside the plugin
         return ["(the sandbox package agentrun_sandbox is not installed)"]
-    found = [f"{s.name}: {s.description}" for s in SCENARIOS.values() if cid in s.kills]
-    return found or ["no sandbox scenario kills it"]
+    return [f"{s.name}: {s.about}" for s in found.get(cid, [])] or ["no sandbox scenario kills it"]
 
 
 def text(criterion: Criterion, suite: Path) -> list[str]:

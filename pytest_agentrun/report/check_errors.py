@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from .errors import CannotBeDecided
-from .finding import Finding, undecided
+from ..errors import CannotBeDecided
+from ..finding import Finding, undecided
 
-PACKAGE = Path(__file__).resolve().parent
-# The fixtures that hand a test its evidence (plugin.py): named in the finding as "the evidence".
+PACKAGE = Path(__file__).resolve().parents[1]  # pytest_agentrun/
+# The fixtures that hand a test its evidence (fixtures.py; tests/test_package_layout.py holds
+# each to a fixture that exists): named in the finding as "the evidence".
 EVIDENCE_FIXTURES = (
     "lane",
     "cluster",
@@ -28,8 +29,6 @@ EVIDENCE_FIXTURES = (
     "registry",
     "worktree",
     "source",
-    "trigger",
-    "promotion",
 )
 # Exceptions pytest itself uses for outcomes, and the suite's own verdicts: not "unexpected".
 EXPECTED = (

@@ -4,10 +4,10 @@ The question goes through the session's evidence cache, so the answer is evidenc
 
 from __future__ import annotations
 
-from .errors import EvidenceError, LaneConfigError
-from .evidence import EvidenceCache
-from .lane import LaneConfig
-from .readers.kube import Kube
+from ..errors import EvidenceError, LaneConfigError
+from ..evidence.cache import EvidenceCache
+from ..lane import LaneConfig
+from .kube import Kube
 
 
 def check(config: LaneConfig, cache: EvidenceCache | None = None) -> None:

@@ -15,12 +15,14 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Callable
 
-from .readers.registry import SCHEMA2
+from ..defaults import DEFAULTS
+from ..model.objects import ROLLOUT_KINDS
+from .registry import SCHEMA2
 
 if TYPE_CHECKING:
     from .session import LaneSession
 
-WORKERS = 6          # small: the lane's servers see a handful of requests at once, never a burst
+WORKERS = DEFAULTS.prefetch_workers
 LOG = logging.getLogger(__name__)
 RUNTIME_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "Job", "Pod", "Event", "Service", "ConfigMap",
                  "ServiceAccount")
@@ -36,7 +38,7 @@ class Prefetch:
         lane, profile = self.lane, self.lane.profile
         for kind in RUNTIME_KINDS:
             self._submit(lambda kind=kind: lane.cluster.objects(kind))
-        for kind in ("Deployment", "StatefulSet"):
+        for kind in ROLLOUT_KINDS:
             self._submit(lambda kind=kind: lane.cluster.objects(kind, profile.tekton_namespace))
         for read in (lane.cluster.namespace, lane.argo.app_project, lane.argo.applications, lane.tekton.pipeline,
                      lane.tekton.service_account, lane.tekton.tasks):

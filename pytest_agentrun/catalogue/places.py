@@ -1,6 +1,10 @@
 """Where each criterion lives: its check, acceptance test, unit tests and killing scenarios.
 
-The check is the function registered under the ID (`checks/judges.py`). Unit tests are found by
+The one finder of those places, read by `--list-criteria`, `--explain` and
+tests/test_criterion_places.py. Everything is read from source, nothing is imported: the check is
+the function decorated `@judges("ID")` in checks/ (`checks/judges.py` registers the same function
+on import; a test holds the two equal), the acceptance test is the one marked
+`@pytest.mark.criterion("ID")`. Unit tests are found by
 the check they exercise, not by the ID they mention: a test function of tests/test_*.py that
 names the registered function (through `from pytest_agentrun.checks import runtime` and
 `runtime.namespace_active`, or an imported name) unit-tests that criterion. A docstring or a test
@@ -13,12 +17,20 @@ from __future__ import annotations
 import ast
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .checks.judges import Judge, registered
+from .. import PUBLIC
 
 CHECKS = "pytest_agentrun.checks"
+FACADE = "pytest_agentrun"
+# The facade's names of check modules (pytest_agentrun.PUBLIC): runtime_checks -> runtime.
+FACADE_CHECKS = {
+    name: module.removeprefix(CHECKS + ".")
+    for name, module in PUBLIC.items()
+    if module.startswith(CHECKS + ".")
+}
+CHECKS_DIR = Path(__file__).resolve().parents[1] / "checks"
 DRIVE_ID = re.compile(r"\bDR-\d\d\b")
 
 
@@ -27,6 +39,7 @@ class Place:
     path: Path
     line: int
     name: str
+    about: str = ""  # a scenario's description
 
     def show(self, root: Path) -> str:
         try:
@@ -36,8 +49,48 @@ class Place:
         return f"{path}:{self.line} {self.name}"
 
 
-def check_places() -> dict[str, Place]:
-    return {cid: Place(j.path, j.line, j.name) for cid, j in registered().items()}
+def _judged(func: ast.FunctionDef) -> list[tuple[str, int]]:
+    """(ID, decorator line) of each `@judges("ID")` on a check function."""
+    return [
+        (deco.args[0].value, deco.lineno)
+        for deco in func.decorator_list
+        if isinstance(deco, ast.Call)
+        and getattr(deco.func, "id", getattr(deco.func, "attr", "")) == "judges"
+        and deco.args
+        and isinstance(deco.args[0], ast.Constant)
+    ]
+
+
+def check_places(folder: Path = CHECKS_DIR) -> dict[str, Place]:
+    """Per criterion, its check: the function decorated `@judges(ID)` (the decorator's line)."""
+    places = {}
+    for path in sorted(folder.glob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        for func in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
+            for cid, line in _judged(func):
+                places[cid] = Place(path, min([line, *(d.lineno for d in func.decorator_list)]),
+                                    func.name)
+    return places
+
+
+def criterion_marks(func: ast.FunctionDef) -> list[str]:
+    """The IDs of a test's `@pytest.mark.criterion(...)`."""
+    ids = []
+    for deco in func.decorator_list:
+        if isinstance(deco, ast.Call) and getattr(deco.func, "attr", "") == "criterion":
+            ids += [a.value for a in deco.args if isinstance(a, ast.Constant)]
+    return ids
+
+
+def marked_tests(folder: Path) -> dict[str, list[Place]]:
+    """Per criterion, the test functions under `folder` marked with it (the acceptance tests)."""
+    places: dict[str, list[Place]] = defaultdict(list)
+    for path in sorted(folder.glob("test_*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        for func in _test_functions(tree):
+            for cid in criterion_marks(func):
+                places[cid].append(Place(path, func.lineno, func.name))
+    return places
 
 
 def _check_names(tree: ast.Module) -> tuple[dict[str, str], dict[str, str]]:
@@ -47,6 +100,10 @@ def _check_names(tree: ast.Module) -> tuple[dict[str, str], dict[str, str]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module == CHECKS:
             modules.update({a.asname or a.name: a.name for a in node.names})
+        elif isinstance(node, ast.ImportFrom) and node.module == FACADE:
+            # `from pytest_agentrun import runtime_checks`: a check module through the facade
+            named = [a for a in node.names if a.name in FACADE_CHECKS]
+            modules.update({a.asname or a.name: FACADE_CHECKS[a.name] for a in named})
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(CHECKS + "."):
             module = node.module[len(CHECKS) + 1 :]
             functions.update({a.asname or a.name: f"{module}.{a.name}" for a in node.names})
@@ -103,10 +160,11 @@ def _helper_refs(tree: ast.Module, modules: dict[str, str], functions: dict[str,
     return reached
 
 
-def callers_of_checks(folder: Path, judges: dict[str, Judge]) -> dict[str, list[Place]]:
-    """Per criterion, the test functions under `folder` that reference its registered check,
-    directly or through a module-level helper of their file."""
-    by_check = {f"{j.module.rsplit('.', 1)[-1]}.{j.name}": cid for cid, j in judges.items()}
+def callers_of_checks(folder: Path, checks: dict[str, Place]) -> dict[str, list[Place]]:
+    """Per criterion, the test functions under `folder` that reference its check (check_places(),
+    or the registry's judges: anything with a path and a name), directly or through a
+    module-level helper of their file."""
+    by_check = {f"{c.path.stem}.{c.name}": cid for cid, c in checks.items()}
     places: dict[str, list[Place]] = defaultdict(list)
     for path in sorted(folder.glob("test_*.py")):
         tree = ast.parse(path.read_text(), str(path))
@@ -152,5 +210,6 @@ def scenario_places() -> dict[str, list[Place]] | None:
     for scenario in SCENARIOS.values():
         code = scenario.apply.__code__
         for cid in scenario.kills:
-            places[cid].append(Place(Path(code.co_filename), code.co_firstlineno, scenario.name))
+            place = Place(Path(code.co_filename), code.co_firstlineno, scenario.name)
+            places[cid].append(replace(place, about=scenario.description))
     return places

@@ -15,7 +15,7 @@ from importlib import resources
 
 import yaml
 
-from .lane import LaneProfile
+from ..lane import LaneProfile
 
 DEFAULT_LANE = "v0.1"
 _lane: list[LaneProfile] = []  # the lane whose names the texts carry (set by use_lane)
