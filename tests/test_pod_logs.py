@@ -349,9 +349,10 @@ def test_a_bundle_without_logs_still_replays_and_says_so(reference_dir, tmp_path
 
 # -- on the sandbox lane --------------------------------------------------------------------------
 
-def test_the_sandbox_crashloop_says_its_log_could_not_be_read(fresh_lane, tmp_path):
-    """pod-crashloop makes RT-03 fail; the emulated API server serves no log (the real control
-    plane will): the 404 is RT-03's evidence, and the verdict is RT-03's own."""
+def test_the_sandbox_crashloop_shows_its_logs_masked_from_the_real_control_plane(fresh_lane, tmp_path):
+    """pod-crashloop makes RT-03 fail; kube-apiserver reads the crashed container's logs from the
+    node's kubelet (kwok): the previous instance's output is RT-03's evidence, its password
+    masked, and the verdict is RT-03's own."""
     from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
     from suite_run import run_suite
 
@@ -367,12 +368,14 @@ def test_the_sandbox_crashloop_says_its_log_could_not_be_read(fresh_lane, tmp_pa
     [[entry]] = [list(by_pod.values()) for by_pod in logs]
     assert "restarted 7 time(s)" in entry["trouble"]
     [container] = entry["logs"].values()
-    assert container["previous"].startswith("log could not be read: HTTP 404")
-    # shown in the HTML row and the Allure attachment too
+    assert "fatal: cannot reach the database; exiting with code 1" in container["previous"], container
+    assert "s3cr3t-pass" not in json.dumps(doc), "a password in a log line reached verdict.json"
+    # shown in the HTML row and the Allure attachment too, masked there as well
     html = (reports / "report.html").read_text()
-    assert "RT-03 logs under the status: Pod" in html and "log could not be read: HTTP 404" in html
+    assert "RT-03 logs under the status: Pod" in html and "cannot reach the database" in html
     attachments = [p.read_text() for p in (reports / "allure-results").glob("*-attachment*")]
-    assert any('"podLogs"' in text and "log could not be read" in text for text in attachments)
+    assert any('"podLogs"' in text and "cannot reach the database" in text for text in attachments)
+    assert not any("s3cr3t-pass" in text for text in attachments) and "s3cr3t-pass" not in html
     # replayed offline from the run's bundle: the same evidence under the same verdict
     again = tmp_path / "replayed"
     subprocess.run([sys.executable, "-m", "pytest", "acceptance", "--lane", "v0.1", "-q",
