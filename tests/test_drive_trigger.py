@@ -18,6 +18,7 @@ import httpx
 import pytest
 import yaml
 
+from fault_proxy import tls_from_kubeconfig
 from kube_api import ServedObjects
 from agentrun_sandbox.lane_objects import namespace_objects
 from agentrun_sandbox.lane_objects.meta import _lane_values, load_template
@@ -279,7 +280,8 @@ def test_trigger_syncs_the_mirror_and_creates_one_run_for_githubs_head(fresh_lan
     assert first.synced["moved"] and first.synced["before"] == before["localV01"] and first.synced["after"] == head
     assert live_heads(config)["localV01"] == head
     assert any("syncing the mirror" in line for line in lines) and any(first.name in line for line in lines)
-    run = httpx.get(f"{fresh_lane.info['api']}{TEKTON}/pipelineruns/{first.name}").json()   # as the server holds it
+    with httpx.Client(verify=tls_from_kubeconfig(fresh_lane.kubeconfig)) as api:   # as the server holds it
+        run = api.get(f"{fresh_lane.info['api']}{TEKTON}/pipelineruns/{first.name}").json()
     assert {p["name"]: p["value"] for p in run["spec"]["params"]} == {
         "revision": head, "source-branch": "v0.1", "gitops-branch": "v0.1-gitops",
         "git-mirror-read-url": PROFILE["mirror"]["readUrl"], "git-mirror-write-url": PROFILE["mirror"]["writeUrl"]}
@@ -423,7 +425,8 @@ def test_promotion_stops_at_once_when_argo_fails_the_sync(fresh_lane, tmp_path):
     failed = {"status": {"sync": {"status": "OutOfSync", "revision": gitops}, "operationState": {
         "operation": {"sync": {"revision": gitops}}, "phase": "Failed",
         "message": "one or more objects failed to apply: the server rejected the Deployment"}}}
-    httpx.patch(app, json=failed, headers=MERGE).raise_for_status()
+    with httpx.Client(verify=tls_from_kubeconfig(fresh_lane.kubeconfig)) as api:
+        api.patch(app, json=failed, headers=MERGE).raise_for_status()
     started = time.monotonic()
 
     with pytest.raises(DriveError) as stopped:

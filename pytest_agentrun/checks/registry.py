@@ -131,6 +131,8 @@ def runtime_env_images(pods: list[dict[str, Any]], repository: str) -> tuple[dic
     used: dict[str, str] = {}
     unread: list[str] = []
     for pod in pods:
+        if (pod.get("metadata") or {}).get("deletionTimestamp"):
+            continue   # being deleted: its containers are stopping, a release's old Pod leaving the runtime
         status = pod.get("status") if isinstance(pod.get("status"), dict) else {}
         statuses = {s.get("name"): s for s in [*(status.get("initContainerStatuses") or []),
                                                 *(status.get("containerStatuses") or [])] if isinstance(s, dict)}
