@@ -10,12 +10,14 @@ def test_source_worktree_is_clean_and_equal_to_origin(lane, worktree, source, ve
     """SRC-01: the fixed worktree is on the source branch, equal to its origin and to the source repo, with nothing modified or untracked."""
     branch = lane.profile.source_branch
     remote_where = f"ls-remote {source.shown_url} refs/heads/{branch}"
-    verdict(source_checks.worktree_clean(
-        profile=lane.profile,
-        state=worktree.state(branch),
-        remote_head=source.head(branch),
-        remote_where=remote_where,
-    ))
+    verdict(
+        source_checks.worktree_clean(
+            profile=lane.profile,
+            state=worktree.state(branch),
+            remote_head=source.head(branch),
+            remote_where=remote_where,
+        )
+    )
 
 
 @pytest.fixture(scope="module")
@@ -28,14 +30,19 @@ def source_head(lane, source):
 def deploy_intent(lane, source, source_head):
     """deploy/deploy.json at the source branch head (a missing branch reads as a missing file)."""
     if source_head is None:
-        return DeployIntent.parse(f"ls-remote {source.shown_url}: no branch {lane.profile.source_branch}", None)
+        return DeployIntent.parse(
+            f"ls-remote {source.shown_url}: no branch {lane.profile.source_branch}", None
+        )
     return lane.deploy_intent(source_head)
 
 
 @pytest.mark.criterion("SRC-02")
 def test_task_worktree_root_is_ignored_by_the_worktree_gitignore(lane, worktree, verdict):
     """SRC-02: `.worktree/` (and a task's files under it) is ignored by the fixed worktree's .gitignore."""
-    rules = {probe: worktree.ignore_rule(probe) for probe in source_checks.worktree_root_probes(lane.profile)}
+    rules = {
+        probe: worktree.ignore_rule(probe)
+        for probe in source_checks.worktree_root_probes(lane.profile)
+    }
     verdict(source_checks.worktree_root_ignored(rules, str(worktree.path)))
 
 
@@ -43,13 +50,18 @@ def test_task_worktree_root_is_ignored_by_the_worktree_gitignore(lane, worktree,
 def test_source_branch_tracks_no_catalog_manifests_or_digests(lane, source, source_head, verdict):
     """SRC-03: the source branch head tracks no catalog, runtime manifests, rendered state, digests or rollout metadata."""
     paths = source.files(source_head) if source_head else []
-    files = {path: text or "" for path, text in zip(paths, source.read_many([(source_head, p) for p in paths]))}
-    verdict(source_checks.source_tracks_no_generated_state(
-        profile=lane.profile,
-        head=source_head,
-        files=files,
-        head_where=f"ls-remote {source.shown_url}",
-    ))
+    files = {
+        path: text or ""
+        for path, text in zip(paths, source.read_many([(source_head, p) for p in paths]))
+    }
+    verdict(
+        source_checks.source_tracks_no_generated_state(
+            profile=lane.profile,
+            head=source_head,
+            files=files,
+            head_where=f"ls-remote {source.shown_url}",
+        )
+    )
 
 
 @pytest.mark.criterion("SRC-04")
@@ -69,9 +81,11 @@ def test_reference_docs_name_legacy_namespaces_only_as_history(lane, source, sou
     """SRC-06: AGENTS.md and docs/reference/ name agentrun_dev/agentrun_prod only in deprecation or history text."""
     paths = source_checks.reference_docs_paths(source.files(source_head)) if source_head else []
     docs = {path: source.read(source_head, path) or "" for path in paths}
-    verdict(source_checks.docs_present_no_forbidden_target(
-        profile=lane.profile,
-        head=source_head,
-        docs=docs,
-        head_where=f"ls-remote {source.shown_url}",
-    ))
+    verdict(
+        source_checks.docs_present_no_forbidden_target(
+            profile=lane.profile,
+            head=source_head,
+            docs=docs,
+            head_where=f"ls-remote {source.shown_url}",
+        )
+    )

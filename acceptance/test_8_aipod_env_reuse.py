@@ -18,24 +18,30 @@ def runner_workloads(lane, cluster):
 
 
 @pytest.mark.criterion("AP-01")
-def test_runner_jobs_and_aipods_run_catalog_images_by_digest(lane, runner_workloads, catalog, verdict):
+def test_runner_jobs_and_aipods_run_catalog_images_by_digest(
+    lane, runner_workloads, catalog, verdict
+):
     """AP-01: runner Jobs and Aipod workloads in the runtime namespace run digest-pinned env images from the catalog."""
-    verdict(aipod_checks.env_images_from_catalog(
-        workloads=runner_workloads,
-        catalog=catalog,
-        namespace=lane.profile.runtime_namespace,
-        selectors=lane.profile.runner_selectors,
-    ))
+    verdict(
+        aipod_checks.env_images_from_catalog(
+            workloads=runner_workloads,
+            catalog=catalog,
+            namespace=lane.profile.runtime_namespace,
+            selectors=lane.profile.runner_selectors,
+        )
+    )
 
 
 @pytest.mark.criterion("AP-02")
 def test_runner_jobs_and_aipods_install_nothing_at_run_time(lane, runner_workloads, verdict):
     """AP-02: no runner Job or Aipod container command installs its environment (apt, apk, bun install, npm install)."""
-    verdict(aipod_checks.no_runtime_install(
-        workloads=runner_workloads,
-        namespace=lane.profile.runtime_namespace,
-        selectors=lane.profile.runner_selectors,
-    ))
+    verdict(
+        aipod_checks.no_runtime_install(
+            workloads=runner_workloads,
+            namespace=lane.profile.runtime_namespace,
+            selectors=lane.profile.runner_selectors,
+        )
+    )
 
 
 @pytest.mark.criterion("AP-03")

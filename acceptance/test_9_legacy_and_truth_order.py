@@ -16,7 +16,9 @@ def _ref(kind, namespace, name):
 
 
 @pytest.mark.criterion("LG-01")
-def test_nothing_of_the_lane_points_at_legacy_targets(lane, argo, tekton, gitops, catalog, source, verdict):
+def test_nothing_of_the_lane_points_at_legacy_targets(
+    lane, argo, tekton, gitops, catalog, source, verdict
+):
     """LG-01: Argo destination, PipelineRun, catalog, deploy.json and runtime manifests never point at
     agentrun_dev/agentrun_prod, master, /root/agentrun or D601."""
     profile = lane.profile
@@ -26,24 +28,57 @@ def test_nothing_of_the_lane_points_at_legacy_targets(lane, argo, tekton, gitops
     head = source.fetch_branch(profile.source_branch)
     intent = lane.deploy_intent(head) if head else None
     manifests = gitops.manifests
-    verdict(legacy_checks.nothing_points_at_legacy(ForbiddenTargets.of(profile), [
-        ("Application spec", _ref("Application", argo.namespace, profile.application), app and app.get("spec")),
-        ("AppProject spec", _ref("AppProject", argo.namespace, profile.app_project), project and project.get("spec")),
-        ("PipelineRun of the catalog commit spec", _ref("PipelineRun", tekton.namespace, run_name), run and run.get("spec")),
-        ("artifact catalog", catalog.where, catalog.data),
-        ("deploy.json at the source head", intent.where if intent else f"ls-remote {source.shown_url}",
-         intent.data if intent else None),
-        *[(f"runtime manifest {m.kind} {m.name}", manifests.where(m), m.obj) for m in manifests.manifests],
-    ]))
+    verdict(
+        legacy_checks.nothing_points_at_legacy(
+            ForbiddenTargets.of(profile),
+            [
+                (
+                    "Application spec",
+                    _ref("Application", argo.namespace, profile.application),
+                    app and app.get("spec"),
+                ),
+                (
+                    "AppProject spec",
+                    _ref("AppProject", argo.namespace, profile.app_project),
+                    project and project.get("spec"),
+                ),
+                (
+                    "PipelineRun of the catalog commit spec",
+                    _ref("PipelineRun", tekton.namespace, run_name),
+                    run and run.get("spec"),
+                ),
+                ("artifact catalog", catalog.where, catalog.data),
+                (
+                    "deploy.json at the source head",
+                    intent.where if intent else f"ls-remote {source.shown_url}",
+                    intent.data if intent else None,
+                ),
+                *[
+                    (f"runtime manifest {m.kind} {m.name}", manifests.where(m), m.obj)
+                    for m in manifests.manifests
+                ],
+            ],
+        )
+    )
 
 
 @pytest.mark.criterion("LG-02")
 def test_verdict_is_built_in_truth_order_from_lane_evidence_only(request, lane, verdict):
     """LG-02: criterion tests run in truth order, and every piece of evidence comes from the lane's own sources.
     (With --drive the drive tests come first on purpose: they move the lane before anything judges it.)"""
-    items = [(item.nodeid, criteria_of(item)) for item in request.session.items if not item.get_closest_marker("drive")]
+    items = [
+        (item.nodeid, criteria_of(item))
+        for item in request.session.items
+        if not item.get_closest_marker("drive")
+    ]
     order = {cid: c.order for cid, c in criteria_catalogue().items()}
-    sources = {**lane.config.describe(), "source branch": lane.profile.source_branch,
-               "GitOps branch": lane.profile.gitops_branch}
+    sources = {
+        **lane.config.describe(),
+        "source branch": lane.profile.source_branch,
+        "GitOps branch": lane.profile.gitops_branch,
+    }
     targets = ForbiddenTargets.of(lane.profile)
-    verdict(legacy_checks.verdict_in_truth_order(items, order) + legacy_checks.lane_reads_no_legacy_source(targets, sources))
+    verdict(
+        legacy_checks.verdict_in_truth_order(items, order)
+        + legacy_checks.lane_reads_no_legacy_source(targets, sources)
+    )

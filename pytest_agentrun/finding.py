@@ -32,10 +32,10 @@ UNDECIDED, NOT_APPLICABLE = Status.UNDECIDED, Status.NOT_APPLICABLE
 class Finding:
     criterion: str
     ok: bool
-    subject: str          # what was examined, in the reviewer's words
+    subject: str  # what was examined, in the reviewer's words
     expected: str
     found: str
-    where: str            # object, ref, file:line or URL a reviewer can open
+    where: str  # object, ref, file:line or URL a reviewer can open
     evidence: dict[str, Any] = field(default_factory=dict)
     status: Status | str = ""  # PASS/FAIL from `ok` unless UNDECIDED or NOT_APPLICABLE was given
 
@@ -50,30 +50,63 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         status = self.status.value  # JSON's plain string: the report carries it across xdist
-        return {"criterion": self.criterion, "ok": self.ok, "status": status,
-                "subject": self.subject,
-                "expected": self.expected, "found": self.found, "where": self.where,
-                "evidence": self.evidence}
+        return {
+            "criterion": self.criterion,
+            "ok": self.ok,
+            "status": status,
+            "subject": self.subject,
+            "expected": self.expected,
+            "found": self.found,
+            "where": self.where,
+            "evidence": self.evidence,
+        }
 
 
-def passed(criterion: str, subject: str, expected: str, found: str, where: str, **evidence: Any) -> Finding:
+def passed(
+    criterion: str, subject: str, expected: str, found: str, where: str, **evidence: Any
+) -> Finding:
     return Finding(criterion, True, subject, expected, found, where, evidence)
 
 
-def failed(criterion: str, subject: str, expected: str, found: str, where: str, **evidence: Any) -> Finding:
+def failed(
+    criterion: str, subject: str, expected: str, found: str, where: str, **evidence: Any
+) -> Finding:
     return Finding(criterion, False, subject, expected, found, where, evidence)
 
 
-def judge(criterion: str, ok: bool, subject: str, expected: str, found: str, where: str, **evidence: Any) -> Finding:
+def judge(
+    criterion: str, ok: bool, subject: str, expected: str, found: str, where: str, **evidence: Any
+) -> Finding:
     return Finding(criterion, bool(ok), subject, expected, found, where, evidence)
 
 
-def undecided(criterion: str, subject: str, expected: str, reason: str, where: str, **evidence: Any) -> Finding:
+def undecided(
+    criterion: str, subject: str, expected: str, reason: str, where: str, **evidence: Any
+) -> Finding:
     """The evidence to decide `subject` was missing or unreadable: `reason` says which and why."""
-    return Finding(criterion, False, subject, expected, f"cannot be decided: {reason}", where, evidence, UNDECIDED)
+    return Finding(
+        criterion,
+        False,
+        subject,
+        expected,
+        f"cannot be decided: {reason}",
+        where,
+        evidence,
+        UNDECIDED,
+    )
 
 
-def not_applicable(criterion: str, subject: str, reason: str, where: str, **evidence: Any) -> Finding:
+def not_applicable(
+    criterion: str, subject: str, reason: str, where: str, **evidence: Any
+) -> Finding:
     """Only where the criterion's own text allows it (e.g. TK-09's build branch on a business-only change)."""
-    return Finding(criterion, True, subject, "applicable", f"not applicable: {reason}", where, evidence,
-                   NOT_APPLICABLE)
+    return Finding(
+        criterion,
+        True,
+        subject,
+        "applicable",
+        f"not applicable: {reason}",
+        where,
+        evidence,
+        NOT_APPLICABLE,
+    )

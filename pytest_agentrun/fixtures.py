@@ -36,8 +36,11 @@ def lane(request: pytest.FixtureRequest) -> Iterator[LaneSession]:
     config = request.config
     if LANE_CONFIG not in config.stash:
         raise pytest.UsageError("agentrun: no lane selected: pass --lane NAME")
-    session = LaneSession(config.stash[LANE_CONFIG], session_cache(config),
-                          config.getoption("evidence_deadline") or None)
+    session = LaneSession(
+        config.stash[LANE_CONFIG],
+        session_cache(config),
+        config.getoption("evidence_deadline") or None,
+    )
     config.stash[SESSION] = session
     # Not with --drive (the passive evidence is read after the drive), not on replay (nothing to
     # wait for), not in xdist workers (each would read the whole set).
@@ -138,11 +141,13 @@ def _drive_output(config: pytest.Config):
     capture = config.pluginmanager.get_plugin("capturemanager")
     if reporter is None or capture is None:
         return lambda line: print(redact_text(line), flush=True)
+
     def out(line: str) -> None:
         with capture.global_and_fixture_disabled():
-            if getattr(reporter._tw, "width_of_current_line", 0):   # off the line of progress dots
+            if getattr(reporter._tw, "width_of_current_line", 0):  # off the line of progress dots
                 reporter.write("\n")
             reporter.write_line("  " + redact_text(line))
+
     return out
 
 
@@ -155,15 +160,20 @@ def driver(lane: LaneSession, pytestconfig: pytest.Config):
     `driver.follow(outcome)` waits for its catalog on the GitOps branch, flushes it to GitHub, and
     waits for Argo CD Synced/Healthy and the runtime on its digest."""
     from .drive.driver import DriveConsent, LaneDriver
+
     consent = DriveConsent.of_pytest(pytestconfig.getoption("drive"))
-    return LaneDriver(lane.config, consent, _drive_output(pytestconfig), pytestconfig.getoption("drive_timeout"))
+    return LaneDriver(
+        lane.config, consent, _drive_output(pytestconfig), pytestconfig.getoption("drive_timeout")
+    )
 
 
 @pytest.fixture
 def verdict(request: pytest.FixtureRequest):
     """verdict(findings): pass only if every finding passed; attaches the findings to the reports."""
+
     def _decide(findings) -> None:
         findings = list(findings)
         attach_to_allure(findings, "findings: " + ", ".join(criteria_of(request.node)))
         decide(request.node, findings)
+
     return _decide

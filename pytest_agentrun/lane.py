@@ -29,7 +29,9 @@ def _profile_files() -> dict[str, Any]:
     found: dict[str, Any] = {}
     for folder in [*reversed(folders), resources.files("pytest_agentrun").joinpath("lanes")]:
         if folder.is_dir():
-            found.update({p.name[: -len(".yaml")]: p for p in folder.iterdir() if p.name.endswith(".yaml")})
+            found.update(
+                {p.name[: -len(".yaml")]: p for p in folder.iterdir() if p.name.endswith(".yaml")}
+            )
     return found
 
 
@@ -40,12 +42,15 @@ def available_lanes() -> list[str]:
 @dataclass(frozen=True)
 class RunnerSelectors:
     """Which objects of the runtime namespace are runner Jobs and Aipod workloads (profile runnerWorkloads)."""
+
     runner_kinds: tuple[str, ...]
     aipod_labels: dict[str, str]
 
     def is_aipod(self, obj: dict[str, Any]) -> bool:
         labels = (obj.get("metadata") or {}).get("labels") or {}
-        return bool(self.aipod_labels) and all(labels.get(k) == v for k, v in self.aipod_labels.items())
+        return bool(self.aipod_labels) and all(
+            labels.get(k) == v for k, v in self.aipod_labels.items()
+        )
 
     def describe(self) -> str:
         labels = ",".join(f"{k}={v}" for k, v in self.aipod_labels.items())
@@ -60,8 +65,12 @@ class LaneProfile:
     def load(cls, lane: str) -> "LaneProfile":
         files = _profile_files()
         if lane not in files:
-            where = "pytest_agentrun/lanes/" + (f", ${PROFILES_ENV}" if os.environ.get(PROFILES_ENV) else "")
-            raise LaneConfigError(f"unknown lane {lane!r}: profiles exist for {', '.join(sorted(files))} ({where})")
+            where = "pytest_agentrun/lanes/" + (
+                f", ${PROFILES_ENV}" if os.environ.get(PROFILES_ENV) else ""
+            )
+            raise LaneConfigError(
+                f"unknown lane {lane!r}: profiles exist for {', '.join(sorted(files))} ({where})"
+            )
         return cls(yaml.safe_load(files[lane].read_text()))
 
     def __getitem__(self, key: str) -> Any:
@@ -88,16 +97,20 @@ class LaneProfile:
     source_host = property(lambda self: self.data["sourceWorktree"]["host"])
     # How a pod reaches the worktree (the in-cluster verification Task, hostPath or workspace mode).
     source_worktree_node_selector = property(
-        lambda self: dict(self.data["sourceWorktree"]["nodeSelector"]))
+        lambda self: dict(self.data["sourceWorktree"]["nodeSelector"])
+    )
     source_worktree_claim = property(lambda self: self.data["sourceWorktree"]["claimName"])
     worktree_root = property(lambda self: self.data["worktreeRoot"])
     mirror_read_url = property(lambda self: self.data["mirror"]["readUrl"])
     mirror_write_url = property(lambda self: self.data["mirror"]["writeUrl"])
     pipeline_run_name_template = property(lambda self: self.data["tekton"]["pipelineRunName"])
-    tekton_tasks = property(lambda self: self.data["tekton"]["tasks"])  # role -> task (TK-05..TK-09)
+    tekton_tasks = property(
+        lambda self: self.data["tekton"]["tasks"]
+    )  # role -> task (TK-05..TK-09)
     # The in-cluster verification's own read-only ServiceAccount (TK-03; its Task and RBAC names).
     verification_service_account = property(
-        lambda self: self.data["tekton"]["tasks"]["verify"]["serviceAccount"])
+        lambda self: self.data["tekton"]["tasks"]["verify"]["serviceAccount"]
+    )
     argo_tracking = property(lambda self: self.data["argocd"]["tracking"])
     provider_secret_refs = property(lambda self: dict(self.data["providerSecretRefs"]))
     forbidden_targets = property(lambda self: self.data["forbiddenTargets"])
@@ -122,16 +135,24 @@ class LaneProfile:
     def placeholders(self) -> dict[str, Any]:
         """The lane's names as the criterion texts spell them (data/criteria.yaml placeholders)."""
         return {
-            "lane": self.lane, "source_branch": self.source_branch, "gitops_branch": self.gitops_branch,
-            "runtime_namespace": self.runtime_namespace, "catalog_path": self.catalog_path,
-            "runtime_path": self.runtime_path, "deploy_intent_path": self.deploy_intent_path,
-            "tekton_namespace": self.tekton_namespace, "pipeline": self.pipeline,
+            "lane": self.lane,
+            "source_branch": self.source_branch,
+            "gitops_branch": self.gitops_branch,
+            "runtime_namespace": self.runtime_namespace,
+            "catalog_path": self.catalog_path,
+            "runtime_path": self.runtime_path,
+            "deploy_intent_path": self.deploy_intent_path,
+            "tekton_namespace": self.tekton_namespace,
+            "pipeline": self.pipeline,
             "tekton_service_account": self.tekton_service_account,
             "pipeline_run_name": self.pipeline_run_name_template.format(short12="<short12>"),
-            "env_repository": self.env_repository, "argocd_namespace": self.argocd_namespace,
-            "app_project": self.app_project, "application": self.application,
+            "env_repository": self.env_repository,
+            "argocd_namespace": self.argocd_namespace,
+            "app_project": self.app_project,
+            "application": self.application,
             "provider_secrets": self.provider_secret_refs,
-            "source_host": self.source_host, "source_worktree": self.source_worktree,
+            "source_host": self.source_host,
+            "source_worktree": self.source_worktree,
         }
 
     def pipeline_run_name(self, source_commit: str) -> str:
@@ -155,7 +176,7 @@ class LaneConfig:
     registry_url: str
     worktree: Path
     cache_dir: Path
-    origin: str = "lane profile defaults"          # where this config came from, for messages
+    origin: str = "lane profile defaults"  # where this config came from, for messages
     extra: dict[str, Any] = field(default_factory=dict)
     # False when the lane config says the source repo's credentials are absent (`source.credentials:
     # false`, written by the in-cluster Task when no git workspace is bound): its reads are refused
@@ -172,16 +193,24 @@ class LaneConfig:
             try:
                 raw = yaml.safe_load(path.read_text()) or {}
             except yaml.YAMLError as exc:
-                raise LaneConfigError(f"lane config {path} is not valid YAML: {exc}".splitlines()[0]) from None
+                raise LaneConfigError(
+                    f"lane config {path} is not valid YAML: {exc}".splitlines()[0]
+                ) from None
             if not isinstance(raw, dict):
                 raise LaneConfigError(f"lane config {path} must be a mapping")
             if raw.get("lane", profile.lane) != profile.lane:
-                raise LaneConfigError(f"lane config {path} is for lane {raw['lane']!r}, but --lane is {profile.lane!r}")
+                raise LaneConfigError(
+                    f"lane config {path} is for lane {raw['lane']!r}, but --lane is {profile.lane!r}"
+                )
             base = path.parent
-        return cls._from_raw(profile, raw, base, cache_dir, str(path) if path else "lane profile defaults")
+        return cls._from_raw(
+            profile, raw, base, cache_dir, str(path) if path else "lane profile defaults"
+        )
 
     @classmethod
-    def _from_raw(cls, profile: LaneProfile, raw: dict, base: Path, cache_dir: Path, origin: str) -> "LaneConfig":
+    def _from_raw(
+        cls, profile: LaneProfile, raw: dict, base: Path, cache_dir: Path, origin: str
+    ) -> "LaneConfig":
         kube = raw.get("kubernetes") or {}
         source = raw.get("source") or {}
         mirror = raw.get("mirror") or {}
@@ -205,10 +234,16 @@ class LaneConfig:
             mirror_read_url=mirror.get("readUrl", profile.mirror_read_url),
             mirror_write_url=mirror.get("writeUrl", profile.mirror_write_url),
             registry_url=registry.get("url", profile.registry_url).rstrip("/"),
-            worktree=(base / Path(source.get("worktree", profile.source_worktree)).expanduser()).resolve(),
+            worktree=(
+                base / Path(source.get("worktree", profile.source_worktree)).expanduser()
+            ).resolve(),
             cache_dir=Path(raw.get("cacheDir") and base / raw["cacheDir"] or cache_dir),
             origin=origin,
-            extra={k: v for k, v in raw.items() if k not in {"lane", "kubernetes", "source", "mirror", "registry", "cacheDir"}},
+            extra={
+                k: v
+                for k, v in raw.items()
+                if k not in {"lane", "kubernetes", "source", "mirror", "registry", "cacheDir"}
+            },
             source_credentials=source.get("credentials", True) is not False,
         )
 
@@ -216,10 +251,16 @@ class LaneConfig:
         """The connection as a lane config file would hold it (recorded in evidence bundles)."""
         return {
             "lane": self.profile.lane,
-            "kubernetes": {"inCluster": self.in_cluster, "kubeconfig": str(self.kubeconfig) if self.kubeconfig else None,
-                           "context": self.context},
-            "source": {"repoUrl": self.source_repo_url, "worktree": str(self.worktree),
-                       **({} if self.source_credentials else {"credentials": False})},
+            "kubernetes": {
+                "inCluster": self.in_cluster,
+                "kubeconfig": str(self.kubeconfig) if self.kubeconfig else None,
+                "context": self.context,
+            },
+            "source": {
+                "repoUrl": self.source_repo_url,
+                "worktree": str(self.worktree),
+                **({} if self.source_credentials else {"credentials": False}),
+            },
             "mirror": {"readUrl": self.mirror_read_url, "writeUrl": self.mirror_write_url},
             "registry": {"url": self.registry_url},
         }
@@ -228,7 +269,9 @@ class LaneConfig:
         """The connection as shown in reports (URLs and paths only, never credentials)."""
         return {
             "lane": self.profile.lane,
-            "kubernetes": "in-cluster" if self.in_cluster else f"{self.kubeconfig} (context {self.context or 'current'})",
+            "kubernetes": "in-cluster"
+            if self.in_cluster
+            else f"{self.kubeconfig} (context {self.context or 'current'})",
             "source repo": self.source_repo_url,
             "mirror read": self.mirror_read_url,
             "mirror write": self.mirror_write_url,

@@ -34,9 +34,14 @@ def redact_value(value: Any, form: Callable[[Any], Any] | None = None) -> Any:
     if form is not None:
         value = form(value)
     if isinstance(value, dict):
-        return {k: ("<redacted:secret-value>" if isinstance(v, str) and v and secret_key(str(k))
-                    else redact_value(v, form))
-                for k, v in value.items()}
+        return {
+            k: (
+                "<redacted:secret-value>"
+                if isinstance(v, str) and v and secret_key(str(k))
+                else redact_value(v, form)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return type(value)(redact_value(v, form) for v in value)
     if isinstance(value, str):

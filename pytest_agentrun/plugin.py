@@ -49,18 +49,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "criterion(*ids): the criteria (criteria.md IDs) this test decides")
-    config.addinivalue_line("markers", "drive: the test changes the lane; it runs only with --drive")
+    config.addinivalue_line(
+        "markers", "criterion(*ids): the criteria (criteria.md IDs) this test decides"
+    )
+    config.addinivalue_line(
+        "markers", "drive: the test changes the lane; it runs only with --drive"
+    )
     masking.mask_log_records()  # no log record reaches an output with a credential in it
     from .report import evidence_errors
+
     config.pluginmanager.register(evidence_errors, "agentrun-evidence-errors")
     config.pluginmanager.register(fixtures, "agentrun-fixtures")
     options.apply_ini(config)
     if config.pluginmanager.hasplugin("html"):
         from .report import html
+
         config.pluginmanager.register(html, "agentrun-html")
     if config.pluginmanager.hasplugin("allure_pytest"):
         from .report import allure_tests
+
         config.pluginmanager.register(allure_tests, "agentrun-allure-tests")
     config.stash[RUN_LOG] = RunLog()
     config.stash[COLLECTOR] = RunCollector(config.stash[RUN_LOG])
@@ -70,7 +77,9 @@ def pytest_configure(config: pytest.Config) -> None:
         _default_reports(config)
         _each_failure_once(config)
         worker = getattr(config, "workerinput", {})
-        config.stash[RUN_ID] = worker.get("agentrun_run") or evidence_run_id(config.getoption("lane"))
+        config.stash[RUN_ID] = worker.get("agentrun_run") or evidence_run_id(
+            config.getoption("lane")
+        )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -97,12 +106,14 @@ def _default_reports(config: pytest.Config) -> None:
 def _each_failure_once(config: pytest.Config) -> None:
     """The verdict list gives each failure's first reason: pytest's short summary of failures would
     say it again (in full on CI, where pytest does not cut it). Errors stay; `-r` still rules."""
-    if getattr(config.option, "reportchars", None) == "fE":   # pytest's default: nothing asked
+    if getattr(config.option, "reportchars", None) == "fE":  # pytest's default: nothing asked
         config.option.reportchars = "E"
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_configure_node(node) -> None:  # pytest-xdist: workers judge the lane the controller set up
+def pytest_configure_node(
+    node,
+) -> None:  # pytest-xdist: workers judge the lane the controller set up
     config = node.config
     if LANE_CONFIG in config.stash and config.stash[LANE_CONFIG].origin != "lane profile defaults":
         node.workerinput["agentrun_lane_config"] = config.stash[LANE_CONFIG].origin
@@ -117,7 +128,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     lane = config.getoption("lane")
     if not lane:
         if config.getoption("sandbox") or config.getoption("lane_config"):
-            raise pytest.UsageError("--sandbox and --lane-config need --lane (profiles: see pytest_agentrun/lanes/)")
+            raise pytest.UsageError(
+                "--sandbox and --lane-config need --lane (profiles: see pytest_agentrun/lanes/)"
+            )
         return
     try:
         profile = LaneProfile.load(lane)
@@ -160,23 +173,30 @@ def _show_lane_in_report_environment(config: pytest.Config, lane_config: LaneCon
     except ImportError:
         return
     if metadata_key in config.stash:
-        config.stash[metadata_key].update({f"agentrun {k}": redact_text(v) for k, v in lane_config.describe().items()})
+        config.stash[metadata_key].update(
+            {f"agentrun {k}": redact_text(v) for k, v in lane_config.describe().items()}
+        )
 
 
 def _replay_config(config: pytest.Config, profile: LaneProfile, cache_dir: Path) -> LaneConfig:
     """The recorded lane's connection, with its evidence opened for replay."""
     if config.getoption("sandbox") or config.getoption("lane_config"):
-        raise LaneConfigError("--replay judges recorded evidence: do not combine it with --sandbox or --lane-config")
+        raise LaneConfigError(
+            "--replay judges recorded evidence: do not combine it with --sandbox or --lane-config"
+        )
     directory: Path = config.getoption("replay")
     try:
         recorded = RecordedEvidence(directory)
     except (ValueError, OSError) as exc:
         raise LaneConfigError(f"cannot replay {directory}: {exc}") from None
     if recorded.manifest["lane"] != profile.lane:
-        raise LaneConfigError(f"bundle {directory} records lane {recorded.manifest['lane']!r}, but --lane is {profile.lane!r}")
+        raise LaneConfigError(
+            f"bundle {directory} records lane {recorded.manifest['lane']!r}, but --lane is {profile.lane!r}"
+        )
     config.stash[REPLAY] = recorded
-    return LaneConfig._from_raw(profile, recorded.manifest["connection"], Path("/"), cache_dir,
-                                f"replay of {directory}")
+    return LaneConfig._from_raw(
+        profile, recorded.manifest["connection"], Path("/"), cache_dir, f"replay of {directory}"
+    )
 
 
 def _lane_config_path(config: pytest.Config, profile: LaneProfile) -> Path | None:
@@ -188,14 +208,19 @@ def _lane_config_path(config: pytest.Config, profile: LaneProfile) -> Path | Non
         raise LaneConfigError("--sandbox-world chooses the world of --sandbox: pass --sandbox too")
     if config.getoption("sandbox"):
         if given:
-            raise LaneConfigError("--sandbox brings up its own lane: do not combine it with --lane-config")
+            raise LaneConfigError(
+                "--sandbox brings up its own lane: do not combine it with --lane-config"
+            )
         from . import sandbox_session
+
         return sandbox_session.start(config, profile)
     return given
 
 
 @pytest.hookimpl(tryfirst=True)  # before -k/-m: criterion IDs are keywords
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
     spec_base = spec_url(config)
     for item in items:
         label_item(item, spec_base)
@@ -211,8 +236,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         elif not config.getoption("list_criteria"):
             _deselect_drive_tests(config, items)
     elif any(criteria_of(item) for item in items):
-        raise pytest.UsageError("agentrun: the acceptance suite judges a lane: pass --lane NAME "
-                                "(with --sandbox, or --lane-config PATH for a running lane)")
+        raise pytest.UsageError(
+            "agentrun: the acceptance suite judges a lane: pass --lane NAME "
+            "(with --sandbox, or --lane-config PATH for a running lane)"
+        )
 
 
 def spec_url(config: pytest.Config) -> str:
@@ -228,11 +255,15 @@ DRIVE_DESELECTED = pytest.StashKey[int]()
 
 def _deselect_drive_tests(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Nothing mutates a lane unless the user asked for it with --drive."""
-    drive = _deselect(config, items, lambda item: item.get_closest_marker("drive"), "judged only with --drive")
+    drive = _deselect(
+        config, items, lambda item: item.get_closest_marker("drive"), "judged only with --drive"
+    )
     config.stash[DRIVE_DESELECTED] = len(drive)
 
 
-def _deselect(config: pytest.Config, items: list[pytest.Item], which, why: str) -> list[pytest.Item]:
+def _deselect(
+    config: pytest.Config, items: list[pytest.Item], which, why: str
+) -> list[pytest.Item]:
     chosen = [item for item in items if which(item)]
     if chosen:
         config.stash[RUN_LOG].coverage.deselected.update({item.nodeid: why for item in chosen})
@@ -285,12 +316,16 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def _run_settings(config: pytest.Config) -> RunSettings:
     recorded = RUN_ID in config.stash and REPLAY not in config.stash
     return RunSettings(
-        lane=config.getoption("lane"), drive=config.getoption("drive"), subset=options.criteria(config),
+        lane=config.getoption("lane"),
+        drive=config.getoption("drive"),
+        subset=options.criteria(config),
         reports=config.getoption("agentrun_reports"),
-        sign_key=config.getoption("sign_key"), started=config.stash.get(STARTED, now()),
+        sign_key=config.getoption("sign_key"),
+        started=config.stash.get(STARTED, now()),
         bundle_dir=bundle_dir(config) if recorded else None,
         connection=config.stash[LANE_CONFIG].to_raw() if LANE_CONFIG in config.stash else None,
-        run_id=config.stash.get(RUN_ID, None))
+        run_id=config.stash.get(RUN_ID, None),
+    )
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
@@ -299,11 +334,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         return
     terminal.write_criteria(terminalreporter, end.verdict)
     if config.stash.get(DRIVE_DESELECTED, 0):
-        terminalreporter.write_line(f"{config.stash[DRIVE_DESELECTED]} drive tests deselected: pass --drive to let them "
-                                    "change the lane")
+        terminalreporter.write_line(
+            f"{config.stash[DRIVE_DESELECTED]} drive tests deselected: pass --drive to let them "
+            "change the lane"
+        )
     for path in end.written:
         terminalreporter.write_line(f"wrote {path}")
     if end.bundle:
-        terminalreporter.write_line(f"evidence bundle: {end.bundle} (replay: --replay-evidence {end.bundle})")
+        terminalreporter.write_line(
+            f"evidence bundle: {end.bundle} (replay: --replay-evidence {end.bundle})"
+        )
     if end.problem:
         terminalreporter.write_line(end.problem, red=True)

@@ -30,20 +30,30 @@ def start(config: pytest.Config, profile: LaneProfile) -> Path:
     try:
         from agentrun_sandbox import lane as sandbox
     except ImportError as exc:
-        raise LaneConfigError(f"--sandbox needs the agentrun_sandbox package (install the project: pip install -e .): {exc}") from None
+        raise LaneConfigError(
+            f"--sandbox needs the agentrun_sandbox package (install the project: pip install -e .): {exc}"
+        ) from None
     directory = Path(tempfile.mkdtemp(prefix="agentrun-sandbox-"))
     try:
         # parent_pid: the lane stops by itself even if this session is killed.
-        handle = sandbox.up(directory, lane=profile.lane, parent_pid=os.getpid(),
-                            world=config.getoption("sandbox_world"))
+        handle = sandbox.up(
+            directory,
+            lane=profile.lane,
+            parent_pid=os.getpid(),
+            world=config.getoption("sandbox_world"),
+        )
     except sandbox.SandboxError as exc:
         raise LaneConfigError(f"{failure_cause(str(exc))} (see {directory})") from None
+
     def teardown() -> None:
         sandbox.down(directory)
         shutil.rmtree(directory, ignore_errors=True)
+
     config.add_cleanup(teardown)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter:
-        reporter.write_line(f"agentrun: sandbox lane {profile.lane} (world {handle.info['world']}) up in "
-                            f"{handle.info['seconds']}s at {directory}")
+        reporter.write_line(
+            f"agentrun: sandbox lane {profile.lane} (world {handle.info['world']}) up in "
+            f"{handle.info['seconds']}s at {directory}"
+        )
     return handle.lane_config

@@ -47,11 +47,13 @@ def _scale_list(items: list, n: int) -> list:
 
 
 def _scale_value(value, n: int):
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):        # file lists
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):  # file lists
         return sorted(_scale_list(value, n))
-    if isinstance(value, list) and all(isinstance(v, dict) and "metadata" in v for v in value):  # API lists
+    if isinstance(value, list) and all(
+        isinstance(v, dict) and "metadata" in v for v in value
+    ):  # API lists
         return [_scale_application(v, n) for v in _scale_list(value, n)]
-    if isinstance(value, str) and value.lstrip().startswith("{"):                 # catalog, deploy.json
+    if isinstance(value, str) and value.lstrip().startswith("{"):  # catalog, deploy.json
         try:
             data = json.loads(value)
         except ValueError:
@@ -95,7 +97,9 @@ def scale_bundle(source: Path, target: Path, n: int) -> int:
 
 
 # -- extra releases on the GitOps branch -------------------------------------------------------
-def add_releases(bares: list[Path], branch: str, catalog_path: str, count: int, ci: tuple[str, str]) -> str:
+def add_releases(
+    bares: list[Path], branch: str, catalog_path: str, count: int, ci: tuple[str, str]
+) -> str:
     """`count` re-promotions of the head's source commit (catalog generatedAt moves on), written with
     git fast-import into the first bare repository and pushed to the others; the new head."""
     first = bares[0]
@@ -109,13 +113,22 @@ def add_releases(bares: list[Path], branch: str, catalog_path: str, count: int, 
         data = (json.dumps(catalog, indent=2) + "\n").encode()
         message = f"promote {catalog['lane']} {catalog['sourceCommit'][:12]}: build=0 reuse=1 unsafeReuse=0\n".encode()
         stamp_s = int(when.timestamp())
-        chunks.append(b"commit refs/heads/" + branch.encode() + b"\n"
-                      + f"author {ci[0]} <{ci[1]}> {stamp_s} +0000\n".encode()
-                      + f"committer {ci[0]} <{ci[1]}> {stamp_s} +0000\n".encode()
-                      + f"data {len(message)}\n".encode() + message
-                      + (f"from {head}\n".encode() if i == 0 else b"")
-                      + f"M 100644 inline {catalog_path}\ndata {len(data)}\n".encode() + data + b"\n")
-    subprocess.run(["git", "fast-import", "--quiet", "--force"], cwd=first, input=b"".join(chunks), check=True)
+        chunks.append(
+            b"commit refs/heads/"
+            + branch.encode()
+            + b"\n"
+            + f"author {ci[0]} <{ci[1]}> {stamp_s} +0000\n".encode()
+            + f"committer {ci[0]} <{ci[1]}> {stamp_s} +0000\n".encode()
+            + f"data {len(message)}\n".encode()
+            + message
+            + (f"from {head}\n".encode() if i == 0 else b"")
+            + f"M 100644 inline {catalog_path}\ndata {len(data)}\n".encode()
+            + data
+            + b"\n"
+        )
+    subprocess.run(
+        ["git", "fast-import", "--quiet", "--force"], cwd=first, input=b"".join(chunks), check=True
+    )
     new_head = _git(first, "rev-parse", f"refs/heads/{branch}")
     for other in bares[1:]:
         _git(first, "push", "-q", str(other), f"refs/heads/{branch}:refs/heads/{branch}")
@@ -123,26 +136,41 @@ def add_releases(bares: list[Path], branch: str, catalog_path: str, count: int, 
 
 
 def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def wait_synced(config, revision: str, timeout: float = 60.0) -> float:
     """Ask the sandbox's Argo CD to refresh, then wait until the Application is Synced and Healthy at
     revision and the runtime's pods are ready again; the seconds it took."""
     from pytest_agentrun.readers.kube_live import LiveKube
+
     profile, kube = config.profile, LiveKube(config)
     started = time.monotonic()
-    kube.merge_patch("Application", profile.argocd_namespace, profile.application,
-                     {"metadata": {"annotations": {"argocd.argoproj.io/refresh": "normal"}}}, profile.trigger_field_manager)
+    kube.merge_patch(
+        "Application",
+        profile.argocd_namespace,
+        profile.application,
+        {"metadata": {"annotations": {"argocd.argoproj.io/refresh": "normal"}}},
+        profile.trigger_field_manager,
+    )
     while time.monotonic() - started < timeout:
         app = kube.get("Application", profile.argocd_namespace, profile.application) or {}
         status = app.get("status") or {}
-        if ((status.get("sync") or {}).get("revision") == revision and (status.get("sync") or {}).get("status") == "Synced"
-                and (status.get("health") or {}).get("status") == "Healthy"
-                and (status.get("operationState") or {}).get("phase") == "Succeeded"):
+        if (
+            (status.get("sync") or {}).get("revision") == revision
+            and (status.get("sync") or {}).get("status") == "Synced"
+            and (status.get("health") or {}).get("status") == "Healthy"
+            and (status.get("operationState") or {}).get("phase") == "Succeeded"
+        ):
             pods = kube.list("Pod", profile.runtime_namespace)
-            if pods and all(c.get("ready") for p in pods if (p.get("status") or {}).get("phase") == "Running"
-                            for c in (p.get("status") or {}).get("containerStatuses") or []):
+            if pods and all(
+                c.get("ready")
+                for p in pods
+                if (p.get("status") or {}).get("phase") == "Running"
+                for c in (p.get("status") or {}).get("containerStatuses") or []
+            ):
                 kube.close()
                 return time.monotonic() - started
         time.sleep(0.2)
@@ -159,7 +187,9 @@ class DelayProxy:
         parts = urlsplit(target)
         self.host, self.port, self.delay = parts.hostname, parts.port, delay
         self.loop = asyncio.new_event_loop()
-        self.server = self.loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0))
+        self.server = self.loop.run_until_complete(
+            asyncio.start_server(self._handle, "127.0.0.1", 0)
+        )
         self.listen_port = self.server.sockets[0].getsockname()[1]
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
 
@@ -198,7 +228,9 @@ class DelayProxy:
         self.loop.call_soon_threadsafe(self.loop.stop)
 
 
-def delayed_lane_config(lane_config: Path, delay: float, directory: Path) -> tuple[Path, list[DelayProxy]]:
+def delayed_lane_config(
+    lane_config: Path, delay: float, directory: Path
+) -> tuple[Path, list[DelayProxy]]:
     """A copy of a sandbox lane config (and its kubeconfig) that reaches the API server, the git
     server and the registry through DelayProxy; the proxies to close."""
     raw = yaml.safe_load(lane_config.read_text())
@@ -206,7 +238,9 @@ def delayed_lane_config(lane_config: Path, delay: float, directory: Path) -> tup
     api = DelayProxy(kubeconfig["clusters"][0]["cluster"]["server"], delay)
     git = DelayProxy(raw["source"]["repoUrl"], delay)
     registry = DelayProxy(raw["registry"]["url"], delay)
-    kubeconfig["clusters"][0]["cluster"]["server"] = api.url(kubeconfig["clusters"][0]["cluster"]["server"])
+    kubeconfig["clusters"][0]["cluster"]["server"] = api.url(
+        kubeconfig["clusters"][0]["cluster"]["server"]
+    )
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "kubeconfig").write_text(yaml.safe_dump(kubeconfig))
     raw["kubernetes"]["kubeconfig"] = str(directory / "kubeconfig")

@@ -27,22 +27,40 @@ REFERENCE = ROOT / "tests" / "reference"
 OUT = ROOT / "pytest_agentrun" / "data" / "shapes"
 
 OPENAPI = {  # file -> (repository, path, commit), from tests/reference/upstream/SOURCES.md
-    "upstream/apiserver/openapi-v3-api-v1.json":
-        ("kubernetes/kubectl", "testdata/openapi/v3/api/v1.json", "dee3483a3d6a64c07fdf746caf80af446dee99ac"),
-    "upstream/apiserver/openapi-v3-apis-apps-v1.json":
-        ("kubernetes/kubectl", "testdata/openapi/v3/apis/apps/v1.json", "dee3483a3d6a64c07fdf746caf80af446dee99ac"),
+    "upstream/apiserver/openapi-v3-api-v1.json": (
+        "kubernetes/kubectl",
+        "testdata/openapi/v3/api/v1.json",
+        "dee3483a3d6a64c07fdf746caf80af446dee99ac",
+    ),
+    "upstream/apiserver/openapi-v3-apis-apps-v1.json": (
+        "kubernetes/kubectl",
+        "testdata/openapi/v3/apis/apps/v1.json",
+        "dee3483a3d6a64c07fdf746caf80af446dee99ac",
+    ),
 }
 CORE = {  # kind -> (reference file, definition)
     "Namespace": ("upstream/apiserver/openapi-v3-api-v1.json", "io.k8s.api.core.v1.Namespace"),
     "Pod": ("upstream/apiserver/openapi-v3-api-v1.json", "io.k8s.api.core.v1.Pod"),
     "Service": ("upstream/apiserver/openapi-v3-api-v1.json", "io.k8s.api.core.v1.Service"),
-    "ServiceAccount": ("upstream/apiserver/openapi-v3-api-v1.json", "io.k8s.api.core.v1.ServiceAccount"),
+    "ServiceAccount": (
+        "upstream/apiserver/openapi-v3-api-v1.json",
+        "io.k8s.api.core.v1.ServiceAccount",
+    ),
     "ConfigMap": ("upstream/apiserver/openapi-v3-api-v1.json", "io.k8s.api.core.v1.ConfigMap"),
     "Secret": ("upstream/apiserver/openapi-v3-api-v1.json", "io.k8s.api.core.v1.Secret"),
     "Event": ("upstream/apiserver/openapi-v3-api-v1.json", "io.k8s.api.core.v1.Event"),
-    "Deployment": ("upstream/apiserver/openapi-v3-apis-apps-v1.json", "io.k8s.api.apps.v1.Deployment"),
-    "StatefulSet": ("upstream/apiserver/openapi-v3-apis-apps-v1.json", "io.k8s.api.apps.v1.StatefulSet"),
-    "ReplicaSet": ("upstream/apiserver/openapi-v3-apis-apps-v1.json", "io.k8s.api.apps.v1.ReplicaSet"),
+    "Deployment": (
+        "upstream/apiserver/openapi-v3-apis-apps-v1.json",
+        "io.k8s.api.apps.v1.Deployment",
+    ),
+    "StatefulSet": (
+        "upstream/apiserver/openapi-v3-apis-apps-v1.json",
+        "io.k8s.api.apps.v1.StatefulSet",
+    ),
+    "ReplicaSet": (
+        "upstream/apiserver/openapi-v3-apis-apps-v1.json",
+        "io.k8s.api.apps.v1.ReplicaSet",
+    ),
 }
 CRDS = {  # kind -> (reference file, served version)
     "Pipeline": ("tekton/crds/300-pipeline.yaml", "v1"),
@@ -95,9 +113,13 @@ def _single_all_of(node: dict) -> str | None:
 def crd_schema(path: Path, version: str) -> tuple[dict, str]:
     text = path.read_text()
     source = re.match(r"# source: (.+)", text).group(1).strip()
-    crd = next(d for d in yaml.safe_load_all(text) if d and d.get("kind") == "CustomResourceDefinition")
+    crd = next(
+        d for d in yaml.safe_load_all(text) if d and d.get("kind") == "CustomResourceDefinition"
+    )
     served = next(v for v in crd["spec"]["versions"] if v["name"] == version)
-    return served["schema"]["openAPIV3Schema"], f"{source} (spec.versions[{version}].schema.openAPIV3Schema)"
+    return served["schema"][
+        "openAPIV3Schema"
+    ], f"{source} (spec.versions[{version}].schema.openAPIV3Schema)"
 
 
 def served(schema: dict, object_meta: dict) -> dict:
@@ -112,7 +134,9 @@ def served(schema: dict, object_meta: dict) -> dict:
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
-    core = json.loads((REFERENCE / "upstream/apiserver/openapi-v3-api-v1.json").read_text())["components"]["schemas"]
+    core = json.loads((REFERENCE / "upstream/apiserver/openapi-v3-api-v1.json").read_text())[
+        "components"
+    ]["schemas"]
     object_meta = prune(core["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"], core)
     for kind, (file, definition) in CORE.items():
         definitions = json.loads((REFERENCE / file).read_text())["components"]["schemas"]
@@ -121,21 +145,36 @@ def main() -> int:
         write(kind, served(prune(definitions[definition], definitions), object_meta), source)
     for kind, (file, version) in CRDS.items():
         schema, source = crd_schema(REFERENCE / file, version)
-        write(kind, served(prune(schema, {}), object_meta), source + "; metadata: ObjectMeta of core/v1")
+        write(
+            kind,
+            served(prune(schema, {}), object_meta),
+            source + "; metadata: ObjectMeta of core/v1",
+        )
     repo, path, commit = OPENAPI["upstream/apiserver/openapi-v3-api-v1.json"]
-    write("object", served({"type": "object"}, object_meta), f"{repo} {path} @ {commit} (ObjectMeta), for kinds "
-          "without a reference schema here")
-    write("list", prune(core["io.k8s.api.core.v1.PodList"], core) | {"properties": {"items": {"type": "array"}},
-                                                                     "required": ["items"]},
-          f"{repo} {path} @ {commit} (io.k8s.api.core.v1.PodList: items required, an array); each item is checked "
-          "against its kind")
+    write(
+        "object",
+        served({"type": "object"}, object_meta),
+        f"{repo} {path} @ {commit} (ObjectMeta), for kinds without a reference schema here",
+    )
+    write(
+        "list",
+        prune(core["io.k8s.api.core.v1.PodList"], core)
+        | {"properties": {"items": {"type": "array"}}, "required": ["items"]},
+        f"{repo} {path} @ {commit} (io.k8s.api.core.v1.PodList: items required, an array); each item is checked "
+        "against its kind",
+    )
     return 0
 
 
 def write(kind: str, schema: dict, source: str) -> None:
-    document = {"$schema": "http://json-schema.org/draft-07/schema#", "$comment": f"cut from {source} "
-                "by scripts/extract_shapes.py: structure only", **schema}
-    (OUT / f"{kind}.json").write_text(json.dumps(document, separators=(",", ":"), sort_keys=True) + "\n")
+    document = {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$comment": f"cut from {source} by scripts/extract_shapes.py: structure only",
+        **schema,
+    }
+    (OUT / f"{kind}.json").write_text(
+        json.dumps(document, separators=(",", ":"), sort_keys=True) + "\n"
+    )
     print(f"{kind}: {len(json.dumps(document)) // 1024} KiB from {source}")
 
 

@@ -41,13 +41,23 @@ def fresh_lane(tmp_path):
 
 
 def pytest_configure(config):
-    if not hasattr(config, "workerinput"):  # the controller names this session's matrix folder; workers inherit it
-        os.environ.setdefault("AGENTRUN_KILL_MATRIX_DIR",
-                              str(Path(__file__).resolve().parents[1] / "reports" / "kill-matrix" / f"session-{os.getpid()}"))
+    if not hasattr(
+        config, "workerinput"
+    ):  # the controller names this session's matrix folder; workers inherit it
+        os.environ.setdefault(
+            "AGENTRUN_KILL_MATRIX_DIR",
+            str(
+                Path(__file__).resolve().parents[1]
+                / "reports"
+                / "kill-matrix"
+                / f"session-{os.getpid()}"
+            ),
+        )
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     from kill_matrix import gather, table
+
     matrix = gather() if not hasattr(config, "workerinput") else None
     if matrix:
         terminalreporter.write_sep("=", "kill matrix (reports/kill-matrix.json)")

@@ -26,24 +26,37 @@ from urllib.parse import urlsplit
 
 import yaml
 
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection",
-              "content-length", "host"}
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "proxy-connection",
+    "content-length",
+    "host",
+}
 
 
 @dataclass
 class Fault:
-    path: str = ""                        # regex searched in path+query
+    path: str = ""  # regex searched in path+query
     method: str | None = None
-    status: int | None = None             # answer this instead of forwarding
+    status: int | None = None  # answer this instead of forwarding
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
-    times: int | None = None              # only the first N matching requests
-    hang: bool = False                    # hold the request until the proxy stops or is cleared
-    reset: bool = False                   # close the connection with a TCP reset
-    delay: float = 0.0                    # forward, but answer this much later
-    truncate: int | None = None           # forward, but send only this many body bytes
-    rewrite: Callable[[bytes], bytes] | None = None   # forward, and answer this of the upstream's body
-    drop_headers: tuple[str, ...] = ()    # request headers not forwarded (Git-Protocol: refs come in info/refs)
+    times: int | None = None  # only the first N matching requests
+    hang: bool = False  # hold the request until the proxy stops or is cleared
+    reset: bool = False  # close the connection with a TCP reset
+    delay: float = 0.0  # forward, but answer this much later
+    truncate: int | None = None  # forward, but send only this many body bytes
+    rewrite: Callable[[bytes], bytes] | None = (
+        None  # forward, and answer this of the upstream's body
+    )
+    drop_headers: tuple[
+        str, ...
+    ] = ()  # request headers not forwarded (Git-Protocol: refs come in info/refs)
     hits: int = 0
 
     def matches(self, method: str, target: str) -> bool:
@@ -75,14 +88,17 @@ class FaultProxy:
 
         class Handler(_Handler):
             owner = proxy
+
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        ).start()
         return self
 
     def set(self, *faults: Fault) -> None:
         with self._lock:
-            self.released.set()       # a hang of the previous case ends now
+            self.released.set()  # a hang of the previous case ends now
             self.released = threading.Event()
             self.faults = list(faults)
             self.requests = []
@@ -157,11 +173,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _forward(self, body: bytes, dropped: set[str]) -> tuple[int, list[tuple[str, str]], bytes]:
         if self.owner.tls is not None:
-            connection = http.client.HTTPSConnection(*self.owner.upstream, timeout=60, context=self.owner.tls)
+            connection = http.client.HTTPSConnection(
+                *self.owner.upstream, timeout=60, context=self.owner.tls
+            )
         else:
             connection = http.client.HTTPConnection(*self.owner.upstream, timeout=60)
         try:
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP | dropped}
+            headers = {
+                k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP | dropped
+            }
             connection.request(self.command, self.path, body=body or None, headers=headers)
             response = connection.getresponse()
             content = response.read()
@@ -172,7 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, status: int, headers, content: bytes, cut: int | None = None) -> None:
         self.send_response(status)
-        for key, value in (headers.items() if isinstance(headers, dict) else headers):
+        for key, value in headers.items() if isinstance(headers, dict) else headers:
             self.send_header(key, value)
         if status not in (204, 304) and not (100 <= status < 200):
             self.send_header("Content-Length", str(len(content)))
@@ -198,8 +218,10 @@ def tls_from_kubeconfig(path: Path) -> ssl.SSLContext:
     """The TLS a kubeconfig's current user reaches its cluster with (CA and client certificate)."""
     config = yaml.safe_load(path.read_text())
     cluster, user = config["clusters"][0]["cluster"], config["users"][0]["user"]
-    context = ssl.create_default_context(cadata=base64.b64decode(cluster["certificate-authority-data"]).decode())
-    with tempfile.TemporaryDirectory() as scratch:   # load_cert_chain reads files only
+    context = ssl.create_default_context(
+        cadata=base64.b64decode(cluster["certificate-authority-data"]).decode()
+    )
+    with tempfile.TemporaryDirectory() as scratch:  # load_cert_chain reads files only
         cert, key = Path(scratch) / "client.crt", Path(scratch) / "client.key"
         cert.write_bytes(base64.b64decode(user["client-certificate-data"]))
         key.write_bytes(base64.b64decode(user["client-key-data"]))
@@ -211,7 +233,9 @@ def hide_refs(path: str, pattern: str) -> Fault:
     """A fault on git's smart-HTTP ref advertisement: the refs matching pattern are left out (the
     branch is then missing on that remote). Protocol v2 lists refs in a later POST, so the client's
     Git-Protocol header is dropped: the server answers protocol v0, refs in info/refs."""
-    return Fault(path + r".*/info/refs", rewrite=_without_refs(pattern), drop_headers=("Git-Protocol",))
+    return Fault(
+        path + r".*/info/refs", rewrite=_without_refs(pattern), drop_headers=("Git-Protocol",)
+    )
 
 
 def _without_refs(pattern: str) -> Callable[[bytes], bytes]:
@@ -223,15 +247,22 @@ def _without_refs(pattern: str) -> Callable[[bytes], bytes]:
         while rest:
             size = int(rest[:4], 16)
             lines.append(rest[4:size] if size else None)
-            rest = rest[max(size, 4):]
+            rest = rest[max(size, 4) :]
         out, capabilities = [], b""
         for line in lines:
-            if line is not None and b" refs/" in line and wanted.search(line.split(b" ", 1)[1].split(b"\0")[0]):
+            if (
+                line is not None
+                and b" refs/" in line
+                and wanted.search(line.split(b" ", 1)[1].split(b"\0")[0])
+            ):
                 if b"\0" in line:
                     capabilities = b"\0" + line.split(b"\0", 1)[1]
                 continue
             if line is not None and capabilities and b" refs/" in line and b"\0" not in line:
                 line, capabilities = line.rstrip(b"\n") + capabilities, b""
             out.append(line)
-        return b"".join(b"0000" if line is None else b"%04x%s" % (len(line) + 4, line) for line in out)
+        return b"".join(
+            b"0000" if line is None else b"%04x%s" % (len(line) + 4, line) for line in out
+        )
+
     return rewrite

@@ -34,12 +34,20 @@ class ServedObjects:
         before what they own, whose ownerReferences then name the uids the owners got here."""
         uids: dict[str, str] = {}
         # YAML's timestamps arrive as datetimes: the API server reads RFC 3339 strings
-        as_json = json.loads(json.dumps(objects, default=lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ")))
+        as_json = json.loads(
+            json.dumps(objects, default=lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        )
         pending = sorted(as_json, key=lambda o: o.get("kind") != "Namespace")
         loaded = []
         while pending:
-            ready = [o for o in pending if all(r.get("uid") in uids or not _among(r, pending)
-                                               for r in o["metadata"].get("ownerReferences") or [])]
+            ready = [
+                o
+                for o in pending
+                if all(
+                    r.get("uid") in uids or not _among(r, pending)
+                    for r in o["metadata"].get("ownerReferences") or []
+                )
+            ]
             if not ready:
                 raise ValueError("objects own each other in a loop")
             for obj in ready:
@@ -56,23 +64,33 @@ class ServedObjects:
             meta.pop(key, None)
         for ref in meta.get("ownerReferences") or []:
             ref["uid"] = uids.get(ref.get("uid"), ref.get("uid"))
-        if obj["kind"] == "Job":   # its selector and uid labels name the uid it had: the server makes new ones
+        if (
+            obj["kind"] == "Job"
+        ):  # its selector and uid labels name the uid it had: the server makes new ones
             obj["spec"].pop("selector", None)
             labels = obj["spec"]["template"].get("metadata", {}).get("labels", {})
             for key in JOB_GENERATED_LABELS:
                 labels.pop(key, None)
         rt = self.store.resource(obj["apiVersion"], obj["kind"])
-        answer = self.store.client.post(rt.path(meta.get("namespace")), params={"fieldManager": manager}, json=obj)
+        answer = self.store.client.post(
+            rt.path(meta.get("namespace")), params={"fieldManager": manager}, json=obj
+        )
         if answer.status_code == 409 and obj["kind"] == "Namespace":
             return None
         if answer.status_code >= 400:
-            raise KubeApiError(answer.status_code, answer.json(), f"load {obj['kind']} {meta.get('name')}")
+            raise KubeApiError(
+                answer.status_code, answer.json(), f"load {obj['kind']} {meta.get('name')}"
+            )
         created = answer.json()
         if given_uid:
             uids[given_uid] = created["metadata"]["uid"]
         if status and "status" in rt.subresources:
-            created = self.store.replace({**created, "status": status}, manager=manager, subresource="status")
-            if "managedFields" in meta:   # the status write added an entry of its own: put the given back
+            created = self.store.replace(
+                {**created, "status": status}, manager=manager, subresource="status"
+            )
+            if (
+                "managedFields" in meta
+            ):  # the status write added an entry of its own: put the given back
                 created["metadata"]["managedFields"] = meta["managedFields"]
                 created = self.store.replace(created, manager=manager)
         return created

@@ -22,25 +22,47 @@ ROOT = Path(__file__).resolve().parents[1]
 class SuiteResult:
     returncode: int
     output: str
-    verdicts: dict[str, list[str]]      # criterion -> outcomes of its tests ("passed"/"failed"/"error"/"skipped")
-    messages: dict[str, list[str]]      # criterion -> failure messages
+    verdicts: dict[
+        str, list[str]
+    ]  # criterion -> outcomes of its tests ("passed"/"failed"/"error"/"skipped")
+    messages: dict[str, list[str]]  # criterion -> failure messages
 
     def failed(self) -> set[str]:
         return {c for c, outcomes in self.verdicts.items() if any(o != "passed" for o in outcomes)}
 
     def passed(self) -> set[str]:
-        return {c for c, outcomes in self.verdicts.items() if outcomes and all(o == "passed" for o in outcomes)}
+        return {
+            c
+            for c, outcomes in self.verdicts.items()
+            if outcomes and all(o == "passed" for o in outcomes)
+        }
 
 
-def _command(lane_config: Path, reports: Path, extra: tuple[str, ...], lane: str = "v0.1") -> list[str]:
-    return [str(ROOT / "acceptance"), "--lane", lane, "--lane-config", str(lane_config),
-            "--agentrun-reports", str(reports), "-p", "no:cacheprovider", "-q", "-rN", *extra]
+def _command(
+    lane_config: Path, reports: Path, extra: tuple[str, ...], lane: str = "v0.1"
+) -> list[str]:
+    return [
+        str(ROOT / "acceptance"),
+        "--lane",
+        lane,
+        "--lane-config",
+        str(lane_config),
+        "--agentrun-reports",
+        str(reports),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-rN",
+        *extra,
+    ]
 
 
 def run_suite(lane_config: Path, reports: Path, *extra: str, timeout: float = 300) -> SuiteResult:
     command = [sys.executable, "-m", "pytest", *_command(lane_config, reports, extra)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-    verdicts, messages = read_junit(reports / "junit.xml") if (reports / "junit.xml").is_file() else ({}, {})
+    verdicts, messages = (
+        read_junit(reports / "junit.xml") if (reports / "junit.xml").is_file() else ({}, {})
+    )
     return SuiteResult(done.returncode, done.stdout + done.stderr, verdicts, messages)
 
 
@@ -65,20 +87,27 @@ class _Collector:
 
     def pytest_runtest_logreport(self, report):
         if report.when != "call" and report.outcome == "passed":
-            return   # setup/teardown that passed says nothing; a failed one is the test's outcome
+            return  # setup/teardown that passed says nothing; a failed one is the test's outcome
         if report.when == "teardown" and report.outcome != "passed":
             outcome = "error"
         else:
-            outcome = {"passed": "passed", "failed": "failed" if report.when == "call" else "error"}.get(
-                report.outcome, "skipped")
+            outcome = {
+                "passed": "passed",
+                "failed": "failed" if report.when == "call" else "error",
+            }.get(report.outcome, "skipped")
         for criterion in self._of.get(report.nodeid, []):
             self.verdicts[criterion].append(outcome)
             if outcome != "passed":
                 self.messages[criterion].append(str(report.longrepr))
 
 
-def run_suite_in_process(lane_config: Path, reports: Path, criteria: set[str] | None = None,
-                         *extra: str, lane: str = "v0.1") -> SuiteResult:
+def run_suite_in_process(
+    lane_config: Path,
+    reports: Path,
+    criteria: set[str] | None = None,
+    *extra: str,
+    lane: str = "v0.1",
+) -> SuiteResult:
     """The acceptance suite in this process (pytest.main), only the tests of `criteria` when given."""
     collector = _Collector(criteria)
     out = io.StringIO()
@@ -87,7 +116,9 @@ def run_suite_in_process(lane_config: Path, reports: Path, criteria: set[str] | 
     args = [*_command(lane_config, reports, extra, lane), "-p", "no:unraisableexception"]
     with redirect_stdout(out), redirect_stderr(out):
         code = pytest.main(args, plugins=[collector])
-    return SuiteResult(int(code), out.getvalue(), dict(collector.verdicts), dict(collector.messages))
+    return SuiteResult(
+        int(code), out.getvalue(), dict(collector.verdicts), dict(collector.messages)
+    )
 
 
 def read_junit(path: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -108,7 +139,15 @@ def read_junit(path: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     return dict(verdicts), dict(messages)
 
 
-def run_pytest(*args: str, timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run_pytest(
+    *args: str, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """`python -m pytest ARGS` from the checkout, as a user runs it, output captured as text."""
-    return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

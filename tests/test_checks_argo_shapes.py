@@ -29,9 +29,13 @@ def failed_subjects(findings):
     return [f.subject.split(" ", 2)[-1] for f in findings if not f.ok]
 
 
-UPSTREAM = ["appcontroller-fakeApp.yaml", "appcontroller-fakeMultiSourceApp.yaml",
-            "metrics-fakeApp3-deleting-degraded.yaml", "metrics-fakeAppOperationFinished.yaml",
-            "metrics-fakeAppOperationRunning.yaml"]
+UPSTREAM = [
+    "appcontroller-fakeApp.yaml",
+    "appcontroller-fakeMultiSourceApp.yaml",
+    "metrics-fakeApp3-deleting-degraded.yaml",
+    "metrics-fakeAppOperationFinished.yaml",
+    "metrics-fakeAppOperationRunning.yaml",
+]
 
 
 @pytest.mark.parametrize("name", UPSTREAM)
@@ -41,20 +45,44 @@ def test_ar02_fails_each_upstream_application_on_every_lane_field(reference_dir,
     at = "spec.sources[0]" if "sources" in app["spec"] else "spec.source"
     # multi-source: no source is the lane's, and sources[1] (another path) would deploy too
     others = ["spec.sources", "spec.sources[1]"] if "sources" in app["spec"] else []
-    assert sorted(failed_subjects(argo.application_source(PROFILE, app, REPOS))) == sorted([
-        "spec.project", f"{at}.targetRevision", f"{at}.path", "spec.destination.namespace", f"{at}.repoURL",
-        *others])
+    assert sorted(failed_subjects(argo.application_source(PROFILE, app, REPOS))) == sorted(
+        [
+            "spec.project",
+            f"{at}.targetRevision",
+            f"{at}.path",
+            "spec.destination.namespace",
+            f"{at}.repoURL",
+            *others,
+        ]
+    )
     assert not argo.belongs_to_lane(PROFILE, app)
 
 
-@pytest.mark.parametrize("name, failing", [
-    ("appcontroller-fakeApp.yaml", ["status.sync.status", "status.health.status", "status.sync.revision"]),
-    ("appcontroller-fakeMultiSourceApp.yaml", ["status.sync.status", "status.health.status",
-                                               "status.sync.revisions[0]"]),
-    ("metrics-fakeApp3-deleting-degraded.yaml", ["status.sync.status", "status.health.status", "status.sync.revision"]),
-    ("metrics-fakeAppOperationFinished.yaml", ["status.sync.revision"]),   # Synced/Healthy, but at no revision
-    ("metrics-fakeAppOperationRunning.yaml", ["status.sync.status", "status.health.status", "status.sync.revision"]),
-])
+@pytest.mark.parametrize(
+    "name, failing",
+    [
+        (
+            "appcontroller-fakeApp.yaml",
+            ["status.sync.status", "status.health.status", "status.sync.revision"],
+        ),
+        (
+            "appcontroller-fakeMultiSourceApp.yaml",
+            ["status.sync.status", "status.health.status", "status.sync.revisions[0]"],
+        ),
+        (
+            "metrics-fakeApp3-deleting-degraded.yaml",
+            ["status.sync.status", "status.health.status", "status.sync.revision"],
+        ),
+        (
+            "metrics-fakeAppOperationFinished.yaml",
+            ["status.sync.revision"],
+        ),  # Synced/Healthy, but at no revision
+        (
+            "metrics-fakeAppOperationRunning.yaml",
+            ["status.sync.status", "status.health.status", "status.sync.revision"],
+        ),
+    ],
+)
 def test_ar03_judges_each_upstream_application_status(reference_dir, name, failing):
     app = upstream(reference_dir, name)
     assert failed_subjects(argo.application_synced(PROFILE, app, HEAD, "ls-remote")) == failing
@@ -68,8 +96,11 @@ def lane_multi_source(reference_dir, lane_index=1):
     app["metadata"]["name"] = PROFILE.application
     app["spec"]["project"] = PROFILE.app_project
     app["spec"]["destination"]["namespace"] = PROFILE.runtime_namespace
-    lane = {"repoURL": PROFILE["mirror"]["readUrl"], "targetRevision": PROFILE.gitops_branch,
-            "path": PROFILE.runtime_path}
+    lane = {
+        "repoURL": PROFILE["mirror"]["readUrl"],
+        "targetRevision": PROFILE.gitops_branch,
+        "path": PROFILE.runtime_path,
+    }
     [ref] = [s for s in app["spec"]["sources"] if "ref" in s]
     sources = [ref, {**ref, "ref": "values_prod", "targetRevision": "v2"}]
     sources.insert(lane_index, lane)
@@ -86,8 +117,11 @@ def test_ar02_fails_each_source_beside_the_lanes_that_deploys_manifests(referenc
     """The upstream's Helm source (path + value files) and plain path source render manifests into
     the lane's namespace: each is a failed finding naming its index and what it would deploy."""
     app = lane_multi_source(reference_dir, 0)
-    upstream_paths = [s for s in upstream(reference_dir, "appcontroller-fakeMultiSourceApp.yaml")
-                      ["spec"]["sources"] if "path" in s]
+    upstream_paths = [
+        s
+        for s in upstream(reference_dir, "appcontroller-fakeMultiSourceApp.yaml")["spec"]["sources"]
+        if "path" in s
+    ]
     app["spec"]["sources"][1:1] = upstream_paths
     findings = argo.application_source(PROFILE, app, REPOS)
     assert failed_subjects(findings) == ["spec.sources[1]", "spec.sources[2]"]
@@ -95,14 +129,17 @@ def test_ar02_fails_each_source_beside_the_lanes_that_deploys_manifests(referenc
     assert "deploys path 'some/path'" in helm.found and "argocd-example-apps.git" in helm.found
 
 
-@pytest.mark.parametrize("extra, deploys", [
-    ({"targetRevision": "master"}, "path 'deploy/gitops/g14/runtime-v01'"),     # another revision
-    ({"path": "deploy/gitops/g14/runtime-v02"}, "path 'deploy/gitops/g14/runtime-v02'"),
-    ({"path": None, "ref": None}, "the root of"),                               # neither: repo root
-    ({"path": None, "ref": "v", "chart": "agentrun"}, "chart 'agentrun'"),
-    ({"path": None, "ref": "v", "plugin": {"name": "cmp"}}, "plugin 'cmp'"),
-    ({"path": None, "ref": "values"}, None),                                    # ref-only: fine
-])
+@pytest.mark.parametrize(
+    "extra, deploys",
+    [
+        ({"targetRevision": "master"}, "path 'deploy/gitops/g14/runtime-v01'"),  # another revision
+        ({"path": "deploy/gitops/g14/runtime-v02"}, "path 'deploy/gitops/g14/runtime-v02'"),
+        ({"path": None, "ref": None}, "the root of"),  # neither: repo root
+        ({"path": None, "ref": "v", "chart": "agentrun"}, "chart 'agentrun'"),
+        ({"path": None, "ref": "v", "plugin": {"name": "cmp"}}, "plugin 'cmp'"),
+        ({"path": None, "ref": "values"}, None),  # ref-only: fine
+    ],
+)
 def test_ar02_judges_a_second_source_of_the_lanes_own_repo(reference_dir, extra, deploys):
     app = lane_multi_source(reference_dir, 0)
     second = {k: v for k, v in {**app["spec"]["sources"][0], **extra}.items() if v is not None}
@@ -124,7 +161,9 @@ def test_spec_sources_wins_over_spec_source_as_in_argo_cd(reference_dir):
     app = lane_multi_source(reference_dir, 0)
     app["spec"]["source"] = app["spec"]["sources"][0]
     app["spec"]["sources"][0] = {**app["spec"]["sources"][0], "targetRevision": "master"}
-    assert "spec.sources[0].targetRevision" in failed_subjects(argo.application_source(PROFILE, app, REPOS))
+    assert "spec.sources[0].targetRevision" in failed_subjects(
+        argo.application_source(PROFILE, app, REPOS)
+    )
 
 
 @pytest.mark.parametrize("index", [0, 1, 2])
@@ -134,8 +173,9 @@ def test_ar02_ar03_find_the_lane_source_wherever_it_stands(reference_dir, index)
     assert failed_subjects(argo.application_synced(PROFILE, app, HEAD, "ls-remote")) == []
     behind = copy.deepcopy(app)
     behind["status"]["sync"]["revisions"][index] = "d" * 40
-    assert failed_subjects(argo.application_synced(PROFILE, behind, HEAD, "ls-remote")) == \
-        [f"status.sync.revisions[{index}]"]
+    assert failed_subjects(argo.application_synced(PROFILE, behind, HEAD, "ls-remote")) == [
+        f"status.sync.revisions[{index}]"
+    ]
 
 
 def test_promotion_wait_reads_the_lane_sources_revision(reference_dir):

@@ -12,14 +12,21 @@ from pytest_agentrun.model.documents import Catalog, parse_manifests
 from pytest_agentrun.lane import LaneProfile
 from pytest_agentrun.model.mirror import MirrorStatus
 from pytest_agentrun.model.images import ManifestAnswer
-from pytest_agentrun.model.worktree import (ASSUME_UNCHANGED, FlaggedFile, HiddenDifference, WorktreeContent,
-                                             WorktreeState)
+from pytest_agentrun.model.worktree import (
+    ASSUME_UNCHANGED,
+    FlaggedFile,
+    HiddenDifference,
+    WorktreeContent,
+    WorktreeState,
+)
 
 SHA = "a" * 40
 DIGEST = "sha256:" + "b" * 64
 REPO = "127.0.0.1:5000/agentrun/agentrun-mgr-env"
 
-SVC = {"service_label": LaneProfile.load("v0.1").service_label}  # the label naming a workload's service
+SVC = {
+    "service_label": LaneProfile.load("v0.1").service_label
+}  # the label naming a workload's service
 
 
 @pytest.fixture(scope="module")
@@ -28,19 +35,46 @@ def profile():
 
 
 def catalog_doc(**overrides) -> Catalog:
-    entry = {"serviceId": "agentrun-mgr",
-             "imageRef": {"kind": "env-image-dockerfile", "repoUrl": "git@github.com:pikasTech/agentrun.git",
-                          "commitId": SHA, "dockerfilePath": "deploy/runtime/env/Containerfile"},
-             "envIdentity": "env-0123456789abcdef",
-             "image": {"repository": REPO, "tag": "env-0123456789abcdef", "digest": DIGEST, "repositoryDigest": f"{REPO}@{DIGEST}"},
-             "bootCommit": SHA,
-             "toolchainInputs": {"bunBaseImage": "oven/bun:1.2.19-debian", "systemPackages": ["git"], "files": {}},
-             "status": "reused",
-             "provenance": {"pipelineRun": "agentrun-v01-ci-aaaaaaaaaaaa", "taskRun": "agentrun-v01-ci-aaaaaaaaaaaa-image-publish"}}
-    data = {"schemaVersion": 1, "lane": "v0.1", "sourceBranch": "v0.1", "gitopsBranch": "v0.1-gitops",
-            "sourceCommit": SHA, "generatedAt": "2026-11-20T10:00:00Z", "services": [entry]}
+    entry = {
+        "serviceId": "agentrun-mgr",
+        "imageRef": {
+            "kind": "env-image-dockerfile",
+            "repoUrl": "git@github.com:pikasTech/agentrun.git",
+            "commitId": SHA,
+            "dockerfilePath": "deploy/runtime/env/Containerfile",
+        },
+        "envIdentity": "env-0123456789abcdef",
+        "image": {
+            "repository": REPO,
+            "tag": "env-0123456789abcdef",
+            "digest": DIGEST,
+            "repositoryDigest": f"{REPO}@{DIGEST}",
+        },
+        "bootCommit": SHA,
+        "toolchainInputs": {
+            "bunBaseImage": "oven/bun:1.2.19-debian",
+            "systemPackages": ["git"],
+            "files": {},
+        },
+        "status": "reused",
+        "provenance": {
+            "pipelineRun": "agentrun-v01-ci-aaaaaaaaaaaa",
+            "taskRun": "agentrun-v01-ci-aaaaaaaaaaaa-image-publish",
+        },
+    }
+    data = {
+        "schemaVersion": 1,
+        "lane": "v0.1",
+        "sourceBranch": "v0.1",
+        "gitopsBranch": "v0.1-gitops",
+        "sourceCommit": SHA,
+        "generatedAt": "2026-11-20T10:00:00Z",
+        "services": [entry],
+    }
     data.update(overrides)
-    return Catalog.parse("v0.1-gitops@x:deploy/artifact-catalog.v01.json", json.dumps(data, indent=2))
+    return Catalog.parse(
+        "v0.1-gitops@x:deploy/artifact-catalog.v01.json", json.dumps(data, indent=2)
+    )
 
 
 def verdicts(findings):
@@ -57,23 +91,54 @@ def test_rt01_namespace(profile):
 
 def test_rt02_workloads_ready():
     declared = [("Deployment", "agentrun-mgr", 1)]
-    ready = {"kind": "Deployment", "metadata": {"name": "agentrun-mgr", "namespace": "ns", "generation": 2},
-             "spec": {"replicas": 1},
-             "status": {"replicas": 1, "updatedReplicas": 1, "readyReplicas": 1, "availableReplicas": 1,
-                        "observedGeneration": 2}}
-    assert all(verdicts(runtime.workloads_ready(declared, {("Deployment", "agentrun-mgr"): ready}, "ns", "d.json")))
+    ready = {
+        "kind": "Deployment",
+        "metadata": {"name": "agentrun-mgr", "namespace": "ns", "generation": 2},
+        "spec": {"replicas": 1},
+        "status": {
+            "replicas": 1,
+            "updatedReplicas": 1,
+            "readyReplicas": 1,
+            "availableReplicas": 1,
+            "observedGeneration": 2,
+        },
+    }
+    assert all(
+        verdicts(
+            runtime.workloads_ready(
+                declared, {("Deployment", "agentrun-mgr"): ready}, "ns", "d.json"
+            )
+        )
+    )
     stale = json.loads(json.dumps(ready))
     stale["status"]["observedGeneration"] = 1
-    assert not any(verdicts(runtime.workloads_ready(declared, {("Deployment", "agentrun-mgr"): stale}, "ns", "d.json")))
+    assert not any(
+        verdicts(
+            runtime.workloads_ready(
+                declared, {("Deployment", "agentrun-mgr"): stale}, "ns", "d.json"
+            )
+        )
+    )
     assert not any(verdicts(runtime.workloads_ready(declared, {}, "ns", "d.json")))
-    assert not any(verdicts(runtime.workloads_ready([], {}, "ns", "d.json"))), "nothing declared must not pass"
+    assert not any(verdicts(runtime.workloads_ready([], {}, "ns", "d.json"))), (
+        "nothing declared must not pass"
+    )
 
 
 def application(**source):
-    return {"spec": {"project": "agentrun-v01", "destination": {"namespace": "agentrun-v01"},
-                     "source": {"repoURL": "git@github.com:pikasTech/agentrun.git", "targetRevision": "v0.1-gitops",
-                                "path": "deploy/gitops/g14/runtime-v01", **source}},
-            "status": {"sync": {"status": "Synced", "revision": SHA}, "health": {"status": "Healthy"}}}
+    return {
+        "spec": {
+            "project": "agentrun-v01",
+            "destination": {"namespace": "agentrun-v01"},
+            "source": {
+                "repoURL": "git@github.com:pikasTech/agentrun.git",
+                "targetRevision": "v0.1-gitops",
+                "path": "deploy/gitops/g14/runtime-v01",
+                **source,
+            },
+        },
+        "status": {"sync": {"status": "Synced", "revision": SHA}, "health": {"status": "Healthy"}},
+    }
 
 
 def test_ar02_application_source(profile):
@@ -92,14 +157,20 @@ def test_ar03_synced_at_head(profile):
 
 
 def test_go01_branch_files(profile):
-    assert all(verdicts(gitops.branch_holds_lane_files(profile, SHA, True, ["x.yaml"], "ls-remote")))
-    assert not all(verdicts(gitops.branch_holds_lane_files(profile, SHA, False, ["x.yaml"], "ls-remote")))
+    assert all(
+        verdicts(gitops.branch_holds_lane_files(profile, SHA, True, ["x.yaml"], "ls-remote"))
+    )
+    assert not all(
+        verdicts(gitops.branch_holds_lane_files(profile, SHA, False, ["x.yaml"], "ls-remote"))
+    )
     assert not any(verdicts(gitops.branch_holds_lane_files(profile, None, False, [], "ls-remote")))
 
 
 def deployment_yaml(image: str) -> str:
-    return ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: agentrun-mgr\nspec:\n  template:\n    spec:\n"
-            f"      containers:\n      - name: mgr\n        image: {image}\n")
+    return (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: agentrun-mgr\nspec:\n  template:\n    spec:\n"
+        f"      containers:\n      - name: mgr\n        image: {image}\n"
+    )
 
 
 def test_go02_images_pinned_to_catalog():
@@ -110,7 +181,9 @@ def test_go02_images_pinned_to_catalog():
     assert not f.ok and f.where == "br@x:d.yaml:10"
     other = parse_manifests({"d.yaml": deployment_yaml(f"{REPO}@sha256:{'c' * 64}")}, "br@x:")
     assert not any(verdicts(gitops.images_pinned_to_catalog(other, catalog_doc(), **SVC)))
-    assert not any(verdicts(gitops.images_pinned_to_catalog(parse_manifests({}, ""), catalog_doc(), **SVC)))
+    assert not any(
+        verdicts(gitops.images_pinned_to_catalog(parse_manifests({}, ""), catalog_doc(), **SVC))
+    )
 
 
 def test_ct01_schema():
@@ -127,20 +200,36 @@ def test_ct01_schema():
 def test_reg01_digests_present():
     ok = {DIGEST: ManifestAnswer("u", 200, DIGEST, "schema2")}
     assert all(verdicts(registry.digests_present(catalog_doc(), ok)))
-    assert not any(verdicts(registry.digests_present(catalog_doc(), {DIGEST: ManifestAnswer("u", 404, None, "schema2")})))
+    assert not any(
+        verdicts(
+            registry.digests_present(
+                catalog_doc(), {DIGEST: ManifestAnswer("u", 404, None, "schema2")}
+            )
+        )
+    )
     other = {DIGEST: ManifestAnswer("u", 200, "sha256:" + "d" * 64, "schema2")}
     assert not any(verdicts(registry.digests_present(catalog_doc(), other)))
 
 
 def pipeline_run(status="True", revision=SHA):
-    return {"spec": {"pipelineRef": {"name": "agentrun-v01-ci-image-publish"}, "params": [{"name": "revision", "value": revision}]},
-            "status": {"conditions": [{"type": "Succeeded", "status": status, "reason": "Completed"}]}}
+    return {
+        "spec": {
+            "pipelineRef": {"name": "agentrun-v01-ci-image-publish"},
+            "params": [{"name": "revision", "value": revision}],
+        },
+        "status": {"conditions": [{"type": "Succeeded", "status": status, "reason": "Completed"}]},
+    }
 
 
 def test_tk02_pipelinerun(profile):
     assert all(verdicts(tekton.pipeline_run_for_commit(profile, SHA, pipeline_run(), "catalog")))
-    assert [f.ok for f in tekton.pipeline_run_for_commit(profile, SHA, pipeline_run("False"), "c")] == [True, True, False]
-    assert [f.ok for f in tekton.pipeline_run_for_commit(profile, SHA, pipeline_run(revision="v0.1"), "c")] == [False, True, True]
+    assert [
+        f.ok for f in tekton.pipeline_run_for_commit(profile, SHA, pipeline_run("False"), "c")
+    ] == [True, True, False]
+    assert [
+        f.ok
+        for f in tekton.pipeline_run_for_commit(profile, SHA, pipeline_run(revision="v0.1"), "c")
+    ] == [False, True, True]
     assert not any(verdicts(tekton.pipeline_run_for_commit(profile, SHA, None, "c")))
 
 
@@ -149,13 +238,35 @@ def test_src01_worktree(profile):
     clean = WorktreeState("/w", "v0.1", SHA, "origin/v0.1", SHA, 0, 0, (), content)
     assert all(verdicts(source.worktree_clean(profile, clean, SHA, "ls-remote")))
     dirty = WorktreeState("/w", "v0.1", SHA, "origin/v0.1", SHA, 0, 0, ("?? notes.txt",), content)
-    assert [f.ok for f in source.worktree_clean(profile, dirty, SHA, "r")] == [True, True, True, False, True]
+    assert [f.ok for f in source.worktree_clean(profile, dirty, SHA, "r")] == [
+        True,
+        True,
+        True,
+        False,
+        True,
+    ]
     ahead = WorktreeState("/w", "v0.1", "c" * 40, "origin/v0.1", SHA, 1, 0, (), content)
-    assert [f.ok for f in source.worktree_clean(profile, ahead, SHA, "r")] == [True, False, False, True, True]
-    hidden = WorktreeContent(3, (HiddenDifference(ASSUME_UNCHANGED, "deploy/deploy.json", "differs"),),
-                             (FlaggedFile("deploy/deploy.json", ("assume-unchanged",)),), ())
+    assert [f.ok for f in source.worktree_clean(profile, ahead, SHA, "r")] == [
+        True,
+        False,
+        False,
+        True,
+        True,
+    ]
+    hidden = WorktreeContent(
+        3,
+        (HiddenDifference(ASSUME_UNCHANGED, "deploy/deploy.json", "differs"),),
+        (FlaggedFile("deploy/deploy.json", ("assume-unchanged",)),),
+        (),
+    )
     flagged = WorktreeState("/w", "v0.1", SHA, "origin/v0.1", SHA, 0, 0, (), hidden)
-    assert [f.ok for f in source.worktree_clean(profile, flagged, SHA, "r")] == [True, True, True, True, False]
+    assert [f.ok for f in source.worktree_clean(profile, flagged, SHA, "r")] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+    ]
     old_bundle = WorktreeState("/w", "v0.1", SHA, "origin/v0.1", SHA, 0, 0, ())
     assert source.worktree_clean(profile, old_bundle, SHA, "r")[-1].status == "cannot be decided"
 
@@ -164,6 +275,8 @@ def test_mr01_mirror_status():
     synced = MirrorStatus(SHA, SHA, SHA, SHA, False, True, {"localV01": True})
     assert all(verdicts(mirror.status_complete_and_in_sync(synced, "m", "g")))
     behind = MirrorStatus("c" * 40, SHA, SHA, SHA, False, False, {"localV01": True})
-    assert [f.ok for f in mirror.status_complete_and_in_sync(behind, "m", "g")] == [True] * 4 + [False]
+    assert [f.ok for f in mirror.status_complete_and_in_sync(behind, "m", "g")] == [True] * 4 + [
+        False
+    ]
     no_gitops = MirrorStatus(SHA, SHA, None, SHA, True, True, {"localV01": True})
     assert not all(verdicts(mirror.status_complete_and_in_sync(no_gitops, "m", "g")))

@@ -27,7 +27,9 @@ IMAGE = f"{ENV}@{DIGEST}"
 SHA = "c" * 40
 CATALOG = {"agentrun-mgr": {"digest": DIGEST, "repositoryDigest": IMAGE}}
 
-SVC = {"service_label": LaneProfile.load("v0.1").service_label}  # the label naming a workload's service
+SVC = {
+    "service_label": LaneProfile.load("v0.1").service_label
+}  # the label naming a workload's service
 
 
 def upstream(reference_dir, name):
@@ -38,46 +40,127 @@ def upstream(reference_dir, name):
 
 def deployment(name="agentrun-mgr", revision="3", image=IMAGE, **status):
     labels = {"app.kubernetes.io/name": name, "agentrun.io/service": name}
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": "agentrun-v01", "uid": f"uid-{name}", "generation": 2,
-                         "annotations": {"deployment.kubernetes.io/revision": revision}, "labels": labels},
-            "spec": {"replicas": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
-                     "template": {"metadata": {"labels": labels}, "spec": {"containers": [
-                         {"name": name, "image": image,
-                          "env": [{"name": "AGENTRUN_BOOT_COMMIT", "value": SHA}]}]}}},
-            "status": {"observedGeneration": 2, "replicas": 1, "updatedReplicas": 1, "readyReplicas": 1,
-                       "availableReplicas": 1, **status}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": name,
+            "namespace": "agentrun-v01",
+            "uid": f"uid-{name}",
+            "generation": 2,
+            "annotations": {"deployment.kubernetes.io/revision": revision},
+            "labels": labels,
+        },
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": name,
+                            "image": image,
+                            "env": [{"name": "AGENTRUN_BOOT_COMMIT", "value": SHA}],
+                        }
+                    ]
+                },
+            },
+        },
+        "status": {
+            "observedGeneration": 2,
+            "replicas": 1,
+            "updatedReplicas": 1,
+            "readyReplicas": 1,
+            "availableReplicas": 1,
+            **status,
+        },
+    }
 
 
 def replica_set(deploy, revision, pod_hash):
     name = f"{deploy['metadata']['name']}-{pod_hash}"
-    return {"apiVersion": "apps/v1", "kind": "ReplicaSet",
-            "metadata": {"name": name, "namespace": "agentrun-v01", "uid": f"uid-{name}",
-                         "labels": {**deploy["spec"]["selector"]["matchLabels"], "pod-template-hash": pod_hash},
-                         "annotations": {"deployment.kubernetes.io/revision": revision},
-                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "controller": True,
-                                              "name": deploy["metadata"]["name"], "uid": deploy["metadata"]["uid"]}]}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {
+            "name": name,
+            "namespace": "agentrun-v01",
+            "uid": f"uid-{name}",
+            "labels": {**deploy["spec"]["selector"]["matchLabels"], "pod-template-hash": pod_hash},
+            "annotations": {"deployment.kubernetes.io/revision": revision},
+            "ownerReferences": [
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "Deployment",
+                    "controller": True,
+                    "name": deploy["metadata"]["name"],
+                    "uid": deploy["metadata"]["uid"],
+                }
+            ],
+        },
+    }
 
 
 def pod(rs, suffix, *, phase="Running", ready="True", image_id=IMAGE, **meta):
     labels = dict(rs["metadata"]["labels"], **{"agentrun.io/service": "agentrun-mgr"})
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": f"{rs['metadata']['name']}-{suffix}", "namespace": "agentrun-v01", "labels": labels,
-                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "controller": True,
-                                              "name": rs["metadata"]["name"], "uid": rs["metadata"]["uid"]}], **meta},
-            "spec": {"containers": [{"name": "agentrun-mgr", "image": IMAGE,
-                                     "env": [{"name": "AGENTRUN_BOOT_COMMIT", "value": SHA}]}]},
-            "status": {"phase": phase, "conditions": [{"type": "Ready", "status": ready}],
-                       "containerStatuses": [{"name": "agentrun-mgr", "ready": ready == "True", "restartCount": 0,
-                                              "state": {"running": {}}, "imageID": image_id}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": f"{rs['metadata']['name']}-{suffix}",
+            "namespace": "agentrun-v01",
+            "labels": labels,
+            "ownerReferences": [
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "ReplicaSet",
+                    "controller": True,
+                    "name": rs["metadata"]["name"],
+                    "uid": rs["metadata"]["uid"],
+                }
+            ],
+            **meta,
+        },
+        "spec": {
+            "containers": [
+                {
+                    "name": "agentrun-mgr",
+                    "image": IMAGE,
+                    "env": [{"name": "AGENTRUN_BOOT_COMMIT", "value": SHA}],
+                }
+            ]
+        },
+        "status": {
+            "phase": phase,
+            "conditions": [{"type": "Ready", "status": ready}],
+            "containerStatuses": [
+                {
+                    "name": "agentrun-mgr",
+                    "ready": ready == "True",
+                    "restartCount": 0,
+                    "state": {"running": {}},
+                    "imageID": image_id,
+                }
+            ],
+        },
+    }
 
 
 def adopt(obj, rs):
     """An upstream Pod as if the lane's current ReplicaSet had made it."""
     obj = copy.deepcopy(obj)
-    obj["metadata"]["labels"] = dict(rs["metadata"]["labels"], **{"agentrun.io/service": "agentrun-mgr"})
-    obj["metadata"]["ownerReferences"] = [{"kind": "ReplicaSet", "name": rs["metadata"]["name"],
-                                           "uid": rs["metadata"]["uid"], "controller": True}]
+    obj["metadata"]["labels"] = dict(
+        rs["metadata"]["labels"], **{"agentrun.io/service": "agentrun-mgr"}
+    )
+    obj["metadata"]["ownerReferences"] = [
+        {
+            "kind": "ReplicaSet",
+            "name": rs["metadata"]["name"],
+            "uid": rs["metadata"]["uid"],
+            "controller": True,
+        }
+    ]
     return obj
 
 
@@ -95,6 +178,7 @@ def statuses(findings):
 
 # -- RT-01 / RT-02 on upstream objects ---------------------------------------------------------------
 
+
 def test_rt01_fails_the_upstream_terminating_namespace(reference_dir):
     ns = upstream(reference_dir, "namespace-terminating-pr73405.yaml")
     [finding] = runtime.namespace_active("test", ns)
@@ -105,19 +189,29 @@ def test_rt01_fails_the_upstream_terminating_namespace(reference_dir):
 
 def test_rt02_fails_the_upstream_deployment_past_its_progress_deadline(reference_dir):
     live = upstream(reference_dir, "deployment-degraded.yaml")
-    [finding] = runtime.workloads_ready([("Deployment", "guestbook-ui", 1)], {("Deployment", "guestbook-ui"): live},
-                                        "default", "deploy.json")
+    [finding] = runtime.workloads_ready(
+        [("Deployment", "guestbook-ui", 1)],
+        {("Deployment", "guestbook-ui"): live},
+        "default",
+        "deploy.json",
+    )
     assert not finding.ok
     assert "ProgressDeadlineExceeded" in finding.found
-    assert "1 old replica(s) pending termination" in finding.found and "1 unavailable" in finding.found
+    assert (
+        "1 old replica(s) pending termination" in finding.found and "1 unavailable" in finding.found
+    )
 
 
 def test_rt02_fails_a_deployment_mid_rollout():
     rolling = deployment(replicas=2, updatedReplicas=1, unavailableReplicas=1)
     rolling["spec"]["replicas"] = 2
-    rolling["status"]["readyReplicas"] = 2   # ready counts old Pods too: not a finished rollout
-    [finding] = runtime.workloads_ready([("Deployment", "agentrun-mgr", 2)], {("Deployment", "agentrun-mgr"): rolling},
-                                        "agentrun-v01", "deploy.json")
+    rolling["status"]["readyReplicas"] = 2  # ready counts old Pods too: not a finished rollout
+    [finding] = runtime.workloads_ready(
+        [("Deployment", "agentrun-mgr", 2)],
+        {("Deployment", "agentrun-mgr"): rolling},
+        "agentrun-v01",
+        "deploy.json",
+    )
     assert not finding.ok and "1/2 updated (rollout in progress)" in finding.found
     assert runtime.workloads_ready(DECLARED, LIVE, "agentrun-v01", "deploy.json")[0].ok
 
@@ -136,6 +230,7 @@ def test_rt02_passes_the_upstream_statefulset_and_fails_it_mid_update(reference_
 
 # -- the release Pods --------------------------------------------------------------------------------
 
+
 def lived_in_pods():
     """The current Pod, plus what a lived-in namespace keeps: an Evicted Pod of the old ReplicaSet,
     a Terminating one, and a Succeeded Pod of a finished runner Job whose labels the selector matches."""
@@ -143,8 +238,9 @@ def lived_in_pods():
     evicted["status"]["reason"] = "Evicted"
     terminating = pod(OLD, "t1", deletionTimestamp="2026-11-30T10:00:00Z")
     job_pod = pod(CURRENT, "job")
-    job_pod["metadata"]["ownerReferences"] = [{"kind": "Job", "name": "agentrun-runner", "uid": "uid-job",
-                                               "controller": True}]
+    job_pod["metadata"]["ownerReferences"] = [
+        {"kind": "Job", "name": "agentrun-runner", "uid": "uid-job", "controller": True}
+    ]
     job_pod["status"]["phase"] = "Succeeded"
     return [pod(CURRENT, "a1"), evicted, terminating, job_pod]
 
@@ -157,16 +253,20 @@ def test_release_pods_are_the_current_replicasets_and_the_rest_is_evidence():
     assert reasons["agentrun-mgr-old-t1"].startswith("Terminating")
     assert reasons["agentrun-mgr-new-job"].startswith("Succeeded")
     running_old = pod(OLD, "o1")
-    assert release_pods(DEPLOY, [running_old], [CURRENT, OLD]).others[0][1] == \
-        "owned by ReplicaSet agentrun-mgr-old, not ReplicaSet agentrun-v01/agentrun-mgr-new (revision 3)"
+    assert (
+        release_pods(DEPLOY, [running_old], [CURRENT, OLD]).others[0][1]
+        == "owned by ReplicaSet agentrun-mgr-old, not ReplicaSet agentrun-v01/agentrun-mgr-new (revision 3)"
+    )
 
 
 def test_rt03_and_rt04_pass_a_lived_in_namespace_and_report_the_others():
     pods = lived_in_pods()
     ready = runtime.pods_ready(DECLARED, LIVE, pods, [], [CURRENT, OLD])
     assert statuses(ready) == ["pass"] and len(ready[0].evidence["notJudged"]) == 3
-    images = runtime.images_match_catalog(DECLARED, LIVE, pods, [CURRENT, OLD], CATALOG, "catalog", **SVC)
-    assert all(f.ok for f in images) and len(images) == 2   # the pod template, the running container
+    images = runtime.images_match_catalog(
+        DECLARED, LIVE, pods, [CURRENT, OLD], CATALOG, "catalog", **SVC
+    )
+    assert all(f.ok for f in images) and len(images) == 2  # the pod template, the running container
 
 
 def test_rt03_cannot_decide_without_a_current_replicaset():
@@ -181,31 +281,59 @@ def test_rt03_cannot_decide_ready_true_without_container_statuses():
     assert finding.status == UNDECIDED and "no container to look at" in finding.found
 
 
-@pytest.mark.parametrize("name, ok", [("pod-containerd-imageid.yaml", True), ("pod-crashloop.yaml", False),
-                                      ("pod-error.yaml", False), ("pod-imagepullbackoff.yaml", False),
-                                      ("pod-running-not-ready.yaml", False)])
+@pytest.mark.parametrize(
+    "name, ok",
+    [
+        ("pod-containerd-imageid.yaml", True),
+        ("pod-crashloop.yaml", False),
+        ("pod-error.yaml", False),
+        ("pod-imagepullbackoff.yaml", False),
+        ("pod-running-not-ready.yaml", False),
+    ],
+)
 def test_rt03_judges_each_upstream_pod(reference_dir, name, ok):
     live = adopt(upstream(reference_dir, name), CURRENT)
     [finding] = runtime.pods_ready(DECLARED, LIVE, [live], [], [CURRENT])
     assert finding.ok is ok, finding.found
 
 
-@pytest.mark.parametrize("name", ["pod-containerd-imageid.yaml", "pod-crashloop.yaml", "pod-imagepullbackoff.yaml"])
+@pytest.mark.parametrize(
+    "name", ["pod-containerd-imageid.yaml", "pod-crashloop.yaml", "pod-imagepullbackoff.yaml"]
+)
 def test_rt04_reads_each_upstream_image_id(reference_dir, name):
     live = adopt(upstream(reference_dir, name), CURRENT)
     image_id = live["status"]["containerStatuses"][0]["imageID"]
     runs = image_id.rpartition("@")[2] or None
-    catalog = {"agentrun-mgr": {"digest": runs or DIGEST, "repositoryDigest": f"{ENV}@{runs or DIGEST}"}}
+    catalog = {
+        "agentrun-mgr": {"digest": runs or DIGEST, "repositoryDigest": f"{ENV}@{runs or DIGEST}"}
+    }
     deploy = deployment(image=catalog["agentrun-mgr"]["repositoryDigest"])
-    findings = runtime.images_match_catalog(DECLARED, {("Deployment", "agentrun-mgr"): deploy}, [live], [CURRENT],
-                                            catalog, "catalog", **SVC)
-    assert [f.ok for f in findings] == [True, runs is not None]   # imageID "" while pulling: nothing runs the digest
+    findings = runtime.images_match_catalog(
+        DECLARED,
+        {("Deployment", "agentrun-mgr"): deploy},
+        [live],
+        [CURRENT],
+        catalog,
+        "catalog",
+        **SVC,
+    )
+    assert [f.ok for f in findings] == [
+        True,
+        runs is not None,
+    ]  # imageID "" while pulling: nothing runs the digest
 
 
 def test_rt04_fails_a_live_deployment_moved_to_latest():
     moved = deployment(image=f"{ENV}:latest")
-    findings = runtime.images_match_catalog(DECLARED, {("Deployment", "agentrun-mgr"): moved}, [pod(CURRENT, "a1")],
-                                            [CURRENT], CATALOG, "catalog", **SVC)
+    findings = runtime.images_match_catalog(
+        DECLARED,
+        {("Deployment", "agentrun-mgr"): moved},
+        [pod(CURRENT, "a1")],
+        [CURRENT],
+        CATALOG,
+        "catalog",
+        **SVC,
+    )
     template = [f for f in findings if "pod template" in f.subject]
     assert [f.ok for f in template] == [False] and ":latest" in template[0].found
     # the running container still runs the catalog's digest: only the template shows the move
@@ -214,6 +342,7 @@ def test_rt04_fails_a_live_deployment_moved_to_latest():
 
 # -- the promotion wait and DR-03/DR-04 use the same definition ---------------------------------------
 
+
 class ListingKube:
     """The list() of a LiveKube or Kube over fixed objects."""
 
@@ -221,7 +350,9 @@ class ListingKube:
         self.objects = objects
 
     def list(self, kind, namespace=None, label_selector=None):
-        assert label_selector is None, "the release is found by tracking and ownership, not by a label query"
+        assert label_selector is None, (
+            "the release is found by tracking and ownership, not by a label query"
+        )
         return [o for o in self.objects if o["kind"] == kind]
 
 
@@ -229,8 +360,9 @@ def annotation_tracked(obj):
     """As Argo CD 3.x leaves it: the tracking-id annotation only, no instance label."""
     obj = copy.deepcopy(obj)
     group = obj["apiVersion"].rpartition("/")[0]
-    obj["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"] = \
+    obj["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"] = (
         f"{APP}:{group}/{obj['kind']}:agentrun-v01/{obj['metadata']['name']}"
+    )
     return obj
 
 
@@ -244,7 +376,9 @@ def test_promotion_wait_finds_annotation_tracked_workloads_and_skips_evicted_pod
 
 
 def test_application_pods_for_dr03_are_the_release_pods():
-    cluster = Cluster(ListingKube([annotation_tracked(DEPLOY), CURRENT, OLD, *lived_in_pods()]), PROFILE)
+    cluster = Cluster(
+        ListingKube([annotation_tracked(DEPLOY), CURRENT, OLD, *lived_in_pods()]), PROFILE
+    )
     assert [p["metadata"]["name"] for p in cluster.application_pods()] == ["agentrun-mgr-new-a1"]
 
 
@@ -253,16 +387,31 @@ def test_release_pods_of_the_upstream_statefulset_follow_its_update_revision(ref
     labels = sts["spec"]["template"]["metadata"]["labels"]
 
     def member(name, revision):
-        return {"kind": "Pod", "metadata": {"name": name, "labels": {**labels, "controller-revision-hash": revision},
-                                            "ownerReferences": [{"kind": "StatefulSet", "name": "redis-master",
-                                                                 "uid": sts["metadata"]["uid"], "controller": True}]},
-                "status": {"phase": "Running"}}
+        return {
+            "kind": "Pod",
+            "metadata": {
+                "name": name,
+                "labels": {**labels, "controller-revision-hash": revision},
+                "ownerReferences": [
+                    {
+                        "kind": "StatefulSet",
+                        "name": "redis-master",
+                        "uid": sts["metadata"]["uid"],
+                        "controller": True,
+                    }
+                ],
+            },
+            "status": {"phase": "Running"},
+        }
+
     current = member("redis-master-0", sts["status"]["updateRevision"])
     stale = member("redis-master-1", "redis-master-5d6f8c9b7")
     split = release_pods(sts, [current, stale], [])
     assert [p["metadata"]["name"] for p in split.pods] == ["redis-master-0"]
-    assert split.others[0][1] == ("owned by StatefulSet redis-master at revision redis-master-5d6f8c9b7, "
-                                  "not StatefulSet default/redis-master revision redis-master-7b8f75b98")
+    assert split.others[0][1] == (
+        "owned by StatefulSet redis-master at revision redis-master-5d6f8c9b7, "
+        "not StatefulSet default/redis-master revision redis-master-7b8f75b98"
+    )
     no_revision = copy.deepcopy(sts)
     del no_revision["status"]["updateRevision"]
     assert release_pods(no_revision, [current], []).problem
@@ -272,5 +421,7 @@ def test_the_promotion_wait_does_not_take_ready_without_container_statuses():
     bare = pod(CURRENT, "a1")
     bare["status"]["containerStatuses"] = []
     kube = ListingKube([annotation_tracked(DEPLOY), CURRENT, bare])
-    ready, seen = promotion._runtime_at(SimpleNamespace(profile=PROFILE), kube, SHA, {"agentrun-mgr": DIGEST}, DIGEST)
+    ready, seen = promotion._runtime_at(
+        SimpleNamespace(profile=PROFILE), kube, SHA, {"agentrun-mgr": DIGEST}, DIGEST
+    )
     assert ready is None and "reports Ready but no containerStatuses" in seen

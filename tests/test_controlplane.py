@@ -30,7 +30,9 @@ def cluster(tmp_path):
 
 
 def kubectl(config: Path, *args: str) -> str:
-    done = subprocess.run(["kubectl", f"--kubeconfig={config}", *args], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["kubectl", f"--kubeconfig={config}", *args], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, f"kubectl {' '.join(args)}: {done.stderr}"
     return done.stdout
 
@@ -49,7 +51,9 @@ def pods(config: Path, selector: str = "app=web") -> list[dict]:
 
 
 def ready(pod: dict) -> bool:
-    return any(c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions", []))
+    return any(
+        c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions", [])
+    )
 
 
 def test_version_names_the_built_release(cluster):
@@ -72,9 +76,14 @@ def test_the_controllers_roll_out_scale_and_restart_a_deployment(cluster):
     status = pod["status"]["containerStatuses"][0]
     # containerd's imageID: the repository and the digest the Pod runs
     assert status["imageID"] == IMAGE and status["containerID"].startswith("containerd://"), status
-    assert pod["spec"]["nodeName"] == "g14" and pod["status"]["podIP"].startswith("10.233.0."), pod["status"]
+    assert pod["spec"]["nodeName"] == "g14" and pod["status"]["podIP"].startswith("10.233.0."), pod[
+        "status"
+    ]
 
-    first = {rs["metadata"]["name"] for rs in json.loads(kubectl(config, "get", "rs", "-o", "json"))["items"]}
+    first = {
+        rs["metadata"]["name"]
+        for rs in json.loads(kubectl(config, "get", "rs", "-o", "json"))["items"]
+    }
     kubectl(config, "rollout", "restart", "deployment/web")
     kubectl(config, "rollout", "status", "deployment/web", "--timeout=60s")
     sets = json.loads(kubectl(config, "get", "rs", "-o", "json"))["items"]
@@ -112,19 +121,25 @@ def test_a_missing_build_is_one_line_naming_setup(tmp_path, monkeypatch):
     assert "\n" not in str(raised.value)
 
 
-def test_a_component_that_dies_while_starting_is_named_with_its_log_and_nothing_stays(tmp_path, monkeypatch):
+def test_a_component_that_dies_while_starting_is_named_with_its_log_and_nothing_stays(
+    tmp_path, monkeypatch
+):
     # etcd's client port already taken by a listener of the test's own
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
     taken.listen()
     port = taken.getsockname()[1]
-    real = Path(os.environ.get("AGENTRUN_CONTROLPLANE") or
-                Path(__file__).resolve().parents[1] / ".tools" / "controlplane" / "controlplane")
+    real = Path(
+        os.environ.get("AGENTRUN_CONTROLPLANE")
+        or Path(__file__).resolve().parents[1] / ".tools" / "controlplane" / "controlplane"
+    )
     wrapper = tmp_path / "controlplane"
     # etcd is told to listen where the test listens; every other component runs as built
-    wrapper.write_text("#!/bin/sh\nif [ \"$1\" = etcd ]; then shift; exec " + f"{real} etcd \"$@\" "
-                       f"--listen-client-urls=http://127.0.0.1:{port} --advertise-client-urls=http://127.0.0.1:{port}"
-                       f"\nfi\nexec {real} \"$@\"\n")
+    wrapper.write_text(
+        '#!/bin/sh\nif [ "$1" = etcd ]; then shift; exec ' + f'{real} etcd "$@" '
+        f"--listen-client-urls=http://127.0.0.1:{port} --advertise-client-urls=http://127.0.0.1:{port}"
+        f'\nfi\nexec {real} "$@"\n'
+    )
     wrapper.chmod(0o755)
     monkeypatch.setenv("AGENTRUN_CONTROLPLANE", str(wrapper))
     plane = ControlPlane(tmp_path / "cp", NodeSpec("g14", "10.233.0.0/24"))

@@ -24,31 +24,59 @@ PROFILE = LaneProfile.load("v0.1")
 
 def reference_objects(reference_dir):
     for path in sorted(reference_dir.rglob("*")):
-        if path.suffix not in (".yaml", ".json") or "crds" in path.parts or "apiserver" in path.parts:
+        if (
+            path.suffix not in (".yaml", ".json")
+            or "crds" in path.parts
+            or "apiserver" in path.parts
+        ):
             continue
-        docs = [json.loads(path.read_text())] if path.suffix == ".json" else yaml.safe_load_all(path.read_text())
+        docs = (
+            [json.loads(path.read_text())]
+            if path.suffix == ".json"
+            else yaml.safe_load_all(path.read_text())
+        )
         for obj in docs:
             if isinstance(obj, dict) and obj.get("kind") in resource_table():
-                yield path.name, json.loads(json.dumps(obj, default=str))  # as JSON has them: YAML reads times
+                yield (
+                    path.name,
+                    json.loads(json.dumps(obj, default=str)),
+                )  # as JSON has them: YAML reads times
 
 
 def test_every_real_upstream_object_has_its_kinds_shape(reference_dir):
-    checked = [(name, obj["kind"], shapes.problem(obj["kind"], shapes.without_nulls(obj)))
-               for name, obj in reference_objects(reference_dir)]
+    checked = [
+        (name, obj["kind"], shapes.problem(obj["kind"], shapes.without_nulls(obj)))
+        for name, obj in reference_objects(reference_dir)
+    ]
     assert len(checked) >= 15
     assert [c for c in checked if c[2]] == []
 
 
-@pytest.mark.parametrize("kind, edit, said", [
-    ("Pod", lambda o: o.update(status="Running"), "at $.status: expected object, found string"),
-    ("Pod", lambda o: o.pop("metadata"), "'metadata' is a required field"),
-    ("PipelineRun", lambda o: o["status"].update(conditions={"type": "Succeeded"}),
-     "at $.status.conditions: expected array, found object"),
-    ("Deployment", lambda o: o["spec"].update(selector={}, template={}, replicas="two"),
-     "at $.spec.replicas: expected integer, found string"),
-])
+@pytest.mark.parametrize(
+    "kind, edit, said",
+    [
+        ("Pod", lambda o: o.update(status="Running"), "at $.status: expected object, found string"),
+        ("Pod", lambda o: o.pop("metadata"), "'metadata' is a required field"),
+        (
+            "PipelineRun",
+            lambda o: o["status"].update(conditions={"type": "Succeeded"}),
+            "at $.status.conditions: expected array, found object",
+        ),
+        (
+            "Deployment",
+            lambda o: o["spec"].update(selector={}, template={}, replicas="two"),
+            "at $.spec.replicas: expected integer, found string",
+        ),
+    ],
+)
 def test_a_malformed_object_is_missing_evidence_naming_it_and_the_path(kind, edit, said):
-    obj = {"apiVersion": "v1", "kind": kind, "metadata": {"name": "x", "namespace": "ns"}, "spec": {}, "status": {}}
+    obj = {
+        "apiVersion": "v1",
+        "kind": kind,
+        "metadata": {"name": "x", "namespace": "ns"},
+        "spec": {},
+        "status": {},
+    }
     edit(obj)
     with pytest.raises(EvidenceError) as error:
         shapes.check_object(kind, obj, "http://api/x")
@@ -56,21 +84,34 @@ def test_a_malformed_object_is_missing_evidence_naming_it_and_the_path(kind, edi
 
 
 def test_null_fields_are_absent_ones_but_a_null_list_is_malformed():
-    pod = shapes.check_object("Pod", {"metadata": {"name": "p"}, "status": {"conditions": [
-        {"type": "Ready", "status": "True", "lastProbeTime": None}]}}, "w")
+    pod = shapes.check_object(
+        "Pod",
+        {
+            "metadata": {"name": "p"},
+            "status": {"conditions": [{"type": "Ready", "status": "True", "lastProbeTime": None}]},
+        },
+        "w",
+    )
     assert pod["status"]["conditions"][0] == {"type": "Ready", "status": "True"}
-    with pytest.raises(EvidenceError, match=r"malformed PodList: at \$.items: expected array, found null"):
+    with pytest.raises(
+        EvidenceError, match=r"malformed PodList: at \$.items: expected array, found null"
+    ):
         shapes.check_list("Pod", {"items": None}, "w")
 
 
 def test_every_runtime_file_is_parsed_and_what_does_not_parse_fails_go01_and_go07():
-    files = {"a.yaml": "kind: ConfigMap\nmetadata: {name: a}\n---\nkind: B\nmetadata:\n  name: [x\n",
-             "b.json": '{"kind": "ConfigMap",\n "data": }', "c.json": '{"kind": "ConfigMap", "metadata": {"name": "c"}}',
-             "notes.md": "not a manifest"}
+    files = {
+        "a.yaml": "kind: ConfigMap\nmetadata: {name: a}\n---\nkind: B\nmetadata:\n  name: [x\n",
+        "b.json": '{"kind": "ConfigMap",\n "data": }',
+        "c.json": '{"kind": "ConfigMap", "metadata": {"name": "c"}}',
+        "notes.md": "not a manifest",
+    }
     manifests = parse_manifests(files, "br@abc:")
     assert [(m.path, m.name) for m in manifests.manifests] == [("a.yaml", "a"), ("c.json", "c")]
     assert [e.split(": ")[0] for e in manifests.errors] == ["br@abc:a.yaml:6", "br@abc:b.json:2"]
-    go01 = branch_holds_lane_files(PROFILE, "a" * 40, True, sorted(files), "ls-remote", manifests.errors)
+    go01 = branch_holds_lane_files(
+        PROFILE, "a" * 40, True, sorted(files), "ls-remote", manifests.errors
+    )
     assert [f.where for f in go01 if not f.ok] == ["br@abc:a.yaml:6", "br@abc:b.json:2"]
     go07 = agrees_with_deploy_intent(manifests, [], "deploy.json")
     assert {f.where for f in go07 if not f.ok} >= {"br@abc:a.yaml:6", "br@abc:b.json:2"}
@@ -100,8 +141,12 @@ def kube(tmp_path):
     """A Kube reader on a bare kube-apiserver, as a lane config reaches it."""
     api = ServedObjects(tmp_path / "apiserver")
     api.kubeconfig(tmp_path / "kubeconfig")
-    (tmp_path / "lane.yaml").write_text(yaml.safe_dump({"lane": "v0.1", "kubernetes": {"kubeconfig": "kubeconfig"}}))
-    reader = Kube(LaneConfig.load(PROFILE, tmp_path / "lane.yaml", tmp_path / "cache"), EvidenceCache())
+    (tmp_path / "lane.yaml").write_text(
+        yaml.safe_dump({"lane": "v0.1", "kubernetes": {"kubeconfig": "kubeconfig"}})
+    )
+    reader = Kube(
+        LaneConfig.load(PROFILE, tmp_path / "lane.yaml", tmp_path / "cache"), EvidenceCache()
+    )
     yield reader, api
     reader.close()
     api.stop()
@@ -110,9 +155,14 @@ def kube(tmp_path):
 def test_an_absent_object_is_none_but_an_unserved_kind_is_missing_evidence(kube, monkeypatch):
     reader, _ = kube
     assert reader.get("Namespace", None, "no-such-namespace") is None
-    monkeypatch.setitem(resource_table(), "Widget", {"apiVersion": "example.com/v1", "plural": "widgets",
-                                                     "namespaced": True})
-    with pytest.raises(EvidenceError, match=r"Widget \(widgets, example.com/v1\) is not served by the API server"):
+    monkeypatch.setitem(
+        resource_table(),
+        "Widget",
+        {"apiVersion": "example.com/v1", "plural": "widgets", "namespaced": True},
+    )
+    with pytest.raises(
+        EvidenceError, match=r"Widget \(widgets, example.com/v1\) is not served by the API server"
+    ):
         reader.list("Widget", "default")
     with pytest.raises(EvidenceError, match="is not served by the API server"):
         reader.get("Widget", "default", "w")
@@ -122,7 +172,9 @@ def test_a_down_api_server_opens_the_breaker_once(kube):
     reader, api = kube
     api.stop()
     started = time.monotonic()
-    with pytest.raises(EvidenceError, match=r"API server unreachable \(connection refused\)") as first:
+    with pytest.raises(
+        EvidenceError, match=r"API server unreachable \(connection refused\)"
+    ) as first:
         reader.get("Namespace", None, "default")
     with pytest.raises(EvidenceError, match="later reads of this source are not sent"):
         reader.list("Pod", "default")
@@ -135,9 +187,15 @@ def test_a_long_retry_after_is_cut_to_the_bound_and_writes_are_never_resent():
 
     from pytest_agentrun.readers import kube as kube_reader
     from pytest_agentrun.readers import registry as registry_reader
+
     retry = kube_reader.read_retry()
-    assert retry.get_retry_after(HTTPResponse(headers={"Retry-After": "3600"}, status=429)) == kube_reader.MAX_RETRY_AFTER
+    assert (
+        retry.get_retry_after(HTTPResponse(headers={"Retry-After": "3600"}, status=429))
+        == kube_reader.MAX_RETRY_AFTER
+    )
     assert not retry.is_retry("POST", 503) and retry.is_retry("GET", 503)
     transport_retry = registry_reader.read_retry()
-    assert transport_retry.max_backoff_wait == 10.0   # httpx-retries cuts a Retry-After to this too
-    assert not transport_retry.is_retryable_method("POST") and transport_retry.is_retryable_method("HEAD")
+    assert transport_retry.max_backoff_wait == 10.0  # httpx-retries cuts a Retry-After to this too
+    assert not transport_retry.is_retryable_method("POST") and transport_retry.is_retryable_method(
+        "HEAD"
+    )

@@ -33,7 +33,9 @@ _GIT_ENV = {
 
 def git(*args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
     env = dict(os.environ, **_GIT_ENV)
-    proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
     return proc
@@ -91,7 +93,9 @@ def test_ls_remote_and_clone_over_read_route(env):
     assert (dest / "VERSION").read_text() == "0.1.0\n"
     assert git("rev-parse", "HEAD", cwd=dest).stdout.strip() == env["second"]
     # the URL without .git reaches the same repository
-    assert f"{env['second']}\trefs/heads/v0.1" in git("ls-remote", env["read"][: -len(".git")]).stdout
+    assert (
+        f"{env['second']}\trefs/heads/v0.1" in git("ls-remote", env["read"][: -len(".git")]).stdout
+    )
     reqs = env["server"].requests()
     assert reqs and all(r["route"] == "/mirror-read" for r in reqs)
     assert {r["service"] for r in reqs} == {"upload-pack"}
@@ -104,7 +108,16 @@ def test_exact_sha_shallow_fetch(env, protocol):
     git("init", "-q", str(dest))
     git("remote", "add", "origin", env["read"], cwd=dest)
     # not a ref tip: needs uploadpack.allowReachableSHA1InWant/allowAnySHA1InWant on the server
-    git("-c", f"protocol.version={protocol}", "fetch", "-q", "--depth=1", "origin", env["first"], cwd=dest)
+    git(
+        "-c",
+        f"protocol.version={protocol}",
+        "fetch",
+        "-q",
+        "--depth=1",
+        "origin",
+        env["first"],
+        cwd=dest,
+    )
     git("checkout", "-q", "--detach", "FETCH_HEAD", cwd=dest)
     assert git("rev-parse", "HEAD", cwd=dest).stdout.strip() == env["first"]
     assert (dest / ".git" / "shallow").read_text().strip() == env["first"]
@@ -119,7 +132,12 @@ def test_push_allowed_on_push_route(env):
     pushes = env["server"].pushes()
     assert len(pushes) == 1
     p = pushes[0]
-    assert (p["method"], p["route"], p["service"], p["status"]) == ("POST", "/github", "receive-pack", 200)
+    assert (p["method"], p["route"], p["service"], p["status"]) == (
+        "POST",
+        "/github",
+        "receive-pack",
+        200,
+    )
     assert p["path"] == f"/github/{REPO}/git-receive-pack"
     # the JSON-lines log carries the same entries, flushed
     lines = [json.loads(x) for x in (env["tmp"] / "git-http.jsonl").read_text().splitlines()]
@@ -204,7 +222,9 @@ def test_gzip_request_body(env):
     bare = env["bare"]
     tree = git("write-tree", cwd=env["work"]).stdout.strip()
     for i in range(40):
-        c = git("commit-tree", tree, "-p", env["second"], "-m", f"branch {i}", cwd=bare).stdout.strip()
+        c = git(
+            "commit-tree", tree, "-p", env["second"], "-m", f"branch {i}", cwd=bare
+        ).stdout.strip()
         git("update-ref", f"refs/heads/topic-{i}", c, cwd=bare)
     git("clone", "-q", "--mirror", env["read"], str(env["tmp"] / "mirror.git"))
     posts = [r for r in env["server"].requests() if r["method"] == "POST"]
@@ -231,7 +251,9 @@ def test_stop_releases_port(tmp_path):
     init_bare_repo(root / REPO)
     server = GitHttpServer([GitRoute("/mirror-read", root, push=False)]).start()
     url = server.url
-    assert httpx.get(f"{url}/mirror-read/{REPO}/info/refs?service=git-upload-pack").status_code == 200
+    assert (
+        httpx.get(f"{url}/mirror-read/{REPO}/info/refs?service=git-upload-pack").status_code == 200
+    )
     server.stop()
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{url}/mirror-read/{REPO}/info/refs?service=git-upload-pack", timeout=2)
@@ -245,16 +267,27 @@ def test_source_tree_template_is_consistent():
 
     # deploy/deploy.json is written by the lead, not part of this template's checks
     files = [
-        p for p in SOURCE_TREE.rglob("*")
+        p
+        for p in SOURCE_TREE.rglob("*")
         if p.is_file() and p.relative_to(SOURCE_TREE).as_posix() != "deploy/deploy.json"
     ]
     assert sum(p.stat().st_size for p in files) < 40_000
     rel = {p.relative_to(SOURCE_TREE).as_posix() for p in files}
     for required in (
-        "package.json", "bun.lock", "tsconfig.json", ".gitignore", "README.md", "AGENTS.md",
-        "src/index.ts", "src/manager/server.ts", "src/manager/queue.ts", "src/aipod/image-ref.ts",
-        "src/cli/main.ts", "src/runner/codex-home.ts",
-        "deploy/runtime/env/Containerfile", "deploy/runtime/boot/agentrun-boot.sh",
+        "package.json",
+        "bun.lock",
+        "tsconfig.json",
+        ".gitignore",
+        "README.md",
+        "AGENTS.md",
+        "src/index.ts",
+        "src/manager/server.ts",
+        "src/manager/queue.ts",
+        "src/aipod/image-ref.ts",
+        "src/cli/main.ts",
+        "src/runner/codex-home.ts",
+        "deploy/runtime/env/Containerfile",
+        "deploy/runtime/boot/agentrun-boot.sh",
     ):
         assert required in rel, required
     pkg = json.loads((SOURCE_TREE / "package.json").read_text())
@@ -305,8 +338,11 @@ def test_boot_script_fetches_exact_commit_over_read_route(env):
     )
     script = str(SOURCE_TREE / "deploy/runtime/boot/agentrun-boot.sh")
     ok = subprocess.run(
-        ["bash", script, "manager"], env=dict(boot_env, AGENTRUN_BOOT_COMMIT=env["first"]),
-        capture_output=True, text=True, timeout=60,
+        ["bash", script, "manager"],
+        env=dict(boot_env, AGENTRUN_BOOT_COMMIT=env["first"]),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.strip() == f"bun src/index.ts manager in {tmp / 'src'}"
@@ -314,8 +350,11 @@ def test_boot_script_fetches_exact_commit_over_read_route(env):
     assert (tmp / "src" / "node_modules").resolve() == (tmp / "envdir" / "node_modules").resolve()
     for bad in (env["first"][:12], "v0.1", env["first"].upper(), ""):
         r = subprocess.run(
-            ["bash", script], env=dict(boot_env, AGENTRUN_BOOT_COMMIT=bad),
-            capture_output=True, text=True, timeout=60,
+            ["bash", script],
+            env=dict(boot_env, AGENTRUN_BOOT_COMMIT=bad),
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert r.returncode == 64, bad
         assert "bun" not in r.stdout

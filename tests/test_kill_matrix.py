@@ -32,15 +32,18 @@ def seed_cache(tmp_path_factory):
 def world_lane(request, seed_cache, tmp_path):
     """A fresh lane of the test's world (parametrised), its seed copied from the worker's cache,
     served by this process (lane.in_process)."""
-    with sandbox.in_process(tmp_path / "lane", world=request.param, seed_cache=seed_cache) as handle:
+    with sandbox.in_process(
+        tmp_path / "lane", world=request.param, seed_cache=seed_cache
+    ) as handle:
         yield handle
 
 
 CASES = plan()
 
 
-@pytest.mark.parametrize("world_lane,names", CASES, ids=[f"{w}:{'+'.join(n)}" for w, n in CASES],
-                         indirect=["world_lane"])
+@pytest.mark.parametrize(
+    "world_lane,names", CASES, ids=[f"{w}:{'+'.join(n)}" for w, n in CASES], indirect=["world_lane"]
+)
 def test_scenario_kills_what_it_declares(world_lane, names, tmp_path):
     scenarios = [SCENARIOS[n] for n in names]
     control = SandboxControl(world_lane.paths.root)
@@ -55,14 +58,20 @@ def test_scenario_kills_what_it_declares(world_lane, names, tmp_path):
     assert result.verdicts, f"the suite judged nothing:\n{result.output[-3000:]}"
     for scenario in scenarios:
         if not scenario.kills:
-            assert not result.failed(), (f"precision scenario {scenario.name} ({scenario.description}) made "
-                                         f"{sorted(result.failed())} fail in world {world}: "
-                                         + str({c: result.messages.get(c) for c in result.failed()})[:3000])
+            assert not result.failed(), (
+                f"precision scenario {scenario.name} ({scenario.description}) made "
+                f"{sorted(result.failed())} fail in world {world}: "
+                + str({c: result.messages.get(c) for c in result.failed()})[:3000]
+            )
             continue
-        assert set(scenario.kills) <= set(result.verdicts), f"{scenario.name}: not every declared criterion was judged"
+        assert set(scenario.kills) <= set(result.verdicts), (
+            f"{scenario.name}: not every declared criterion was judged"
+        )
         missed = set(scenario.kills) - result.failed()
-        assert not missed, (f"{scenario.name} ({scenario.description}) did not make {sorted(missed)} fail in world "
-                            f"{world}; failed: {sorted(result.failed())}")
+        assert not missed, (
+            f"{scenario.name} ({scenario.description}) did not make {sorted(missed)} fail in world "
+            f"{world}; failed: {sorted(result.failed())}"
+        )
         for criterion in scenario.kills:
             for message in result.messages[criterion]:
                 assert "expected" in message or "cannot be decided" in message, message
@@ -81,7 +90,11 @@ def test_conforming_lane_passes_in_every_world(world_lane, tmp_path):
 def _gist(message: str) -> str:
     """A finding's subject and what was found, or a traceback's last line."""
     lines = [line.strip() for line in message.splitlines() if line.strip()]
-    found = [f"{lines[i - 2]} -> {line}" for i, line in enumerate(lines) if line.startswith("found:") and i >= 2]
+    found = [
+        f"{lines[i - 2]} -> {line}"
+        for i, line in enumerate(lines)
+        if line.startswith("found:") and i >= 2
+    ]
     return "; ".join(found)[:600] if found else lines[-1][:300]
 
 
@@ -100,11 +113,31 @@ def test_every_world_case_is_planned():
 
 def implemented_criteria() -> set[str]:
     """The criteria the acceptance suite covers, as `--list-criteria` reports them."""
-    done = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "acceptance"), "--lane", "v0.1", "--list-criteria",
-                           "-q", "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(ROOT / "acceptance"),
+            "--lane",
+            "v0.1",
+            "--list-criteria",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
-    covered = {line.split()[0] for line in done.stdout.splitlines() if line.split()[1:2] == ["covered"]}
-    return {cid for cid in covered if catalogue()[cid].kind != "drive"}  # driven outcomes have no passive violation
+    covered = {
+        line.split()[0] for line in done.stdout.splitlines() if line.split()[1:2] == ["covered"]
+    }
+    return {
+        cid for cid in covered if catalogue()[cid].kind != "drive"
+    }  # driven outcomes have no passive violation
 
 
 def test_every_implemented_criterion_has_a_killing_scenario():
@@ -113,7 +146,9 @@ def test_every_implemented_criterion_has_a_killing_scenario():
     killed = {c for s in SCENARIOS.values() for c in s.kills}
     implemented = implemented_criteria()
     assert implemented, "the suite covers no criterion"
-    assert not implemented - killed, f"implemented criteria no scenario kills (defects): {sorted(implemented - killed)}"
+    assert not implemented - killed, (
+        f"implemented criteria no scenario kills (defects): {sorted(implemented - killed)}"
+    )
 
 
 def test_scenarios_declare_only_known_criteria():

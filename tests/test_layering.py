@@ -17,9 +17,14 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "pytest_agentrun"
 CLIENTS = {"kubernetes", "git", "httpx", "httpx_retries", "urllib3", "requests"}
-CHECKS_MAY_IMPORT = ("pytest_agentrun.model", "pytest_agentrun.lane", "pytest_agentrun.finding",
-                     "pytest_agentrun.errors", "pytest_agentrun.catalogue.criteria",
-                     "pytest_agentrun.checks")
+CHECKS_MAY_IMPORT = (
+    "pytest_agentrun.model",
+    "pytest_agentrun.lane",
+    "pytest_agentrun.finding",
+    "pytest_agentrun.errors",
+    "pytest_agentrun.catalogue.criteria",
+    "pytest_agentrun.checks",
+)
 MODEL_MAY_IMPORT = ("pytest_agentrun.model", "pytest_agentrun.lane", "pytest_agentrun.errors")
 
 
@@ -59,10 +64,14 @@ def test_the_model_does_no_io():
 
 
 def test_importing_every_check_loads_no_client_library():
-    code = ("import importlib, pkgutil, sys, pytest_agentrun.checks as c\n"
-            "[importlib.import_module(f'pytest_agentrun.checks.{m.name}') for m in pkgutil.iter_modules(c.__path__)]\n"
-            f"print(sorted({{k.split('.')[0] for k in sys.modules}} & set({sorted(CLIENTS)!r})))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = (
+        "import importlib, pkgutil, sys, pytest_agentrun.checks as c\n"
+        "[importlib.import_module(f'pytest_agentrun.checks.{m.name}') for m in pkgutil.iter_modules(c.__path__)]\n"
+        f"print(sorted({{k.split('.')[0] for k in sys.modules}} & set({sorted(CLIENTS)!r})))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
@@ -76,6 +85,9 @@ def test_client_libraries_are_imported_only_under_readers_drive_and_the_sandbox_
         room = path.relative_to(PACKAGE).parts[0]
         if room in allowed:
             continue
-        users += [f"{path.relative_to(PACKAGE)}:{line}" for line, module in imported_modules(path)
-                  if module.split(".")[0] == client]
+        users += [
+            f"{path.relative_to(PACKAGE)}:{line}"
+            for line, module in imported_modules(path)
+            if module.split(".")[0] == client
+        ]
     assert users == []

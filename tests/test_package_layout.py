@@ -74,8 +74,10 @@ def test_types_recorded_before_the_regroup_still_restore():
 
 
 def test_a_bundle_line_written_before_the_regroup_decodes_into_its_type():
-    line = {"__type__": "pytest_agentrun.model.worktree:IgnoreRule",
-            "fields": {"source": ".gitignore", "line": 1, "pattern": "*.pyc"}}
+    line = {
+        "__type__": "pytest_agentrun.model.worktree:IgnoreRule",
+        "fields": {"source": ".gitignore", "line": 1, "pattern": "*.pyc"},
+    }
     value = json.loads(json.dumps(line), object_hook=bundle._decoded)
     assert type(value).__name__ == "IgnoreRule" and value.pattern == "*.pyc"
 
@@ -84,7 +86,8 @@ def test_the_evidence_fixtures_a_broken_check_names_are_the_fixtures_of_the_suit
     defined = {
         name
         for name, value in vars(fixtures).items()
-        if type(value).__name__ == "FixtureFunctionDefinition" or hasattr(value, "_fixture_function")
+        if type(value).__name__ == "FixtureFunctionDefinition"
+        or hasattr(value, "_fixture_function")
     }
     assert set(EVIDENCE_FIXTURES) <= defined, sorted(set(EVIDENCE_FIXTURES) - defined)
     # verdict reads nothing; the driver changes the lane (its findings name the drive's steps)

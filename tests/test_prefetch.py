@@ -11,38 +11,60 @@ from pathlib import Path
 
 from suite_run import run_suite
 
-GIT, REGISTRY = 9, 5     # one fetch per remote + the exact fetch; REG-01..03's HEADs and the tag list
+GIT, REGISTRY = 9, 5  # one fetch per remote + the exact fetch; REG-01..03's HEADs and the tag list
 
 
 def log_lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
+    return (
+        [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        if path.is_file()
+        else []
+    )
 
 
 def run_counting(lane, reports: Path, *extra: str):
     git = lane.paths.git_log
     before = len(lane.paths.api_requests()), len(log_lines(git))
     result = run_suite(lane.lane_config, reports, *extra)
-    return result, lane.paths.api_requests()[before[0]:], log_lines(git)[before[1]:]
+    return result, lane.paths.api_requests()[before[0] :], log_lines(git)[before[1] :]
 
 
 def bundle_entries(reports: Path) -> list[str]:
     bundle = (reports / "evidence" / "latest").resolve()
-    return sorted(line for part in sorted(bundle.glob("evidence-*.jsonl")) for line in part.read_text().splitlines())
+    return sorted(
+        line
+        for part in sorted(bundle.glob("evidence-*.jsonl"))
+        for line in part.read_text().splitlines()
+    )
 
 
 def test_prefetched_and_sequential_runs_read_the_same_evidence_once(conforming_lane, tmp_path):
     concurrent, api, git = run_counting(conforming_lane, tmp_path / "concurrent")
-    sequential, _, _ = run_counting(conforming_lane, tmp_path / "sequential", "--prefetch-workers", "0")
+    sequential, _, _ = run_counting(
+        conforming_lane, tmp_path / "sequential", "--prefetch-workers", "0"
+    )
     assert concurrent.returncode == 0 and sequential.returncode == 0, concurrent.output[-2000:]
     assert concurrent.verdicts == sequential.verdicts
     assert bundle_entries(tmp_path / "concurrent") == bundle_entries(tmp_path / "sequential")
-    reads = Counter((e["method"], e["path"], json.dumps(e.get("query") or {}, sort_keys=True)) for e in api)
-    assert [read for read, n in reads.items() if n > 1] == [], "no Kubernetes object or list is read twice"
+    reads = Counter(
+        (e["method"], e["path"], json.dumps(e.get("query") or {}, sort_keys=True)) for e in api
+    )
+    assert [read for read, n in reads.items() if n > 1] == [], (
+        "no Kubernetes object or list is read twice"
+    )
     # (RT-05's health read is a GET of services/NAME/proxy: kube-apiserver audits it as verb get)
-    assert not any(e["verb"] == "get" and e["resource"] in {"deployments", "jobs", "services", "applications"}
-                   and not e.get("subresource") for e in api), "no per-object GET on top of the list already read"
+    assert not any(
+        e["verb"] == "get"
+        and e["resource"] in {"deployments", "jobs", "services", "applications"}
+        and not e.get("subresource")
+        for e in api
+    ), "no per-object GET on top of the list already read"
     # The sandbox's registry keeps no access log: each registry evidence entry is one request.
-    registry = [json.loads(e)["key"] for e in bundle_entries(tmp_path / "concurrent") if json.loads(e)["source"] == "registry"]
+    registry = [
+        json.loads(e)["key"]
+        for e in bundle_entries(tmp_path / "concurrent")
+        if json.loads(e)["source"] == "registry"
+    ]
     assert len(registry) == len(set(registry)) and len(registry) <= REGISTRY
     assert len(git) <= GIT, "3 fetches of 3 requests each (info/refs, ls-refs, fetch)"
     fetches = [e for e in git if e["method"] == "GET" and e["path"].endswith("/info/refs")]

@@ -26,12 +26,19 @@ def load(reference_dir, name):
 def server(reference_dir, tmp_path_factory):
     """A kube-apiserver holding the reference objects."""
     server = ServedObjects(tmp_path_factory.mktemp("apiserver"), crds=("application-crd.yaml",))
-    objects = [load(reference_dir, "argocd/application-with-status.yaml"),
-               load(reference_dir, "kubernetes/live-deployment.yaml"),
-               load(reference_dir, "kubernetes/pod-running-restart-always.yaml")]
+    objects = [
+        load(reference_dir, "argocd/application-with-status.yaml"),
+        load(reference_dir, "kubernetes/live-deployment.yaml"),
+        load(reference_dir, "kubernetes/pod-running-restart-always.yaml"),
+    ]
     namespaces = {o["metadata"]["namespace"] for o in objects}
-    server.load([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}
-                 for n in namespaces if n not in ("default",)])
+    server.load(
+        [
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}
+            for n in namespaces
+            if n not in ("default",)
+        ]
+    )
     server.load(objects)
     yield server, objects
     server.stop()
@@ -43,7 +50,9 @@ def served(server, tmp_path):
     server, objects = server
     kubeconfig = server.kubeconfig(tmp_path / "kubeconfig")
     profile = LaneProfile.load("v0.1")
-    config = LaneConfig._from_raw(profile, {"kubernetes": {"kubeconfig": str(kubeconfig)}}, tmp_path, tmp_path, "test")
+    config = LaneConfig._from_raw(
+        profile, {"kubernetes": {"kubeconfig": str(kubeconfig)}}, tmp_path, tmp_path, "test"
+    )
     return Kube(config, EvidenceCache()), objects
 
 
@@ -53,14 +62,18 @@ def test_real_application_with_status_is_read_and_judged(served):
     app = kube.get("Application", ref["metadata"]["namespace"], ref["metadata"]["name"])
     assert app["status"]["sync"]["revision"] == ref["status"]["sync"]["revision"]
     profile = LaneProfile.load("v0.1")
-    findings = argo_checks.application_synced(profile, app, ref["status"]["sync"]["revision"], "ref")
+    findings = argo_checks.application_synced(
+        profile, app, ref["status"]["sync"]["revision"], "ref"
+    )
     by_subject = {f.subject.rsplit(" ", 1)[-1]: f for f in findings}
     assert by_subject["status.sync.revision"].ok
     assert by_subject["status.sync.status"].found == repr(ref["status"]["sync"]["status"])
     assert by_subject["status.health.status"].ok == (ref["status"]["health"]["status"] == "Healthy")
     # the real Application is not a lane Application: AR-02 must say so, field by field
     source = argo_checks.application_source(profile, app, ["git@github.com:pikasTech/agentrun.git"])
-    assert not any(f.ok for f in source if "targetRevision" in f.subject or "destination" in f.subject)
+    assert not any(
+        f.ok for f in source if "targetRevision" in f.subject or "destination" in f.subject
+    )
 
 
 def test_real_live_deployment_is_read_and_judged_for_readiness(served):
@@ -68,12 +81,17 @@ def test_real_live_deployment_is_read_and_judged_for_readiness(served):
     ref = objects[1]
     ns, name = ref["metadata"]["namespace"], ref["metadata"]["name"]
     live = kube.get("Deployment", ns, name)
-    assert live["metadata"]["managedFields"][0]["manager"] == ref["metadata"]["managedFields"][0]["manager"]
+    assert (
+        live["metadata"]["managedFields"][0]["manager"]
+        == ref["metadata"]["managedFields"][0]["manager"]
+    )
     declared = [("Deployment", name, ref["spec"]["replicas"])]
     [finding] = runtime.workloads_ready(declared, {("Deployment", name): live}, ns, "deploy.json")
     status = ref["status"]
-    expected_ok = (status.get("readyReplicas") == ref["spec"]["replicas"]
-                   and status.get("observedGeneration", 0) >= ref["metadata"]["generation"])
+    expected_ok = (
+        status.get("readyReplicas") == ref["spec"]["replicas"]
+        and status.get("observedGeneration", 0) >= ref["metadata"]["generation"]
+    )
     assert finding.ok == expected_ok
     assert f"{status.get('readyReplicas', 0)}/{ref['spec']['replicas']} ready" in finding.found
 
@@ -84,7 +102,10 @@ def test_real_pod_is_listed_with_its_image_id(served):
     pods = kube.list("Pod", ref["metadata"]["namespace"])
     [pod] = [p for p in pods if p["metadata"]["name"] == ref["metadata"]["name"]]
     assert pod["kind"] == "Pod"
-    assert pod["status"]["containerStatuses"][0]["imageID"] == ref["status"]["containerStatuses"][0]["imageID"]
+    assert (
+        pod["status"]["containerStatuses"][0]["imageID"]
+        == ref["status"]["containerStatuses"][0]["imageID"]
+    )
 
 
 def test_absent_object_is_none_and_cached_once(served):

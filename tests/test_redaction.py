@@ -37,8 +37,16 @@ def plant(lane_dir: Path) -> None:
     kubeconfig["users"][0]["user"]["token"] = PLANTED["kubeconfig token"]
     kubeconfig_path.write_text(yaml.safe_dump(kubeconfig))
     control = SandboxControl(lane_dir)
-    control.kubectl("patch", "secret", "agentrun-v01-provider-codex", "-n", control.profile["runtimeNamespace"],
-                    "--type=merge", "-p", json.dumps({"stringData": {"auth.json": PLANTED["secret value"]}}))
+    control.kubectl(
+        "patch",
+        "secret",
+        "agentrun-v01-provider-codex",
+        "-n",
+        control.profile["runtimeNamespace"],
+        "--type=merge",
+        "-p",
+        json.dumps({"stringData": {"auth.json": PLANTED["secret value"]}}),
+    )
 
 
 def test_planted_credentials_appear_in_no_output(fresh_lane, tmp_path):
@@ -49,10 +57,21 @@ def test_planted_credentials_appear_in_no_output(fresh_lane, tmp_path):
 
     assert result.verdicts, result.output[-2000:]
     outputs = {"terminal": result.output}
-    outputs.update({str(p.relative_to(reports)): p.read_text(errors="replace") for p in reports.rglob("*") if p.is_file()})
+    outputs.update(
+        {
+            str(p.relative_to(reports)): p.read_text(errors="replace")
+            for p in reports.rglob("*")
+            if p.is_file()
+        }
+    )
     assert any(name.startswith("evidence/") for name in outputs), "the run wrote no evidence bundle"
     assert any(name.startswith("allure-results/") for name in outputs)
-    leaks = [(what, name) for what, value in PLANTED.items() for name, text in outputs.items() if value in text]
+    leaks = [
+        (what, name)
+        for what, value in PLANTED.items()
+        for name, text in outputs.items()
+        if value in text
+    ]
     assert not leaks, f"credentials leaked into outputs: {leaks}"
     # the masked form is what a reviewer sees instead
     manifest = next(text for name, text in outputs.items() if name.endswith("manifest.json"))
@@ -65,16 +84,22 @@ def test_secret_values_are_never_in_evidence_even_unplanted(conforming_lane, tmp
     run_suite(conforming_lane.lane_config, reports)
     bundle = "\n".join(p.read_text() for p in reports.glob("evidence/*/evidence-*.jsonl"))
     assert bundle, "no evidence recorded"
-    placeholder = subprocess.run(["bash", "-c", "printf sandbox-placeholder-not-a-credential | base64"],
-                                 capture_output=True, text=True).stdout.strip()
+    placeholder = subprocess.run(
+        ["bash", "-c", "printf sandbox-placeholder-not-a-credential | base64"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     assert placeholder not in bundle and "sandbox-placeholder-not-a-credential" not in bundle
 
 
-def test_credentials_planted_in_lane_files_are_masked_yet_still_fail_on_replay(fresh_lane, tmp_path):
+def test_credentials_planted_in_lane_files_are_masked_yet_still_fail_on_replay(
+    fresh_lane, tmp_path
+):
     """A token in deploy.json and a private key in the catalog fail SRC-05/AP-03; neither value reaches
     any output, and the replayed bundle (holding only masked values) fails them the same way."""
     from agentrun_sandbox.scenarios import SCENARIOS
     from test_replay import assert_same_verdicts, replay, the_bundle
+
     for name in ("deploy-intent-inline-token", "catalog-imageref-ssh-key"):
         SCENARIOS[name].apply(SandboxControl(fresh_lane.paths.root))
     planted = ["ghp_sandboxPlantedNotARealToken000000000", "sandbox-planted-not-a-key"]
@@ -82,7 +107,9 @@ def test_credentials_planted_in_lane_files_are_masked_yet_still_fail_on_replay(f
     result = run_suite(fresh_lane.lane_config, tmp_path / "recorded")
 
     assert {"SRC-05", "AP-03"} <= result.failed()
-    texts = [result.output] + [p.read_text(errors="replace") for p in (tmp_path / "recorded").rglob("*") if p.is_file()]
+    texts = [result.output] + [
+        p.read_text(errors="replace") for p in (tmp_path / "recorded").rglob("*") if p.is_file()
+    ]
     assert not [value for value in planted for text in texts if value in text]
     done = replay(the_bundle(tmp_path / "recorded"), tmp_path / "replayed")
     assert done.returncode == 1

@@ -32,7 +32,9 @@ from agentrun_sandbox.registry import (
     push_image,
 )
 
-pytestmark = pytest.mark.skipif(not Path(REGISTRY_BINARY).exists(), reason="docker-registry not installed")
+pytestmark = pytest.mark.skipif(
+    not Path(REGISTRY_BINARY).exists(), reason="docker-registry not installed"
+)
 
 REPO = "agentrun/agentrun-mgr-env"
 BASE = "oven/bun:1.2.19-debian"
@@ -70,7 +72,7 @@ def test_start_writes_config_and_stop_ends_process(tmp_path):
         assert _pid_alive(pid)
         assert httpx.get(server.url + "/v2/").status_code == 200
         config = (tmp_path / "reg" / "config.yml").read_text()
-        assert f"rootdirectory: \"{tmp_path / 'reg' / 'data'}\"" in config
+        assert f'rootdirectory: "{tmp_path / "reg" / "data"}"' in config
         assert f"addr: 127.0.0.1:{server.port}" in config
         assert "enabled: false" in config.split("schema1:", 1)[1]
         assert server.startup_seconds is not None and server.startup_seconds < 10
@@ -116,7 +118,9 @@ def test_schema1_gotcha_digest_differs(registry):
     assert (status2, d2) == (200, digest)
     assert status_none == 200 and d_none and d_none != digest
     assert status1 == 200 and d1 == d_none
-    r = httpx.get(f"{registry.url}/v2/{REPO}/manifests/f00dfeed0001", headers={"Accept": SCHEMA1_SIGNED})
+    r = httpx.get(
+        f"{registry.url}/v2/{REPO}/manifests/f00dfeed0001", headers={"Accept": SCHEMA1_SIGNED}
+    )
     assert r.headers["Content-Type"] == SCHEMA1_SIGNED
     assert r.json()["schemaVersion"] == 1
     assert r.headers["Docker-Content-Digest"] == d1
@@ -155,7 +159,10 @@ def test_env_image_content():
     config, layers = _image("abcdef012345")
     assert len(layers) == 1
     raw = gzip.decompress(layers[0])
-    assert config["rootfs"] == {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(raw).hexdigest()]}
+    assert config["rootfs"] == {
+        "type": "layers",
+        "diff_ids": ["sha256:" + hashlib.sha256(raw).hexdigest()],
+    }
     assert config["architecture"] == "amd64" and config["os"] == "linux"
     assert len(config["history"]) == len(layers)
     assert config["config"]["Labels"]["agentrun.envIdentity"] == "abcdef012345"
@@ -163,7 +170,9 @@ def test_env_image_content():
     with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
         members = {m.name: m for m in tar.getmembers()}
         assert tar.extractfile("etc/agentrun/env-identity").read() == b"abcdef012345\n"
-        assert tar.extractfile("opt/agentrun/boot/agentrun-boot.sh").read() == BOOT["agentrun-boot.sh"]
+        assert (
+            tar.extractfile("opt/agentrun/boot/agentrun-boot.sh").read() == BOOT["agentrun-boot.sh"]
+        )
     assert members["opt/agentrun/boot/agentrun-boot.sh"].mode == 0o755
     assert all(m.mtime == 0 and m.uid == 0 and m.gid == 0 for m in members.values())
     names = [m for m in members]
@@ -207,7 +216,10 @@ def test_registry_dies_with_its_parent(tmp_path):
     )
     out = subprocess.run(
         [sys.executable, "-c", code, fixtures, str(tmp_path / "orphan")],
-        capture_output=True, text=True, timeout=30, check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
     )
     pid = int(out.stdout.strip())
     deadline = time.monotonic() + 5
@@ -221,6 +233,7 @@ def test_the_suite_reads_the_whole_tag_list(registry):
     gives the same list, and a repository never pushed has no tag (404)."""
     from pytest_agentrun.evidence.cache import EvidenceCache
     from pytest_agentrun.readers.registry import Registry
+
     config, layers = _image("pa9e0000001")
     pushed = {f"page-{n}" for n in range(5)}
     for tag in pushed:
@@ -238,6 +251,7 @@ def test_the_suite_reads_the_whole_tag_list(registry):
 def paging_registry(tags: list[str], size: int):
     """A registry that pages its tag list as distribution's api.md "Pagination" shows, even unasked:
     `Link: </v2/<name>/tags/list?n=<n>&last=<last tag>>; rel="next"` (relative, as the spec's example)."""
+
     def answer(request: httpx.Request) -> httpx.Response:
         last = request.url.params.get("last")
         rest = [t for t in sorted(tags) if last is None or t > last]
@@ -246,6 +260,7 @@ def paging_registry(tags: list[str], size: int):
         if len(rest) > size:
             headers["Link"] = f'<{request.url.path}?n={size}&last={page[-1]}>; rel="next"'
         return httpx.Response(200, json={"name": REPO, "tags": page}, headers=headers)
+
     return httpx.MockTransport(answer)
 
 
@@ -253,11 +268,16 @@ def test_the_suite_follows_every_page_of_the_tag_list():
     from pytest_agentrun.errors import EvidenceError
     from pytest_agentrun.evidence.cache import EvidenceCache
     from pytest_agentrun.readers.registry import Registry
+
     tags = [f"env-{n:02d}" for n in range(7)]
     reader = Registry("http://127.0.0.1:5000", EvidenceCache())
     reader._http = httpx.Client(transport=paging_registry(tags, 3))
     assert reader.tag_list(f"127.0.0.1:5000/{REPO}") == tags
-    assert len(reader.tags(f"127.0.0.1:5000/{REPO}")) == 3, "the one-page read sees only the first page"
-    reader._http = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, text="<html>login</html>")))
+    assert len(reader.tags(f"127.0.0.1:5000/{REPO}")) == 3, (
+        "the one-page read sees only the first page"
+    )
+    reader._http = httpx.Client(
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, text="<html>login</html>"))
+    )
     with pytest.raises(EvidenceError, match="not JSON"):
         reader.tag_list("127.0.0.1:5000/agentrun/other")

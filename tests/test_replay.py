@@ -13,8 +13,21 @@ from suite_run import ROOT, read_junit, run_suite
 
 
 def replay(bundle: Path, reports: Path) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "pytest", str(ROOT / "acceptance"), "--lane", "v0.1", "--replay", str(bundle),
-               "--agentrun-reports", str(reports), "-p", "no:cacheprovider", "-q"]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(ROOT / "acceptance"),
+        "--lane",
+        "v0.1",
+        "--replay",
+        str(bundle),
+        "--agentrun-reports",
+        str(reports),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+    ]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
@@ -28,8 +41,11 @@ def the_bundle(reports: Path) -> Path:
 def assert_same_verdicts(recorded: Path, replayed: Path) -> dict:
     original, _ = read_junit(recorded / "junit.xml")
     again, messages = read_junit(replayed / "junit.xml")
-    assert original and again == original, {c: (original.get(c), again.get(c), messages.get(c)) for c in
-                                            set(original) | set(again) if original.get(c) != again.get(c)}
+    assert original and again == original, {
+        c: (original.get(c), again.get(c), messages.get(c))
+        for c in set(original) | set(again)
+        if original.get(c) != again.get(c)
+    }
     return original
 
 

@@ -39,8 +39,10 @@ def test_json_form_is_what_a_json_round_trip_makes_of_it():
 
 
 def test_a_failing_or_undecided_finding_keeps_its_evidence_as_a_round_trip_had_it():
-    findings = [failed("RT-02", "mgr", "ready 1/1", "ready 0/1", "Deployment mgr", **EVIDENCE),
-                undecided("RT-03", "pods", "readable", "API server unreachable", "kube", **EVIDENCE)]
+    findings = [
+        failed("RT-02", "mgr", "ready 1/1", "ready 0/1", "Deployment mgr", **EVIDENCE),
+        undecided("RT-03", "pods", "readable", "API server unreachable", "kube", **EVIDENCE),
+    ]
     carried = report_findings(findings)
     assert carried == round_trip([f.as_dict() for f in findings])
     assert "hunter2" not in json.dumps(carried) and "ghp_" not in json.dumps(carried)

@@ -34,7 +34,9 @@ def test_html_report_is_self_contained(reports):
 
 
 def test_allure_results_carry_truth_level_section_criterion_and_evidence(reports):
-    results = [json.loads(p.read_text()) for p in (reports / "allure-results").glob("*-result.json")]
+    results = [
+        json.loads(p.read_text()) for p in (reports / "allure-results").glob("*-result.json")
+    ]
     assert results
     for result in results:
         labels = {(l["name"], l["value"]) for l in result["labels"]}
@@ -50,28 +52,46 @@ def test_allure_results_carry_truth_level_section_criterion_and_evidence(reports
 
 
 def test_allure_run_metadata_names_the_lane_and_tells_defects_from_missing_evidence(reports):
-    props = dict(line.split("=", 1) for line in (reports / "allure-results" / "environment.properties").read_text().splitlines())
-    assert props["lane"] == "v0.1" and len(props["gitops.head"]) == 40 and len(props["source.commit"]) == 40
-    categories = [c["name"] for c in json.loads((reports / "allure-results" / "categories.json").read_text())]
-    assert any("Lane defect" in c for c in categories) and any("Missing evidence" in c for c in categories)
+    props = dict(
+        line.split("=", 1)
+        for line in (reports / "allure-results" / "environment.properties").read_text().splitlines()
+    )
+    assert (
+        props["lane"] == "v0.1"
+        and len(props["gitops.head"]) == 40
+        and len(props["source.commit"]) == 40
+    )
+    categories = [
+        c["name"] for c in json.loads((reports / "allure-results" / "categories.json").read_text())
+    ]
+    assert any("Lane defect" in c for c in categories) and any(
+        "Missing evidence" in c for c in categories
+    )
     assert any("Infrastructure" in c for c in categories)
 
 
 def test_one_criterion_of_the_real_suite_is_never_a_sign_off(conforming_lane, tmp_path):
     """The run issue 11 started from: `-k namespace_exists` judges RT-01 only."""
     from pytest_agentrun.incluster import task_results
+
     result = run_suite(conforming_lane.lane_config, tmp_path, "-k", "namespace_exists")
     assert result.returncode == 6, result.output[-2000:]
     doc = json.loads((tmp_path / "verdict.json").read_text())
     assert doc["verdict"] == "incomplete" and len(doc["notJudged"]) == len(catalogue()) - 1
-    assert "<h1 id=\"title\">INCOMPLETE, NOT SIGNED OFF" in (tmp_path / "report.html").read_text()
+    assert '<h1 id="title">INCOMPLETE, NOT SIGNED OFF' in (tmp_path / "report.html").read_text()
     values, _ = task_results.results(tmp_path / "junit.xml", tmp_path / "verdict.json")
     assert values["verdict"] == "incomplete"
-    assert result.output.rstrip().splitlines()[-1].startswith("INCOMPLETE, NOT SIGNED OFF lane v0.1 (gitops ")
+    assert (
+        result.output.rstrip()
+        .splitlines()[-1]
+        .startswith("INCOMPLETE, NOT SIGNED OFF lane v0.1 (gitops ")
+    )
 
 
 def test_a_run_records_its_verdict_in_the_bundle_that_latest_names(reports):
     latest = reports / "evidence" / "latest"
     manifest = json.loads((latest / "manifest.json").read_text())
     assert manifest["verdict"]["value"] == "fit"
-    assert json.loads((reports / "verdict.json").read_text())["evidenceBundle"].endswith(latest.resolve().name)
+    assert json.loads((reports / "verdict.json").read_text())["evidenceBundle"].endswith(
+        latest.resolve().name
+    )

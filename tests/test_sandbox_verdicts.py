@@ -9,11 +9,27 @@ from pathlib import Path
 from agentrun_sandbox.scenarios import SCENARIOS
 from suite_run import run_suite
 
-FIRST_CRITERIA = {"RT-01", "RT-02", "AR-02", "AR-03", "GO-01", "GO-02", "CT-01", "REG-01", "TK-02", "SRC-01", "MR-01"}
+FIRST_CRITERIA = {
+    "RT-01",
+    "RT-02",
+    "AR-02",
+    "AR-03",
+    "GO-01",
+    "GO-02",
+    "CT-01",
+    "REG-01",
+    "TK-02",
+    "SRC-01",
+    "MR-01",
+}
 
 
 def log_lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
+    return (
+        [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        if path.is_file()
+        else []
+    )
 
 
 def test_conforming_lane_passes_every_implemented_criterion_read_only(conforming_lane, tmp_path):

@@ -62,33 +62,55 @@ def test_worlds_are_data_with_the_default_first():
 def test_lived_in_pods_events_and_manifests(lived_in):
     ns = "agentrun-v01"
     pods = kubectl_json(lived_in, "get", "pods", "-n", ns)["items"]
-    by_state = {(p["status"]["phase"], p["status"].get("reason"), "deletionTimestamp" in p["metadata"]) for p in pods}
-    assert {("Running", None, False), ("Failed", "Evicted", False), ("Running", None, True),
-            ("Succeeded", None, False)} <= by_state
+    by_state = {
+        (p["status"]["phase"], p["status"].get("reason"), "deletionTimestamp" in p["metadata"])
+        for p in pods
+    }
+    assert {
+        ("Running", None, False),
+        ("Failed", "Evicted", False),
+        ("Running", None, True),
+        ("Succeeded", None, False),
+    } <= by_state
     evicted = [p for p in pods if p["status"].get("reason") == "Evicted"]
     assert len(evicted) == 2
     assert evicted[0]["status"]["message"].startswith("The node was low on resource: memory.")
     assert {c["type"] for c in evicted[0]["status"]["conditions"]} >= {"DisruptionTarget"}
-    replica_sets = {p["metadata"]["ownerReferences"][0]["name"] for p in pods
-                    if p["metadata"]["name"].startswith("agentrun-mgr")}
-    assert len(replica_sets) == 2   # the current ReplicaSet and the previous one
-    revisions = {rs["metadata"]["name"]: rs["metadata"]["annotations"][REVISION]
-                 for rs in kubectl_json(lived_in, "get", "replicasets", "-n", ns)["items"]}
+    replica_sets = {
+        p["metadata"]["ownerReferences"][0]["name"]
+        for p in pods
+        if p["metadata"]["name"].startswith("agentrun-mgr")
+    }
+    assert len(replica_sets) == 2  # the current ReplicaSet and the previous one
+    revisions = {
+        rs["metadata"]["name"]: rs["metadata"]["annotations"][REVISION]
+        for rs in kubectl_json(lived_in, "get", "replicasets", "-n", ns)["items"]
+    }
     assert sorted(revisions.values()) == ["1", "2"] and set(revisions) == replica_sets
     reasons = [e["reason"] for e in kubectl_json(lived_in, "get", "events", "-n", ns)["items"]]
     # a fresh cluster's Events are all younger than --event-ttl (1 h): none expired yet
     assert reasons.count("Evicted") == 2 and {"ScalingReplicaSet", "Completed"} <= set(reasons)
-    for kind in ("persistentvolumeclaims", "networkpolicies.networking.k8s.io", "roles.rbac.authorization.k8s.io",
-                 "rolebindings.rbac.authorization.k8s.io", "serviceaccounts", "configmaps"):
+    for kind in (
+        "persistentvolumeclaims",
+        "networkpolicies.networking.k8s.io",
+        "roles.rbac.authorization.k8s.io",
+        "rolebindings.rbac.authorization.k8s.io",
+        "serviceaccounts",
+        "configmaps",
+    ):
         assert kubectl_json(lived_in, "get", kind, "-n", ns)["items"], kind
     claim = kubectl_json(lived_in, "get", "pvc", "-n", ns)["items"][0]
-    assert claim["status"]["phase"] == "Bound"   # its first user, a runner Job, was scheduled
+    assert claim["status"]["phase"] == "Bound"  # its first user, a runner Job, was scheduled
     assert claim["metadata"]["annotations"]["volume.kubernetes.io/selected-node"] == "g14"
     service = kubectl_json(lived_in, "get", "service", "agentrun-mgr", "-n", ns)
-    assert service["spec"]["ports"] == [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": "http"}]
+    assert service["spec"]["ports"] == [
+        {"name": "http", "port": 80, "protocol": "TCP", "targetPort": "http"}
+    ]
     endpoints = kubectl_json(lived_in, "get", "endpoints", "agentrun-mgr", "-n", ns)
     assert [p["port"] for p in endpoints["subsets"][0]["ports"]] == [8080]
-    assert len(endpoints["subsets"][0]["addresses"]) == 1   # neither the Evicted nor the Terminating Pod
+    assert (
+        len(endpoints["subsets"][0]["addresses"]) == 1
+    )  # neither the Evicted nor the Terminating Pod
 
 
 def test_lived_in_namespace_deletion_completes(lived_in_disposable):
@@ -104,24 +126,41 @@ def test_lived_in_namespace_deletion_completes(lived_in_disposable):
 
 
 def test_lived_in_results_end_with_a_newline_and_the_identity_is_a_digest(lived_in):
-    runs = kubectl_json(lived_in, "get", "taskruns.tekton.dev", "-n", "agentrun-ci",
-                        "-l", "tekton.dev/pipelineTask=image-publish")["items"]
+    runs = kubectl_json(
+        lived_in,
+        "get",
+        "taskruns.tekton.dev",
+        "-n",
+        "agentrun-ci",
+        "-l",
+        "tekton.dev/pipelineTask=image-publish",
+    )["items"]
     results = {r["name"]: r["value"] for r in runs[-1]["status"]["results"]}
     assert results["status"] in ("built\n", "reused\n") and results["digest"].endswith("\n")
     catalog = SandboxControl(lived_in.paths.root).catalog()
     identity = catalog["services"][0]["envIdentity"]
-    assert len(identity) == 64 and int(identity, 16) >= 0 and catalog["services"][0]["image"]["tag"] == identity
+    assert (
+        len(identity) == 64
+        and int(identity, 16) >= 0
+        and catalog["services"][0]["image"]["tag"] == identity
+    )
     assert results["envIdentity"] == identity + "\n"
 
 
 def test_argocd3_tracks_by_annotation_with_real_managers_and_multi_source(argocd3):
-    deploy = kubectl_json(argocd3, "get", "deployment", "agentrun-mgr", "-n", "agentrun-v01", "--show-managed-fields")
+    deploy = kubectl_json(
+        argocd3, "get", "deployment", "agentrun-mgr", "-n", "agentrun-v01", "--show-managed-fields"
+    )
     meta = deploy["metadata"]
     assert "app.kubernetes.io/instance" not in meta.get("labels", {})
-    assert meta["annotations"]["argocd.argoproj.io/tracking-id"] == \
-        "agentrun-g14-v01:apps/Deployment:agentrun-v01/agentrun-mgr"
+    assert (
+        meta["annotations"]["argocd.argoproj.io/tracking-id"]
+        == "agentrun-g14-v01:apps/Deployment:agentrun-v01/agentrun-mgr"
+    )
     assert {"argocd", "argocd-controller"} <= {m["manager"] for m in meta["managedFields"]}
-    app = kubectl_json(argocd3, "get", "applications.argoproj.io", "agentrun-g14-v01", "-n", "argocd")
+    app = kubectl_json(
+        argocd3, "get", "applications.argoproj.io", "agentrun-g14-v01", "-n", "argocd"
+    )
     index, source = lane_source(app)
     assert index == 1 and "source" not in app["spec"] and source["targetRevision"] == "v0.1-gitops"
     revisions = app["status"]["sync"]["revisions"]
@@ -133,20 +172,55 @@ def test_argocd3_tracks_by_annotation_with_real_managers_and_multi_source(argocd
 
 def _gitops_head(lane: SandboxControl) -> str:
     from agentrun_sandbox.seed import git
+
     return git(lane.paths.bare("mirror"), "rev-parse", lane.profile["gitopsBranch"])
 
 
 def test_sandbox_up_refuses_an_unknown_world(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "pytest_agentrun.cli", "sandbox", "up", "--dir", str(tmp_path / "l"),
-                           "--world", "nowhere"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest_agentrun.cli",
+            "sandbox",
+            "up",
+            "--dir",
+            str(tmp_path / "l"),
+            "--world",
+            "nowhere",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1 and "no sandbox world 'nowhere'" in done.stderr
 
 
 def test_sandbox_world_needs_sandbox():
-    done = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "acceptance"), "--lane", "v0.1",
-                           "--sandbox-world", "lived-in", "-q", "-p", "no:cacheprovider"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 4 and "--sandbox-world chooses the world of --sandbox" in done.stdout + done.stderr
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(ROOT / "acceptance"),
+            "--lane",
+            "v0.1",
+            "--sandbox-world",
+            "lived-in",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (
+        done.returncode == 4
+        and "--sandbox-world chooses the world of --sandbox" in done.stdout + done.stderr
+    )
 
 
 @pytest.mark.parametrize("world", ["default", "lived-in"])
@@ -156,22 +230,32 @@ def test_kubectl_set_image_and_create_configmap_on_a_sandbox_lane(world, world_c
     with sandbox.in_process(tmp_path / "lane", world=world, seed_cache=world_cache) as lane:
         control = SandboxControl(lane.paths.root)
         ns = control.profile["runtimeNamespace"]
-        before = kubectl_json(lane, "get", "deployment", "agentrun-mgr", "-n", ns)["spec"]["template"]["spec"]
+        before = kubectl_json(lane, "get", "deployment", "agentrun-mgr", "-n", ns)["spec"][
+            "template"
+        ]["spec"]
         image = before["containers"][0]["image"].split("@")[0] + ":hotfix"
-        control.kubectl("set", "image", "deployment/agentrun-mgr", "-n", ns, f"agentrun-mgr={image}")
-        after = kubectl_json(lane, "get", "deployment", "agentrun-mgr", "-n", ns)["spec"]["template"]["spec"]
+        control.kubectl(
+            "set", "image", "deployment/agentrun-mgr", "-n", ns, f"agentrun-mgr={image}"
+        )
+        after = kubectl_json(lane, "get", "deployment", "agentrun-mgr", "-n", ns)["spec"][
+            "template"
+        ]["spec"]
         assert after["containers"][0]["image"] == image
-        assert {k: v for k, v in after["containers"][0].items() if k != "image"} == \
-            {k: v for k, v in before["containers"][0].items() if k != "image"}
+        assert {k: v for k, v in after["containers"][0].items() if k != "image"} == {
+            k: v for k, v in before["containers"][0].items() if k != "image"
+        }
         assert after["volumes"] == before["volumes"]
         control.kubectl("create", "configmap", "hand-made", "-n", ns, "--from-literal=mode=debug")
-        assert kubectl_json(lane, "get", "configmap", "hand-made", "-n", ns)["data"] == {"mode": "debug"}
+        assert kubectl_json(lane, "get", "configmap", "hand-made", "-n", ns)["data"] == {
+            "mode": "debug"
+        }
 
 
 def test_a_cached_seed_is_the_same_lane_on_new_servers(tmp_path):
     """seed_cache: the second lane copies the first one's seed (same commits, objects) and its
     worktree's origin names the new git server."""
     from agentrun_sandbox.seed import git
+
     cache = tmp_path / "cache"
     cache.mkdir()
     with sandbox.in_process(tmp_path / "first", seed_cache=cache) as first:
@@ -182,7 +266,10 @@ def test_a_cached_seed_is_the_same_lane_on_new_servers(tmp_path):
         assert _pod_owners(second) == pods_first
         origin = git(second.paths.worktree, "remote", "get-url", "origin")
         assert origin.startswith(second.info["git"]) and second.info["git"] != first.info["git"]
-        assert git(second.paths.worktree, "ls-remote", "origin", "v0.1").split()[0] == second.info["releases"][-1]
+        assert (
+            git(second.paths.worktree, "ls-remote", "origin", "v0.1").split()[0]
+            == second.info["releases"][-1]
+        )
 
 
 def _pod_owners(lane) -> list[str]:

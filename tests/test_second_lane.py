@@ -121,21 +121,42 @@ def test_the_verification_account_is_a_profile_fact(v02):
     for profile in (v01, v02):
         rbac = incluster.render(profile)["rbac.yaml"]
         assert [o["metadata"]["name"] for o in rbac if o["kind"] == "ServiceAccount"] == [
-            profile.verification_service_account]
-        made = {(o["kind"], o["metadata"]["name"]) for o in rbac
-                if o["metadata"].get("namespace") == profile.runtime_namespace}
-        exempt = {(n["kind"], n["name"]) for n in profile.untracked_objects["named"]
-                  if n.get("group") == "rbac.authorization.k8s.io"}
+            profile.verification_service_account
+        ]
+        made = {
+            (o["kind"], o["metadata"]["name"])
+            for o in rbac
+            if o["metadata"].get("namespace") == profile.runtime_namespace
+        }
+        exempt = {
+            (n["kind"], n["name"])
+            for n in profile.untracked_objects["named"]
+            if n.get("group") == "rbac.authorization.k8s.io"
+        }
         assert made == exempt
     pod = {"hostNetwork": True, "dnsPolicy": "ClusterFirstWithHostNet"}
-    run = {"spec": {"taskRunTemplate": {"serviceAccountName": v02.tekton_service_account, "podTemplate": pod}}}
+    run = {
+        "spec": {
+            "taskRunTemplate": {
+                "serviceAccountName": v02.tekton_service_account,
+                "podTemplate": pod,
+            }
+        }
+    }
 
     def verifying(account: str) -> dict:
-        return {"metadata": {"name": "r-acceptance", "namespace": v02.tekton_namespace,
-                             "labels": {"tekton.dev/pipelineTask": "acceptance"}},
-                "spec": {"serviceAccountName": account}}
+        return {
+            "metadata": {
+                "name": "r-acceptance",
+                "namespace": v02.tekton_namespace,
+                "labels": {"tekton.dev/pipelineTask": "acceptance"},
+            },
+            "spec": {"serviceAccountName": account},
+        }
+
     def judged(account: str) -> list:
         return tekton.pipeline_run_on_host_network(v02, "a" * 40, run, [verifying(account)])
+
     assert all(f.ok for f in judged("agentrun-v02-acceptance"))
     [wrong] = [f for f in judged("agentrun-v01-acceptance") if not f.ok]
     assert "agentrun-v02-acceptance" in wrong.expected and "agentrun-v01-acceptance" in wrong.found
@@ -145,9 +166,13 @@ def test_every_lane_fact_is_read_through_a_typed_accessor():
     """The package reads the profile's keys in lane.py only: everywhere else a LaneProfile property
     names the fact (a raw `profile["..."]` would hide a lane fact from the accessors)."""
     raw = re.compile(r"""profile(?:\.data)?\[["']|\.data\[["']""")
-    found = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
-             for path in sorted((ROOT / "pytest_agentrun").rglob("*.py")) if path.name != "lane.py"
-             for n, line in enumerate(path.read_text().splitlines(), 1) if raw.search(line)]
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in sorted((ROOT / "pytest_agentrun").rglob("*.py"))
+        if path.name != "lane.py"
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if raw.search(line)
+    ]
     assert not found, "\n".join(found)
 
 
@@ -165,9 +190,20 @@ def test_the_suite_judges_a_v02_lane_by_its_own_names(conforming_lane, tmp_path)
     lane_config = tmp_path / "lane-v02.yaml"
     lane_config.write_text(yaml.safe_dump(config))
     reports = tmp_path / "reports"
-    done = run_pytest(str(ROOT / "acceptance"), "--lane", "v0.2", "--lane-config", str(lane_config),
-                      "--agentrun-reports", str(reports), "-p", "no:cacheprovider", "-q",
-                      timeout=300, env={**os.environ, PROFILES_ENV: str(folder)})
+    done = run_pytest(
+        str(ROOT / "acceptance"),
+        "--lane",
+        "v0.2",
+        "--lane-config",
+        str(lane_config),
+        "--agentrun-reports",
+        str(reports),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        timeout=300,
+        env={**os.environ, PROFILES_ENV: str(folder)},
+    )
     assert (reports / "junit.xml").is_file(), done.stdout[-3000:] + done.stderr[-3000:]
     verdicts, messages = read_junit(reports / "junit.xml")
     assert "RT-01" in verdicts and verdicts["RT-01"] == ["failed"], done.stdout[-3000:]
@@ -197,8 +233,17 @@ def test_the_suite_judges_a_v02_lane_by_its_own_names(conforming_lane, tmp_path)
 def test_explain_shows_the_criterion_in_the_lanes_words(tmp_path):
     folder = tmp_path / "profiles"
     v02_profile(folder)
-    done = run_pytest(str(ROOT / "acceptance"), "--lane", "v0.2", "--explain", "AR-01", "-p", "no:cacheprovider",
-                      timeout=60, env={**os.environ, PROFILES_ENV: str(folder)})
+    done = run_pytest(
+        str(ROOT / "acceptance"),
+        "--lane",
+        "v0.2",
+        "--explain",
+        "AR-01",
+        "-p",
+        "no:cacheprovider",
+        timeout=60,
+        env={**os.environ, PROFILES_ENV: str(folder)},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     first = done.stdout.splitlines()[0]
     assert first == (
@@ -210,10 +255,24 @@ def test_explain_shows_the_criterion_in_the_lanes_words(tmp_path):
 def test_the_in_cluster_render_works_for_v02(tmp_path):
     folder = tmp_path / "profiles"
     v02_profile(folder)
-    command = [sys.executable, "-m", "pytest_agentrun.cli", "render-incluster", "--lane", "v0.2",
-               "--out", str(tmp_path / "out")]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, PROFILES_ENV: str(folder)})
+    command = [
+        sys.executable,
+        "-m",
+        "pytest_agentrun.cli",
+        "render-incluster",
+        "--lane",
+        "v0.2",
+        "--out",
+        str(tmp_path / "out"),
+    ]
+    done = subprocess.run(
+        command,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, PROFILES_ENV: str(folder)},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     rendered = "\n".join(p.read_text() for p in sorted((tmp_path / "out").iterdir()))
     assert "agentrun-v02" in rendered and "agentrun-ci" in rendered
@@ -241,10 +300,15 @@ def test_the_sandbox_source_tree_is_written_in_the_lanes_names(v02):
     assert "docs/reference/lane-v0.2.md" in tree
     intent = json.loads(tree[v02.deploy_intent_path])
     assert (intent["lane"], intent["runtime"]["namespace"]) == ("v0.2", "agentrun-v02")
-    assert {s["secretRef"] for s in intent["services"][0]["providers"]} == set(v02.provider_secret_refs.values())
+    assert {s["secretRef"] for s in intent["services"][0]["providers"]} == set(
+        v02.provider_secret_refs.values()
+    )
     left = {name: V01.findall(name + text.decode()) for name, text in tree.items()}
     assert not {name: found for name, found in left.items() if found}
-    assert json.loads(source_files.file(LaneProfile.load("v0.1").data, "deploy/deploy.json"))["lane"] == "v0.1"
+    assert (
+        json.loads(source_files.file(LaneProfile.load("v0.1").data, "deploy/deploy.json"))["lane"]
+        == "v0.1"
+    )
 
 
 @pytest.fixture
@@ -260,25 +324,36 @@ def v02_sandbox(tmp_path, monkeypatch):
 
 def v01_names_read(reports: Path) -> list[str]:
     """Whatever the run read (its evidence bundle) that names the v0.1 lane."""
-    text = "".join(p.read_text() for p in (reports / "evidence" / "latest").glob("evidence-*.jsonl"))
+    text = "".join(
+        p.read_text() for p in (reports / "evidence" / "latest").glob("evidence-*.jsonl")
+    )
     return sorted(set(re.findall(r"[\w./:-]*(?:v0\.1|v01)[\w./:-]*", text.replace("V01", ""))))
 
 
-def test_a_sandbox_seeded_from_the_v02_profile_signs_off_and_its_violation_fails(v02_sandbox, tmp_path):
+def test_a_sandbox_seeded_from_the_v02_profile_signs_off_and_its_violation_fails(
+    v02_sandbox, tmp_path
+):
     """The sandbox takes every name from the profile it is started for: the v0.2 lane it seeds
     passes the whole passive catalogue in v0.2's names (nothing the suite read names v0.1), and a
     violation of it fails the criterion that names it."""
     fit = run_suite_in_process(v02_sandbox.lane_config, tmp_path / "fit", lane="v0.2")
     assert fit.returncode == 0, fit.output[-3000:]
-    assert re.search(r"^FIT TO SIGN OFF lane v0\.2 \(gitops [0-9a-f]{8}, source [0-9a-f]{8}\): 56 of 56 passive "
-                     r"catalogue criteria pass;", fit.output, re.MULTILINE), fit.output[-1500:]
+    assert re.search(
+        r"^FIT TO SIGN OFF lane v0\.2 \(gitops [0-9a-f]{8}, source [0-9a-f]{8}\): 56 of 56 passive "
+        r"catalogue criteria pass;",
+        fit.output,
+        re.MULTILINE,
+    ), fit.output[-1500:]
     assert not v01_names_read(tmp_path / "fit")
 
     SCENARIOS["ci-commit-on-source-branch"].apply(SandboxControl(v02_sandbox.paths.root))
     violated = run_suite_in_process(v02_sandbox.lane_config, tmp_path / "violated", lane="v0.2")
     assert violated.returncode == 1, violated.output[-3000:]
-    assert re.search(r"^NOT FIT TO SIGN OFF lane v0\.2 .*: 1 of 56 passive catalogue criteria fail: TK-11;",
-                     violated.output, re.MULTILINE), violated.output[-1500:]
+    assert re.search(
+        r"^NOT FIT TO SIGN OFF lane v0\.2 .*: 1 of 56 passive catalogue criteria fail: TK-11;",
+        violated.output,
+        re.MULTILINE,
+    ), violated.output[-1500:]
     assert violated.failed() == {"TK-11"}
     said = "\n".join(violated.messages["TK-11"])
     assert "v0.2" in said and "agentrun-v02-tekton" in said, said
@@ -287,9 +362,25 @@ def test_a_sandbox_seeded_from_the_v02_profile_signs_off_and_its_violation_fails
 def test_sandbox_up_for_a_lane_without_a_profile_says_so(tmp_path):
     """Refused before anything starts, in one line naming the profiles there are."""
     env = {k: v for k, v in os.environ.items() if k != PROFILES_ENV}
-    done = subprocess.run([sys.executable, "-m", "pytest_agentrun.cli", "sandbox", "up", "--lane", "v0.2",
-                           "--dir", str(tmp_path / "lane")], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, env=env)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest_agentrun.cli",
+            "sandbox",
+            "up",
+            "--lane",
+            "v0.2",
+            "--dir",
+            str(tmp_path / "lane"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert done.returncode == 1 and done.stderr.splitlines() == [
-        "agentrun-lane: unknown lane 'v0.2': profiles exist for v0.1 (pytest_agentrun/lanes/)"], done.stderr
+        "agentrun-lane: unknown lane 'v0.2': profiles exist for v0.1 (pytest_agentrun/lanes/)"
+    ], done.stderr
     assert not (tmp_path / "lane").exists()

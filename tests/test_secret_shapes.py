@@ -31,11 +31,16 @@ KEYS = {
 
 
 def encodings(value: str) -> dict[str, str]:
-    return {"plain": value, "base64": base64.b64encode(value.encode()).decode(),
-            "url-encoded": "".join(f"%{byte:02X}" for byte in value.encode())}
+    return {
+        "plain": value,
+        "base64": base64.b64encode(value.encode()).decode(),
+        "url-encoded": "".join(f"%{byte:02X}" for byte in value.encode()),
+    }
 
 
-PLANTED = {f"{name} {how}": shape for name, key in KEYS.items() for how, shape in encodings(key).items()}
+PLANTED = {
+    f"{name} {how}": shape for name, key in KEYS.items() for how, shape in encodings(key).items()
+}
 
 
 def with_user_info(url: str, user_info: str) -> str:
@@ -46,30 +51,61 @@ def with_user_info(url: str, user_info: str) -> str:
 def plant_in_lane_config(lane_dir: Path) -> None:
     path = lane_dir / "lane.yaml"
     config = yaml.safe_load(path.read_text())
-    config["source"]["repoUrl"] = with_user_info(config["source"]["repoUrl"], KEYS["url-user token"])
-    config["mirror"]["readUrl"] = with_user_info(config["mirror"]["readUrl"],
-                                                 "ci-bot:" + PLANTED["sk-proj base64"])
-    config["registry"]["url"] = with_user_info(config["registry"]["url"], "ci-bot:" + PLANTED["sk-ant url-encoded"])
+    config["source"]["repoUrl"] = with_user_info(
+        config["source"]["repoUrl"], KEYS["url-user token"]
+    )
+    config["mirror"]["readUrl"] = with_user_info(
+        config["mirror"]["readUrl"], "ci-bot:" + PLANTED["sk-proj base64"]
+    )
+    config["registry"]["url"] = with_user_info(
+        config["registry"]["url"], "ci-bot:" + PLANTED["sk-ant url-encoded"]
+    )
     path.write_text(yaml.safe_dump(config))
 
 
 def plant_in_gitops(control: SandboxControl) -> None:
     data = {f"value{i}": shape for i, shape in enumerate(PLANTED.values())}
-    manifest = {"apiVersion": "v1", "kind": "ConfigMap",
-                "metadata": {"name": "planted-settings", "namespace": control.profile["runtimeNamespace"]},
-                "data": data}
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "planted-settings", "namespace": control.profile["runtimeNamespace"]},
+        "data": data,
+    }
+
     def change(work: Path) -> None:
-        (work / control.profile["runtimePath"]["path"] / "configmap-planted.yaml").write_text(yaml.safe_dump(manifest))
-    control.push_change("mirror", control.profile["gitopsBranch"], change, "promote: settings", who=control.ci)
+        (work / control.profile["runtimePath"]["path"] / "configmap-planted.yaml").write_text(
+            yaml.safe_dump(manifest)
+        )
+
+    control.push_change(
+        "mirror", control.profile["gitopsBranch"], change, "promote: settings", who=control.ci
+    )
 
 
 def plant_live(control: SandboxControl) -> None:
     namespace = control.profile["runtimeNamespace"]
     env = [{"name": f"PLANTED_{i}", "value": shape} for i, shape in enumerate(PLANTED.values())]
     patch = {"spec": {"template": {"spec": {"containers": [{"name": "agentrun-mgr", "env": env}]}}}}
-    control.kubectl("patch", "deployment", "agentrun-mgr", "-n", namespace, "--type=strategic", "-p", json.dumps(patch))
-    control.kubectl("patch", "secret", "agentrun-v01-provider-codex", "-n", namespace, "--type=merge",
-                    "-p", json.dumps({"stringData": {f"k{i}": s for i, s in enumerate(PLANTED.values())}}))
+    control.kubectl(
+        "patch",
+        "deployment",
+        "agentrun-mgr",
+        "-n",
+        namespace,
+        "--type=strategic",
+        "-p",
+        json.dumps(patch),
+    )
+    control.kubectl(
+        "patch",
+        "secret",
+        "agentrun-v01-provider-codex",
+        "-n",
+        namespace,
+        "--type=merge",
+        "-p",
+        json.dumps({"stringData": {f"k{i}": s for i, s in enumerate(PLANTED.values())}}),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -94,14 +130,27 @@ def test_no_planted_shape_reaches_any_output(planted_lane, tmp_path, log_level):
     result = run_suite(planted_lane.lane_config, reports, *extra)
 
     assert result.verdicts, result.output[-2000:]
-    assert "GO-04" in result.failed()        # the GitOps ones are still found
+    assert "GO-04" in result.failed()  # the GitOps ones are still found
     outputs = {"terminal": result.output}
-    outputs |= {str(p.relative_to(reports)): p.read_text(errors="replace") for p in reports.rglob("*") if p.is_file()}
+    outputs |= {
+        str(p.relative_to(reports)): p.read_text(errors="replace")
+        for p in reports.rglob("*")
+        if p.is_file()
+    }
     written = set(outputs)
     assert {"junit.xml", "report.html"} <= written
     assert any(n.startswith("allure-results/") for n in written)
-    assert any(n.endswith("manifest.json") for n in written) and any(n.endswith(".jsonl") for n in written)
-    leaks = sorted({(what, name) for what, value in PLANTED.items() for name, text in outputs.items() if value in text})
+    assert any(n.endswith("manifest.json") for n in written) and any(
+        n.endswith(".jsonl") for n in written
+    )
+    leaks = sorted(
+        {
+            (what, name)
+            for what, value in PLANTED.items()
+            for name, text in outputs.items()
+            if value in text
+        }
+    )
     assert not leaks, f"planted credentials leaked: {leaks}"
 
 

@@ -18,10 +18,16 @@ def finding_dicts(*findings) -> list[dict]:
 
 
 def test_passing_findings_lose_their_evidence_and_the_others_keep_it(tmp_path):
-    ok = passed("RT-01", "Deployment a", "ready", "ready 1/1", "kubernetes a", replicas={"ready": 1})
-    bad = failed("RT-02", "Deployment b", "ready", "ready 0/1", "kubernetes b", replicas={"ready": 0})
-    results = [CriterionResult("RT-01", "pass", "", ["t1"], finding_dicts(ok)),
-               CriterionResult("RT-02", "fail", "b: not ready", ["t2"], finding_dicts(bad))]
+    ok = passed(
+        "RT-01", "Deployment a", "ready", "ready 1/1", "kubernetes a", replicas={"ready": 1}
+    )
+    bad = failed(
+        "RT-02", "Deployment b", "ready", "ready 0/1", "kubernetes b", replicas={"ready": 0}
+    )
+    results = [
+        CriterionResult("RT-01", "pass", "", ["t1"], finding_dicts(ok)),
+        CriterionResult("RT-02", "fail", "b: not ready", ["t2"], finding_dicts(bad)),
+    ]
     scope = Scope("subset", ["RT-01", "RT-02"], ["RT-01", "RT-02"])
     verdict = decide_run("v0.1", results, scope, {"lane": "v0.1", "suite.version": "0"})
     doc = verdict_files.document(verdict, {"started": "s", "finished": "f"}, None)
@@ -40,7 +46,9 @@ def test_an_undecided_finding_keeps_its_evidence():
 
 
 def test_a_criterion_with_many_passes_keeps_a_few_and_counts_the_rest(tmp_path):
-    many = [passed("GO-07", f"Deployment s{i} replicas", "1", "1", f"deploy s{i}") for i in range(50)]
+    many = [
+        passed("GO-07", f"Deployment s{i} replicas", "1", "1", f"deploy s{i}") for i in range(50)
+    ]
     bad = failed("GO-07", "Deployment z replicas", "1", "0", "deploy z", replicas=0)
     results = [CriterionResult("GO-07", "fail", "z: 0 replicas", ["t"], finding_dicts(*many, bad))]
     scope = Scope("subset", ["GO-07"], ["GO-07"])
@@ -48,5 +56,7 @@ def test_a_criterion_with_many_passes_keeps_a_few_and_counts_the_rest(tmp_path):
     doc = verdict_files.document(verdict, {"started": "s", "finished": "f"}, None)
     [row] = json.loads(verdict_files.write(tmp_path, doc).read_text())["criteria"]
     assert row["passesOmitted"] == 50 - verdict_files.PASSES_KEPT
-    assert [f["status"] for f in row["findings"]].count("fail") == 1 and row["findings"][-1]["found"] == "0"
+    assert [f["status"] for f in row["findings"]].count("fail") == 1 and row["findings"][-1][
+        "found"
+    ] == "0"
     assert len(row["findings"]) == verdict_files.PASSES_KEPT + 1

@@ -93,8 +93,16 @@ def judge(pytester: pytest.Pytester):
     """Run the stand-in suite from an empty bundle; the verdict.json it leaves."""
     bundle = pytester.path / "bundle"
     bundle.mkdir()
-    manifest = {"format": 1, "run": "stand-in", "lane": "v0.1", "suite": "0.1.0",
-                "written": "2026-01-01T00:00:00Z", "connection": {}, "files": {}, "entries": 0}
+    manifest = {
+        "format": 1,
+        "run": "stand-in",
+        "lane": "v0.1",
+        "suite": "0.1.0",
+        "written": "2026-01-01T00:00:00Z",
+        "connection": {},
+        "files": {},
+        "entries": 0,
+    }
     (bundle / "manifest.json").write_text(json.dumps(manifest))
     pytester.makepyfile(test_suite=SUITE.format(behaviour=BEHAVIOUR))
 

@@ -18,8 +18,9 @@ INTENT = "deploy/deploy.json"
 
 
 def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
+    )
     return done.stdout.strip()
 
 
@@ -63,7 +64,7 @@ def test_an_assume_unchanged_file_edited_fails_though_git_status_is_clean(repo):
     git(repo, "update-index", "--assume-unchanged", INTENT)
     (repo / INTENT).write_text('{"namespace": "agentrun_prod"}\n')
     state, finding = judged(repo)
-    assert not state.changes                      # git status prints nothing
+    assert not state.changes  # git status prints nothing
     assert not finding.ok and kinds_of(state) == {kinds.ASSUME_UNCHANGED}
     assert "hidden from git status: assume-unchanged" in finding.found and INTENT in finding.found
     assert finding.evidence["flagged"] == {INTENT: ["assume-unchanged"]}
@@ -128,8 +129,13 @@ def test_a_replace_ref_that_shows_a_modified_commit_as_head_fails(repo):
 
 
 def test_an_index_that_differs_from_head_while_the_files_match_fails(repo):
-    other = subprocess.run(["git", "-C", str(repo), "hash-object", "-w", "--stdin"], check=True,
-                           input="{}\n", capture_output=True, text=True).stdout.strip()
+    other = subprocess.run(
+        ["git", "-C", str(repo), "hash-object", "-w", "--stdin"],
+        check=True,
+        input="{}\n",
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     git(repo, "update-index", "--cacheinfo", f"100644,{other},{INTENT}")
     git(repo, "update-index", "--skip-worktree", INTENT)
     state, finding = judged(repo)

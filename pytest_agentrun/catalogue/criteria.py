@@ -25,9 +25,9 @@ RENDERED = ("text", "evidence", "violation")
 @dataclass(frozen=True)
 class Criterion:
     id: str
-    order: int            # position in the catalogue, which is truth order
-    level: str            # truth level (report epic)
-    section: str          # spec section (report feature)
+    order: int  # position in the catalogue, which is truth order
+    level: str  # truth level (report epic)
+    section: str  # spec section (report feature)
     text: str
     evidence: str = ""
     violation: str = ""

@@ -68,8 +68,9 @@ def check_places(folder: Path = CHECKS_DIR) -> dict[str, Place]:
         tree = ast.parse(path.read_text(), str(path))
         for func in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
             for cid, line in _judged(func):
-                places[cid] = Place(path, min([line, *(d.lineno for d in func.decorator_list)]),
-                                    func.name)
+                places[cid] = Place(
+                    path, min([line, *(d.lineno for d in func.decorator_list)]), func.name
+                )
     return places
 
 

@@ -13,8 +13,9 @@ def _app_where(profile: LaneProfile) -> str:
     return f"Application {profile.argocd_namespace}/{profile.application}"
 
 
-def lane_source(profile: LaneProfile, spec: dict[str, Any], repo_urls: list[str] = ()
-                ) -> tuple[int | None, dict[str, Any], str]:
+def lane_source(
+    profile: LaneProfile, spec: dict[str, Any], repo_urls: list[str] = ()
+) -> tuple[int | None, dict[str, Any], str]:
     """(index in spec.sources or None, the source, its field path) of the lane's GitOps source.
     A multi-source Application (spec.sources; Argo CD then ignores spec.source) may hold the
     lane's source at any index, beside Helm value refs and other repos: the one reading the
@@ -22,18 +23,30 @@ def lane_source(profile: LaneProfile, spec: dict[str, Any], repo_urls: list[str]
     ties go to the lowest index."""
     sources = spec.get("sources")
     if not isinstance(sources, list) or not sources:
-        return None, spec.get("source") if isinstance(spec.get("source"), dict) else {}, "spec.source"
+        return (
+            None,
+            spec.get("source") if isinstance(spec.get("source"), dict) else {},
+            "spec.source",
+        )
+
     def score(item: tuple[int, Any]) -> tuple[int, int, int, int]:
         index, src = item
         src = src if isinstance(src, dict) else {}
-        return ((src.get("path") or "").strip("/") == profile.runtime_path,
-                src.get("targetRevision") == profile.gitops_branch, src.get("repoURL") in repo_urls, -index)
+        return (
+            (src.get("path") or "").strip("/") == profile.runtime_path,
+            src.get("targetRevision") == profile.gitops_branch,
+            src.get("repoURL") in repo_urls,
+            -index,
+        )
+
     index, source = max(enumerate(sources), key=score)
     return index, source if isinstance(source, dict) else {}, f"spec.sources[{index}]"
 
 
 @judges("AR-02")
-def application_source(profile: LaneProfile, app: dict[str, Any] | None, lane_repo_urls: list[str]) -> list[Finding]:
+def application_source(
+    profile: LaneProfile, app: dict[str, Any] | None, lane_repo_urls: list[str]
+) -> list[Finding]:
     """AR-02: the Application belongs to the lane project, reads the lane's GitOps path, deploys to the lane namespace."""
     where = _app_where(profile)
     if app is None:
@@ -53,39 +66,68 @@ def application_source(profile: LaneProfile, app: dict[str, Any] | None, lane_re
         f"{at}.path": (source.get("path") or "").strip("/"),
         "spec.destination.namespace": destination.get("namespace"),
     }
-    findings = [judge("AR-02", found[key] == value, f"{where} {key}", repr(value), repr(found[key]),
-                      where)
-                for key, value in expected.items()]
+    findings = [
+        judge("AR-02", found[key] == value, f"{where} {key}", repr(value), repr(found[key]), where)
+        for key, value in expected.items()
+    ]
     repo = source.get("repoURL")
-    findings.append(judge("AR-02", repo in lane_repo_urls, f"{where} {at}.repoURL",
-                          "the lane repository (" + " or ".join(lane_repo_urls) + ")", repr(repo),
-                          where))
+    findings.append(
+        judge(
+            "AR-02",
+            repo in lane_repo_urls,
+            f"{where} {at}.repoURL",
+            "the lane repository (" + " or ".join(lane_repo_urls) + ")",
+            repr(repo),
+            where,
+        )
+    )
     if index is not None:
         findings += _every_source(profile, spec["sources"], index, lane_repo_urls, where)
     return findings
 
 
-def _every_source(profile: LaneProfile, sources: list[Any], lane_index: int,
-                  lane_repo_urls: list[str], where: str) -> list[Finding]:
+def _every_source(
+    profile: LaneProfile, sources: list[Any], lane_index: int, lane_repo_urls: list[str], where: str
+) -> list[Finding]:
     """Argo CD deploys what every source renders (issue 20): the lane's source exactly once, and
     beside it only ref sources, which lend value files and render nothing themselves."""
+
     def is_lane(src: Any) -> bool:
-        return isinstance(src, dict) and src.get("repoURL") in lane_repo_urls \
-            and src.get("targetRevision") == profile.gitops_branch \
+        return (
+            isinstance(src, dict)
+            and src.get("repoURL") in lane_repo_urls
+            and src.get("targetRevision") == profile.gitops_branch
             and (src.get("path") or "").strip("/") == profile.runtime_path
+        )
+
     exact = [i for i, src in enumerate(sources) if is_lane(src)]
-    findings = [judge("AR-02", len(exact) == 1, f"{where} spec.sources",
-                      "the lane's source (repo, targetRevision, path) exactly once",
-                      f"{len(exact)} times" + (f" (indexes {exact})" if exact else ""), where)]
+    findings = [
+        judge(
+            "AR-02",
+            len(exact) == 1,
+            f"{where} spec.sources",
+            "the lane's source (repo, targetRevision, path) exactly once",
+            f"{len(exact)} times" + (f" (indexes {exact})" if exact else ""),
+            where,
+        )
+    ]
     for i, src in enumerate(sources):
         if i == lane_index or i in exact:
             continue
         deploys = _what_it_deploys(src)
-        findings.append(judge(
-            "AR-02", deploys is None, f"{where} spec.sources[{i}]",
-            "a ref-only source (ref, no path, chart or plugin) beside the lane's",
-            f"deploys {deploys}" if deploys else f"ref {src['ref']!r} of {src.get('repoURL')!r}",
-            where, source=src))
+        findings.append(
+            judge(
+                "AR-02",
+                deploys is None,
+                f"{where} spec.sources[{i}]",
+                "a ref-only source (ref, no path, chart or plugin) beside the lane's",
+                f"deploys {deploys}"
+                if deploys
+                else f"ref {src['ref']!r} of {src.get('repoURL')!r}",
+                where,
+                source=src,
+            )
+        )
     return findings
 
 
@@ -107,8 +149,9 @@ def _what_it_deploys(src: Any) -> str | None:
 
 
 @judges("AR-03")
-def application_synced(profile: LaneProfile, app: dict[str, Any] | None, gitops_head: str | None,
-                       head_where: str) -> list[Finding]:
+def application_synced(
+    profile: LaneProfile, app: dict[str, Any] | None, gitops_head: str | None, head_where: str
+) -> list[Finding]:
     """AR-03: Synced and Healthy, at the head of the GitOps branch."""
     where = _app_where(profile)
     if app is None:
@@ -119,15 +162,33 @@ def application_synced(profile: LaneProfile, app: dict[str, Any] | None, gitops_
     index, _, _ = lane_source(profile, app.get("spec") or {})
     revision, at = _synced_revision(sync, index)
     return [
-        judge("AR-03", sync.get("status") == "Synced", f"{where} status.sync.status", "Synced",
-              repr(sync.get("status")), where),
-        judge("AR-03", health.get("status") == "Healthy", f"{where} status.health.status",
-              "Healthy",
-              repr(health.get("status")) + (f" ({health['message']})" if health.get("message") else ""),
-              where),
-        judge("AR-03", gitops_head is not None and revision == gitops_head, f"{where} {at}",
-              f"head of {profile.gitops_branch} {gitops_head} ({head_where})", repr(revision),
-              where, sync=sync, health=health),
+        judge(
+            "AR-03",
+            sync.get("status") == "Synced",
+            f"{where} status.sync.status",
+            "Synced",
+            repr(sync.get("status")),
+            where,
+        ),
+        judge(
+            "AR-03",
+            health.get("status") == "Healthy",
+            f"{where} status.health.status",
+            "Healthy",
+            repr(health.get("status"))
+            + (f" ({health['message']})" if health.get("message") else ""),
+            where,
+        ),
+        judge(
+            "AR-03",
+            gitops_head is not None and revision == gitops_head,
+            f"{where} {at}",
+            f"head of {profile.gitops_branch} {gitops_head} ({head_where})",
+            repr(revision),
+            where,
+            sync=sync,
+            health=health,
+        ),
     ]
 
 
@@ -155,24 +216,42 @@ def project_destinations(profile: LaneProfile, project: dict[str, Any] | None) -
         return [failed("AR-01", "AppProject", "exists", "not found (404)", where)]
     destinations = project.get("spec", {}).get("destinations") or []
     if not destinations:
-        return [failed("AR-01", f"{where} spec.destinations",
-                       f"only namespace {profile.runtime_namespace}", "none", where)]
-    return [judge("AR-01", d.get("namespace") == profile.runtime_namespace,
-                  f"{where} destination {i}", f"namespace {profile.runtime_namespace!r}",
-                  f"namespace {d.get('namespace')!r} server {d.get('server')!r}", where)
-            for i, d in enumerate(destinations)]
+        return [
+            failed(
+                "AR-01",
+                f"{where} spec.destinations",
+                f"only namespace {profile.runtime_namespace}",
+                "none",
+                where,
+            )
+        ]
+    return [
+        judge(
+            "AR-01",
+            d.get("namespace") == profile.runtime_namespace,
+            f"{where} destination {i}",
+            f"namespace {profile.runtime_namespace!r}",
+            f"namespace {d.get('namespace')!r} server {d.get('server')!r}",
+            where,
+        )
+        for i, d in enumerate(destinations)
+    ]
 
 
 def belongs_to_lane(profile: LaneProfile, app: dict[str, Any]) -> bool:
     spec = app.get("spec", {})
     _, source, _ = lane_source(profile, spec)
-    return (spec.get("project") == profile.app_project or (source.get("path") or "").strip("/") == profile.runtime_path
-            or (spec.get("destination") or {}).get("namespace") == profile.runtime_namespace)
+    return (
+        spec.get("project") == profile.app_project
+        or (source.get("path") or "").strip("/") == profile.runtime_path
+        or (spec.get("destination") or {}).get("namespace") == profile.runtime_namespace
+    )
 
 
 @judges("AR-04")
-def no_forbidden_destinations(profile: LaneProfile, applications: list[dict[str, Any]],
-                              project: dict[str, Any] | None) -> list[Finding]:
+def no_forbidden_destinations(
+    profile: LaneProfile, applications: list[dict[str, Any]], project: dict[str, Any] | None
+) -> list[Finding]:
     """AR-04: no Application of the lane, and no destination of its AppProject, targets agentrun_dev/agentrun_prod.
     Applications of other lanes are not this lane's concern."""
     forbidden = set(profile.forbidden_targets["namespaces"])
@@ -182,12 +261,34 @@ def no_forbidden_destinations(profile: LaneProfile, applications: list[dict[str,
             continue
         target = (app.get("spec", {}).get("destination") or {}).get("namespace")
         where = f"Application {app['metadata'].get('namespace')}/{app['metadata']['name']}"
-        findings.append(judge("AR-04", target not in forbidden, f"{where} destination",
-                              f"none of {sorted(forbidden)}", f"namespace {target!r}", where))
+        findings.append(
+            judge(
+                "AR-04",
+                target not in forbidden,
+                f"{where} destination",
+                f"none of {sorted(forbidden)}",
+                f"namespace {target!r}",
+                where,
+            )
+        )
     for d in (project or {}).get("spec", {}).get("destinations") or []:
         where = f"AppProject {profile.argocd_namespace}/{profile.app_project}"
-        findings.append(judge("AR-04", d.get("namespace") not in forbidden, f"{where} destination",
-                              f"none of {sorted(forbidden)}", f"namespace {d.get('namespace')!r}",
-                              where))
-    return findings or [failed("AR-04", "lane Applications", "at least one Application of the lane", "none",
-                               f"namespace {profile.argocd_namespace}")]
+        findings.append(
+            judge(
+                "AR-04",
+                d.get("namespace") not in forbidden,
+                f"{where} destination",
+                f"none of {sorted(forbidden)}",
+                f"namespace {d.get('namespace')!r}",
+                where,
+            )
+        )
+    return findings or [
+        failed(
+            "AR-04",
+            "lane Applications",
+            "at least one Application of the lane",
+            "none",
+            f"namespace {profile.argocd_namespace}",
+        )
+    ]

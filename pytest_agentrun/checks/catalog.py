@@ -26,20 +26,41 @@ def conforms_to_schema(catalog: Catalog) -> list[Finding]:
         return [failed("CT-01", subject, "valid JSON", catalog.error, catalog.where)]
     errors = schema_errors(SCHEMA, catalog.data)
     if errors:
-        return [failed("CT-01", subject, f"conforms to schemas/{SCHEMA}.schema.json", error,
-                       catalog.where)
-                for error in errors]
-    return [passed("CT-01", subject, f"conforms to schemas/{SCHEMA}.schema.json", "valid",
-                   catalog.where)]
+        return [
+            failed(
+                "CT-01", subject, f"conforms to schemas/{SCHEMA}.schema.json", error, catalog.where
+            )
+            for error in errors
+        ]
+    return [
+        passed(
+            "CT-01", subject, f"conforms to schemas/{SCHEMA}.schema.json", "valid", catalog.where
+        )
+    ]
 
 
 # What CT-02 requires of each service entry, by JSON type (an `image` that is a string is not the
 # tag, digest and repository digest the criterion asks for); image also by member.
-SERVICE_FIELDS: dict[str, type] = {"serviceId": str, "imageRef": dict, "envIdentity": str, "image": dict,
-                                   "bootCommit": str, "toolchainInputs": dict, "status": str, "provenance": dict}
-MEMBERS = {"image": ("tag", "digest", "repositoryDigest")}   # provenance has its own finding below
-JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number",
-              float: "a number", type(None): "null"}
+SERVICE_FIELDS: dict[str, type] = {
+    "serviceId": str,
+    "imageRef": dict,
+    "envIdentity": str,
+    "image": dict,
+    "bootCommit": str,
+    "toolchainInputs": dict,
+    "status": str,
+    "provenance": dict,
+}
+MEMBERS = {"image": ("tag", "digest", "repositoryDigest")}  # provenance has its own finding below
+JSON_TYPES = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    type(None): "null",
+}
 
 
 def json_type(value: Any) -> str:
@@ -47,7 +68,9 @@ def json_type(value: Any) -> str:
 
 
 def _entries(catalog: Catalog) -> list[tuple[str, dict[str, Any]]]:
-    return [(str(s.get("serviceId", f"services[{i}]")), s) for i, s in enumerate(catalog.services())]
+    return [
+        (str(s.get("serviceId", f"services[{i}]")), s) for i, s in enumerate(catalog.services())
+    ]
 
 
 def _where(catalog: Catalog, sid: str, needle: str) -> str:
@@ -68,13 +91,19 @@ def _shape(value: Any, want: type) -> str | None:
 
 def field_problems(entry: dict[str, Any]) -> list[str]:
     """Every required field of a service entry that is missing, empty or of another shape."""
-    problems = [f"{name}: {problem}" for name, want in SERVICE_FIELDS.items()
-                if (problem := _shape(entry.get(name), want))]
+    problems = [
+        f"{name}: {problem}"
+        for name, want in SERVICE_FIELDS.items()
+        if (problem := _shape(entry.get(name), want))
+    ]
     for parent, members in MEMBERS.items():
         value = entry.get(parent)
         if isinstance(value, dict):
-            problems += [f"{parent}.{name}: {problem}" for name in members
-                         if (problem := _shape(value.get(name), str))]
+            problems += [
+                f"{parent}.{name}: {problem}"
+                for name in members
+                if (problem := _shape(value.get(name), str))
+            ]
     return problems
 
 
@@ -83,11 +112,26 @@ def _service_list_problems(catalog: Catalog) -> list[Finding]:
     services = catalog.require("catalog").get("services")
     where = catalog.line('"services"')
     if not isinstance(services, list):
-        return [failed("CT-02", "catalog services", "an array of service entries",
-                       _shape(services, list) or "", where)]
-    return [failed("CT-02", f"catalog services[{i}]", "a service entry (an object)",
-                   f"{json_type(s)} {str(s)[:60]!r}", where)
-            for i, s in enumerate(services) if not isinstance(s, dict)]
+        return [
+            failed(
+                "CT-02",
+                "catalog services",
+                "an array of service entries",
+                _shape(services, list) or "",
+                where,
+            )
+        ]
+    return [
+        failed(
+            "CT-02",
+            f"catalog services[{i}]",
+            "a service entry (an object)",
+            f"{json_type(s)} {str(s)[:60]!r}",
+            where,
+        )
+        for i, s in enumerate(services)
+        if not isinstance(s, dict)
+    ]
 
 
 @judges("CT-02")
@@ -95,29 +139,60 @@ def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[
     """CT-02: lane, branches, full source commit, and per service every field incl. provenance run names,
     each of the shape the criterion asks for."""
     data = catalog.require("catalog")
-    findings = [judge("CT-02", data.get(k) == want, f"catalog {k}", repr(want), repr(data.get(k)),
-                      catalog.line(f'"{k}"'))
-                for k, want in (("lane", profile.lane), ("sourceBranch", profile.source_branch),
-                                ("gitopsBranch", profile.gitops_branch))]
+    findings = [
+        judge(
+            "CT-02",
+            data.get(k) == want,
+            f"catalog {k}",
+            repr(want),
+            repr(data.get(k)),
+            catalog.line(f'"{k}"'),
+        )
+        for k, want in (
+            ("lane", profile.lane),
+            ("sourceBranch", profile.source_branch),
+            ("gitopsBranch", profile.gitops_branch),
+        )
+    ]
     source = data.get("sourceCommit")
-    findings.append(judge("CT-02", is_full_sha(str(source)), "catalog sourceCommit",
-                          "a full 40-hex SHA", repr(source), catalog.line('"sourceCommit"')))
+    findings.append(
+        judge(
+            "CT-02",
+            is_full_sha(str(source)),
+            "catalog sourceCommit",
+            "a full 40-hex SHA",
+            repr(source),
+            catalog.line('"sourceCommit"'),
+        )
+    )
     findings += _service_list_problems(catalog)
     run = profile.pipeline_run_name(str(source)) if source else None
     entries = _entries(catalog)
     for sid, entry in entries:
         problems = field_problems(entry)
-        findings.append(judge("CT-02", not problems, f"service {sid} fields",
-                              ", ".join(SERVICE_FIELDS) + "; image " + ", ".join(MEMBERS["image"]),
-                              "; ".join(problems) or "all present",
-                              catalog.line(f'"serviceId": "{sid}"')))
+        findings.append(
+            judge(
+                "CT-02",
+                not problems,
+                f"service {sid} fields",
+                ", ".join(SERVICE_FIELDS) + "; image " + ", ".join(MEMBERS["image"]),
+                "; ".join(problems) or "all present",
+                catalog.line(f'"serviceId": "{sid}"'),
+            )
+        )
         provenance = entry.get("provenance") if isinstance(entry.get("provenance"), dict) else {}
         task_run = provenance.get("taskRun")
         ok = provenance.get("pipelineRun") == run and isinstance(task_run, str) and bool(task_run)
-        findings.append(judge("CT-02", ok, f"service {sid} provenance",
-                              f"pipelineRun {run} and a taskRun name",
-                              f"pipelineRun {provenance.get('pipelineRun')!r}, taskRun {provenance.get('taskRun')!r}",
-                              _where(catalog, sid, '"provenance"')))
+        findings.append(
+            judge(
+                "CT-02",
+                ok,
+                f"service {sid} provenance",
+                f"pipelineRun {run} and a taskRun name",
+                f"pipelineRun {provenance.get('pipelineRun')!r}, taskRun {provenance.get('taskRun')!r}",
+                _where(catalog, sid, '"provenance"'),
+            )
+        )
     if not entries:
         findings.append(failed("CT-02", "catalog services", "at least one", "none", catalog.where))
     return findings
@@ -130,16 +205,32 @@ def image_refs_well_formed(catalog: Catalog) -> list[Finding]:
     for sid, entry in _entries(catalog):
         ref = entry.get("imageRef") or {}
         path = str(ref.get("dockerfilePath", ""))
-        problems = [p for p, bad in (
-            (f"kind {ref.get('kind')!r}", ref.get("kind") != "env-image-dockerfile"),
-            ("no repoUrl", not ref.get("repoUrl")),
-            (f"commitId {ref.get('commitId')!r} is not a full 40-hex SHA", not is_full_sha(str(ref.get("commitId")))),
-            (f"dockerfilePath {path!r} is not repo-relative", not path or path.startswith(("/", "~")) or ".." in path.split("/")),
-        ) if bad]
-        findings.append(judge("CT-03", not problems, f"service {sid} imageRef",
-                              "kind env-image-dockerfile, repoUrl, 40-hex commitId, relative dockerfilePath",
-                              "; ".join(problems) or "well formed",
-                              _where(catalog, sid, '"imageRef"')))
+        problems = [
+            p
+            for p, bad in (
+                (f"kind {ref.get('kind')!r}", ref.get("kind") != "env-image-dockerfile"),
+                ("no repoUrl", not ref.get("repoUrl")),
+                (
+                    f"commitId {ref.get('commitId')!r} is not a full 40-hex SHA",
+                    not is_full_sha(str(ref.get("commitId"))),
+                ),
+                (
+                    f"dockerfilePath {path!r} is not repo-relative",
+                    not path or path.startswith(("/", "~")) or ".." in path.split("/"),
+                ),
+            )
+            if bad
+        ]
+        findings.append(
+            judge(
+                "CT-03",
+                not problems,
+                f"service {sid} imageRef",
+                "kind env-image-dockerfile, repoUrl, 40-hex commitId, relative dockerfilePath",
+                "; ".join(problems) or "well formed",
+                _where(catalog, sid, '"imageRef"'),
+            )
+        )
     return findings or [failed("CT-03", "catalog services", "at least one", "none", catalog.where)]
 
 
@@ -162,8 +253,12 @@ def commit_named_by(tag: str, commits: set[str]) -> str | None:
 
 
 @judges("CT-04")
-def tag_is_env_identity(profile: LaneProfile, catalog: Catalog, source_history: list[str] | None,
-                        earlier: Iterable[Catalog] = ()) -> list[Finding]:
+def tag_is_env_identity(
+    profile: LaneProfile,
+    catalog: Catalog,
+    source_history: list[str] | None,
+    earlier: Iterable[Catalog] = (),
+) -> list[Finding]:
     """CT-04: the env image tag is the envIdentity, in the lane's repository, and never a source commit id:
     not a commit the catalog or an earlier version of it names (source, boot, imageRef commits), nor any
     commit of the source branch (`source_history`; None when the branch could not be read)."""
@@ -171,23 +266,46 @@ def tag_is_env_identity(profile: LaneProfile, catalog: Catalog, source_history: 
     for version in earlier:
         commits |= catalog_commits(version) if version.usable else set()
     known = f"{len(commits)} commits: the catalogs' source, boot and imageRef commits" + (
-        f", {len(source_history)} of {profile.source_branch}" if source_history is not None else "")
+        f", {len(source_history)} of {profile.source_branch}" if source_history is not None else ""
+    )
     findings = []
     for sid, entry in _entries(catalog):
         image = entry.get("image") if isinstance(entry.get("image"), dict) else {}
         tag, where = str(image.get("tag")), _where(catalog, sid, '"tag"')
         ok = tag == entry.get("envIdentity") and image.get("repository") == profile.env_repository
-        findings.append(judge("CT-04", ok, f"service {sid} image",
-                              f"tag = envIdentity {entry.get('envIdentity')!r}, repository {profile.env_repository}",
-                              f"tag {tag!r}, repository {image.get('repository')!r}", where))
+        findings.append(
+            judge(
+                "CT-04",
+                ok,
+                f"service {sid} image",
+                f"tag = envIdentity {entry.get('envIdentity')!r}, repository {profile.env_repository}",
+                f"tag {tag!r}, repository {image.get('repository')!r}",
+                where,
+            )
+        )
         commit = commit_named_by(tag, commits)
         subject, expected = f"service {sid} tag {tag!r}", "not a source commit id"
         if commit is None and source_history is None:
-            findings.append(undecided("CT-04", subject, expected,
-                                      f"branch {profile.source_branch} could not be read to compare with", where))
+            findings.append(
+                undecided(
+                    "CT-04",
+                    subject,
+                    expected,
+                    f"branch {profile.source_branch} could not be read to compare with",
+                    where,
+                )
+            )
             continue
-        findings.append(judge("CT-04", commit is None, subject, f"{expected} (against {known})",
-                              f"commit {commit}" if commit else "names no commit", where))
+        findings.append(
+            judge(
+                "CT-04",
+                commit is None,
+                subject,
+                f"{expected} (against {known})",
+                f"commit {commit}" if commit else "names no commit",
+                where,
+            )
+        )
     return findings or [failed("CT-04", "catalog services", "at least one", "none", catalog.where)]
 
 
@@ -200,10 +318,16 @@ def digests_well_formed(catalog: Catalog) -> list[Finding]:
         digest = str(image.get("digest"))
         want = f"{image.get('repository')}@{digest}"
         ok = is_digest(digest) and image.get("repositoryDigest") == want
-        findings.append(judge("CT-05", ok, f"service {sid} digest",
-                              f"sha256:<64 hex> and repositoryDigest {want}",
-                              f"digest {digest!r}, repositoryDigest {image.get('repositoryDigest')!r}",
-                              _where(catalog, sid, '"digest"')))
+        findings.append(
+            judge(
+                "CT-05",
+                ok,
+                f"service {sid} digest",
+                f"sha256:<64 hex> and repositoryDigest {want}",
+                f"digest {digest!r}, repositoryDigest {image.get('repositoryDigest')!r}",
+                _where(catalog, sid, '"digest"'),
+            )
+        )
     return findings or [failed("CT-05", "catalog services", "at least one", "none", catalog.where)]
 
 
@@ -213,10 +337,20 @@ def reuse_is_consistent(catalog: Catalog, previous: Catalog | None) -> list[Find
     findings = []
     by_identity: dict[str, set[str]] = {}
     for _, entry in _entries(catalog):
-        by_identity.setdefault(str(entry.get("envIdentity")), set()).add(str((entry.get("image") or {}).get("digest")))
+        by_identity.setdefault(str(entry.get("envIdentity")), set()).add(
+            str((entry.get("image") or {}).get("digest"))
+        )
     for identity, digests in sorted(by_identity.items()):
-        findings.append(judge("CT-06", len(digests) == 1, f"envIdentity {identity}", "one digest",
-                              f"{sorted(digests)}", catalog.line(identity)))
+        findings.append(
+            judge(
+                "CT-06",
+                len(digests) == 1,
+                f"envIdentity {identity}",
+                "one digest",
+                f"{sorted(digests)}",
+                catalog.line(identity),
+            )
+        )
     earlier = {}
     for _, entry in _entries(previous) if previous and previous.usable else []:
         earlier[str(entry.get("envIdentity"))] = (entry.get("image") or {}).get("digest")
@@ -226,10 +360,16 @@ def reuse_is_consistent(catalog: Catalog, previous: Catalog | None) -> list[Find
         identity, digest = str(entry.get("envIdentity")), (entry.get("image") or {}).get("digest")
         recorded = earlier.get(identity)
         where_prev = previous.where if previous else "no previous catalog"
-        findings.append(judge("CT-06", recorded is not None and recorded == digest,
-                              f"service {sid} reuse of {identity}",
-                              f"the digest the previous catalog recorded ({where_prev}): {recorded}",
-                              repr(digest), catalog.line(f'"serviceId": "{sid}"')))
+        findings.append(
+            judge(
+                "CT-06",
+                recorded is not None and recorded == digest,
+                f"service {sid} reuse of {identity}",
+                f"the digest the previous catalog recorded ({where_prev}): {recorded}",
+                repr(digest),
+                catalog.line(f'"serviceId": "{sid}"'),
+            )
+        )
     return findings or [failed("CT-06", "catalog services", "at least one", "none", catalog.where)]
 
 
@@ -237,12 +377,30 @@ def reuse_is_consistent(catalog: Catalog, previous: Catalog | None) -> list[Find
 def holds_no_secret(catalog: Catalog) -> list[Finding]:
     """CT-07: no SecretRef value, token, SSH key, kubeconfig or provider config in the catalog (value never shown)."""
     data = catalog.require("catalog")
-    hits = [f"line {n}: {kind}" for n, line in enumerate((catalog.text or "").splitlines(), 1) if (kind := credential_kind(line))]
-    hits += [f"key {key!r}" for key, value in _walk(data) if value not in (None, "", {}, []) and
-             (secret_key(key) or re.sub(r"[-_]", "", key.lower()) in ("providerconfig", "kubeconfig", "secretref"))]
-    return [judge("CT-07", not hits, "artifact catalog",
-                  "no SecretRef, token, SSH key, kubeconfig or provider config",
-                  "; ".join(hits) if hits else "none", catalog.where)]
+    hits = [
+        f"line {n}: {kind}"
+        for n, line in enumerate((catalog.text or "").splitlines(), 1)
+        if (kind := credential_kind(line))
+    ]
+    hits += [
+        f"key {key!r}"
+        for key, value in _walk(data)
+        if value not in (None, "", {}, [])
+        and (
+            secret_key(key)
+            or re.sub(r"[-_]", "", key.lower()) in ("providerconfig", "kubeconfig", "secretref")
+        )
+    ]
+    return [
+        judge(
+            "CT-07",
+            not hits,
+            "artifact catalog",
+            "no SecretRef, token, SSH key, kubeconfig or provider config",
+            "; ".join(hits) if hits else "none",
+            catalog.where,
+        )
+    ]
 
 
 def _walk(node: Any, key: str = "") -> list[tuple[str, Any]]:
@@ -265,20 +423,34 @@ def first_line(message: str) -> str:
 
 
 @judges("CT-08")
-def first_version_is_the_lanes_own(first: CommitInfo | None, first_history: list[str] | set[str],
-                                   branches: dict[str, list[str] | None], catalog_where: str) -> list[Finding]:
+def first_version_is_the_lanes_own(
+    first: CommitInfo | None,
+    first_history: list[str] | set[str],
+    branches: dict[str, list[str] | None],
+    catalog_where: str,
+) -> list[Finding]:
     """CT-08: the commit that first added the catalog is the lane's own: neither it nor any of its ancestors
     is on master, agentrun_dev, agentrun_prod or the source branch.
     first_history: the first catalog commit and its ancestors; branches: label -> the branch's commits
     (its ancestry), or None when the branch does not exist (so carries nothing)."""
     if first is None:
-        return [failed("CT-08", "first catalog version", "a commit that added the catalog",
-                       "none found", catalog_where)]
+        return [
+            failed(
+                "CT-08",
+                "first catalog version",
+                "a commit that added the catalog",
+                "none found",
+                catalog_where,
+            )
+        ]
     history = set(first_history)
     where = f"commit {first.sha[:12]} ({first_line(first.message)[:60]!r}), the first version of {catalog_where}"
     findings = []
     for label, ancestry in sorted(branches.items()):
-        subject, expected = f"first catalog commit against {label}", "no commit of its history on the branch"
+        subject, expected = (
+            f"first catalog commit against {label}",
+            "no commit of its history on the branch",
+        )
         if ancestry is None:
             findings.append(passed("CT-08", subject, expected, "the branch does not exist", where))
             continue

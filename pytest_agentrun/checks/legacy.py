@@ -10,26 +10,56 @@ from .judges import judges
 
 
 @judges("LG-01")
-def nothing_points_at_legacy(targets: ForbiddenTargets, subjects: list[tuple[str, str, Any]]) -> list[Finding]:
+def nothing_points_at_legacy(
+    targets: ForbiddenTargets, subjects: list[tuple[str, str, Any]]
+) -> list[Finding]:
     """LG-01: no value of the lane's objects (subject, where, content) points at a forbidden namespace,
     the master branch, /root/agentrun or a D601 path. A subject that could not be read fails."""
     findings = []
     for subject, where, content in subjects:
         if content is None:
-            findings.append(failed("LG-01", subject, "present, pointing only at the lane",
-                                   "not found: cannot be judged", where))
+            findings.append(
+                failed(
+                    "LG-01",
+                    subject,
+                    "present, pointing only at the lane",
+                    "not found: cannot be judged",
+                    where,
+                )
+            )
             continue
-        hits = [(path, value, named) for path, value in string_leaves(content) if (named := targets.named_in(value))]
-        findings += [failed("LG-01", f"{subject} {path}", "points only at the lane",
-                            f"{value!r} names {', '.join(named)}", where) for path, value, named in hits]
+        hits = [
+            (path, value, named)
+            for path, value in string_leaves(content)
+            if (named := targets.named_in(value))
+        ]
+        findings += [
+            failed(
+                "LG-01",
+                f"{subject} {path}",
+                "points only at the lane",
+                f"{value!r} names {', '.join(named)}",
+                where,
+            )
+            for path, value, named in hits
+        ]
         if not hits:
-            findings.append(passed("LG-01", subject, "points only at the lane",
-                                   f"no forbidden target in {sum(1 for _ in string_leaves(content))} values", where))
+            findings.append(
+                passed(
+                    "LG-01",
+                    subject,
+                    "points only at the lane",
+                    f"no forbidden target in {sum(1 for _ in string_leaves(content))} values",
+                    where,
+                )
+            )
     return findings
 
 
 @judges("LG-02")
-def verdict_in_truth_order(items: list[tuple[str, list[str]]], order: dict[str, int]) -> list[Finding]:
+def verdict_in_truth_order(
+    items: list[tuple[str, list[str]]], order: dict[str, int]
+) -> list[Finding]:
     """LG-02: the criterion tests run (and report) in catalogue order, which is truth order: live
     runtime, Argo desired state, GitOps branch, Tekton evidence, clean source."""
     findings, latest = [], (0, "")
@@ -38,22 +68,44 @@ def verdict_in_truth_order(items: list[tuple[str, list[str]]], order: dict[str, 
         if rank is None:
             continue
         if rank < latest[0]:
-            findings.append(failed("LG-02", f"test of {', '.join(criteria)}", "after every stronger truth's tests",
-                                   f"runs after {latest[1]}", nodeid))
+            findings.append(
+                failed(
+                    "LG-02",
+                    f"test of {', '.join(criteria)}",
+                    "after every stronger truth's tests",
+                    f"runs after {latest[1]}",
+                    nodeid,
+                )
+            )
         latest = max(latest, (rank, nodeid))
     judged = [c for _, criteria in items for c in criteria if c in order]
     if not findings:
-        findings.append(passed("LG-02", "order of the criterion tests", "truth order (catalogue order)",
-                               f"{len(judged)} criteria in order" + (f": {judged[0]} ... {judged[-1]}" if judged else ""),
-                               "the session's test items"))
+        findings.append(
+            passed(
+                "LG-02",
+                "order of the criterion tests",
+                "truth order (catalogue order)",
+                f"{len(judged)} criteria in order"
+                + (f": {judged[0]} ... {judged[-1]}" if judged else ""),
+                "the session's test items",
+            )
+        )
     return findings
 
 
-def lane_reads_no_legacy_source(targets: ForbiddenTargets, sources: dict[str, str]) -> list[Finding]:
+def lane_reads_no_legacy_source(
+    targets: ForbiddenTargets, sources: dict[str, str]
+) -> list[Finding]:
     """LG-02: the evidence the suite reads comes from the lane, never a legacy source (the
     /root/agentrun checkout, a master branch, a D601 path or a legacy namespace)."""
-    return [judge("LG-02", not (named := targets.named_in(value)), f"evidence source {label}",
-                  "a source of the lane, not a legacy one",
-                  f"{value!r}" + (f" names {', '.join(named)}" if named else ""),
-                  "lane connection config")
-            for label, value in sources.items()]
+    return [
+        judge(
+            "LG-02",
+            not (named := targets.named_in(value)),
+            f"evidence source {label}",
+            "a source of the lane, not a legacy one",
+            f"{value!r}" + (f" names {', '.join(named)}" if named else ""),
+            "lane connection config",
+        )
+        for label, value in sources.items()
+    ]

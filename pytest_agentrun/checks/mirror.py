@@ -10,15 +10,32 @@ FIELDS = ("localV01", "githubV01", "localGitops", "githubGitops")
 
 
 @judges("MR-01")
-def status_complete_and_in_sync(status: MirrorStatus, mirror_where: str, source_where: str) -> list[Finding]:
+def status_complete_and_in_sync(
+    status: MirrorStatus, mirror_where: str, source_where: str
+) -> list[Finding]:
     """MR-01: the status reports every field, and the mirror's source branch equals GitHub's."""
-    findings = [judge("MR-01", getattr(status, f) is not None, f"mirror status {f}", "a commit SHA",
-                      repr(getattr(status, f)),
-                      source_where if f.startswith("github") else mirror_where)
-                for f in FIELDS]
-    findings.append(judge("MR-01", status.sourceInSync, "mirror status sourceInSync",
-                          f"localV01 = githubV01 ({status.githubV01})",
-                          f"localV01 {status.localV01}", mirror_where, status=status.as_dict()))
+    findings = [
+        judge(
+            "MR-01",
+            getattr(status, f) is not None,
+            f"mirror status {f}",
+            "a commit SHA",
+            repr(getattr(status, f)),
+            source_where if f.startswith("github") else mirror_where,
+        )
+        for f in FIELDS
+    ]
+    findings.append(
+        judge(
+            "MR-01",
+            status.sourceInSync,
+            "mirror status sourceInSync",
+            f"localV01 = githubV01 ({status.githubV01})",
+            f"localV01 {status.localV01}",
+            mirror_where,
+            status=status.as_dict(),
+        )
+    )
     return findings
 
 
@@ -26,9 +43,17 @@ def status_complete_and_in_sync(status: MirrorStatus, mirror_where: str, source_
 def exact_fetch_of_source_head(status: MirrorStatus, mirror_where: str) -> list[Finding]:
     """MR-02: a shallow fetch (--depth=1) of the mirror's full source-branch SHA from the read URL succeeded."""
     fetch = status.exactFetch
-    return [judge("MR-02", bool(fetch.get("localV01")), f"git fetch --depth=1 {fetch.get('sha')}",
-                  "the mirror serves the source branch's full SHA", str(fetch.get("detail")),
-                  mirror_where, exactFetch=fetch)]
+    return [
+        judge(
+            "MR-02",
+            bool(fetch.get("localV01")),
+            f"git fetch --depth=1 {fetch.get('sha')}",
+            "the mirror serves the source branch's full SHA",
+            str(fetch.get("detail")),
+            mirror_where,
+            exactFetch=fetch,
+        )
+    ]
 
 
 GITOPS_RELATIONS = {
@@ -41,10 +66,18 @@ GITOPS_RELATIONS = {
 
 
 @judges("MR-03")
-def gitops_flush_fast_forward(status: MirrorStatus, relation: str, mirror_where: str, source_where: str) -> list[Finding]:
+def gitops_flush_fast_forward(
+    status: MirrorStatus, relation: str, mirror_where: str, source_where: str
+) -> list[Finding]:
     """MR-03: GitHub's GitOps branch equals the mirror's, or (flush pending) is an ancestor of it."""
-    return [judge("MR-03", relation in ("equal", "behind"),
-                  "GitHub GitOps branch head against the mirror's",
-                  "localGitops = githubGitops, or githubGitops an ancestor of localGitops",
-                  f"{GITOPS_RELATIONS[relation]} (localGitops {status.localGitops}, githubGitops {status.githubGitops})",
-                  f"{mirror_where}; {source_where}", pendingFlush=status.pendingFlush)]
+    return [
+        judge(
+            "MR-03",
+            relation in ("equal", "behind"),
+            "GitHub GitOps branch head against the mirror's",
+            "localGitops = githubGitops, or githubGitops an ancestor of localGitops",
+            f"{GITOPS_RELATIONS[relation]} (localGitops {status.localGitops}, githubGitops {status.githubGitops})",
+            f"{mirror_where}; {source_where}",
+            pendingFlush=status.pendingFlush,
+        )
+    ]

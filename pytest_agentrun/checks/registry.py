@@ -16,8 +16,9 @@ from .judges import judges
 @dataclass(frozen=True)
 class TagListing:
     """The registry's tags of one repository (GET /v2/<name>/tags/list), or why it gave none."""
+
     repository: str
-    tags: tuple[str, ...] | None      # None: the registry did not answer
+    tags: tuple[str, ...] | None  # None: the registry did not answer
     problem: str = ""
 
     @property
@@ -36,8 +37,10 @@ def read_tags(read: Callable[[str], list[str]], repository: str) -> TagListing:
 
 def catalog_digests(catalog: Catalog) -> list[tuple[str, str, str]]:
     """(serviceId, repository, digest) of every catalog entry."""
-    return [(s.get("serviceId", "?"), _image(s).get("repository", ""), _image(s).get("digest", ""))
-            for s in catalog.services()]
+    return [
+        (s.get("serviceId", "?"), _image(s).get("repository", ""), _image(s).get("digest", ""))
+        for s in catalog.services()
+    ]
 
 
 def catalog_tags(catalog: Catalog) -> list[tuple[str, str]]:
@@ -59,22 +62,33 @@ def digests_present(catalog: Catalog, answers: dict[str, ManifestAnswer]) -> lis
         answer = answers.get(digest)
         subject = f"service {sid} image {repository}@{digest}"
         if answer is None:
-            findings.append(failed("REG-01", subject, "a registry answer", "not asked",
-                                   catalog.where))
+            findings.append(
+                failed("REG-01", subject, "a registry answer", "not asked", catalog.where)
+            )
             continue
-        findings.append(judge("REG-01", answer.status == 200 and answer.digest == digest, subject,
-                              f"HEAD 200 with Docker-Content-Digest {digest}",
-                              f"HEAD {answer.status} with Docker-Content-Digest {answer.digest}",
-                              f"HEAD {answer.url}", accept=answer.accept, catalog=catalog.where))
+        findings.append(
+            judge(
+                "REG-01",
+                answer.status == 200 and answer.digest == digest,
+                subject,
+                f"HEAD 200 with Docker-Content-Digest {digest}",
+                f"HEAD {answer.status} with Docker-Content-Digest {answer.digest}",
+                f"HEAD {answer.url}",
+                accept=answer.accept,
+                catalog=catalog.where,
+            )
+        )
     if not findings:
-        findings.append(failed("REG-01", "catalog digests", "at least one service entry", "none",
-                               catalog.where))
+        findings.append(
+            failed("REG-01", "catalog digests", "at least one service entry", "none", catalog.where)
+        )
     return findings
 
 
 @judges("REG-02")
-def tag_resolves_to_schema2_digest(catalog: Catalog,
-                                   by_tag: dict[str, tuple[ManifestAnswer, ManifestAnswer | None]]) -> list[Finding]:
+def tag_resolves_to_schema2_digest(
+    catalog: Catalog, by_tag: dict[str, tuple[ManifestAnswer, ManifestAnswer | None]]
+) -> list[Finding]:
     """REG-02: the env image tag answers, with the schema2 Accept, the catalog digest. That one finding
     also decides "a schema1 compatibility digest is never the deployment identity": a catalog holding
     the schema1 digest differs from what the schema2 HEAD answers. The plain HEAD (no Accept) by tag
@@ -87,22 +101,37 @@ def tag_resolves_to_schema2_digest(catalog: Catalog,
         schema2, plain = by_tag.get(tag, (None, None))
         subject = f"service {service.get('serviceId')} tag {tag}"
         if schema2 is None:
-            findings.append(failed("REG-02", subject, "a registry answer", "not asked",
-                                   catalog.where))
+            findings.append(
+                failed("REG-02", subject, "a registry answer", "not asked", catalog.where)
+            )
             continue
-        schema1 = plain.digest if plain and plain.status == 200 and plain.digest != schema2.digest else None
+        schema1 = (
+            plain.digest
+            if plain and plain.status == 200 and plain.digest != schema2.digest
+            else None
+        )
         found = f"HEAD {schema2.status} {schema2.digest}"
         if schema1 is not None and digest == schema1:
             found += f"; the catalog holds the schema1 compatibility digest {schema1} (plain HEAD)"
-        plain_head = {"url": plain.url, "status": plain.status, "digest": plain.digest} if plain else None
-        findings.append(judge("REG-02", schema2.status == 200 and schema2.digest == digest,
-                              f"{subject} (schema2 Accept)",
-                              f"HEAD 200 with the catalog digest {digest}", found,
-                              f"HEAD {schema2.url}", plainHead=plain_head))
+        plain_head = (
+            {"url": plain.url, "status": plain.status, "digest": plain.digest} if plain else None
+        )
+        findings.append(
+            judge(
+                "REG-02",
+                schema2.status == 200 and schema2.digest == digest,
+                f"{subject} (schema2 Accept)",
+                f"HEAD 200 with the catalog digest {digest}",
+                found,
+                f"HEAD {schema2.url}",
+                plainHead=plain_head,
+            )
+        )
     return findings or [failed("REG-02", "catalog services", "at least one", "none", catalog.where)]
 
 
 # -- REG-03 ------------------------------------------------------------------------------------------
+
 
 def image_digest(image_id: str, repository: str) -> str | None:
     """The digest of a container status imageID when it names `repository`, else None. imageID comes
@@ -125,17 +154,25 @@ def _env_container(spec_image: str, repository: str) -> bool:
     return repository_name(name) == repository_name(repository)
 
 
-def runtime_env_images(pods: list[dict[str, Any]], repository: str) -> tuple[dict[str, str], list[str]]:
+def runtime_env_images(
+    pods: list[dict[str, Any]], repository: str
+) -> tuple[dict[str, str], list[str]]:
     """What the runtime runs of the env repository: digest -> where (from containerStatuses imageID),
     and the env containers (by their spec image) that have no imageID to read yet."""
     used: dict[str, str] = {}
     unread: list[str] = []
     for pod in pods:
         if (pod.get("metadata") or {}).get("deletionTimestamp"):
-            continue   # being deleted: its containers are stopping, a release's old Pod leaving the runtime
+            continue  # being deleted: its containers are stopping, a release's old Pod leaving the runtime
         status = pod.get("status") if isinstance(pod.get("status"), dict) else {}
-        statuses = {s.get("name"): s for s in [*(status.get("initContainerStatuses") or []),
-                                                *(status.get("containerStatuses") or [])] if isinstance(s, dict)}
+        statuses = {
+            s.get("name"): s
+            for s in [
+                *(status.get("initContainerStatuses") or []),
+                *(status.get("containerStatuses") or []),
+            ]
+            if isinstance(s, dict)
+        }
         for _, container in containers(pod):
             name = container.get("name")
             image_id = str((statuses.get(name) or {}).get("imageID") or "")
@@ -148,8 +185,9 @@ def runtime_env_images(pods: list[dict[str, Any]], repository: str) -> tuple[dic
 
 
 @judges("REG-03")
-def runtime_images_in_catalog(catalog: Catalog, pods: list[dict[str, Any]], repository: str,
-                              registry_tags: TagListing) -> list[Finding]:
+def runtime_images_in_catalog(
+    catalog: Catalog, pods: list[dict[str, Any]], repository: str, registry_tags: TagListing
+) -> list[Finding]:
     """REG-03: every env image the runtime runs (live Pods' imageID) is in the catalog; an env container
     with no imageID yet cannot be decided (never judged from the GitOps manifests instead); registry
     tags the catalog does not know are reported (evidence), never used to pass. A registry that does
@@ -158,18 +196,48 @@ def runtime_images_in_catalog(catalog: Catalog, pods: list[dict[str, Any]], repo
     known_tags = {_image(s).get("tag") for s in catalog.services()}
     reported = sorted(set(registry_tags.tags or ()) - known_tags)
     used, unread = runtime_env_images(pods, repository)
-    findings = [judge("REG-03", digest in known, f"runtime image {digest}",
-                      f"a catalog digest ({catalog.where})",
-                      "in the catalog" if digest in known else "not in the catalog (only the registry knows it)",
-                      where, registryTagsNotInCatalog=reported)
-                for digest, where in sorted(used.items())]
-    findings += [undecided("REG-03", f"{where} (image {repository})", "the image it runs (status imageID)",
-                           "the Pod reports no imageID for it (no containerStatuses yet)", where)
-                 for where in unread]
+    findings = [
+        judge(
+            "REG-03",
+            digest in known,
+            f"runtime image {digest}",
+            f"a catalog digest ({catalog.where})",
+            "in the catalog"
+            if digest in known
+            else "not in the catalog (only the registry knows it)",
+            where,
+            registryTagsNotInCatalog=reported,
+        )
+        for digest, where in sorted(used.items())
+    ]
+    findings += [
+        undecided(
+            "REG-03",
+            f"{where} (image {repository})",
+            "the image it runs (status imageID)",
+            "the Pod reports no imageID for it (no containerStatuses yet)",
+            where,
+        )
+        for where in unread
+    ]
     if not findings:
-        findings.append(undecided("REG-03", "runtime images", f"at least one running {repository} image",
-                                  "nothing to judge: no Pod runs an env image", "runtime namespace"))
+        findings.append(
+            undecided(
+                "REG-03",
+                "runtime images",
+                f"at least one running {repository} image",
+                "nothing to judge: no Pod runs an env image",
+                "runtime namespace",
+            )
+        )
     if registry_tags.tags is None:
-        findings.append(undecided("REG-03", f"registry tags of {repository}", "read, to report those the catalog lacks",
-                                  registry_tags.problem, registry_tags.where))
+        findings.append(
+            undecided(
+                "REG-03",
+                f"registry tags of {repository}",
+                "read, to report those the catalog lacks",
+                registry_tags.problem,
+                registry_tags.where,
+            )
+        )
     return findings

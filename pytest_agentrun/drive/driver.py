@@ -21,16 +21,18 @@ from .promotion import PromotionResult, follow_promotion
 from .trigger import TriggerResult, trigger_current, wait
 
 
-
 class DriveNotAllowed(DriveError):
     def __init__(self, what: str):
-        super().__init__(f"{what} changes the lane: run pytest with --drive "
-                         "(or the agentrun-lane command with --confirm)")
+        super().__init__(
+            f"{what} changes the lane: run pytest with --drive "
+            "(or the agentrun-lane command with --confirm)"
+        )
 
 
 @dataclass(frozen=True)
 class DriveConsent:
     """Who allowed this session to change the lane, in the words a log shows."""
+
     given_by: str
 
     @classmethod
@@ -52,8 +54,13 @@ class LaneDriver:
     RunTimedOut); `follow(outcome)` waits for its promotion to the GitOps branch, Argo CD and the
     runtime (DR-03). `timeout` is each wait's default (pytest --drive-timeout)."""
 
-    def __init__(self, config: LaneConfig, consent: DriveConsent, out: Out = print,
-                 timeout: float = TIMEOUTS.drive):
+    def __init__(
+        self,
+        config: LaneConfig,
+        consent: DriveConsent,
+        out: Out = print,
+        timeout: float = TIMEOUTS.drive,
+    ):
         if not isinstance(consent, DriveConsent):
             raise DriveNotAllowed("a LaneDriver without consent")
         self.config, self.consent, self.out, self.timeout = config, consent, out, timeout
@@ -79,4 +86,6 @@ class LaneDriver:
         return wait(self.config, name, self.timeout if timeout is None else timeout, out=self.out)
 
     def follow(self, outcome: RunOutcome, timeout: float | None = None) -> PromotionResult:
-        return follow_promotion(self.config, outcome, self.timeout if timeout is None else timeout, out=self.out)
+        return follow_promotion(
+            self.config, outcome, self.timeout if timeout is None else timeout, out=self.out
+        )

@@ -40,12 +40,23 @@ class BranchFollower:
         """(head of the branch, text of `path` there): (None, None) without the branch, (head, None)
         without the file."""
         try:
-            self._repo.git.execute(["git", "fetch", "--quiet", "--no-tags", self.url,
-                                    f"+refs/heads/{self.branch}:{self._ref}"], env=GIT_ENV)
+            self._repo.git.execute(
+                [
+                    "git",
+                    "fetch",
+                    "--quiet",
+                    "--no-tags",
+                    self.url,
+                    f"+refs/heads/{self.branch}:{self._ref}",
+                ],
+                env=GIT_ENV,
+            )
         except git.GitCommandError as exc:
             if self.MISSING_REF in str(exc.stderr):
                 return None, None
-            raise DriveError(f"reading {self.branch} from {redact_url(self.url)} failed: {last_error_line(exc)}") from None
+            raise DriveError(
+                f"reading {self.branch} from {redact_url(self.url)} failed: {last_error_line(exc)}"
+            ) from None
         head = self._repo.git.rev_parse(self._ref)
         try:
             return head, self._repo.git.show(f"{head}:{path}", strip_newline_in_stdout=False)

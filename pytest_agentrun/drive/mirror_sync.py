@@ -31,16 +31,26 @@ def fast_forward(from_url: str, to_read_url: str, to_push_url: str, branch: str)
             old = _head(to_read_url, branch)
             if new is None:
                 raise DriveError(f"{redact_url(from_url)} has no branch {branch}: nothing to move")
-            move = BranchMove(branch, redact_url(from_url), redact_url(to_push_url), old, new, old != new)
+            move = BranchMove(
+                branch, redact_url(from_url), redact_url(to_push_url), old, new, old != new
+            )
             if not move.moved:
                 return move
-            repo.git.execute(["git", "fetch", "--quiet", from_url, f"refs/heads/{branch}"], env=GIT_ENV)
+            repo.git.execute(
+                ["git", "fetch", "--quiet", from_url, f"refs/heads/{branch}"], env=GIT_ENV
+            )
             if old is not None:
-                repo.git.execute(["git", "fetch", "--quiet", to_read_url, f"refs/heads/{branch}"], env=GIT_ENV)
+                repo.git.execute(
+                    ["git", "fetch", "--quiet", to_read_url, f"refs/heads/{branch}"], env=GIT_ENV
+                )
                 if not _is_ancestor(repo, old, new):
-                    raise DriveError(f"refusing to move {branch} at {redact_url(to_push_url)} from {old} to {new}: "
-                                     f"not a fast-forward (the two histories diverged)")
-            repo.git.execute(["git", "push", "--quiet", to_push_url, f"{new}:refs/heads/{branch}"], env=GIT_ENV)
+                    raise DriveError(
+                        f"refusing to move {branch} at {redact_url(to_push_url)} from {old} to {new}: "
+                        f"not a fast-forward (the two histories diverged)"
+                    )
+            repo.git.execute(
+                ["git", "push", "--quiet", to_push_url, f"{new}:refs/heads/{branch}"], env=GIT_ENV
+            )
             return move
         except git.GitCommandError as exc:
             raise DriveError(f"moving {branch} failed: {last_error_line(exc)}") from None
@@ -58,12 +68,22 @@ def _is_ancestor(repo: git.Repo, old: str, new: str) -> bool:
 
 def sync(config: LaneConfig) -> BranchMove:
     """DR-01 sync: the mirror's source branch fast-forwarded to GitHub's."""
-    return fast_forward(config.source_repo_url, config.mirror_read_url, config.mirror_write_url, config.profile.source_branch)
+    return fast_forward(
+        config.source_repo_url,
+        config.mirror_read_url,
+        config.mirror_write_url,
+        config.profile.source_branch,
+    )
 
 
 def flush(config: LaneConfig) -> BranchMove:
     """DR-01 flush: GitHub's GitOps branch fast-forwarded to the mirror's (refuses a non-fast-forward)."""
-    return fast_forward(config.mirror_read_url, config.source_repo_url, config.source_repo_url, config.profile.gitops_branch)
+    return fast_forward(
+        config.mirror_read_url,
+        config.source_repo_url,
+        config.source_repo_url,
+        config.profile.gitops_branch,
+    )
 
 
 def live_heads(config: LaneConfig) -> dict[str, str | None]:
@@ -76,6 +96,12 @@ def live_heads(config: LaneConfig) -> dict[str, str | None]:
         try:
             sides[side] = ls_remote(url, source, gitops)
         except git.GitCommandError as exc:
-            raise DriveError(f"ls-remote {redact_url(url)} failed: {last_error_line(exc)}") from None
-    return {"localV01": sides["local"].get(source), "githubV01": sides["github"].get(source),
-            "localGitops": sides["local"].get(gitops), "githubGitops": sides["github"].get(gitops)}
+            raise DriveError(
+                f"ls-remote {redact_url(url)} failed: {last_error_line(exc)}"
+            ) from None
+    return {
+        "localV01": sides["local"].get(source),
+        "githubV01": sides["github"].get(source),
+        "localGitops": sides["local"].get(gitops),
+        "githubGitops": sides["github"].get(gitops),
+    }

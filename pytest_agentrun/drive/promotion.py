@@ -39,22 +39,24 @@ class PromotionTimedOut(DriveError):
 
     def __init__(self, phase: str, last: str, timeout: float):
         self.phase, self.last = phase, last
-        super().__init__(f"promotion did not complete within {timeout:g}s: phase {phase} still waiting; "
-                         f"last observed: {last}")
+        super().__init__(
+            f"promotion did not complete within {timeout:g}s: phase {phase} still waiting; "
+            f"last observed: {last}"
+        )
 
 
 @dataclass(frozen=True)
 class PromotionResult:
     revision: str
     gitopsCommit: str
-    flushed: dict[str, Any]             # the flush's BranchMove
+    flushed: dict[str, Any]  # the flush's BranchMove
     envIdentity: str | None
     digest: str | None
-    status: str | None                  # the catalog's built/reused
+    status: str | None  # the catalog's built/reused
     applicationRevision: str
     health: str
     workloads: list[str]
-    phases: dict[str, float] = field(default_factory=dict)   # phase -> seconds
+    phases: dict[str, float] = field(default_factory=dict)  # phase -> seconds
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,7 +77,7 @@ class _Phases:
         while True:
             result, seen = probe()
             if self.progress.change(phase, seen):
-                self.backoff.reset()       # something moved: look again soon
+                self.backoff.reset()  # something moved: look again soon
             if result is not None:
                 self.seconds[phase] = round(time.monotonic() - started, 1)
                 return result
@@ -90,32 +92,54 @@ class _Phases:
         return result
 
 
-def follow_promotion(config: LaneConfig, outcome: RunOutcome, timeout: float, out: Out = print,
-                     poll: float | None = None) -> PromotionResult:
+def follow_promotion(
+    config: LaneConfig,
+    outcome: RunOutcome,
+    timeout: float,
+    out: Out = print,
+    poll: float | None = None,
+) -> PromotionResult:
     """Follow the promotion of a successful run to a ready runtime (DR-03)."""
     if not outcome.succeeded or not outcome.revision:
-        raise DriveError(f"PipelineRun {outcome.namespace}/{outcome.name} has not succeeded "
-                         f"({outcome.reason}): there is no promotion to follow")
+        raise DriveError(
+            f"PipelineRun {outcome.namespace}/{outcome.name} has not succeeded "
+            f"({outcome.reason}): there is no promotion to follow"
+        )
     revision, kube = outcome.revision, LiveKube(config)
     phases = _Phases(timeout, Progress(out), schedule(config, poll))
     profile = config.profile
-    with BranchFollower(config.mirror_read_url, profile.gitops_branch, config.cache_dir / "drive") as follower:
-        gitops_commit, catalog = phases.until("gitops", lambda: _catalog_for(config, follower, revision))
+    with BranchFollower(
+        config.mirror_read_url, profile.gitops_branch, config.cache_dir / "drive"
+    ) as follower:
+        gitops_commit, catalog = phases.until(
+            "gitops", lambda: _catalog_for(config, follower, revision)
+        )
     flushed = phases.once("flush", lambda: _flush(config, phases.progress))
     _request_refresh(config, kube, gitops_commit, phases.progress)
     app = phases.until("argocd", lambda: _application_at(config, kube, gitops_commit))
     entries = [e for e in catalog.get("services") or [] if isinstance(e, dict)] or [{}]
     digests, digest = catalog_digests(entries)
     first = entries[0]
-    workloads = phases.until("runtime", lambda: _runtime_at(config, kube, revision, digests, digest))
+    workloads = phases.until(
+        "runtime", lambda: _runtime_at(config, kube, revision, digests, digest)
+    )
     return PromotionResult(
-        revision=revision, gitopsCommit=gitops_commit, flushed=flushed.as_dict(),
-        envIdentity=first.get("envIdentity"), digest=(first.get("image") or {}).get("digest"),
-        status=first.get("status"), applicationRevision=synced_revision(config.profile, app),
-        health=app["status"]["health"]["status"], workloads=workloads, phases=phases.seconds)
+        revision=revision,
+        gitopsCommit=gitops_commit,
+        flushed=flushed.as_dict(),
+        envIdentity=first.get("envIdentity"),
+        digest=(first.get("image") or {}).get("digest"),
+        status=first.get("status"),
+        applicationRevision=synced_revision(config.profile, app),
+        health=app["status"]["health"]["status"],
+        workloads=workloads,
+        phases=phases.seconds,
+    )
 
 
-def _catalog_for(config: LaneConfig, follower: BranchFollower, revision: str) -> tuple[tuple[str, dict] | None, str]:
+def _catalog_for(
+    config: LaneConfig, follower: BranchFollower, revision: str
+) -> tuple[tuple[str, dict] | None, str]:
     profile = config.profile
     branch, path = profile.gitops_branch, profile.catalog_path
     head, text = follower.file_at_head(path)
@@ -136,30 +160,49 @@ def _catalog_for(config: LaneConfig, follower: BranchFollower, revision: str) ->
 
 def _flush(config: LaneConfig, progress: Progress) -> mirror_sync.BranchMove:
     move = mirror_sync.flush(config)
-    progress.say("flush", f"GitHub {move.branch} {move.before} -> {move.after}" if move.moved
-                 else f"GitHub {move.branch} already at {move.after}")
+    progress.say(
+        "flush",
+        f"GitHub {move.branch} {move.before} -> {move.after}"
+        if move.moved
+        else f"GitHub {move.branch} already at {move.after}",
+    )
     return move
 
 
-def _request_refresh(config: LaneConfig, kube: LiveKube, gitops_commit: str, progress: Progress) -> None:
+def _request_refresh(
+    config: LaneConfig, kube: LiveKube, gitops_commit: str, progress: Progress
+) -> None:
     """Ask Argo CD to reconcile now rather than at its next period (3 minutes by default). Best
     effort: without the right to patch the Application the wait simply lasts until that period."""
     profile = config.profile
     app = kube.get("Application", profile.argocd_namespace, profile.application)
-    if app is None or ((app.get("status") or {}).get("sync") or {}).get("revision") == gitops_commit:
+    if (
+        app is None
+        or ((app.get("status") or {}).get("sync") or {}).get("revision") == gitops_commit
+    ):
         return
     try:
-        kube.merge_patch("Application", profile.argocd_namespace, profile.application,
-                         {"metadata": {"annotations": {REFRESH_ANNOTATION: "normal"}}}, profile.trigger_field_manager)
+        kube.merge_patch(
+            "Application",
+            profile.argocd_namespace,
+            profile.application,
+            {"metadata": {"annotations": {REFRESH_ANNOTATION: "normal"}}},
+            profile.trigger_field_manager,
+        )
         progress.say("argocd", "refresh requested")
     except DriveError as exc:
         progress.say("argocd", f"no refresh ({exc}); waiting for Argo CD's own reconcile")
 
 
-def _operation_revision(profile: LaneProfile, app: dict[str, Any], operation: dict[str, Any]) -> str | None:
+def _operation_revision(
+    profile: LaneProfile, app: dict[str, Any], operation: dict[str, Any]
+) -> str | None:
     """The revision of the last sync operation for the lane's source (revisions[i] when multi-source)."""
     index, _, _ = lane_source(profile, app.get("spec") or {})
-    for holder in (operation.get("syncResult") or {}, ((operation.get("operation") or {}).get("sync")) or {}):
+    for holder in (
+        operation.get("syncResult") or {},
+        ((operation.get("operation") or {}).get("sync")) or {},
+    ):
         revisions = holder.get("revisions")
         if index is not None and isinstance(revisions, list) and index < len(revisions):
             return revisions[index]
@@ -178,22 +221,36 @@ def _application_at(config: LaneConfig, kube: LiveKube, commit: str) -> tuple[di
     operation = status.get("operationState") or {}
     phase, op_revision = operation.get("phase"), _operation_revision(config.profile, app, operation)
     revision = synced_revision(config.profile, app)
-    seen = (f"sync {sync.get('status')} at {revision}, health {health}, "
-            f"operation {phase} at {op_revision}")
+    seen = (
+        f"sync {sync.get('status')} at {revision}, health {health}, "
+        f"operation {phase} at {op_revision}"
+    )
     if phase in ("Failed", "Error") and op_revision == commit:
-        raise DriveError(f"Argo CD failed to sync {object_ref(app)} to {commit}: "
-                         f"{operation.get('message') or phase}")
-    done = (sync.get("status") == "Synced" and revision == commit and health == "Healthy"
-            and phase == "Succeeded" and op_revision == commit)
+        raise DriveError(
+            f"Argo CD failed to sync {object_ref(app)} to {commit}: "
+            f"{operation.get('message') or phase}"
+        )
+    done = (
+        sync.get("status") == "Synced"
+        and revision == commit
+        and health == "Healthy"
+        and phase == "Succeeded"
+        and op_revision == commit
+    )
     return (app if done else None), seen
 
 
-def _runtime_at(config: LaneConfig, kube: LiveKube, revision: str, digests: dict[str, str],
-                digest: str) -> tuple[list[str] | None, str]:
+def _runtime_at(
+    config: LaneConfig, kube: LiveKube, revision: str, digests: dict[str, str], digest: str
+) -> tuple[list[str] | None, str]:
     profile = config.profile
     namespace, application = profile.runtime_namespace, profile.application
-    workloads = [w for kind in ROLLOUT_KINDS for w in kube.list(kind, namespace)
-                 if tracked_by(w, application, profile.argo_tracking, profile.argocd_namespace)]
+    workloads = [
+        w
+        for kind in ROLLOUT_KINDS
+        for w in kube.list(kind, namespace)
+        if tracked_by(w, application, profile.argo_tracking, profile.argocd_namespace)
+    ]
     if not workloads:
         return None, f"no Deployment or StatefulSet of Application {application} in {namespace}"
     pods, replica_sets = kube.list("Pod", namespace), kube.list("ReplicaSet", namespace)
@@ -203,7 +260,9 @@ def _runtime_at(config: LaneConfig, kube: LiveKube, revision: str, digests: dict
         problem = workload_problem(workload) or split.problem
         if not problem and (workload.get("spec") or {}).get("replicas", 1) and not split.pods:
             problem = f"{object_ref(workload)} has no Pod of {split.revision} yet"
-        problem = problem or next(filter(None, (pod_problem(p, revision, digests, digest) for p in split.pods)), None)
+        problem = problem or next(
+            filter(None, (pod_problem(p, revision, digests, digest) for p in split.pods)), None
+        )
         if problem:
             problems.append(problem)
         else:

@@ -25,8 +25,8 @@ class DrivenRelease:
     triggered: TriggerResult | None = None
     outcome: RunOutcome | None = None
     promoted: PromotionResult | None = None
-    failure: str | None = None          # the first stage that failed, and why
-    failed_stage: str | None = None     # trigger, run, promotion (or tags, before anything moved)
+    failure: str | None = None  # the first stage that failed, and why
+    failed_stage: str | None = None  # trigger, run, promotion (or tags, before anything moved)
 
     def run_failure(self) -> str | None:
         """Why there is no successful run (DR-02): any failure before the promotion."""
@@ -61,6 +61,6 @@ def drive_release(driver: LaneDriver) -> DrivenRelease:
         release.promoted = driver.follow(release.outcome)
     except (RunFailed, RunTimedOut) as exc:
         release.outcome, release.failed_stage, release.failure = exc.outcome, stage, str(exc)
-    except AgentrunError as exc:   # a refusal, a drive error, or evidence it could not read
+    except AgentrunError as exc:  # a refusal, a drive error, or evidence it could not read
         release.failed_stage, release.failure = stage, str(exc)
     return release

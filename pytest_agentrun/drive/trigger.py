@@ -26,8 +26,16 @@ from .polling import schedule
 from .progress import Out, Progress
 from ..model.run_state import RunOutcome, TaskState, observe
 
-__all__ = ["RunFailed", "RunOutcome", "RunTimedOut", "TaskState", "TriggerResult", "pipeline_run",
-           "trigger_current", "wait"]
+__all__ = [
+    "RunFailed",
+    "RunOutcome",
+    "RunTimedOut",
+    "TaskState",
+    "TriggerResult",
+    "pipeline_run",
+    "trigger_current",
+    "wait",
+]
 
 
 @dataclass(frozen=True)
@@ -35,8 +43,8 @@ class TriggerResult:
     name: str
     namespace: str
     revision: str
-    created: bool                       # False: an existing run for this revision was reused
-    synced: dict[str, Any] | None       # the mirror sync it needed (a BranchMove), or None
+    created: bool  # False: an existing run for this revision was reused
+    synced: dict[str, Any] | None  # the mirror sync it needed (a BranchMove), or None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -47,8 +55,15 @@ class RunFailed(DriveError):
 
     def __init__(self, outcome: RunOutcome):
         self.outcome = outcome
-        super().__init__("\n".join([f"PipelineRun {outcome.namespace}/{outcome.name} failed "
-                                    f"({outcome.reason}: {outcome.message})", *outcome.table()]))
+        super().__init__(
+            "\n".join(
+                [
+                    f"PipelineRun {outcome.namespace}/{outcome.name} failed "
+                    f"({outcome.reason}: {outcome.message})",
+                    *outcome.table(),
+                ]
+            )
+        )
 
 
 class RunTimedOut(DriveError):
@@ -56,9 +71,16 @@ class RunTimedOut(DriveError):
 
     def __init__(self, outcome: RunOutcome, timeout: float):
         self.outcome = outcome
-        super().__init__("\n".join([f"PipelineRun {outcome.namespace}/{outcome.name} did not finish within "
-                                    f"{timeout:g}s; last observed state: {outcome.reason}"
-                                    + (f" ({outcome.message})" if outcome.message else ""), *outcome.table()]))
+        super().__init__(
+            "\n".join(
+                [
+                    f"PipelineRun {outcome.namespace}/{outcome.name} did not finish within "
+                    f"{timeout:g}s; last observed state: {outcome.reason}"
+                    + (f" ({outcome.message})" if outcome.message else ""),
+                    *outcome.table(),
+                ]
+            )
+        )
 
 
 def pipeline_run(config: LaneConfig, revision: str) -> dict[str, Any]:
@@ -67,10 +89,17 @@ def pipeline_run(config: LaneConfig, revision: str) -> dict[str, Any]:
     The mirror URLs are the profile's in-cluster ones: the run's tasks execute inside the cluster
     (the LaneConfig's URLs are how this client reaches the mirror, which may differ)."""
     profile = config.profile
-    values = {"pipelineRunName": profile.pipeline_run_name(revision), "tektonNamespace": profile.tekton_namespace,
-              "pipeline": profile.pipeline, "revision": revision, "sourceBranch": profile.source_branch,
-              "gitopsBranch": profile.gitops_branch, "mirrorReadUrl": profile.mirror_read_url,
-              "mirrorWriteUrl": profile.mirror_write_url, "serviceAccount": profile.tekton_service_account}
+    values = {
+        "pipelineRunName": profile.pipeline_run_name(revision),
+        "tektonNamespace": profile.tekton_namespace,
+        "pipeline": profile.pipeline,
+        "revision": revision,
+        "sourceBranch": profile.source_branch,
+        "gitopsBranch": profile.gitops_branch,
+        "mirrorReadUrl": profile.mirror_read_url,
+        "mirrorWriteUrl": profile.mirror_write_url,
+        "serviceAccount": profile.tekton_service_account,
+    }
     text = resources.files("pytest_agentrun").joinpath("data/pipelinerun.yaml").read_text()
     return _fill(yaml.safe_load(text), values)
 
@@ -79,7 +108,10 @@ def _with_install(config: LaneConfig, run: dict[str, Any], kube: LiveKube) -> di
     """The run as the installed verification Task needs it (its workspaces and ServiceAccount), when
     the live Pipeline records the install's PipelineRun patch (incluster/install.py); else unchanged."""
     from ..incluster.install import apply_to_run
-    return apply_to_run(run, kube.get("Pipeline", config.profile.tekton_namespace, config.profile.pipeline))
+
+    return apply_to_run(
+        run, kube.get("Pipeline", config.profile.tekton_namespace, config.profile.pipeline)
+    )
 
 
 def _fill(node: Any, values: dict[str, str]) -> Any:
@@ -97,20 +129,28 @@ def trigger_current(config: LaneConfig, out: Out = print) -> TriggerResult:
     heads = mirror_sync.live_heads(config)
     revision = heads["githubV01"]
     if revision is None:
-        raise DriveError(f"{redact_url(config.source_repo_url)} has no branch {branch}: nothing to trigger")
+        raise DriveError(
+            f"{redact_url(config.source_repo_url)} has no branch {branch}: nothing to trigger"
+        )
     synced = None
     if heads["localV01"] != revision:
-        out(f"mirror {branch} is at {heads['localV01']}, GitHub's at {revision}: syncing the mirror")
+        out(
+            f"mirror {branch} is at {heads['localV01']}, GitHub's at {revision}: syncing the mirror"
+        )
         synced = mirror_sync.sync(config).as_dict()
         heads = mirror_sync.live_heads(config)
         if heads["localV01"] != heads["githubV01"]:
-            raise DriveError(f"after the sync the mirror's {branch} is {heads['localV01']} but GitHub's is "
-                             f"{heads['githubV01']}: the source moved again, trigger again")
+            raise DriveError(
+                f"after the sync the mirror's {branch} is {heads['localV01']} but GitHub's is "
+                f"{heads['githubV01']}: the source moved again, trigger again"
+            )
         revision = heads["githubV01"]
     exact_fetch(config.mirror_read_url, revision)
     name, created = _create_or_find(config, revision)
-    out(f"PipelineRun {config.profile.tekton_namespace}/{name} for {revision}: "
-        + ("created" if created else "exists, reused"))
+    out(
+        f"PipelineRun {config.profile.tekton_namespace}/{name} for {revision}: "
+        + ("created" if created else "exists, reused")
+    )
     return TriggerResult(name, config.profile.tekton_namespace, revision, created, synced)
 
 
@@ -120,20 +160,35 @@ def _create_or_find(config: LaneConfig, revision: str) -> tuple[str, bool]:
     run, created = kube.get("PipelineRun", namespace, name), False
     if run is None:
         try:
-            run, created = kube.create("PipelineRun", namespace, _with_install(config, pipeline_run(config, revision), kube),
-                                       profile.trigger_field_manager), True
-        except AlreadyExists:   # a concurrent trigger created it between our GET and POST
+            run, created = (
+                kube.create(
+                    "PipelineRun",
+                    namespace,
+                    _with_install(config, pipeline_run(config, revision), kube),
+                    profile.trigger_field_manager,
+                ),
+                True,
+            )
+        except AlreadyExists:  # a concurrent trigger created it between our GET and POST
             run = kube.get("PipelineRun", namespace, name)
             if run is None:
-                raise DriveError(f"PipelineRun {namespace}/{name} was reported to exist but cannot be read") from None
-    found = {p.get("name"): p.get("value") for p in (run.get("spec") or {}).get("params") or []}.get("revision")
+                raise DriveError(
+                    f"PipelineRun {namespace}/{name} was reported to exist but cannot be read"
+                ) from None
+    found = {
+        p.get("name"): p.get("value") for p in (run.get("spec") or {}).get("params") or []
+    }.get("revision")
     if found != revision:
-        raise DriveError(f"PipelineRun {namespace}/{name} exists for revision {found}, not {revision}: "
-                         "a name clash; it is left alone and no run was created")
+        raise DriveError(
+            f"PipelineRun {namespace}/{name} exists for revision {found}, not {revision}: "
+            "a name clash; it is left alone and no run was created"
+        )
     return name, created
 
 
-def wait(config: LaneConfig, name: str, timeout: float, out: Out = print, poll: float | None = None) -> RunOutcome:
+def wait(
+    config: LaneConfig, name: str, timeout: float, out: Out = print, poll: float | None = None
+) -> RunOutcome:
     """Follow the PipelineRun and its TaskRuns until its Succeeded condition is True (the outcome),
     False (RunFailed) or the timeout passes (RunTimedOut), printing each task's state changes.
     Looks again after a backoff (polling.py; `poll` sets its first interval)."""
@@ -145,11 +200,16 @@ def wait(config: LaneConfig, name: str, timeout: float, out: Out = print, poll: 
             raise DriveError(f"PipelineRun {namespace}/{name} does not exist")
         task_runs = kube.list("TaskRun", namespace, label_selector=f"tekton.dev/pipelineRun={name}")
         outcome = observe(run, task_runs, progress.elapsed)
-        moved = [progress.change(task.pipelineTask, task.progress()) for task in outcome.tasks
-                 if task.taskRun or task.status == "Skipped"]   # not the tasks Tekton has yet to start
+        moved = [
+            progress.change(task.pipelineTask, task.progress())
+            for task in outcome.tasks
+            if task.taskRun or task.status == "Skipped"
+        ]  # not the tasks Tekton has yet to start
         if progress.change("PipelineRun", outcome.reason) or any(moved):
             backoff.reset()
-        if outcome.plan_summary:    # the plan as soon as it is known: what the release will build or reuse
+        if (
+            outcome.plan_summary
+        ):  # the plan as soon as it is known: what the release will build or reuse
             progress.change("plan summary", outcome.plan_summary)
         if outcome.succeeded:
             return outcome

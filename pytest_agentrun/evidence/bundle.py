@@ -46,11 +46,16 @@ def encoded_node(value: Any) -> Any:
     # Readers may return this package's dataclasses besides JSON's own types: restored by name on replay.
     if dataclasses.is_dataclass(value) and type(value).__module__.startswith(PACKAGE + "."):
         kind = f"{type(value).__module__}:{type(value).__qualname__}"
-        return {"__type__": kind, "fields": {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}}
+        return {
+            "__type__": kind,
+            "fields": {f.name: getattr(value, f.name) for f in dataclasses.fields(value)},
+        }
     if isinstance(value, tuple):
         return {"__tuple__": list(value)}
     if isinstance(value, dict):
-        return value if all(type(k) is str for k in value) else {str(k): v for k, v in value.items()}
+        return (
+            value if all(type(k) is str for k in value) else {str(k): v for k, v in value.items()}
+        )
     if value is None or isinstance(value, (str, int, float, bool, list)):
         return value
     raise TypeError(f"evidence of type {type(value).__name__} cannot be recorded")
@@ -63,7 +68,9 @@ def decode(value: Any) -> Any:
         if "__tuple__" in value:
             return tuple(decode(v) for v in value["__tuple__"])
         if "__type__" in value:
-            return _recorded_type(value["__type__"])(**{k: decode(v) for k, v in value["fields"].items()})
+            return _recorded_type(value["__type__"])(
+                **{k: decode(v) for k, v in value["fields"].items()}
+            )
         return {k: decode(v) for k, v in value.items()}
     return value
 
@@ -109,12 +116,17 @@ class BundleWriter:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / f"evidence-{part}.jsonl"
         self._lock = threading.Lock()
-        self._handle = None   # opened once: a long history records thousands of entries
+        self._handle = None  # opened once: a long history records thousands of entries
 
     def record(self, source: str, key: str, value: Any, error: EvidenceError | None) -> None:
         entry = {"source": source, "key": key}
         if error is not None:
-            entry["error"] = {"source": error.source, "what": error.what, "where": error.where, "reason": error.reason}
+            entry["error"] = {
+                "source": error.source,
+                "what": error.what,
+                "where": error.where,
+                "reason": error.reason,
+            }
         else:
             entry["value"] = value
         line = json.dumps(redact_value(entry, form=encoded_node), sort_keys=True)
@@ -122,7 +134,7 @@ class BundleWriter:
             if self._handle is None:
                 self._handle = self.path.open("a")
             self._handle.write(line + "\n")
-            self._handle.flush()   # what was read survives a run that is killed
+            self._handle.flush()  # what was read survives a run that is killed
 
     def close(self) -> None:
         with self._lock:
@@ -131,17 +143,29 @@ class BundleWriter:
                 self._handle = None
 
 
-def write_manifest(directory: Path, lane: str, connection: dict[str, Any], run: str,
-                   verdict: dict[str, Any] | None = None) -> Path:
+def write_manifest(
+    directory: Path,
+    lane: str,
+    connection: dict[str, Any],
+    run: str,
+    verdict: dict[str, Any] | None = None,
+) -> Path:
     """The bundle's manifest; with `verdict` (verdict.json's document) the bundle records the verdict too."""
     files, entries = {}, 0
     for part in sorted(directory.glob("evidence-*.jsonl")):
         entries += _sort_lines(part)
         with part.open("rb") as written:
             files[part.name] = hashlib.file_digest(written, "sha256").hexdigest()
-    manifest = {"format": FORMAT, "run": run, "lane": lane, "suite": __version__,
-                "written": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "connection": connection, "files": files, "entries": entries}
+    manifest = {
+        "format": FORMAT,
+        "run": run,
+        "lane": lane,
+        "suite": __version__,
+        "written": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "connection": connection,
+        "files": files,
+        "entries": entries,
+    }
     if verdict is not None:
         # Streamed to the file and hashed from it: a large lane's verdict is never one string.
         with (directory / VERDICT).open("w", encoding="utf-8") as out:
@@ -149,8 +173,12 @@ def write_manifest(directory: Path, lane: str, connection: dict[str, Any], run: 
             out.write("\n")
         with (directory / VERDICT).open("rb") as written:
             digest = hashlib.file_digest(written, "sha256").hexdigest()
-        manifest["verdict"] = {"value": verdict["verdict"], "headline": verdict["headline"],
-                               "file": VERDICT, "sha256": digest}
+        manifest["verdict"] = {
+            "value": verdict["verdict"],
+            "headline": verdict["headline"],
+            "file": VERDICT,
+            "sha256": digest,
+        }
     path = directory / MANIFEST
     path.write_text(json.dumps(redact_value(manifest), indent=2) + "\n")
     return path
@@ -195,7 +223,9 @@ class RecordedEvidence:
             raise ValueError(f"{directory} is not an evidence bundle: no {MANIFEST}")
         self.manifest = json.loads(manifest_path.read_text())
         if self.manifest.get("format") != FORMAT:
-            raise ValueError(f"{manifest_path}: bundle format {self.manifest.get('format')!r}, this suite reads {FORMAT}")
+            raise ValueError(
+                f"{manifest_path}: bundle format {self.manifest.get('format')!r}, this suite reads {FORMAT}"
+            )
         self._lines: dict[tuple[str, str], RecordedLine] = {}
         for name, digest in self.manifest["files"].items():
             self._index(directory / name, digest)
@@ -213,7 +243,9 @@ class RecordedEvidence:
                     unreadable = unreadable or exc
                 offset += len(line)
         if checksum.hexdigest() != digest:
-            raise ValueError(f"{path}: checksum does not match the manifest (the bundle was altered)")
+            raise ValueError(
+                f"{path}: checksum does not match the manifest (the bundle was altered)"
+            )
         if unreadable is not None:
             raise ValueError(f"{path}: not an evidence file ({unreadable})")
 
@@ -233,17 +265,25 @@ class RecordedEvidence:
         what, where = f"{source} {key}", f"{line.path}, byte {line.offset}"
         raw = line.read()
         if raw is None:
-            raise EvidenceError("replay", what, where,
-                                "the bundle changed after it was opened (the line's checksum differs)")
+            raise EvidenceError(
+                "replay",
+                what,
+                where,
+                "the bundle changed after it was opened (the line's checksum differs)",
+            )
         try:
             return json.loads(raw, object_hook=_decoded)
         except (ValueError, KeyError, TypeError) as exc:
-            raise EvidenceError("replay", what, where, f"unreadable in this bundle ({exc})") from None
+            raise EvidenceError(
+                "replay", what, where, f"unreadable in this bundle ({exc})"
+            ) from None
 
     def lookup(self, source: str, key: str) -> Any:
         entry = self.entry(source, key)
         if entry is None:
-            raise EvidenceError("replay", f"{source} {key}", str(self.directory), "not recorded in this bundle")
+            raise EvidenceError(
+                "replay", f"{source} {key}", str(self.directory), "not recorded in this bundle"
+            )
         if "error" in entry:
             raise EvidenceError(**entry["error"])
         return entry["value"]
@@ -252,6 +292,7 @@ class RecordedEvidence:
 @dataclasses.dataclass(frozen=True)
 class RecordedLine:
     """Where one entry of a bundle is: file, byte offset, length, sha256 of the line."""
+
     path: Path
     offset: int
     length: int

@@ -44,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pytest_agentrun.incluster.results")
     parser.add_argument("--settle", type=Path, required=True, help="settle.json of the settle step")
     for name in RESULTS:
-        parser.add_argument(f"--{name}", type=Path, required=True, help=f"the Task result file for {name}")
+        parser.add_argument(
+            f"--{name}", type=Path, required=True, help=f"the Task result file for {name}"
+        )
     args = parser.parse_args(argv)
     verdict = outcome(args.settle)
     if verdict is None:

@@ -41,36 +41,54 @@ def observe(config: LaneConfig, kube) -> dict[str, Any]:
     """One look at the lane: the GitOps heads, the Application's sync and health, and whether settled."""
     profile, branch = config.profile, config.profile.gitops_branch
     local, problem = _head(config.mirror_read_url, branch)
-    github, github_problem = (None, "no credentials for the source repo: flush not checked") \
-        if not config.source_credentials else _head(config.source_repo_url, branch)
+    github, github_problem = (
+        (None, "no credentials for the source repo: flush not checked")
+        if not config.source_credentials
+        else _head(config.source_repo_url, branch)
+    )
     app = kube.get("Application", profile.argocd_namespace, profile.application) or {}
     status = app.get("status") or {}
     sync, health = status.get("sync") or {}, (status.get("health") or {}).get("status")
-    seen = {"gitopsHead": local, "githubGitops": github, "sync": sync.get("status"),
-            "syncRevision": sync.get("revision"), "health": health,
-            "flushChecked": config.source_credentials,
-            "pendingFlush": None if github is None else local != github,
-            "problems": [p for p in (problem, github_problem) if p] or ([] if app else ["no Application"])}
-    seen["settled"] = bool(local and sync.get("status") == "Synced" and health == "Healthy"
-                           and sync.get("revision") == local
-                           and (seen["pendingFlush"] is False or not config.source_credentials))
+    seen = {
+        "gitopsHead": local,
+        "githubGitops": github,
+        "sync": sync.get("status"),
+        "syncRevision": sync.get("revision"),
+        "health": health,
+        "flushChecked": config.source_credentials,
+        "pendingFlush": None if github is None else local != github,
+        "problems": [p for p in (problem, github_problem) if p]
+        or ([] if app else ["no Application"]),
+    }
+    seen["settled"] = bool(
+        local
+        and sync.get("status") == "Synced"
+        and health == "Healthy"
+        and sync.get("revision") == local
+        and (seen["pendingFlush"] is False or not config.source_credentials)
+    )
     return seen
 
 
 def describe(seen: dict[str, Any]) -> str:
-    flush = {True: "flush pending", False: "nothing pending flush", None: "flush unknown"}[seen["pendingFlush"]]
-    return (f"GitOps head {seen['gitopsHead']}, {flush}; Argo CD {seen['sync']} at {seen['syncRevision']}, "
-            f"{seen['health']}" + (f" ({'; '.join(seen['problems'])})" if seen["problems"] else ""))
+    flush = {True: "flush pending", False: "nothing pending flush", None: "flush unknown"}[
+        seen["pendingFlush"]
+    ]
+    return (
+        f"GitOps head {seen['gitopsHead']}, {flush}; Argo CD {seen['sync']} at {seen['syncRevision']}, "
+        f"{seen['health']}" + (f" ({'; '.join(seen['problems'])})" if seen["problems"] else "")
+    )
 
 
 def wait(config: LaneConfig, timeout: float, poll: float = 2.0, out=print) -> dict[str, Any]:
     from ..readers.kube_live import LiveKube
+
     kube, started, last = LiveKube(config), time.monotonic(), ""
     while True:
         seen = observe(config, kube)
         elapsed = time.monotonic() - started
         line = describe(seen)
-        if line != last:                      # progress: each change of state, once
+        if line != last:  # progress: each change of state, once
             out(f"[settle {elapsed:5.1f}s] {line}")
             last = line
         if seen["settled"] or elapsed >= timeout:
@@ -79,7 +97,9 @@ def wait(config: LaneConfig, timeout: float, poll: float = 2.0, out=print) -> di
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="agentrun-lane settle", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="agentrun-lane settle", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--lane", default="v0.1")
     parser.add_argument("--lane-config", type=Path)
     parser.add_argument("--timeout", type=float, default=TIMEOUTS.settle)
@@ -87,10 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="write the outcome here as JSON")
     args = parser.parse_args(argv)
     try:
-        config = LaneConfig.load(LaneProfile.load(args.lane), args.lane_config,
-                                 Path(tempfile.mkdtemp(prefix="agentrun-settle-")))
+        config = LaneConfig.load(
+            LaneProfile.load(args.lane),
+            args.lane_config,
+            Path(tempfile.mkdtemp(prefix="agentrun-settle-")),
+        )
         result = wait(config, args.timeout, args.poll)
-    except AgentrunError as exc:   # the lane could not be looked at: an error, not a wait run out
+    except AgentrunError as exc:  # the lane could not be looked at: an error, not a wait run out
         result = {"settled": False, "error": str(exc).splitlines()[0]}
         print(f"agentrun-lane settle: {result['error']}", file=sys.stderr)
     if args.out:

@@ -22,7 +22,7 @@ class CommitInfo:
     author_email: str
     committer_email: str
     message: str
-    files: tuple[str, ...]     # paths changed against the first parent (all paths for a root commit)
+    files: tuple[str, ...]  # paths changed against the first parent (all paths for a root commit)
 
     @property
     def subject(self) -> str:

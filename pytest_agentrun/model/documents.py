@@ -30,13 +30,19 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 @cache
 def schema(name: str) -> dict[str, Any]:
     """A published JSON Schema (2020-12) from pytest_agentrun/schemas/."""
-    return json.loads(resources.files("pytest_agentrun").joinpath(f"schemas/{name}.schema.json").read_text())
+    return json.loads(
+        resources.files("pytest_agentrun").joinpath(f"schemas/{name}.schema.json").read_text()
+    )
 
 
 def schema_errors(name: str, data: Any) -> list[str]:
     """Every violation of the schema, as `at <json path>: <message>`, in a stable order."""
-    validator = jsonschema.Draft202012Validator(schema(name), format_checker=jsonschema.FormatChecker())
-    errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    validator = jsonschema.Draft202012Validator(
+        schema(name), format_checker=jsonschema.FormatChecker()
+    )
+    errors = sorted(
+        validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message)
+    )
     return [f"at {e.json_path}: {e.message}" for e in errors]
 
 
@@ -52,7 +58,7 @@ class LineIndex:
     that finding a needle costs the lines sharing its rarest word, not a scan of the whole text
     per finding. Lines are slices of the text (never a second copy of a large catalog)."""
 
-    BUILD_AFTER = 4   # lookups served by a scan (str.find) before the index pays for itself
+    BUILD_AFTER = 4  # lookups served by a scan (str.find) before the index pays for itself
 
     def __init__(self, text: str):
         self.text = text
@@ -66,7 +72,7 @@ class LineIndex:
         return len(self.starts) - 1
 
     def line(self, number: int) -> str:
-        return self.text[self.starts[number - 1]:self.starts[number]]
+        return self.text[self.starts[number - 1] : self.starts[number]]
 
     def words(self) -> dict[str, array]:
         if self._words is None:
@@ -83,10 +89,12 @@ class LineIndex:
             return None
         # A word bounded by non-word characters inside the needle is a whole word of any line that
         # holds the needle: only the lines holding the rarest such word need looking at.
-        inner = [m.group() for m in WORD.finditer(needle) if 0 < m.start() and m.end() < len(needle)]
+        inner = [
+            m.group() for m in WORD.finditer(needle) if 0 < m.start() and m.end() < len(needle)
+        ]
         if inner and (self._words is not None or self._lookups > self.BUILD_AFTER):
             candidates = min((self.words().get(w, ()) for w in inner), key=len)
-            numbers = candidates[bisect.bisect_left(candidates, start):]
+            numbers = candidates[bisect.bisect_left(candidates, start) :]
             return next((n for n in numbers if needle in self.line(n)), None)
         position = self.text.find(needle, self.starts[start - 1])
         return bisect.bisect_right(self.starts, position) if position >= 0 else None
@@ -104,10 +112,10 @@ def line_of(text: str, needle: str, start: int = 1) -> int | None:
 
 @dataclass(frozen=True)
 class JsonDocument:
-    where: str                    # e.g. "v0.1-gitops@1a2b3c4d5e6f:deploy/artifact-catalog.v01.json"
-    text: str | None              # None when the file does not exist
+    where: str  # e.g. "v0.1-gitops@1a2b3c4d5e6f:deploy/artifact-catalog.v01.json"
+    text: str | None  # None when the file does not exist
     data: Any = None
-    error: str | None = None      # parse error, when text is not JSON
+    error: str | None = None  # parse error, when text is not JSON
 
     @classmethod
     def parse(cls, where: str, text: str | None) -> "JsonDocument":
@@ -126,7 +134,9 @@ class JsonDocument:
         """The parsed content, or an EvidenceError naming why it cannot be used. Members of another
         shape than the schema's (`image` a string) are the checks' to judge (CT-01, CT-02 fail them)."""
         if not self.usable:
-            raise EvidenceError(criterion_source, "document", self.where, self.error or "not a JSON object")
+            raise EvidenceError(
+                criterion_source, "document", self.where, self.error or "not a JSON object"
+            )
         return self.data
 
     def line(self, needle: str) -> str:
@@ -144,7 +154,9 @@ class Catalog(JsonDocument):
         # Kept in the instance's __dict__ (the dataclass is frozen; functools.cached_property
         # would take a lock on every access in Python 3.11).
         if "_indexed" not in self.__dict__:
-            entries = tuple(s for s in self.require("catalog").get("services", []) if isinstance(s, dict))
+            entries = tuple(
+                s for s in self.require("catalog").get("services", []) if isinstance(s, dict)
+            )
             by_id: dict[Any, dict[str, Any]] = {}
             for entry in entries:
                 by_id.setdefault(entry.get("serviceId"), entry)
@@ -158,7 +170,9 @@ class Catalog(JsonDocument):
     def source_commit(self) -> str:
         commit = self.require("catalog").get("sourceCommit")
         if not is_full_sha(commit):
-            raise EvidenceError("catalog", "sourceCommit", self.where, f"not a full 40-hex SHA: {commit!r}")
+            raise EvidenceError(
+                "catalog", "sourceCommit", self.where, f"not a full 40-hex SHA: {commit!r}"
+            )
         return commit
 
 
@@ -175,6 +189,7 @@ class DeployIntent(JsonDocument):
 @dataclass(frozen=True)
 class Manifest:
     """One Kubernetes object of the runtime path, with its file and first line."""
+
     path: str
     line: int
     obj: dict[str, Any]
@@ -223,7 +238,9 @@ def parse_manifests(files: dict[str, str], where_prefix: str) -> ManifestSet:
     return result
 
 
-def _add_yaml(result: ManifestSet, path: str, start: int, first_line: int, chunk: str, prefix: str) -> None:
+def _add_yaml(
+    result: ManifestSet, path: str, start: int, first_line: int, chunk: str, prefix: str
+) -> None:
     try:
         obj = yaml.load(chunk, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:

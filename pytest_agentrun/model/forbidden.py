@@ -27,6 +27,7 @@ from ..lane import LaneProfile
 
 # -- values that point at a forbidden target -----------------------------------------------------
 
+
 def _token(words: list[str]) -> re.Pattern[str]:
     """The words as whole tokens: `agentrun_dev` but not `agentrun_dev2` or `agentrun-dev-x`."""
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
@@ -43,22 +44,36 @@ class ForbiddenTargets:
     @classmethod
     def of(cls, profile: LaneProfile) -> "ForbiddenTargets":
         data = profile.forbidden_targets
-        return cls(*(tuple(data.get(key, [])) for key in ("namespaces", "branches", "paths", "legacyMarkers")))
+        return cls(
+            *(
+                tuple(data.get(key, []))
+                for key in ("namespaces", "branches", "paths", "legacyMarkers")
+            )
+        )
 
     def named_in(self, value: str) -> list[str]:
         """What the value points at, in words (`namespace agentrun_prod`, `branch master` ...)."""
-        found = [f"namespace {m}" for m in _token(list(self.namespaces)).findall(value)] if self.namespaces else []
+        found = (
+            [f"namespace {m}" for m in _token(list(self.namespaces)).findall(value)]
+            if self.namespaces
+            else []
+        )
         branch = re.fullmatch(r"(?:refs/heads/|origin/)?(.+)", value.strip())
         if branch and branch[1] in self.branches:
             found.append(f"branch {branch[1]}")
         # The legacy directory by its last components: `/root/agentrun`, `/root/agentrun/x`,
         # `G14:/root/agentrun`, a sandbox's `<dir>/root/agentrun`; never `/root/agentrun-v01`.
-        found += [f"legacy path {p}" for p in self.paths
-                  if re.search(re.escape(p.rstrip("/")) + r"(?![\w.-])", value)]
+        found += [
+            f"legacy path {p}"
+            for p in self.paths
+            if re.search(re.escape(p.rstrip("/")) + r"(?![\w.-])", value)
+        ]
         for marker in self.markers:
             # A host or directory marker such as D601, also as `d601-node` or `/data/D601/`, but
             # never inside a hex digest; path markers (`/root/agentrun/`) are the paths above.
-            if not marker.startswith("/") and re.search(rf"(?<![a-z0-9]){re.escape(marker)}(?![a-z0-9])", value, re.I):
+            if not marker.startswith("/") and re.search(
+                rf"(?<![a-z0-9]){re.escape(marker)}(?![a-z0-9])", value, re.I
+            ):
                 found.append(f"legacy marker {marker}")
         return found
 
@@ -82,11 +97,12 @@ def string_leaves(node: Any) -> Iterator[tuple[str, str]]:
 
 # -- text that names a forbidden namespace -------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Cues:
     history: tuple[re.Pattern[str], ...]
     prohibition: tuple[re.Pattern[str], ...]
-    target: tuple[str, ...]          # regex sources with a {name} placeholder
+    target: tuple[str, ...]  # regex sources with a {name} placeholder
 
     def first(self, kinds: tuple[re.Pattern[str], ...], text: str) -> str | None:
         return next((m[0] for p in kinds if (m := p.search(text))), None)
@@ -101,18 +117,20 @@ class Cues:
 
 @cache
 def cues() -> Cues:
-    data = yaml.safe_load(resources.files("pytest_agentrun").joinpath("data/forbidden-phrases.yaml").read_text())
+    data = yaml.safe_load(
+        resources.files("pytest_agentrun").joinpath("data/forbidden-phrases.yaml").read_text()
+    )
     compile_all = lambda key: tuple(re.compile(p, re.IGNORECASE) for p in data[key])  # noqa: E731
     return Cues(compile_all("history"), compile_all("prohibition"), tuple(data["target"]))
 
 
 @dataclass(frozen=True)
 class Mention:
-    line: int           # 1-based line of the file
-    name: str           # the forbidden namespace named
+    line: int  # 1-based line of the file
+    name: str  # the forbidden namespace named
     sentence: str
-    verdict: str        # "history" | "target" | "unqualified"
-    cue: str            # the phrase or heading that decided it
+    verdict: str  # "history" | "target" | "unqualified"
+    cue: str  # the phrase or heading that decided it
 
     @property
     def ok(self) -> bool:
@@ -135,22 +153,34 @@ def mentions(text: str, names: list[str]) -> list[Mention]:
         for sentence, lines in _sentences(block):
             for match in pattern.finditer(sentence):
                 line = lines[match.start()]
-                verdict, cue = classify(sentence, match.start(), match[0], names, block_text, headings)
+                verdict, cue = classify(
+                    sentence, match.start(), match[0], names, block_text, headings
+                )
                 found.append(Mention(line, match[0], sentence.strip(), verdict, cue))
     return found
 
 
-def classify(sentence: str, at: int, name: str, names: list[str], block: str = "",
-             headings: tuple[str, ...] = ()) -> tuple[str, str]:
+def classify(
+    sentence: str,
+    at: int,
+    name: str,
+    names: list[str],
+    block: str = "",
+    headings: tuple[str, ...] = (),
+) -> tuple[str, str]:
     """(verdict, deciding cue) of one mention of `name` at offset `at` of `sentence`."""
     c = cues()
     clauses = _clauses(sentence)
-    own = next((i for i, (start, text) in enumerate(clauses) if start <= at < start + len(text)), None)
+    own = next(
+        (i for i, (start, text) in enumerate(clauses) if start <= at < start + len(text)), None
+    )
     if cue := c.first(c.history + c.prohibition, clauses[own][1] if own is not None else sentence):
         return "history", cue
     # A history word in a clause that names no other forbidden target covers the whole sentence
     # ("Formerly, v0.1 was ..."); one beside another name is about that name only.
-    others = [text for i, (_, text) in enumerate(clauses) if i != own and not _token(names).search(text)]
+    others = [
+        text for i, (_, text) in enumerate(clauses) if i != own and not _token(names).search(text)
+    ]
     if cue := next(filter(None, (c.first(c.history, t) for t in others)), None):
         return "history", cue
     if phrase := c.target_phrase(sentence, name):
@@ -167,7 +197,7 @@ def _clauses(sentence: str) -> list[tuple[int, str]]:
     """(offset, text) of the sentence's clauses, split at commas, colons, brackets and dashes."""
     result, start = [], 0
     for match in CLAUSE_BREAK.finditer(sentence):
-        result.append((start, sentence[start:match.start()]))
+        result.append((start, sentence[start : match.start()]))
         start = match.end()
     result.append((start, sentence[start:]))
     return [(s, t) for s, t in result if t.strip()]
@@ -181,8 +211,14 @@ def _blocks(text: str) -> Iterator[tuple[list[tuple[int, str]], tuple[str, ...]]
     fenced = False
     for number, line in enumerate(text.splitlines(), 1):
         heading = HEADING.match(line) if not fenced else None
-        starts_new = (not line.strip() or fenced or FENCE.match(line) or heading or line.lstrip().startswith("|")
-                      or LIST_ITEM.match(line))
+        starts_new = (
+            not line.strip()
+            or fenced
+            or FENCE.match(line)
+            or heading
+            or line.lstrip().startswith("|")
+            or LIST_ITEM.match(line)
+        )
         if starts_new and block:
             yield block, tuple(h for _, h in headings)
             block = []

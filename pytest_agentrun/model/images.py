@@ -19,7 +19,7 @@ def is_digest(value: object) -> bool:
 class ManifestAnswer:
     url: str
     status: int
-    digest: str | None       # Docker-Content-Digest
+    digest: str | None  # Docker-Content-Digest
     accept: str | None
 
 

@@ -23,8 +23,8 @@ class MirrorStatus:
 @dataclass(frozen=True)
 class BranchMove:
     branch: str
-    source: str          # where the new head comes from (URL, credentials masked)
-    target: str          # what was moved
+    source: str  # where the new head comes from (URL, credentials masked)
+    target: str  # what was moved
     before: str | None
     after: str
     moved: bool

@@ -39,6 +39,7 @@ def object_ref(obj: dict[str, Any]) -> str:
 @dataclass(frozen=True)
 class Resource:
     """One served resource (an APIResource of a group-version), without its subresources."""
+
     group: str
     version: str
     kind: str

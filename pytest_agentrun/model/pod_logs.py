@@ -17,15 +17,16 @@ from dataclasses import dataclass
 from typing import Any
 
 UNREADABLE = "log could not be read"
-MESSAGE_CHARS = 2000   # a termination message is at most 4 KiB (kubelet); the reports need less
+MESSAGE_CHARS = 2000  # a termination message is at most 4 KiB (kubelet); the reports need less
 
 
 @dataclass(frozen=True)
 class LogBounds:
     """How much of a troubled Pod's logs is read (the one place these defaults live)."""
-    tail_lines: int = 50          # `tailLines`: the end of the log says why it stopped
+
+    tail_lines: int = 50  # `tailLines`: the end of the log says why it stopped
     limit_bytes: int = 16 * 1024  # `limitBytes`: a log of very long lines stays small too
-    pods_per_workload: int = 3    # a workload of 100 crash-looping replicas is read 3 times
+    pods_per_workload: int = 3  # a workload of 100 crash-looping replicas is read 3 times
 
 
 BOUNDS = LogBounds()
@@ -34,6 +35,7 @@ BOUNDS = LogBounds()
 @dataclass(frozen=True)
 class LogRead:
     """One log to ask for: `GET …/pods/<pod>/log?container=<container>&previous=<previous>`."""
+
     pod: str
     container: str
     previous: bool
@@ -56,8 +58,10 @@ def _state(container: dict[str, Any], field: str) -> dict[str, Any]:
 
 def _ready(pod: dict[str, Any]) -> bool:
     conditions = (pod.get("status") or {}).get("conditions") or []
-    return any(isinstance(c, dict) and c.get("type") == "Ready" and c.get("status") == "True"
-               for c in conditions)
+    return any(
+        isinstance(c, dict) and c.get("type") == "Ready" and c.get("status") == "True"
+        for c in conditions
+    )
 
 
 def _failed(terminated: dict[str, Any] | None) -> bool:
@@ -72,8 +76,10 @@ def trouble(pod: dict[str, Any]) -> str | None:
         if isinstance(restarts, int) and restarts > 0:
             reasons.append(f"{name} restarted {restarts} time(s)")
         if _failed(_state(container, "state").get("terminated")):
-            reasons.append(f"{name} terminated with exit code "
-                           f"{_state(container, 'state')['terminated'].get('exitCode')}")
+            reasons.append(
+                f"{name} terminated with exit code "
+                f"{_state(container, 'state')['terminated'].get('exitCode')}"
+            )
     return "; ".join(reasons) or None
 
 
@@ -108,8 +114,11 @@ def terminations(pod: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _termination(terminated: dict[str, Any]) -> dict[str, Any]:
-    kept = {k: terminated.get(k) for k in ("reason", "exitCode", "signal", "finishedAt")
-            if terminated.get(k) is not None}
+    kept = {
+        k: terminated.get(k)
+        for k in ("reason", "exitCode", "signal", "finishedAt")
+        if terminated.get(k) is not None
+    }
     if terminated.get("message"):
         kept["message"] = str(terminated["message"])[:MESSAGE_CHARS]
     return kept
@@ -117,5 +126,5 @@ def _termination(terminated: dict[str, Any]) -> dict[str, Any]:
 
 def tail(text: str, bounds: LogBounds = BOUNDS) -> str:
     """The end of a log within the bounds, also when the server sent more than it was asked."""
-    kept = "\n".join(text.splitlines()[-bounds.tail_lines:]).encode("utf-8")
-    return kept[-bounds.limit_bytes:].decode("utf-8", "ignore")   # a cut character is dropped
+    kept = "\n".join(text.splitlines()[-bounds.tail_lines :]).encode("utf-8")
+    return kept[-bounds.limit_bytes :].decode("utf-8", "ignore")  # a cut character is dropped

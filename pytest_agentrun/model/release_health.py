@@ -30,14 +30,16 @@ def workload_problem(workload: dict[str, Any]) -> str | None:
     return f"{object_ref(workload)}: {'; '.join(problems)}" if problems else None
 
 
-def pod_problem(pod: dict[str, Any], revision: str, digests: dict[str, str], digest: str) -> str | None:
+def pod_problem(
+    pod: dict[str, Any], revision: str, digests: dict[str, str], digest: str
+) -> str | None:
     """Why the pod is not a ready pod of `revision` on the catalog's digest, or None.
     digests: digest per container name (the catalog's serviceId); `digest` for any other container."""
     ref, meta, status = object_ref(pod), pod["metadata"], pod.get("status") or {}
     for container in (pod.get("spec") or {}).get("containers") or []:
         env = {e.get("name"): e.get("value") for e in container.get("env") or []}
         booted = env.get(BOOT_COMMIT_ENV)
-        if booted != revision:   # a pod of another revision: the rollout has not replaced it
+        if booted != revision:  # a pod of another revision: the rollout has not replaced it
             return f"{ref} container {container.get('name')} boots {booted or f'no {BOOT_COMMIT_ENV}'}, not {revision}"
     if meta.get("deletionTimestamp"):
         return f"{ref} is terminating"
@@ -46,7 +48,7 @@ def pod_problem(pod: dict[str, Any], revision: str, digests: dict[str, str], dig
     ready = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), {})
     if ready.get("status") != "True":
         return f"{ref} is not Ready"
-    if not status.get("containerStatuses"):   # Ready=True alone says nothing of what runs (as RT-03)
+    if not status.get("containerStatuses"):  # Ready=True alone says nothing of what runs (as RT-03)
         return f"{ref} reports Ready but no containerStatuses"
     for cs in status.get("containerStatuses") or []:
         want = digests.get(cs.get("name"), digest)

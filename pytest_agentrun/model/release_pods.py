@@ -30,10 +30,11 @@ TERMINAL = ("Succeeded", "Failed")
 @dataclass(frozen=True)
 class ReleasePods:
     """The Pods of a workload's current revision, and the others with why they are not judged."""
-    revision: str | None                     # what "current" means here, for messages
+
+    revision: str | None  # what "current" means here, for messages
     pods: list[dict[str, Any]] = field(default_factory=list)
     others: list[tuple[dict[str, Any], str]] = field(default_factory=list)
-    problem: str | None = None               # why the current revision could not be told
+    problem: str | None = None  # why the current revision could not be told
 
     def evidence(self) -> list[str]:
         return [f"{object_ref(pod)}: {why}" for pod, why in self.others]
@@ -53,13 +54,19 @@ def selector_matches(selector: dict[str, Any] | None, labels: dict[str, str] | N
 
 def _expression(expr: dict[str, Any], labels: dict[str, str]) -> bool:
     key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
-    return {"In": lambda: labels.get(key) in values, "NotIn": lambda: labels.get(key) not in values,
-            "Exists": lambda: key in labels, "DoesNotExist": lambda: key not in labels}.get(op, lambda: False)()
+    return {
+        "In": lambda: labels.get(key) in values,
+        "NotIn": lambda: labels.get(key) not in values,
+        "Exists": lambda: key in labels,
+        "DoesNotExist": lambda: key not in labels,
+    }.get(op, lambda: False)()
 
 
 def controller_of(obj: dict[str, Any]) -> dict[str, Any] | None:
     """The ownerReference marked controller (the first one when none is marked)."""
-    refs = [r for r in (obj.get("metadata") or {}).get("ownerReferences") or [] if isinstance(r, dict)]
+    refs = [
+        r for r in (obj.get("metadata") or {}).get("ownerReferences") or [] if isinstance(r, dict)
+    ]
     return next((r for r in refs if r.get("controller")), refs[0] if refs else None)
 
 
@@ -73,8 +80,9 @@ def refers_to(ref: dict[str, Any] | None, obj: dict[str, Any]) -> bool:
     return ref.get("kind") == obj.get("kind") and ref.get("name") == meta.get("name")
 
 
-def release_pods(workload: dict[str, Any], pods: list[dict[str, Any]],
-                 replica_sets: list[dict[str, Any]]) -> ReleasePods:
+def release_pods(
+    workload: dict[str, Any], pods: list[dict[str, Any]], replica_sets: list[dict[str, Any]]
+) -> ReleasePods:
     """Split the Pods related to `workload` (its selector matches them, or it owns them)."""
     index = _index(pods, replica_sets)
     if workload.get("kind") == "StatefulSet":
@@ -119,8 +127,11 @@ class _Index:
     def selected(self, selector: dict[str, Any] | None) -> list[int]:
         """Candidate Pods for a selector (a superset: selector_matches decides)."""
         match = (selector or {}).get("matchLabels") or {}
-        lists = [self._by_label.get((k, v), []) for k, v in match.items()
-                 if isinstance(v, (str, int, float, bool)) or v is None]
+        lists = [
+            self._by_label.get((k, v), [])
+            for k, v in match.items()
+            if isinstance(v, (str, int, float, bool)) or v is None
+        ]
         return min(lists, key=len) if lists else list(range(len(self.pods)))
 
     def pods_owned_by(self, obj: dict[str, Any]) -> list[int]:
@@ -130,7 +141,9 @@ class _Index:
         return _owned(self._rs_owners, obj)
 
 
-def _owners(objects: list[dict[str, Any]]) -> tuple[dict[Any, list[int]], dict[tuple[Any, Any], list[tuple[int, bool]]]]:
+def _owners(
+    objects: list[dict[str, Any]],
+) -> tuple[dict[Any, list[int]], dict[tuple[Any, Any], list[tuple[int, bool]]]]:
     """(controller uid -> indexes, (kind, name) -> (index, whether the reference carries a uid))."""
     by_uid: dict[Any, list[int]] = {}
     by_name: dict[tuple[Any, Any], list[tuple[int, bool]]] = {}
@@ -139,7 +152,9 @@ def _owners(objects: list[dict[str, Any]]) -> tuple[dict[Any, list[int]], dict[t
         if ref:
             if ref.get("uid"):
                 by_uid.setdefault(ref["uid"], []).append(i)
-            by_name.setdefault((ref.get("kind"), ref.get("name")), []).append((i, bool(ref.get("uid"))))
+            by_name.setdefault((ref.get("kind"), ref.get("name")), []).append(
+                (i, bool(ref.get("uid")))
+            )
     return by_uid, by_name
 
 
@@ -148,12 +163,14 @@ def _owned(owners, obj: dict[str, Any]) -> list[int]:
     by_uid, by_name = owners
     meta = obj.get("metadata") or {}
     named = by_name.get((obj.get("kind"), meta.get("name")), [])
-    if meta.get("uid"):   # by uid where the reference has one, else by kind and name
+    if meta.get("uid"):  # by uid where the reference has one, else by kind and name
         return sorted(set(by_uid.get(meta["uid"], [])) | {i for i, has_uid in named if not has_uid})
     return [i for i, _ in named]
 
 
-_INDEXES: list[tuple[list, list, _Index]] = []   # the last few pairs of lists (the session's are reused)
+_INDEXES: list[
+    tuple[list, list, _Index]
+] = []  # the last few pairs of lists (the session's are reused)
 
 
 def _index(pods: list[dict[str, Any]], replica_sets: list[dict[str, Any]]) -> _Index:
@@ -170,12 +187,25 @@ def _deployment_current(deploy: dict[str, Any], owned: list[dict[str, Any]]):
     """(predicate on a Pod's controller ref, description, problem) for the current ReplicaSet among
     the ReplicaSets the Deployment owns."""
     want = ((deploy.get("metadata") or {}).get("annotations") or {}).get(REVISION)
-    current = [rs for rs in owned if ((rs.get("metadata") or {}).get("annotations") or {}).get(REVISION) == want]
+    current = [
+        rs
+        for rs in owned
+        if ((rs.get("metadata") or {}).get("annotations") or {}).get(REVISION) == want
+    ]
     if want is None or len(current) != 1:
-        seen = ", ".join(f"{object_ref(rs)} revision "
-                         f"{((rs.get('metadata') or {}).get('annotations') or {}).get(REVISION)}" for rs in owned)
-        return None, None, (f"cannot tell the current ReplicaSet of {object_ref(deploy)}: its {REVISION} is "
-                            f"{want!r}; ReplicaSets it owns: {seen or 'none'}")
+        seen = ", ".join(
+            f"{object_ref(rs)} revision "
+            f"{((rs.get('metadata') or {}).get('annotations') or {}).get(REVISION)}"
+            for rs in owned
+        )
+        return (
+            None,
+            None,
+            (
+                f"cannot tell the current ReplicaSet of {object_ref(deploy)}: its {REVISION} is "
+                f"{want!r}; ReplicaSets it owns: {seen or 'none'}"
+            ),
+        )
     rs = current[0]
     rs_hash = ((rs.get("metadata") or {}).get("labels") or {}).get(TEMPLATE_HASH)
 
@@ -185,23 +215,32 @@ def _deployment_current(deploy: dict[str, Any], owned: list[dict[str, Any]]):
             return refers_to(ref, rs)
         labels = (pod.get("metadata") or {}).get("labels") or {}
         return refers_to(ref, rs) and (rs_hash is None or labels.get(TEMPLATE_HASH) == rs_hash)
+
     return of_current, f"{object_ref(rs)} (revision {want})", None
 
 
 def _statefulset_current(sts: dict[str, Any]):
     revision = (sts.get("status") or {}).get("updateRevision")
     if not revision:
-        return None, None, f"cannot tell the current revision of {object_ref(sts)}: no status.updateRevision"
+        return (
+            None,
+            None,
+            f"cannot tell the current revision of {object_ref(sts)}: no status.updateRevision",
+        )
 
     def of_current(pod: dict[str, Any]) -> bool:
         labels = (pod.get("metadata") or {}).get("labels") or {}
         return refers_to(controller_of(pod), sts) and labels.get(STS_REVISION) == revision
+
     return of_current, f"{object_ref(sts)} revision {revision}", None
 
 
 def _not_judged(pod: dict[str, Any], of_current, revision: str | None) -> str | None:
     """Why the Pod is not one of the release, or None when it is."""
-    meta, status = pod.get("metadata") or {}, pod.get("status") if isinstance(pod.get("status"), dict) else {}
+    meta, status = (
+        pod.get("metadata") or {},
+        pod.get("status") if isinstance(pod.get("status"), dict) else {},
+    )
     if meta.get("deletionTimestamp"):
         return f"Terminating (deletionTimestamp {meta['deletionTimestamp']})"
     if status.get("phase") in TERMINAL:

@@ -36,17 +36,30 @@ def rollout_problems(workload: dict[str, Any]) -> list[str]:
 
 def _deployment(spec: dict[str, Any], status: dict[str, Any], want: int) -> list[str]:
     problems = []
-    progressing = next((c for c in status.get("conditions") or []
-                        if isinstance(c, dict) and c.get("type") == "Progressing"), {})
-    if progressing.get("status") == "False" or progressing.get("reason") == "ProgressDeadlineExceeded":
-        problems.append(f"Progressing={progressing.get('status')} ({progressing.get('reason')}: "
-                        f"{progressing.get('message', '')})")
+    progressing = next(
+        (
+            c
+            for c in status.get("conditions") or []
+            if isinstance(c, dict) and c.get("type") == "Progressing"
+        ),
+        {},
+    )
+    if (
+        progressing.get("status") == "False"
+        or progressing.get("reason") == "ProgressDeadlineExceeded"
+    ):
+        problems.append(
+            f"Progressing={progressing.get('status')} ({progressing.get('reason')}: "
+            f"{progressing.get('message', '')})"
+        )
     updated, replicas = _int(status.get("updatedReplicas")), _int(status.get("replicas"))
     if updated < want:
         problems.append(f"{updated}/{want} updated (rollout in progress)")
     if replicas > updated:
-        problems.append(f"{replicas - updated} old replica(s) pending termination ({replicas} replicas, "
-                        f"{updated} updated)")
+        problems.append(
+            f"{replicas - updated} old replica(s) pending termination ({replicas} replicas, "
+            f"{updated} updated)"
+        )
     if _int(status.get("unavailableReplicas")):
         problems.append(f"{status['unavailableReplicas']} unavailable")
     return problems
@@ -57,4 +70,6 @@ def _statefulset(spec: dict[str, Any], status: dict[str, Any], want: int) -> lis
     updated = _int(status.get("updatedReplicas"))
     if update and (update == current or updated >= want):
         return []
-    return [f"update not complete: currentRevision {current}, updateRevision {update}, {updated}/{want} updated"]
+    return [
+        f"update not complete: currentRevision {current}, updateRevision {update}, {updated}/{want} updated"
+    ]

@@ -24,8 +24,8 @@ VERIFICATION_TASK = "acceptance"
 @dataclass(frozen=True)
 class TaskState:
     pipelineTask: str
-    taskRun: str | None         # None while Tekton has not created it, and for skipped tasks
-    status: str                 # Succeeded, Failed, Running, Pending or Skipped
+    taskRun: str | None  # None while Tekton has not created it, and for skipped tasks
+    status: str  # Succeeded, Failed, Running, Pending or Skipped
     reason: str
     message: str
     results: dict[str, Any]
@@ -50,13 +50,13 @@ class TaskState:
 class RunOutcome:
     name: str
     namespace: str
-    revision: str | None        # the run's `revision` param (full SHA)
-    succeeded: bool | None      # the Succeeded condition; None while the run has not finished
+    revision: str | None  # the run's `revision` param (full SHA)
+    succeeded: bool | None  # the Succeeded condition; None while the run has not finished
     reason: str
     message: str
-    results: dict[str, Any]     # status.results by name
+    results: dict[str, Any]  # status.results by name
     tasks: tuple[TaskState, ...]
-    seconds: float              # since the wait began
+    seconds: float  # since the wait began
 
     @property
     def plan_summary(self) -> str | None:
@@ -83,7 +83,10 @@ class RunOutcome:
         if len(rows) == 1:
             rows.append(("-", "-", "-", "no TaskRun yet"))
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
-        return [f"  {a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d}".rstrip() for a, b, c, d in rows]
+        return [
+            f"  {a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d}".rstrip()
+            for a, b, c, d in rows
+        ]
 
 
 def succeeded_condition(obj: dict[str, Any]) -> dict[str, Any]:
@@ -98,12 +101,20 @@ def observe(run: dict[str, Any], task_runs: list[dict[str, Any]], seconds: float
     states = _task_states(status, task_runs)
     params = {p.get("name"): p.get("value") for p in (run.get("spec") or {}).get("params") or []}
     meta = run.get("metadata") or {}
-    succeeded, reason = _release_succeeded({"True": True, "False": False}.get(condition.get("status")), states)
+    succeeded, reason = _release_succeeded(
+        {"True": True, "False": False}.get(condition.get("status")), states
+    )
     return RunOutcome(
-        name=meta.get("name", ""), namespace=meta.get("namespace", ""), revision=params.get("revision"),
-        succeeded=succeeded, reason=reason or condition.get("reason") or "Pending",
+        name=meta.get("name", ""),
+        namespace=meta.get("namespace", ""),
+        revision=params.get("revision"),
+        succeeded=succeeded,
+        reason=reason or condition.get("reason") or "Pending",
         message=condition.get("message") or "",
-        results=_results(run), tasks=tuple(states), seconds=seconds)
+        results=_results(run),
+        tasks=tuple(states),
+        seconds=seconds,
+    )
 
 
 def _release_succeeded(run: bool | None, states: list[TaskState]) -> tuple[bool | None, str | None]:
@@ -120,22 +131,31 @@ def _release_succeeded(run: bool | None, states: list[TaskState]) -> tuple[bool 
 
 def _task_states(status: dict[str, Any], task_runs: list[dict[str, Any]]) -> list[TaskState]:
     by_task: dict[str, TaskState] = {}
-    children = {c.get("name"): c.get("pipelineTaskName") for c in status.get("childReferences") or []
-                if c.get("kind", "TaskRun") == "TaskRun"}
+    children = {
+        c.get("name"): c.get("pipelineTaskName")
+        for c in status.get("childReferences") or []
+        if c.get("kind", "TaskRun") == "TaskRun"
+    }
     for task_run in task_runs:
         meta = task_run.get("metadata") or {}
-        ptask = (meta.get("labels") or {}).get("tekton.dev/pipelineTask") or children.get(meta.get("name"))
+        ptask = (meta.get("labels") or {}).get("tekton.dev/pipelineTask") or children.get(
+            meta.get("name")
+        )
         if ptask:
             by_task[ptask] = _task_run_state(ptask, task_run)
-    for name, ptask in children.items():   # referenced, but not listed yet
+    for name, ptask in children.items():  # referenced, but not listed yet
         if ptask and ptask not in by_task:
             by_task[ptask] = TaskState(ptask, name, "Pending", "", "", {})
     for skipped in status.get("skippedTasks") or []:
-        by_task.setdefault(skipped.get("name", "?"), TaskState(skipped.get("name", "?"), None, "Skipped",
-                                                               skipped.get("reason") or "", "", {}))
+        by_task.setdefault(
+            skipped.get("name", "?"),
+            TaskState(
+                skipped.get("name", "?"), None, "Skipped", skipped.get("reason") or "", "", {}
+            ),
+        )
     spec = status.get("pipelineSpec") or {}
     order = [t.get("name") for t in [*(spec.get("tasks") or []), *(spec.get("finally") or [])]]
-    for name in order:                     # not started yet: Tekton has not created its TaskRun
+    for name in order:  # not started yet: Tekton has not created its TaskRun
         if name and name not in by_task:
             by_task[name] = TaskState(name, None, "Pending", "", "not started", {})
     rank = {name: i for i, name in enumerate(order)}
@@ -146,11 +166,17 @@ def _task_run_state(ptask: str, task_run: dict[str, Any]) -> TaskState:
     condition = succeeded_condition(task_run)
     reason = condition.get("reason") or ""
     state = {"True": "Succeeded", "False": "Failed"}.get(condition.get("status"))
-    if state is None:   # Unknown: Started/Pending until its pod runs
+    if state is None:  # Unknown: Started/Pending until its pod runs
         state = "Pending" if not condition or reason in ("", "Started", "Pending") else "Running"
     results = _results(task_run)
-    return TaskState(ptask, (task_run.get("metadata") or {}).get("name"), state, reason,
-                     condition.get("message") or "", results)
+    return TaskState(
+        ptask,
+        (task_run.get("metadata") or {}).get("name"),
+        state,
+        reason,
+        condition.get("message") or "",
+        results,
+    )
 
 
 def _results(obj: dict[str, Any]) -> dict[str, Any]:

@@ -27,8 +27,8 @@ FILES = ("gitleaks.toml", "agentrun.toml")
 class Allowlist:
     regexes: tuple[re.Pattern[str], ...] = ()
     stopwords: tuple[str, ...] = ()
-    target: str = "secret"          # secret, match or line (gitleaks' regexTarget)
-    all_of: bool = False            # gitleaks' condition = "AND"
+    target: str = "secret"  # secret, match or line (gitleaks' regexTarget)
+    all_of: bool = False  # gitleaks' condition = "AND"
 
     def allows(self, secret: str, match: str, line: str) -> bool:
         target = {"match": match, "line": line}.get(self.target, secret)
@@ -53,7 +53,7 @@ class Rule:
 @dataclass(frozen=True)
 class Hit:
     rule: str
-    start: int           # of the secret in the text
+    start: int  # of the secret in the text
     end: int
 
 
@@ -62,33 +62,48 @@ def translate(go_regex: str) -> str:
     (they then cover the whole pattern: a rule may match more, never less), `\\z` becomes `\\Z`."""
     regex = go_regex.replace(r"\z", r"\Z")
     flags = set()
+
     def lift(match: re.Match[str]) -> str:
         if match.start() == 0:
             return match.group(0)
         flags.update(match.group(1))
         return ""
+
     regex = re.sub(r"\(\?([imsx]+)\)", lift, regex)
     return (f"(?{''.join(sorted(flags))})" if flags else "") + regex
 
 
 def _compile(go_regex: str) -> re.Pattern[str]:
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # "possible nested set": RE2 reads those literally too
+        warnings.simplefilter(
+            "ignore", FutureWarning
+        )  # "possible nested set": RE2 reads those literally too
         return re.compile(translate(go_regex))
 
 
 def _allowlist(raw: dict) -> Allowlist:
-    return Allowlist(tuple(_compile(r) for r in raw.get("regexes", [])),
-                     tuple(w.lower() for w in raw.get("stopwords", [])),
-                     raw.get("regexTarget", "secret"), raw.get("condition", "OR").upper() == "AND")
+    return Allowlist(
+        tuple(_compile(r) for r in raw.get("regexes", [])),
+        tuple(w.lower() for w in raw.get("stopwords", [])),
+        raw.get("regexTarget", "secret"),
+        raw.get("condition", "OR").upper() == "AND",
+    )
 
 
 def _rule(raw: dict) -> Rule | None:
     if "regex" not in raw:
         return None  # path-only rules (a file's name, not its text)
-    lists = tuple(_allowlist(a) for a in raw.get("allowlists", []) if a.get("regexes") or a.get("stopwords"))
-    return Rule(raw["id"], _compile(raw["regex"]), tuple(k.lower() for k in raw.get("keywords", [])),
-                raw.get("secretGroup"), raw.get("entropy"), lists)
+    lists = tuple(
+        _allowlist(a) for a in raw.get("allowlists", []) if a.get("regexes") or a.get("stopwords")
+    )
+    return Rule(
+        raw["id"],
+        _compile(raw["regex"]),
+        tuple(k.lower() for k in raw.get("keywords", [])),
+        raw.get("secretGroup"),
+        raw.get("entropy"),
+        lists,
+    )
 
 
 @cache
@@ -115,7 +130,11 @@ def _keyword_index() -> tuple[re.Pattern[str], dict[str, list[Rule]], tuple[Rule
     for rule in rules:
         for keyword in rule.keywords:
             by_keyword.setdefault(keyword, []).append(rule)
-    return re.compile(_trie_regex(sorted(by_keyword))), by_keyword, tuple(r for r in rules if not r.keywords)
+    return (
+        re.compile(_trie_regex(sorted(by_keyword))),
+        by_keyword,
+        tuple(r for r in rules if not r.keywords),
+    )
 
 
 def _trie_regex(words: list[str]) -> str:
@@ -128,6 +147,7 @@ def _trie_regex(words: list[str]) -> str:
         for char in word:
             node = node.setdefault(char, {})
         node[""] = {}
+
     def build(node: dict) -> str:
         ends = "" in node
         branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
@@ -135,6 +155,7 @@ def _trie_regex(words: list[str]) -> str:
             return ""
         body = branches[0] if len(branches) == 1 and not ends else "(?:" + "|".join(branches) + ")"
         return body + "?" if ends else body
+
     return build(trie)
 
 
@@ -168,7 +189,8 @@ def hits(text: str) -> Iterator[Hit]:
                 continue
             line = _line_at(text, match.start())
             if global_list.allows(secret, match.group(0), line) or any(
-                    a.allows(secret, match.group(0), line) for a in rule.allowlists):
+                a.allows(secret, match.group(0), line) for a in rule.allowlists
+            ):
                 continue
             yield Hit(rule.id, match.start(group), match.end(group))
 
@@ -176,4 +198,4 @@ def hits(text: str) -> Iterator[Hit]:
 def _line_at(text: str, index: int) -> str:
     start = text.rfind("\n", 0, index) + 1
     end = text.find("\n", index)
-    return text[start:end if end >= 0 else len(text)]
+    return text[start : end if end >= 0 else len(text)]

@@ -21,7 +21,9 @@ from . import secret_rules
 
 MARKER = re.compile(r"<redacted:([a-z0-9-]+)>")
 BASE64_TOKEN = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{16,}={0,2}(?![\w+/=-])")
-LONG_TEXT = 64 * 1024  # a private key's header is a rule of its own, so no rule needs more than a line
+LONG_TEXT = (
+    64 * 1024
+)  # a private key's header is a rule of its own, so no rule needs more than a line
 PERCENT_TOKEN = re.compile(r"[^\s\"'<>]*%[0-9A-Fa-f]{2}[^\s\"'<>]*")
 
 
@@ -35,17 +37,21 @@ def _key_value_pattern() -> re.Pattern[str]:
     words = "|".join(_keys()["secret_words"])
     suffixes = "|".join(sorted(_keys()["reference_suffixes"], key=len, reverse=True))
     key = rf"[\w.-]*(?:{words})(?![\w-]*(?:{suffixes})\b)[\w.-]*"
-    return re.compile(rf"(?i)\b({key}\"?[ \t]*[:=][ \t]*\"?)(?!<redacted:)([^\s\"',{{}}\[\]*$<][^\s\"',}}]*)")
+    return re.compile(
+        rf"(?i)\b({key}\"?[ \t]*[:=][ \t]*\"?)(?!<redacted:)([^\s\"',{{}}\[\]*$<][^\s\"',}}]*)"
+    )
 
 
-@lru_cache(maxsize=4096)   # mapping keys repeat across every object of a report
+@lru_cache(maxsize=4096)  # mapping keys repeat across every object of a report
 def secret_key(key: str) -> bool:
     """Whether a mapping key names a secret value, not a reference to one: `sshKey` and
     `GITHUB_TOKEN` hold secrets, `secretName` and `secretKey` only name them."""
     normal = re.sub(r"[-_]", "", key.lower())
     for word in _keys()["secret_words"]:
         start = normal.find(word)
-        if start >= 0 and not any(normal[start + len(word):].endswith(s) for s in _keys()["reference_suffixes"]):
+        if start >= 0 and not any(
+            normal[start + len(word) :].endswith(s) for s in _keys()["reference_suffixes"]
+        ):
             return True
     return False
 
@@ -71,7 +77,10 @@ def _plain_kind(text: str) -> str | None:
 def _encoded(text: str) -> list[tuple[int, int, str]]:
     """(start, end, kind) of each base64 or URL-encoded token that hides a credential."""
     found = []
-    for pattern, decode, label in ((BASE64_TOKEN, _decoded, "base64"), (PERCENT_TOKEN, unquote, "url-encoded")):
+    for pattern, decode, label in (
+        (BASE64_TOKEN, _decoded, "base64"),
+        (PERCENT_TOKEN, unquote, "url-encoded"),
+    ):
         if label == "url-encoded" and "%" not in text:
             continue
         for match in pattern.finditer(text):
@@ -89,7 +98,7 @@ def credential_kind(text: str) -> str | None:
     return marker.group(1) if marker else None
 
 
-@lru_cache(maxsize=65536)   # a report masks the same subjects and reasons many times over
+@lru_cache(maxsize=65536)  # a report masks the same subjects and reasons many times over
 def mask(text: str) -> str:
     """The text with every credential replaced by `<redacted:RULE>`."""
     if len(text) < 8:

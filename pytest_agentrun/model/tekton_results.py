@@ -33,8 +33,11 @@ def results(obj: dict[str, Any] | None) -> dict[str, Any]:
     entries = status.get("results") if isinstance(status, dict) else None
     if not isinstance(entries, list):
         return {}
-    return {e["name"]: normalise(e.get("value")) for e in entries
-            if isinstance(e, dict) and isinstance(e.get("name"), str)}
+    return {
+        e["name"]: normalise(e.get("value"))
+        for e in entries
+        if isinstance(e, dict) and isinstance(e.get("name"), str)
+    }
 
 
 def result(obj: dict[str, Any] | None, name: str) -> Any:

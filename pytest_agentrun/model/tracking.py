@@ -13,23 +13,32 @@ from __future__ import annotations
 import re
 from typing import Any
 
-TRACKING_ID = re.compile(r"^(?P<app>[^:]+):(?P<group>[^/]*)/(?P<kind>[^:]+):(?P<namespace>[^/]*)/(?P<name>.+)$")
+TRACKING_ID = re.compile(
+    r"^(?P<app>[^:]+):(?P<group>[^/]*)/(?P<kind>[^:]+):(?P<namespace>[^/]*)/(?P<name>.+)$"
+)
 
 
 def tracking_id(application: str, obj: dict[str, Any]) -> str:
     """The tracking-id Argo CD writes on obj for the Application."""
     meta = obj.get("metadata") or {}
     group = str(obj.get("apiVersion") or "").rpartition("/")[0]
-    return f"{application}:{group}/{obj.get('kind')}:{meta.get('namespace') or ''}/{meta.get('name')}"
+    return (
+        f"{application}:{group}/{obj.get('kind')}:{meta.get('namespace') or ''}/{meta.get('name')}"
+    )
 
 
-def tracked_by(obj: dict[str, Any], application: str, tracking: dict[str, Any],
-               argocd_namespace: str = "") -> str | None:
+def tracked_by(
+    obj: dict[str, Any], application: str, tracking: dict[str, Any], argocd_namespace: str = ""
+) -> str | None:
     """How obj is tracked as the Application's ("annotation ..." / "label ..."), or None."""
     meta = obj.get("metadata") or {}
     methods = set(tracking.get("methods") or [])
     value = (meta.get("annotations") or {}).get(tracking["annotation"])
-    if "annotation" in methods and isinstance(value, str) and _names(value, obj, application, argocd_namespace):
+    if (
+        "annotation" in methods
+        and isinstance(value, str)
+        and _names(value, obj, application, argocd_namespace)
+    ):
         return f"annotation {tracking['annotation']}={value}"
     if "label" in methods and (meta.get("labels") or {}).get(tracking["label"]) == application:
         return f"label {tracking['label']}={application}"
@@ -43,9 +52,12 @@ def _names(value: str, obj: dict[str, Any], application: str, argocd_namespace: 
         return False
     meta = obj.get("metadata") or {}
     group = str(obj.get("apiVersion") or "").rpartition("/")[0]
-    return (parsed["app"] in (application, f"{argocd_namespace}_{application}")
-            and (parsed["group"], parsed["kind"], parsed["name"]) == (group, obj.get("kind"), meta.get("name"))
-            and parsed["namespace"] in ("", meta.get("namespace") or ""))
+    return (
+        parsed["app"] in (application, f"{argocd_namespace}_{application}")
+        and (parsed["group"], parsed["kind"], parsed["name"])
+        == (group, obj.get("kind"), meta.get("name"))
+        and parsed["namespace"] in ("", meta.get("namespace") or "")
+    )
 
 
 def describe(application: str, tracking: dict[str, Any]) -> str:

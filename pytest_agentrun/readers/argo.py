@@ -20,7 +20,9 @@ class Argo:
     def application(self) -> dict[str, Any] | None:
         """The lane's Application, from the namespace's list that AR-04 reads anyway (one request)."""
         name = self.profile.application
-        return next((a for a in self.applications() if a.get("metadata", {}).get("name") == name), None)
+        return next(
+            (a for a in self.applications() if a.get("metadata", {}).get("name") == name), None
+        )
 
     def applications(self) -> list[dict[str, Any]]:
         return self.kube.list("Application", self.namespace)

@@ -48,8 +48,13 @@ class Breaker:
         if self._reason is not None:
             raise EvidenceError(self.source, what, where, self._reason)
         if self.deadline.passed():
-            raise EvidenceError(self.source, what, where, f"evidence deadline of {self.deadline.seconds:g} s passed "
-                                "before this was read (--evidence-deadline)")
+            raise EvidenceError(
+                self.source,
+                what,
+                where,
+                f"evidence deadline of {self.deadline.seconds:g} s passed "
+                "before this was read (--evidence-deadline)",
+            )
 
     def trip(self, error: EvidenceError) -> EvidenceError:
         """Open the breaker with this read's reason; returns the error for the caller to raise."""

@@ -14,12 +14,13 @@ from .kube import Kube
 from .pod_logs import PodLogs, troubled_pod_logs
 
 
-
 class Cluster:
     def __init__(self, kube: Kube, profile: LaneProfile):
         self.kube = kube
         self.profile = profile
-        self._by_name: dict[tuple[str, str], tuple[list, dict]] = {}   # (kind, namespace) -> (list, name -> object)
+        self._by_name: dict[
+            tuple[str, str], tuple[list, dict]
+        ] = {}  # (kind, namespace) -> (list, name -> object)
 
     @property
     def namespace_name(self) -> str:
@@ -66,8 +67,12 @@ class Cluster:
     def tracked_workloads(self) -> list[dict[str, Any]]:
         """The Deployments and StatefulSets Argo CD tracks as the lane's Application."""
         profile = self.profile
-        return [w for kind in ROLLOUT_KINDS for w in self.objects(kind)
-                if tracked_by(w, profile.application, profile.argo_tracking, profile.argocd_namespace)]
+        return [
+            w
+            for kind in ROLLOUT_KINDS
+            for w in self.objects(kind)
+            if tracked_by(w, profile.application, profile.argo_tracking, profile.argocd_namespace)
+        ]
 
     def application_pods(self) -> list[dict[str, Any]]:
         """The release Pods of every tracked workload (DR-03/DR-04 judge these)."""
@@ -75,8 +80,13 @@ class Cluster:
 
     def listed_resources(self) -> list[Resource]:
         """The namespaced kinds namespace_listing() lists (discovery's, minus the exempt kinds)."""
-        skip = {(r.get("group", ""), r["kind"]) for r in self.profile.untracked_objects.get("kinds") or []}
-        return [r for r in self.kube.discovery.namespaced_listable() if (r.group, r.kind) not in skip]
+        skip = {
+            (r.get("group", ""), r["kind"])
+            for r in self.profile.untracked_objects.get("kinds") or []
+        }
+        return [
+            r for r in self.kube.discovery.namespaced_listable() if (r.group, r.kind) not in skip
+        ]
 
     def namespace_listing(self) -> tuple[list[dict[str, Any]], dict[str, str]]:
         """Every live object of the runtime namespace, of every namespaced kind discovery serves
@@ -102,7 +112,9 @@ class Cluster:
 
     def service_port(self, service: str, kind: str, container_port: int | str) -> int | str | None:
         """The port of the live Service `service` that reaches the workload's `container_port`."""
-        return service_port_for(self.workload("Service", service), self.workload(kind, service), container_port)
+        return service_port_for(
+            self.workload("Service", service), self.workload(kind, service), container_port
+        )
 
     def health(self, service: str, port: int | str, path: str) -> tuple[int, str]:
         return self.kube.proxy_get(self.namespace_name, service, port, path)

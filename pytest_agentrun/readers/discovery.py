@@ -12,9 +12,11 @@ from typing import Any, Callable
 
 from ..model.objects import Resource, split_api_version
 
-GetJson = Callable[[str], Any]   # path -> the parsed document, or None when the server answers 404
+GetJson = Callable[[str], Any]  # path -> the parsed document, or None when the server answers 404
 # What GET /api and /apis ask for, as client-go does: the aggregated form, else the plain documents.
-AGGREGATED_ACCEPT = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
+AGGREGATED_ACCEPT = (
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
+)
 AGGREGATED_KIND = "APIGroupDiscoveryList"
 
 
@@ -31,7 +33,7 @@ class Discovery:
     def resources(self, group: str, version: str) -> list[Resource] | None:
         """The resources of one group-version, or None when the server does not serve it."""
         if (group, version) not in self._lists:
-            self._root("/api" if not group else "/apis")   # an aggregated answer holds every version
+            self._root("/api" if not group else "/apis")  # an aggregated answer holds every version
         if (group, version) not in self._lists:
             path = f"/apis/{group}/{version}" if group else f"/api/{version}"
             self._lists[(group, version)] = _resource_list(group, version, self._get(path))
@@ -54,8 +56,11 @@ class Discovery:
     def preferred_versions(self) -> list[tuple[str, str]]:
         """(group, version) of the core group's first version and every group's preferred one."""
         core, groups = self._root("/api"), self._root("/apis")
-        return _preferred(core, legacy=[("", v) for v in (core.get("versions") or [])[:1]]) + \
-            _preferred(groups, legacy=[_legacy_preferred(group) for group in groups.get("groups") or []])
+        return _preferred(
+            core, legacy=[("", v) for v in (core.get("versions") or [])[:1]]
+        ) + _preferred(
+            groups, legacy=[_legacy_preferred(group) for group in groups.get("groups") or []]
+        )
 
     def _root(self, path: str) -> dict:
         """/api or /apis, read once; an aggregated answer's resources are kept per group-version."""
@@ -77,31 +82,49 @@ def _resource_list(group: str, version: str, document: Any) -> list[Resource] | 
     resources = []
     for item in document.get("resources") or []:
         if not isinstance(item, dict) or "/" in str(item.get("name", "")) or not item.get("kind"):
-            continue   # subresources (pods/status, services/proxy) are not kinds of their own
-        resources.append(Resource(group, version, item["kind"], item["name"], bool(item.get("namespaced")),
-                                  tuple(item.get("verbs") or ())))
+            continue  # subresources (pods/status, services/proxy) are not kinds of their own
+        resources.append(
+            Resource(
+                group,
+                version,
+                item["kind"],
+                item["name"],
+                bool(item.get("namespaced")),
+                tuple(item.get("verbs") or ()),
+            )
+        )
     return resources
 
 
 def _aggregated_groups(document: dict) -> list[tuple[str, list[dict]]]:
     """(group name, its version entries, preferred first) of an APIGroupDiscoveryList."""
-    return [(str((item.get("metadata") or {}).get("name") or ""),
-             [v for v in item.get("versions") or [] if isinstance(v, dict) and v.get("version")])
-            for item in document.get("items") or [] if isinstance(item, dict)]
+    return [
+        (
+            str((item.get("metadata") or {}).get("name") or ""),
+            [v for v in item.get("versions") or [] if isinstance(v, dict) and v.get("version")],
+        )
+        for item in document.get("items") or []
+        if isinstance(item, dict)
+    ]
 
 
 def _preferred(document: dict, legacy: list) -> list[tuple[str, str]]:
     """The (group, preferred version) pairs of one root document, in whichever form it came."""
     if document.get("kind") != AGGREGATED_KIND:
         return [pair for pair in legacy if pair[1]]
-    return [(group, versions[0]["version"]) for group, versions in _aggregated_groups(document) if versions]
+    return [
+        (group, versions[0]["version"])
+        for group, versions in _aggregated_groups(document)
+        if versions
+    ]
 
 
 def _legacy_preferred(group: Any) -> tuple[str, str]:
     if not isinstance(group, dict) or not group.get("name"):
-        return "", ""   # no name: not a group of /apis
-    preferred = (group.get("preferredVersion") or {}).get("version") or \
-        ((group.get("versions") or [{}])[0]).get("version")
+        return "", ""  # no name: not a group of /apis
+    preferred = (group.get("preferredVersion") or {}).get("version") or (
+        (group.get("versions") or [{}])[0]
+    ).get("version")
     return str(group["name"]), str(preferred or "")
 
 
@@ -112,8 +135,17 @@ def _aggregated_lists(document: dict) -> dict[tuple[str, str], list[Resource]]:
     for group, versions in _aggregated_groups(document):
         for entry in versions:
             lists[(group, entry["version"])] = [
-                Resource(group, entry["version"], str((r.get("responseKind") or {}).get("kind")), r["resource"],
-                         r.get("scope") == "Namespaced", tuple(r.get("verbs") or ()))
+                Resource(
+                    group,
+                    entry["version"],
+                    str((r.get("responseKind") or {}).get("kind")),
+                    r["resource"],
+                    r.get("scope") == "Namespaced",
+                    tuple(r.get("verbs") or ()),
+                )
                 for r in entry.get("resources") or []
-                if isinstance(r, dict) and r.get("resource") and (r.get("responseKind") or {}).get("kind")]
+                if isinstance(r, dict)
+                and r.get("resource")
+                and (r.get("responseKind") or {}).get("kind")
+            ]
     return lists

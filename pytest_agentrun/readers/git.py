@@ -23,8 +23,12 @@ from .breaker import Breaker
 from ..model.commits import CommitInfo
 
 # Never wait for a password or a host-key prompt: an unreachable remote must fail at once.
-GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o ConnectTimeout=10",
-           "GIT_HTTP_LOW_SPEED_LIMIT": "1", "GIT_HTTP_LOW_SPEED_TIME": "30"}
+GIT_ENV = {
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o ConnectTimeout=10",
+    "GIT_HTTP_LOW_SPEED_LIMIT": "1",
+    "GIT_HTTP_LOW_SPEED_TIME": "30",
+}
 
 
 def last_error_line(exc: git.GitCommandError) -> str:
@@ -37,9 +41,20 @@ def last_error_line(exc: git.GitCommandError) -> str:
 
 
 # What git prints when the remote did not answer (or not in time): the remote is down, not the ref missing.
-DOWN = ("could not resolve host", "connection refused", "failed to connect", "operation too slow",
-        "timed out", "connection reset", "empty reply", "returned error: 5", "returned error: 429",
-        "the remote end hung up", "early eof", "unexpected disconnect")
+DOWN = (
+    "could not resolve host",
+    "connection refused",
+    "failed to connect",
+    "operation too slow",
+    "timed out",
+    "connection reset",
+    "empty reply",
+    "returned error: 5",
+    "returned error: 429",
+    "the remote end hung up",
+    "early eof",
+    "unexpected disconnect",
+)
 
 
 def remote_down(reason: str) -> bool:
@@ -48,7 +63,9 @@ def remote_down(reason: str) -> bool:
 
 def ls_remote(url: str, *refs: str, timeout: float | None = None) -> dict[str, str]:
     """ref -> SHA as the remote lists them now (all refs, or those named); git.GitCommandError on failure."""
-    out = git.cmd.Git().execute(["git", "ls-remote", url, *refs], env=GIT_ENV, kill_after_timeout=timeout)
+    out = git.cmd.Git().execute(
+        ["git", "ls-remote", url, *refs], env=GIT_ENV, kill_after_timeout=timeout
+    )
     pairs = (line.split("\t", 1) for line in out.splitlines() if "\t" in line)
     return {ref: sha for sha, ref in pairs}
 
@@ -61,7 +78,9 @@ def exact_fetch(url: str, sha: str) -> tuple[bool, str]:
     with tempfile.TemporaryDirectory(prefix="agentrun-exact-fetch-") as scratch:
         repo = git.Repo.init(scratch, bare=True)
         try:
-            repo.git.execute(["git", "fetch", "--quiet", "--no-tags", "--depth=1", url, sha], env=GIT_ENV)
+            repo.git.execute(
+                ["git", "fetch", "--quiet", "--no-tags", "--depth=1", url, sha], env=GIT_ENV
+            )
             got = repo.git.rev_parse("FETCH_HEAD")
         except git.GitCommandError as exc:
             return False, last_error_line(exc)
@@ -77,10 +96,18 @@ class GitRemote:
     and diffs are read by one `cat-file --batch` / `diff-tree --stdin` process each. Every value
     still goes through the evidence cache, one key per value, so a run records and replays."""
 
-    def __init__(self, name: str, url: str, cache: EvidenceCache, cache_dir: Path, breaker: Breaker | None = None,
-                 *, credentials: bool = True):
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        cache: EvidenceCache,
+        cache_dir: Path,
+        breaker: Breaker | None = None,
+        *,
+        credentials: bool = True,
+    ):
         self.name = name
-        self.credentials = credentials      # False: every read is refused at once (lane config)
+        self.credentials = credentials  # False: every read is refused at once (lane config)
         self.url = url
         self.shown_url = redact_url(url)
         self._cache = cache
@@ -128,30 +155,46 @@ class GitRemote:
         -9 when it ran past `timeout`, as GitPython's kill_after_timeout reports it)."""
         command = ["git", f"--git-dir={self._dir}", *args]
         try:
-            done = subprocess.run(command, input=stdin, capture_output=True, env={**os.environ, **GIT_ENV},
-                                  timeout=timeout)
+            done = subprocess.run(
+                command,
+                input=stdin,
+                capture_output=True,
+                env={**os.environ, **GIT_ENV},
+                timeout=timeout,
+            )
         except subprocess.TimeoutExpired:
             raise git.GitCommandError(command, -9, f"timed out after {timeout:.0f}s") from None
-        if done.returncode != 0:   # text, as GitPython's own commands report it (last_error_line)
-            raise git.GitCommandError(command, done.returncode, done.stderr.decode("utf-8", "replace").strip())
+        if done.returncode != 0:  # text, as GitPython's own commands report it (last_error_line)
+            raise git.GitCommandError(
+                command, done.returncode, done.stderr.decode("utf-8", "replace").strip()
+            )
         return done.stdout
 
     # -- remote refs ---------------------------------------------------------------------------
     def refs(self) -> dict[str, str]:
         """refs/heads/<branch> -> SHA as the remote lists them now, every branch fetched with it."""
+
         def fetch() -> dict[str, str]:
             self._refuse_without_credentials("ls-remote")
             self.repo  # noqa: B018 - creates the cache repository
             space = f"refs/remotes/{self.name}/"
             timeout = self._ask_remote("ls-remote")
             try:
-                self._git("fetch", "--quiet", "--prune", "--no-tags", self.url, f"+refs/heads/*:{space}*",
-                          timeout=timeout)
+                self._git(
+                    "fetch",
+                    "--quiet",
+                    "--prune",
+                    "--no-tags",
+                    self.url,
+                    f"+refs/heads/*:{space}*",
+                    timeout=timeout,
+                )
                 out = self._git("for-each-ref", "--format=%(objectname) %(refname)", space).decode()
             except git.GitCommandError as exc:
                 raise self._remote_error("ls-remote", exc) from None
             pairs = (line.split(" ", 1) for line in out.splitlines() if " " in line)
-            return {"refs/heads/" + ref[len(space):]: sha for sha, ref in pairs}
+            return {"refs/heads/" + ref[len(space) :]: sha for sha, ref in pairs}
+
         return self._cache.get(f"git:{self.name}", "ls-remote", fetch)
 
     def head(self, branch: str) -> str | None:
@@ -165,8 +208,9 @@ class GitRemote:
 
     def ensure_commit(self, sha: str) -> git.Commit:
         """The commit, fetched by full SHA if no fetched branch holds it."""
+
         def fetch() -> str:
-            self.refs()   # the branches first: a commit they hold needs no fetch of its own
+            self.refs()  # the branches first: a commit they hold needs no fetch of its own
             with self._lock:
                 try:
                     self.repo.commit(sha)
@@ -177,6 +221,7 @@ class GitRemote:
                     except git.GitCommandError as exc:
                         raise self._remote_error(f"commit {sha}", exc) from None
             return sha
+
         self._cache.get(f"git:{self.name}", f"commit {sha}", fetch)
         with self._lock:
             return self.repo.commit(sha)
@@ -187,6 +232,7 @@ class GitRemote:
 
     def read(self, sha: str, path: str) -> str | None:
         """A file's text at a commit, or None if the commit has no such file."""
+
         def fetch() -> str | None:
             commit = self.ensure_commit(sha)
             with self._lock:
@@ -194,6 +240,7 @@ class GitRemote:
                 if blob is None or blob.type != "blob":
                     return None
                 return blob.data_stream.read().decode("utf-8", "replace")
+
         return self._cached(f"read {sha}:{path}", fetch)
 
     def read_many(self, wanted: list[tuple[str, str]]) -> list[str | None]:
@@ -201,14 +248,23 @@ class GitRemote:
         keys = [f"read {sha}:{path}" for sha, path in wanted]
         todo = [w for w, k in zip(wanted, keys) if not self._cache.cached(f"git:{self.name}", k)]
         batch = self._cat_file_batch(todo) if todo and not self._cache.replay else {}
-        return [self._cached(k, lambda w=w: batch[w] if batch.get(w, MISSING) is not MISSING else
-                             _uncached_read(self, *w)) for w, k in zip(wanted, keys)]
+        return [
+            self._cached(
+                k,
+                lambda w=w: (
+                    batch[w] if batch.get(w, MISSING) is not MISSING else _uncached_read(self, *w)
+                ),
+            )
+            for w, k in zip(wanted, keys)
+        ]
 
     def _cat_file_batch(self, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
         """(sha, path) -> text, None for a tree, MISSING when the object is not in the cache yet."""
         self.refs()
         try:
-            out = self._git("cat-file", "--batch", stdin="".join(f"{s}:{p}\n" for s, p in wanted).encode())
+            out = self._git(
+                "cat-file", "--batch", stdin="".join(f"{s}:{p}\n" for s, p in wanted).encode()
+            )
         except git.GitCommandError:
             return {}
         result: dict[tuple[str, str], str | None] = {}
@@ -217,11 +273,11 @@ class GitRemote:
             end = out.index(b"\n", position)
             header = out[position:end].split()
             position = end + 1
-            if len(header) != 3:                           # "<spec> missing" / "ambiguous"
+            if len(header) != 3:  # "<spec> missing" / "ambiguous"
                 result[spec] = MISSING
                 continue
             size = int(header[2])
-            body = out[position:position + size]
+            body = out[position : position + size]
             position += size + 1
             result[spec] = body.decode("utf-8", "replace") if header[1] == b"blob" else None
         return result
@@ -231,10 +287,12 @@ class GitRemote:
             commit = self.ensure_commit(sha)
             with self._lock:
                 return _entry(commit, path) is not None
+
         return self._cached(f"exists {sha}:{path}", fetch)
 
     def files(self, sha: str, prefix: str = "") -> list[str]:
         """Every file path at a commit, under `prefix` when given."""
+
         def fetch() -> list[str]:
             commit = self.ensure_commit(sha)
             with self._lock:
@@ -245,6 +303,7 @@ class GitRemote:
                         return []
                     tree = entry
                 return sorted(item.path for item in tree.traverse() if item.type == "blob")
+
         return self._cached(f"files {sha}:{prefix}", fetch)
 
     def history(self, branch_or_sha: str, path: str | None = None) -> list[CommitInfo]:
@@ -253,18 +312,41 @@ class GitRemote:
         the path-filtered histories are taken from it."""
         if path:
             prefix = path.strip("/") + "/"
-            return self._cached(f"history {branch_or_sha}:{path}", lambda: [
-                c for c in self.history(branch_or_sha) if any(f == path or f.startswith(prefix) for f in c.files)])
+            return self._cached(
+                f"history {branch_or_sha}:{path}",
+                lambda: [
+                    c
+                    for c in self.history(branch_or_sha)
+                    if any(f == path or f.startswith(prefix) for f in c.files)
+                ],
+            )
+
         def fetch() -> list[CommitInfo]:
             is_sha = len(branch_or_sha) == 40
-            rev = self.ensure_commit(branch_or_sha).hexsha if is_sha else f"refs/remotes/{self.name}/{branch_or_sha}"
+            rev = (
+                self.ensure_commit(branch_or_sha).hexsha
+                if is_sha
+                else f"refs/remotes/{self.name}/{branch_or_sha}"
+            )
             self.refs()
             try:
-                out = self._git("log", "-z", "--name-only", "--no-renames", "--root", "--diff-merges=first-parent",
-                                f"--format={LOG_FORMAT}", rev, "--")
+                out = self._git(
+                    "log",
+                    "-z",
+                    "--name-only",
+                    "--no-renames",
+                    "--root",
+                    "--diff-merges=first-parent",
+                    f"--format={LOG_FORMAT}",
+                    rev,
+                    "--",
+                )
             except git.GitCommandError as exc:
-                raise EvidenceError("git", f"history {branch_or_sha}", self.shown_url, last_error_line(exc)) from None
+                raise EvidenceError(
+                    "git", f"history {branch_or_sha}", self.shown_url, last_error_line(exc)
+                ) from None
             return parse_log(out.decode("utf-8", "replace"))
+
         return self._cached(f"history {branch_or_sha}:", fetch)
 
     def changed_files(self, old: str, new: str) -> list[str]:
@@ -280,7 +362,9 @@ class GitRemote:
         """Read the diffs of many pairs at once into the evidence cache; a pair that cannot be read
         caches its failure, for changed_files() of that pair to raise."""
         key = lambda p: f"changed {p[0]}..{p[1]}"  # noqa: E731
-        todo = [p for p in dict.fromkeys(pairs) if not self._cache.cached(f"git:{self.name}", key(p))]
+        todo = [
+            p for p in dict.fromkeys(pairs) if not self._cache.cached(f"git:{self.name}", key(p))
+        ]
         if not todo or self._cache.replay:
             return
         known = set()
@@ -289,7 +373,7 @@ class GitRemote:
                 self.ensure_commit(sha)
                 known.add(sha)
             except EvidenceError:
-                pass   # that pair's own read below fails with this reason
+                pass  # that pair's own read below fails with this reason
         batch = self._diff_tree_batch([p for p in todo if set(p) <= known])
         for pair in todo:
             try:
@@ -304,6 +388,7 @@ class GitRemote:
             a, b = self.ensure_commit(pair[0]), self.ensure_commit(pair[1])
             with self._lock:
                 return sorted({p for d in a.diff(b) for p in (d.a_path, d.b_path) if p})
+
         return self._cached(f"changed {pair[0]}..{pair[1]}", fetch)
 
     def _diff_tree_batch(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
@@ -311,8 +396,20 @@ class GitRemote:
             return {}
         stdin = "".join(f"{new} {old}\n" for old, new in pairs).encode()
         try:
-            tokens = self._git("diff-tree", "--stdin", "-r", "--name-only", "-z", "--no-renames", "--always",
-                               stdin=stdin).decode("utf-8", "replace").split("\0")
+            tokens = (
+                self._git(
+                    "diff-tree",
+                    "--stdin",
+                    "-r",
+                    "--name-only",
+                    "-z",
+                    "--no-renames",
+                    "--always",
+                    stdin=stdin,
+                )
+                .decode("utf-8", "replace")
+                .split("\0")
+            )
         except git.GitCommandError:
             return {}
         # Output: for each input line, "<new>" then the changed paths; the next header is the next
@@ -326,25 +423,35 @@ class GitRemote:
             end = position + 1
             while end < len(tokens) and tokens[end] != following and tokens[end]:
                 end += 1
-            result[(old, new)] = sorted(set(tokens[position + 1:end]))
+            result[(old, new)] = sorted(set(tokens[position + 1 : end]))
             position = end
         return result
 
     def ancestry(self, branch_or_sha: str) -> list[str]:
         """Every commit reachable from a fetched branch or a commit, itself included (rev-list: SHAs only)."""
+
         def fetch() -> list[str]:
             is_sha = len(branch_or_sha) == 40
-            rev = self.ensure_commit(branch_or_sha).hexsha if is_sha else f"refs/remotes/{self.name}/{branch_or_sha}"
+            rev = (
+                self.ensure_commit(branch_or_sha).hexsha
+                if is_sha
+                else f"refs/remotes/{self.name}/{branch_or_sha}"
+            )
             self.refs()
             try:
                 return self._git("rev-list", rev, "--").decode().split()
             except git.GitCommandError as exc:
-                raise EvidenceError("git", f"rev-list {branch_or_sha}", self.shown_url, last_error_line(exc)) from None
+                raise EvidenceError(
+                    "git", f"rev-list {branch_or_sha}", self.shown_url, last_error_line(exc)
+                ) from None
+
         return self._cached(f"ancestry {branch_or_sha}", fetch)
 
     def exact_fetch(self, sha: str) -> tuple[bool, str]:
         """exact_fetch() of one full SHA from this remote, once per session."""
-        return self._cache.get(f"git:{self.name}", f"exact-fetch {sha}", lambda: exact_fetch(self.url, sha))
+        return self._cache.get(
+            f"git:{self.name}", f"exact-fetch {sha}", lambda: exact_fetch(self.url, sha)
+        )
 
 
 MISSING = object()
@@ -359,8 +466,17 @@ def parse_log(out: str) -> list[CommitInfo]:
         fields = record.split("\0")
         sha, parents, author, author_email, committer_email, message = fields[:6]
         files = {f.lstrip("\n") for f in fields[6:]} - {""}
-        commits.append(CommitInfo(sha, tuple(parents.split()), author, author_email, committer_email,
-                                  message.strip(), tuple(sorted(files))))
+        commits.append(
+            CommitInfo(
+                sha,
+                tuple(parents.split()),
+                author,
+                author_email,
+                committer_email,
+                message.strip(),
+                tuple(sorted(files)),
+            )
+        )
     return commits
 
 
@@ -375,6 +491,8 @@ def _uncached_read(remote: GitRemote, sha: str, path: str) -> str | None:
     commit = remote.ensure_commit(sha)
     with remote._lock:
         blob = _entry(commit, path)
-        return blob.data_stream.read().decode("utf-8", "replace") if blob is not None and blob.type == "blob" else None
-
-
+        return (
+            blob.data_stream.read().decode("utf-8", "replace")
+            if blob is not None and blob.type == "blob"
+            else None
+        )

@@ -24,7 +24,9 @@ class GitopsBranch:
     def require_head(self) -> str:
         head = self.remote.fetch_branch(self.branch)
         if head is None:
-            raise EvidenceError("git", f"branch {self.branch}", self.remote.shown_url, "branch does not exist")
+            raise EvidenceError(
+                "git", f"branch {self.branch}", self.remote.shown_url, "branch does not exist"
+            )
         return head
 
     def where(self, path: str, sha: str | None = None) -> str:
@@ -43,7 +45,10 @@ class GitopsBranch:
     def manifests(self) -> ManifestSet:
         head = self.require_head()
         paths = self.runtime_files()
-        texts = {path: text or "" for path, text in zip(paths, self.remote.read_many([(head, p) for p in paths]))}
+        texts = {
+            path: text or ""
+            for path, text in zip(paths, self.remote.read_many([(head, p) for p in paths]))
+        }
         return parse_manifests(texts, f"{self.branch}@{head[:12]}:")
 
     def history(self) -> list[CommitInfo]:
@@ -58,8 +63,10 @@ class GitopsBranch:
             path = self.profile.catalog_path
             commits = self.remote.history(self.branch, path)
             texts = self.remote.read_many([(c.sha, path) for c in commits])
-            self._versions = [(c, Catalog.parse(f"{self.branch}@{c.sha[:12]}:{path}", text))
-                              for c, text in zip(commits, texts)]
+            self._versions = [
+                (c, Catalog.parse(f"{self.branch}@{c.sha[:12]}:{path}", text))
+                for c, text in zip(commits, texts)
+            ]
         return self._versions
 
     def previous_catalog(self) -> Catalog | None:
@@ -80,4 +87,7 @@ class GitopsBranch:
         """Every file of the branch at its head, path -> text."""
         head = self.require_head()
         paths = self.remote.files(head)
-        return {path: text or "" for path, text in zip(paths, self.remote.read_many([(head, p) for p in paths]))}
+        return {
+            path: text or ""
+            for path, text in zip(paths, self.remote.read_many([(head, p) for p in paths]))
+        }

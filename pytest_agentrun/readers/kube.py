@@ -38,14 +38,21 @@ TIMEOUT = TIMEOUTS.kube  # connect, read seconds
 # the full list, whose values are dropped before anything keeps them.
 METADATA_LIST = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
 RETRIED_STATUSES = (429, 500, 502, 503, 504)
-SOURCE_DOWN = (429, 502, 503, 504)  # after the retries, these open the breaker (a 500 may be one object's)
+SOURCE_DOWN = (
+    429,
+    502,
+    503,
+    504,
+)  # after the retries, these open the breaker (a 500 may be one object's)
 MAX_RETRY_AFTER = 10.0  # seconds: a Retry-After beyond this is cut to it (the run has a deadline)
 LOG_TIMEOUT = TIMEOUTS.kube_log
 
 
 @cache
 def resource_table() -> dict[str, dict[str, Any]]:
-    return yaml.safe_load(resources.files("pytest_agentrun").joinpath("data/resources.yaml").read_text())
+    return yaml.safe_load(
+        resources.files("pytest_agentrun").joinpath("data/resources.yaml").read_text()
+    )
 
 
 def resource_path(kind: str, namespace: str | None = None, name: str | None = None) -> str:
@@ -69,9 +76,14 @@ def build_api_client(cfg: LaneConfig) -> client.ApiClient:
             kube_config.load_incluster_config(client_configuration=configuration)
         else:
             if cfg.kubeconfig is None or not cfg.kubeconfig.is_file():
-                raise LaneConfigError(f"kubeconfig {cfg.kubeconfig} does not exist (from {cfg.origin})")
-            kube_config.load_kube_config(config_file=str(cfg.kubeconfig), context=cfg.context,
-                                         client_configuration=configuration)
+                raise LaneConfigError(
+                    f"kubeconfig {cfg.kubeconfig} does not exist (from {cfg.origin})"
+                )
+            kube_config.load_kube_config(
+                config_file=str(cfg.kubeconfig),
+                context=cfg.context,
+                client_configuration=configuration,
+            )
     except LaneConfigError:
         raise
     except Exception as exc:  # the client raises ConfigException and plain errors alike
@@ -85,7 +97,9 @@ class LaneRetry(Retry):
     """urllib3's Retry with two bounds: a read that timed out is not sent again (the source's breaker
     takes over), and a Retry-After longer than MAX_RETRY_AFTER is cut to it."""
 
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+    def increment(
+        self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None
+    ):
         if isinstance(error, ReadTimeoutError):
             raise MaxRetryError(_pool, url, error) from error
         return super().increment(method, url, response, error, _pool, _stacktrace)
@@ -99,9 +113,18 @@ def read_retry() -> Retry:
     """Reads are idempotent: GET/HEAD are retried on 429 (after its Retry-After), 500, 502, 503, 504
     and a reset connection, with exponential backoff (0.25, 0.5, 1 s). Writes (the drive's POST and
     PATCH) are never sent twice; a refused connection is tried once more."""
-    return LaneRetry(total=4, connect=1, read=2, status=3, backoff_factor=0.25, backoff_max=2.0,
-                     status_forcelist=RETRIED_STATUSES, allowed_methods=frozenset({"GET", "HEAD"}),
-                     respect_retry_after_header=True, raise_on_status=False)
+    return LaneRetry(
+        total=4,
+        connect=1,
+        read=2,
+        status=3,
+        backoff_factor=0.25,
+        backoff_max=2.0,
+        status_forcelist=RETRIED_STATUSES,
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
 
 
 class ApiUnreachable(Exception):
@@ -119,7 +142,7 @@ class ApiTransport:
     def __init__(self, cfg: LaneConfig):
         self._cfg = cfg
         self._api: client.ApiClient | None = None
-        self._api_lock = threading.Lock()   # readers may start on several threads (prefetch.py)
+        self._api_lock = threading.Lock()  # readers may start on several threads (prefetch.py)
 
     @property
     def api(self) -> client.ApiClient:
@@ -132,15 +155,28 @@ class ApiTransport:
     def server(self) -> str:
         return self.api.configuration.host
 
-    def send(self, method: str, path: str, query: list[tuple[str, str]] | None = None,
-             headers: dict[str, str] | None = None, body: Any = None,
-             timeout: tuple[float, float] = TIMEOUT) -> tuple[int, bytes]:
+    def send(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+        timeout: tuple[float, float] = TIMEOUT,
+    ) -> tuple[int, bytes]:
         """(status, body bytes) of one request; ApiUnreachable (its reason only) when no answer came."""
         try:
             method, full_url, headers, body, _ = self.api.param_serialize(
-                method, path, query_params=query or [], header_params=headers or {}, body=body,
-                auth_settings=["BearerToken"])
-            response = self.api.call_api(method, full_url, header_params=headers, body=body, _request_timeout=timeout)
+                method,
+                path,
+                query_params=query or [],
+                header_params=headers or {},
+                body=body,
+                auth_settings=["BearerToken"],
+            )
+            response = self.api.call_api(
+                method, full_url, header_params=headers, body=body, _request_timeout=timeout
+            )
             return response.status, response.read() or b""
         except ApiException as exc:  # the client's own transport errors (TLS) arrive as status 0
             raise ApiUnreachable(str(exc.reason)) from None
@@ -165,18 +201,36 @@ class Kube(ApiTransport):
         self.log_breaker = Breaker("kubernetes logs", self.breaker.deadline)
         self._discovery: Discovery | None = None
 
-    def _call(self, path: str, query: list[tuple[str, str]] | None = None, accept: str = "application/json"):
+    def _call(
+        self,
+        path: str,
+        query: list[tuple[str, str]] | None = None,
+        accept: str = "application/json",
+    ):
         """One GET: (status, body bytes); no answer is missing evidence, and opens the breaker."""
         where = self.server + path
         self.breaker.check(path, where)
         connect, read = TIMEOUT
         try:
-            return self.send("GET", path, query, {"Accept": accept}, timeout=(connect, self.breaker.timeout(read)))
+            return self.send(
+                "GET",
+                path,
+                query,
+                {"Accept": accept},
+                timeout=(connect, self.breaker.timeout(read)),
+            )
         except ApiUnreachable as exc:
-            raise self.breaker.trip(EvidenceError("kubernetes", path, where, f"API server unreachable ({exc})")) from None
+            raise self.breaker.trip(
+                EvidenceError("kubernetes", path, where, f"API server unreachable ({exc})")
+            ) from None
 
-    def _get_json(self, path: str, query: list[tuple[str, str]] | None = None, verb: str = "get",
-                  accept: str = "application/json") -> tuple[int, Any]:
+    def _get_json(
+        self,
+        path: str,
+        query: list[tuple[str, str]] | None = None,
+        verb: str = "get",
+        accept: str = "application/json",
+    ) -> tuple[int, Any]:
         """(status, parsed JSON). A 404 comes back as (404, its Status body); every other error answer
         is an EvidenceError saying what the server refused, as one line."""
         status, raw = self._call(path, query, accept)
@@ -184,21 +238,31 @@ class Kube(ApiTransport):
         if status == 404:
             return 404, _json_or_none(body)
         if status >= 300:
-            error = EvidenceError("kubernetes", path, self.server + path, self._refusal(status, body, path, verb))
+            error = EvidenceError(
+                "kubernetes", path, self.server + path, self._refusal(status, body, path, verb)
+            )
             # Still unavailable or throttled after the retries: the server, not this object, is failing.
             raise self.breaker.trip(error) if status in SOURCE_DOWN else error
         try:
             return status, json.loads(body) if body else None
         except ValueError:
-            raise EvidenceError("kubernetes", path, self.server + path, f"answer is not JSON: {body[:120]!r}") from None
+            raise EvidenceError(
+                "kubernetes", path, self.server + path, f"answer is not JSON: {body[:120]!r}"
+            ) from None
 
     def _refusal(self, status: int, body: str, path: str, verb: str) -> str:
         message = _status_message(body)
         if status == 401:
-            who = "the in-cluster service account" if self._cfg.in_cluster else f"kubeconfig {self._cfg.kubeconfig}"
+            who = (
+                "the in-cluster service account"
+                if self._cfg.in_cluster
+                else f"kubeconfig {self._cfg.kubeconfig}"
+            )
             return f"unauthorised (HTTP 401): the API server refused the credentials of {who}: {message}"
         if status == 403:
-            return f"forbidden (HTTP 403): RBAC does not allow {verb} {_resource_of(path)}: {message}"
+            return (
+                f"forbidden (HTTP 403): RBAC does not allow {verb} {_resource_of(path)}: {message}"
+            )
         tried = " after retries" if status in RETRIED_STATUSES else ""
         return f"HTTP {status}{tried}: {message}"
 
@@ -206,15 +270,23 @@ class Kube(ApiTransport):
         """Raise EvidenceError unless the API server answers: the core discovery document (/api),
         which the run reads anyway, so asking it first costs no request of its own."""
         if self._discovery_document("/api") is None:
-            raise EvidenceError("kubernetes", "/api", self.server + "/api", "HTTP 404: no core API group")
+            raise EvidenceError(
+                "kubernetes", "/api", self.server + "/api", "HTTP 404: no core API group"
+            )
 
     def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
         """The object, or None when the API answers that it does not exist."""
         _refuse_secret_values(kind)
         path = resource_path(kind, namespace, name)
+
         def fetch() -> dict[str, Any] | None:
             data = self._object(kind, path, name)
-            return None if data is None else shapes.check_object(kind, typed(kind, data), self.server + path)
+            return (
+                None
+                if data is None
+                else shapes.check_object(kind, typed(kind, data), self.server + path)
+            )
+
         return self._cache.get("kubernetes", path, fetch)
 
     def _object(self, kind: str, path: str, name: str) -> Any:
@@ -224,21 +296,35 @@ class Kube(ApiTransport):
             details = data.get("details") if isinstance(data, dict) else None
             if isinstance(details, dict) and details.get("name") == name:
                 return None
-            raise EvidenceError("kubernetes", f"{kind} {name}", self.server + path, not_served(kind))
+            raise EvidenceError(
+                "kubernetes", f"{kind} {name}", self.server + path, not_served(kind)
+            )
         return data
 
-    def list(self, kind: str, namespace: str | None = None, label_selector: str | None = None) -> list[dict[str, Any]]:
+    def list(
+        self, kind: str, namespace: str | None = None, label_selector: str | None = None
+    ) -> list[dict[str, Any]]:
         _refuse_secret_values(kind)
         path = resource_path(kind, namespace)
         query = [("labelSelector", label_selector)] if label_selector else []
+
         def fetch() -> list[dict[str, Any]]:
             status, data = self._get_json(path, query, verb="list")
-            if status == 404:  # a collection always exists where its kind is served (even in no namespace)
-                raise EvidenceError("kubernetes", f"{kind} list", self.server + path, not_served(kind))
+            if (
+                status == 404
+            ):  # a collection always exists where its kind is served (even in no namespace)
+                raise EvidenceError(
+                    "kubernetes", f"{kind} list", self.server + path, not_served(kind)
+                )
             items = shapes.check_list(kind, data, self.server + path)
             # list items omit kind/apiVersion on real servers
             return [compact_managed_fields(typed(kind, item)) for item in items]
-        return self._cache.get("kubernetes", path + (f"?labelSelector={label_selector}" if label_selector else ""), fetch)
+
+        return self._cache.get(
+            "kubernetes",
+            path + (f"?labelSelector={label_selector}" if label_selector else ""),
+            fetch,
+        )
 
     @property
     def discovery(self) -> Discovery:
@@ -251,9 +337,11 @@ class Kube(ApiTransport):
         # /api and /apis ask for the aggregated form (one answer for every group); the recorded
         # answer, in whichever form the server gave it, is what a replay reads under the same key.
         accept = AGGREGATED_ACCEPT if path in ("/api", "/apis") else "application/json"
+
         def fetch() -> Any:
             status, data = self._get_json(path, accept=accept)
             return None if status == 404 else data
+
         return self._cache.get("kubernetes", path, fetch)
 
     def list_resource(self, resource: Resource, namespace: str | None) -> list[dict[str, Any]]:
@@ -261,41 +349,61 @@ class Kube(ApiTransport):
         if (resource.group, resource.kind) == ("", "Secret"):
             return self.secrets_metadata(namespace)
         path = resource.path(namespace)
+
         def fetch() -> list[dict[str, Any]]:
             status, data = self._get_json(path, verb="list")
             if status == 404:  # discovered, yet not served (any more)
-                raise EvidenceError("kubernetes", f"{resource.kind} list", self.server + path,
-                                    f"{resource.kind} ({resource.api_version}) is not served by the API server")
+                raise EvidenceError(
+                    "kubernetes",
+                    f"{resource.kind} list",
+                    self.server + path,
+                    f"{resource.kind} ({resource.api_version}) is not served by the API server",
+                )
             items = shapes.check_list(resource.kind, data, self.server + path)
             return [compact_managed_fields(_typed_as(resource, item)) for item in items]
+
         return self._cache.get("kubernetes", path, fetch)
 
     def secrets_metadata(self, namespace: str | None) -> list[dict[str, Any]]:
         """The namespace's Secrets: metadata, type and key names; values dropped on arrival."""
         path = resource_path("Secret", namespace)
+
         def fetch() -> list[dict[str, Any]]:
             status, data = self._get_json(path, verb="list", accept=METADATA_LIST)
             if status == 404:
-                raise EvidenceError("kubernetes", "Secret list", self.server + path, not_served("Secret"))
+                raise EvidenceError(
+                    "kubernetes", "Secret list", self.server + path, not_served("Secret")
+                )
             items = shapes.check_list("Secret", data, self.server + path)
             return [_secret_metadata(item) for item in items]
+
         return self._cache.get("kubernetes", path + "#metadata", fetch)
 
-    def proxy_get(self, namespace: str, service: str, port: int | str, path: str) -> tuple[int, str]:
+    def proxy_get(
+        self, namespace: str, service: str, port: int | str, path: str
+    ) -> tuple[int, str]:
         """GET through the API server's service proxy: (HTTP status, body excerpt)."""
         api_path = f"/api/v1/namespaces/{quote(namespace)}/services/{quote(service)}:{port}/proxy/{path.lstrip('/')}"
+
         def fetch() -> tuple[int, str]:
             status, raw = self._call(api_path, accept="*/*")
             body = raw.decode("utf-8", "replace")
-            return status, (_status_message(body) if status >= 400 and body.startswith("{") else body[:300])
+            return status, (
+                _status_message(body) if status >= 400 and body.startswith("{") else body[:300]
+            )
+
         return self._cache.get("kubernetes-proxy", api_path, fetch)
 
     def pod_log(self, namespace: str, read: LogRead, bounds: LogBounds = BOUNDS) -> str:
         """The tail of one container's log (`GET pods/<pod>/log`, bounded by tailLines and
         limitBytes), masked on arrival. EvidenceError says why it could not be read."""
         path = f"/api/v1/namespaces/{quote(namespace)}/pods/{quote(read.pod)}/log"
-        query = [("container", read.container), ("previous", "true" if read.previous else "false"),
-                 ("tailLines", str(bounds.tail_lines)), ("limitBytes", str(bounds.limit_bytes))]
+        query = [
+            ("container", read.container),
+            ("previous", "true" if read.previous else "false"),
+            ("tailLines", str(bounds.tail_lines)),
+            ("limitBytes", str(bounds.limit_bytes)),
+        ]
         key = f"{path}?{urlencode(query)}"
         what = f"log of {read.pod}/{read.container} ({read.instance})"
 
@@ -305,8 +413,13 @@ class Kube(ApiTransport):
             self.log_breaker.check(what, where)
             read_timeout = self.breaker.timeout(LOG_TIMEOUT[1])
             try:
-                status, raw = self.send("GET", path, query, {"Accept": "text/plain, */*"},
-                                        timeout=(LOG_TIMEOUT[0], read_timeout))
+                status, raw = self.send(
+                    "GET",
+                    path,
+                    query,
+                    {"Accept": "text/plain, */*"},
+                    timeout=(LOG_TIMEOUT[0], read_timeout),
+                )
             except ApiUnreachable as exc:
                 reason = f"API server unreachable ({exc})"
                 error = EvidenceError("kubernetes", what, where, reason)
@@ -317,14 +430,17 @@ class Kube(ApiTransport):
                 error = EvidenceError("kubernetes", what, where, reason)
                 raise self.log_breaker.trip(error) if status in SOURCE_DOWN else error
             return redact_text(tail(text, bounds))
+
         return self._cache.get("kubernetes-log", key, fetch)
 
 
 def _log_refusal(status: int, body: str, namespace: str) -> str:
     message = _status_message(body)
     if status == 403:
-        return (f"forbidden (HTTP 403): RBAC does not allow get pods/log in namespace {namespace}: "
-                f"{message}")
+        return (
+            f"forbidden (HTTP 403): RBAC does not allow get pods/log in namespace {namespace}: "
+            f"{message}"
+        )
     return f"HTTP {status}: {message}"
 
 
@@ -370,9 +486,16 @@ def _secret_metadata(data: dict[str, Any]) -> dict[str, Any]:
     annotations = dict(meta.get("annotations") or {})
     annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
     meta["annotations"] = annotations
-    keys = set(data.get("data") or {}) | set(data.get("stringData") or {}) | _managed_data_keys(meta)
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": meta, "type": data.get("type"),
-            "keys": sorted(keys)}
+    keys = (
+        set(data.get("data") or {}) | set(data.get("stringData") or {}) | _managed_data_keys(meta)
+    )
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": meta,
+        "type": data.get("type"),
+        "keys": sorted(keys),
+    }
 
 
 def _managed_data_keys(meta: dict[str, Any]) -> set[str]:
@@ -384,14 +507,18 @@ def _managed_data_keys(meta: dict[str, Any]) -> set[str]:
         for section in ("f:data", "f:stringData"):
             names = fields.get(section)
             if isinstance(names, dict):
-                keys |= {name[2:] for name in names if isinstance(name, str) and name.startswith("f:")}
+                keys |= {
+                    name[2:] for name in names if isinstance(name, str) and name.startswith("f:")
+                }
     return keys
 
 
 def _refuse_secret_values(kind: str) -> None:
     # Secret values never enter the evidence: Secrets are read only through secrets_metadata().
     if kind == "Secret":
-        raise ValueError("Secrets are read with Kube.secrets_metadata(), which keeps key names only")
+        raise ValueError(
+            "Secrets are read with Kube.secrets_metadata(), which keeps key names only"
+        )
 
 
 def not_served(kind: str) -> str:
@@ -406,7 +533,9 @@ def _resource_of(path: str) -> str:
     rest = parts[3:] if parts[0] == "apis" else parts[2:]
     namespace = rest[1] if rest[:1] == ["namespaces"] and len(rest) > 2 else None
     resource = rest[2] if namespace else (rest[0] if rest else path)
-    return ".".join(filter(None, (resource, group))) + (f" in namespace {namespace}" if namespace else "")
+    return ".".join(filter(None, (resource, group))) + (
+        f" in namespace {namespace}" if namespace else ""
+    )
 
 
 def _json_or_none(body: str) -> Any:

@@ -29,37 +29,63 @@ class LiveKube(ApiTransport):
 
     def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
         """The object, or None when the API answers 404."""
-        status, data = self._request("GET", resource_path(_allowed(kind), namespace, name), allow=(404,))
+        status, data = self._request(
+            "GET", resource_path(_allowed(kind), namespace, name), allow=(404,)
+        )
         return None if status == 404 else typed(kind, data)
 
-    def list(self, kind: str, namespace: str | None, label_selector: str | None = None) -> list[dict[str, Any]]:
+    def list(
+        self, kind: str, namespace: str | None, label_selector: str | None = None
+    ) -> list[dict[str, Any]]:
         query = [("labelSelector", label_selector)] if label_selector else []
         _, data = self._request("GET", resource_path(_allowed(kind), namespace), query)
-        return [typed(kind, item) for item in (data or {}).get("items") or []]  # list items omit kind/apiVersion
+        return [
+            typed(kind, item) for item in (data or {}).get("items") or []
+        ]  # list items omit kind/apiVersion
 
-    def create(self, kind: str, namespace: str | None, body: dict[str, Any], field_manager: str) -> dict[str, Any]:
+    def create(
+        self, kind: str, namespace: str | None, body: dict[str, Any], field_manager: str
+    ) -> dict[str, Any]:
         """POST the object; AlreadyExists when one of that name exists."""
         path = resource_path(_allowed(kind), namespace)
-        status, data = self._request("POST", path, [("fieldManager", field_manager)], body, allow=(409,))
+        status, data = self._request(
+            "POST", path, [("fieldManager", field_manager)], body, allow=(409,)
+        )
         if status == 409:
             name = body.get("metadata", {}).get("name")
             reason = data.get("message", "") if isinstance(data, dict) else ""
-            raise AlreadyExists(f"{kind} {namespace}/{name} already exists" + (f" ({reason})" if reason else ""))
+            raise AlreadyExists(
+                f"{kind} {namespace}/{name} already exists" + (f" ({reason})" if reason else "")
+            )
         return typed(kind, data)
 
-    def merge_patch(self, kind: str, namespace: str | None, name: str, patch: dict[str, Any],
-                    field_manager: str) -> dict[str, Any]:
+    def merge_patch(
+        self, kind: str, namespace: str | None, name: str, patch: dict[str, Any], field_manager: str
+    ) -> dict[str, Any]:
         """An RFC 7386 merge patch of the object (e.g. an annotation), owned by field_manager."""
         path = resource_path(_allowed(kind), namespace, name)
-        _, data = self._request("PATCH", path, [("fieldManager", field_manager)], patch, content_type=MERGE_PATCH)
+        _, data = self._request(
+            "PATCH", path, [("fieldManager", field_manager)], patch, content_type=MERGE_PATCH
+        )
         return typed(kind, data)
 
-    def _request(self, method: str, path: str, query: list[tuple[str, str]] | None = None, body: Any = None, *,
-                 allow: tuple[int, ...] = (), content_type: str = "application/json") -> tuple[int, Any]:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]] | None = None,
+        body: Any = None,
+        *,
+        allow: tuple[int, ...] = (),
+        content_type: str = "application/json",
+    ) -> tuple[int, Any]:
         """(status, parsed JSON). Any status >= 300 not in `allow`, an unreachable server or a non-JSON
         answer is a one-line DriveError naming the URL."""
         url = self.server + path
-        headers = {"Accept": "application/json", **({"Content-Type": content_type} if body is not None else {})}
+        headers = {
+            "Accept": "application/json",
+            **({"Content-Type": content_type} if body is not None else {}),
+        }
         try:
             status, raw_bytes = self.send(method, path, query, headers, body)
         except ApiUnreachable as exc:

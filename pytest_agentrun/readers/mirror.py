@@ -49,7 +49,10 @@ def read_mirror_status(source: GitRemote, mirror: GitRemote, profile: LaneProfil
     else:
         ok, detail = False, f"mirror has no branch {profile.source_branch}"
     return MirrorStatus(
-        localV01=local_v01, githubV01=github_v01, localGitops=local_gitops, githubGitops=github_gitops,
+        localV01=local_v01,
+        githubV01=github_v01,
+        localGitops=local_gitops,
+        githubGitops=github_gitops,
         pendingFlush=local_gitops != github_gitops,
         sourceInSync=local_v01 is not None and local_v01 == github_v01,
         exactFetch={"localV01": ok, "sha": local_v01, "detail": detail},

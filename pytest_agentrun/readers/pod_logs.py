@@ -19,8 +19,9 @@ from .kube import Kube
 PodLogs = dict[str, dict[str, Any]]
 
 
-def troubled_pod_logs(kube: Kube, namespace: str, pods: list[dict[str, Any]],
-                      bounds: LogBounds = BOUNDS) -> PodLogs:
+def troubled_pod_logs(
+    kube: Kube, namespace: str, pods: list[dict[str, Any]], bounds: LogBounds = BOUNDS
+) -> PodLogs:
     """The logs of the troubled Pods among `pods` (one workload's release), at most
     bounds.pods_per_workload of them; the others are named with why they were not read."""
     found: PodLogs = {}
@@ -31,13 +32,16 @@ def troubled_pod_logs(kube: Kube, namespace: str, pods: list[dict[str, Any]],
         if index < bounds.pods_per_workload:
             found[name]["logs"] = _container_logs(kube, namespace, pod, bounds)
         else:
-            found[name]["logs"] = (f"not read: only the first {bounds.pods_per_workload} "
-                                   "troubled Pods of a workload are read")
+            found[name]["logs"] = (
+                f"not read: only the first {bounds.pods_per_workload} "
+                "troubled Pods of a workload are read"
+            )
     return found
 
 
-def _container_logs(kube: Kube, namespace: str, pod: dict[str, Any],
-                    bounds: LogBounds) -> dict[str, Any]:
+def _container_logs(
+    kube: Kube, namespace: str, pod: dict[str, Any], bounds: LogBounds
+) -> dict[str, Any]:
     reads, without_log = log_reads(pod)
     logs: dict[str, Any] = dict(without_log)
     for read in reads:

@@ -24,8 +24,17 @@ if TYPE_CHECKING:
 
 WORKERS = DEFAULTS.prefetch_workers
 LOG = logging.getLogger(__name__)
-RUNTIME_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "Job", "Pod", "Event", "Service", "ConfigMap",
-                 "ServiceAccount")
+RUNTIME_KINDS = (
+    "Deployment",
+    "StatefulSet",
+    "ReplicaSet",
+    "Job",
+    "Pod",
+    "Event",
+    "Service",
+    "ConfigMap",
+    "ServiceAccount",
+)
 
 
 class Prefetch:
@@ -40,8 +49,14 @@ class Prefetch:
             self._submit(lambda kind=kind: lane.cluster.objects(kind))
         for kind in ROLLOUT_KINDS:
             self._submit(lambda kind=kind: lane.cluster.objects(kind, profile.tekton_namespace))
-        for read in (lane.cluster.namespace, lane.argo.app_project, lane.argo.applications, lane.tekton.pipeline,
-                     lane.tekton.service_account, lane.tekton.tasks):
+        for read in (
+            lane.cluster.namespace,
+            lane.argo.app_project,
+            lane.argo.applications,
+            lane.tekton.pipeline,
+            lane.tekton.service_account,
+            lane.tekton.tasks,
+        ):
             self._submit(read)
         self._submit(self._source)
         self._submit(self._gitops)
@@ -62,7 +77,7 @@ class Prefetch:
     def _source(self) -> None:
         lane = self.lane
         head = lane.source.head(lane.profile.source_branch)
-        self._submit(lambda: lane.mirror.status())          # the mirror's exact fetch of its v0.1 head
+        self._submit(lambda: lane.mirror.status())  # the mirror's exact fetch of its v0.1 head
         if head:
             self._submit(lambda: lane.source.files(head))
             self._submit(lambda: lane.source.history(lane.profile.source_branch))
@@ -80,22 +95,34 @@ class Prefetch:
         self._submit(lambda: lane.tekton.task_runs(run))
         self._submit(lambda: self._health(commit))
         self._submit(lambda: lane.registry.tag_list(lane.profile.env_repository))
-        heads = set()      # services share images: one task per distinct manifest request
+        heads = set()  # services share images: one task per distinct manifest request
         for service in catalog.services():
             image = service.get("image") or {}
             if isinstance(image, dict) and image.get("repository"):
                 heads.add((image["repository"], image.get("digest"), SCHEMA2))
-                heads |= {(image["repository"], image.get("tag"), accept) for accept in (SCHEMA2, None)}
+                heads |= {
+                    (image["repository"], image.get("tag"), accept) for accept in (SCHEMA2, None)
+                }
         for repository, reference, accept in sorted(heads, key=str):
             if reference:
-                self._submit(lambda r=repository, ref=reference, a=accept: lane.registry.head_manifest(r, ref, accept=a))
+                self._submit(
+                    lambda r=repository, ref=reference, a=accept: lane.registry.head_manifest(
+                        r, ref, accept=a
+                    )
+                )
 
     def _namespace_listing(self) -> None:
         """RT-06's list of every kind discovery serves in the runtime namespace, one task per kind
         (the discovery documents of the group-versions read at once, not one after another)."""
         cluster, discovery = self.lane.cluster, self.lane.kube.discovery
-        pending = [self._pool.submit(self._quietly, lambda g=g, v=v: discovery.resources(g, v))
-                   for g, v in discovery.preferred_versions()] if not self._closed else []
+        pending = (
+            [
+                self._pool.submit(self._quietly, lambda g=g, v=v: discovery.resources(g, v))
+                for g, v in discovery.preferred_versions()
+            ]
+            if not self._closed
+            else []
+        )
         for future in pending:
             future.result()
         for resource in cluster.listed_resources():
@@ -110,7 +137,9 @@ class Prefetch:
     def _health_of(self, service: dict, health: dict) -> None:
         """RT-05's proxy read, on the Service port that reaches the health container port."""
         cluster = self.lane.cluster
-        port = cluster.service_port(service["id"], service.get("workload", "Deployment"), health["port"])
+        port = cluster.service_port(
+            service["id"], service.get("workload", "Deployment"), health["port"]
+        )
         if port is not None:
             cluster.health(service["id"], port, health["path"])
 

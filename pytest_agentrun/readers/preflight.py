@@ -16,10 +16,16 @@ def check(config: LaneConfig, cache: EvidenceCache | None = None) -> None:
     try:
         kube.answers()
     except EvidenceError as exc:
-        via = "in-cluster service account" if config.in_cluster else f"kubeconfig {config.kubeconfig}" + (
-            f" context {config.context}" if config.context else "")
+        via = (
+            "in-cluster service account"
+            if config.in_cluster
+            else f"kubeconfig {config.kubeconfig}"
+            + (f" context {config.context}" if config.context else "")
+        )
         # The reason already says what happened (unreachable, unauthorised, forbidden ...): once.
         reason = exc.reason.removeprefix("API server ")
-        raise LaneConfigError(f"Kubernetes API server {api.configuration.host} {reason}; tried via {via}") from None
+        raise LaneConfigError(
+            f"Kubernetes API server {api.configuration.host} {reason}; tried via {via}"
+        ) from None
     finally:
         kube.close()

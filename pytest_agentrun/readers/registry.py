@@ -42,44 +42,76 @@ def split_credentials(url: str) -> tuple[str, httpx.BasicAuth | None]:
 def read_retry() -> Retry:
     """GET/HEAD again on 429 (after its Retry-After, at most 10 s), 500, 502, 503, 504, a refused or
     reset connection: 3 more tries with backoff. A timeout is not tried again (the breaker's part)."""
-    return Retry(total=3, allowed_methods=["GET", "HEAD"], status_forcelist=RETRIED_STATUSES,
-                 retry_on_exceptions=(httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError),
-                 backoff_factor=0.25, max_backoff_wait=10.0, respect_retry_after_header=True)
+    return Retry(
+        total=3,
+        allowed_methods=["GET", "HEAD"],
+        status_forcelist=RETRIED_STATUSES,
+        retry_on_exceptions=(httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError),
+        backoff_factor=0.25,
+        max_backoff_wait=10.0,
+        respect_retry_after_header=True,
+    )
 
 
 class Registry:
-    def __init__(self, url: str, cache: EvidenceCache, timeout: float = TIMEOUTS.registry,
-                 breaker: Breaker | None = None):
+    def __init__(
+        self,
+        url: str,
+        cache: EvidenceCache,
+        timeout: float = TIMEOUTS.registry,
+        breaker: Breaker | None = None,
+    ):
         self.url, auth = split_credentials(url.rstrip("/"))
         self._cache = cache
         self._timeout = timeout
         self.breaker = breaker or Breaker("registry")
-        self._http = httpx.Client(auth=auth, follow_redirects=False,
-                                  transport=RetryTransport(httpx.HTTPTransport(), retry=read_retry()))
+        self._http = httpx.Client(
+            auth=auth,
+            follow_redirects=False,
+            transport=RetryTransport(httpx.HTTPTransport(), retry=read_retry()),
+        )
 
-    def _send(self, method: str, url: str, what: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    def _send(
+        self, method: str, url: str, what: str, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
         self.breaker.check(what, url)
         try:
-            response = self._http.request(method, url, headers=headers or {},
-                                          timeout=self.breaker.timeout(self._timeout))
+            response = self._http.request(
+                method, url, headers=headers or {}, timeout=self.breaker.timeout(self._timeout)
+            )
         except httpx.TimeoutException as exc:
-            error = EvidenceError("registry", what, url, f"registry did not answer in time ({_kind(exc)})")
+            error = EvidenceError(
+                "registry", what, url, f"registry did not answer in time ({_kind(exc)})"
+            )
             raise self.breaker.trip(error) from None
         except httpx.HTTPError as exc:
-            raise self.breaker.trip(EvidenceError("registry", what, url, f"registry unreachable ({_kind(exc)})")) from None
+            raise self.breaker.trip(
+                EvidenceError("registry", what, url, f"registry unreachable ({_kind(exc)})")
+            ) from None
         if response.status_code in SOURCE_DOWN:  # still, after the retries: the registry is failing
-            raise self.breaker.trip(EvidenceError("registry", what, url, f"HTTP {response.status_code} after retries"))
+            raise self.breaker.trip(
+                EvidenceError("registry", what, url, f"HTTP {response.status_code} after retries")
+            )
         return response
 
-    def head_manifest(self, repository: str, reference: str, accept: str | None = SCHEMA2) -> ManifestAnswer:
+    def head_manifest(
+        self, repository: str, reference: str, accept: str | None = SCHEMA2
+    ) -> ManifestAnswer:
         url = f"{self.url}/v2/{repository_name(repository)}/manifests/{reference}"
+
         def fetch() -> ManifestAnswer:
-            response = self._send("HEAD", url, f"manifest {reference}", {"Accept": accept} if accept else {})
-            return ManifestAnswer(url, response.status_code, response.headers.get("Docker-Content-Digest"), accept)
+            response = self._send(
+                "HEAD", url, f"manifest {reference}", {"Accept": accept} if accept else {}
+            )
+            return ManifestAnswer(
+                url, response.status_code, response.headers.get("Docker-Content-Digest"), accept
+            )
+
         return self._cache.get("registry", f"HEAD {url} accept={accept}", fetch)
 
     def tags(self, repository: str) -> list[str]:
         url = f"{self.url}/v2/{repository_name(repository)}/tags/list"
+
         def fetch() -> list[str]:
             response = self._send("GET", url, "tags")
             if response.status_code == 404:
@@ -87,25 +119,32 @@ class Registry:
             if response.status_code != 200:
                 raise EvidenceError("registry", "tags", url, f"HTTP {response.status_code}")
             return _tag_list(response, url)
+
         return self._cache.get("registry", f"GET {url}", fetch)
 
     def tag_list(self, repository: str, page: int | None = None) -> list[str]:
         """Every tag of the repository, following each `Link: <…>; rel="next"`: a registry may answer
         one page even when none was asked for (distribution docs/content/spec/api.md, "Listing Image
         Tags", "Pagination"; tests/reference/upstream/registry/api.md). `page` asks for pages of that size."""
-        first = f"{self.url}/v2/{repository_name(repository)}/tags/list" + (f"?n={page}" if page else "")
+        first = f"{self.url}/v2/{repository_name(repository)}/tags/list" + (
+            f"?n={page}" if page else ""
+        )
+
         def fetch() -> list[str]:
             tags: list[str] = []
             url: str | None = first
-            for _ in range(1000):     # a registry that links in a circle is cut short, not followed forever
+            for _ in range(
+                1000
+            ):  # a registry that links in a circle is cut short, not followed forever
                 if url is None:
                     break
                 answer = self._tags_page(url)
-                if answer is None:   # 404: the repository is unknown, so it has no tag
+                if answer is None:  # 404: the repository is unknown, so it has no tag
                     return sorted(set(tags))
                 page_tags, url = answer
                 tags += page_tags
             return sorted(set(tags))
+
         return self._cache.get("registry", f"GET {first} (every page)", fetch)
 
     def _tags_page(self, url: str) -> tuple[list[str], str | None] | None:
@@ -127,12 +166,23 @@ def _tag_list(response: httpx.Response, url: str) -> list[str]:
         data = response.json()
     except (ValueError, UnicodeDecodeError):
         kind = response.headers.get("Content-Type", "no Content-Type")
-        raise EvidenceError("registry", "tags", url, f"answer is not JSON ({kind}): {response.text[:80]!r}") from None
+        raise EvidenceError(
+            "registry", "tags", url, f"answer is not JSON ({kind}): {response.text[:80]!r}"
+        ) from None
     tags = data.get("tags") if isinstance(data, dict) else None
-    if data is not None and not isinstance(data, dict) or tags is not None and not (
-            isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
-        raise EvidenceError("registry", "tags", url, "malformed tags/list answer: expected "
-                            '{"tags": [strings]}' + f", found {json.dumps(data)[:80]}")
+    if (
+        data is not None
+        and not isinstance(data, dict)
+        or tags is not None
+        and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags))
+    ):
+        raise EvidenceError(
+            "registry",
+            "tags",
+            url,
+            "malformed tags/list answer: expected "
+            '{"tags": [strings]}' + f", found {json.dumps(data)[:80]}",
+        )
     return sorted(tags or [])
 
 

@@ -26,8 +26,12 @@ from .worktree import Worktree
 
 
 class LaneSession:
-    def __init__(self, config: LaneConfig, cache: EvidenceCache | None = None,
-                 evidence_deadline: float | None = DEFAULT_DEADLINE):
+    def __init__(
+        self,
+        config: LaneConfig,
+        cache: EvidenceCache | None = None,
+        evidence_deadline: float | None = DEFAULT_DEADLINE,
+    ):
         self.config = config
         self.profile = config.profile
         self.cache = cache or EvidenceCache()
@@ -37,20 +41,34 @@ class LaneSession:
         self.cluster = Cluster(self.kube, self.profile)
         self.tekton = Tekton(self.kube, self.profile)
         self.argo = Argo(self.kube, self.profile)
-        self.source = GitRemote("source", config.source_repo_url, self.cache, config.cache_dir,
-                                Breaker("git", self.deadline), credentials=config.source_credentials)
-        self.mirror_remote = GitRemote("mirror", config.mirror_read_url, self.cache, config.cache_dir,
-                                       Breaker("git", self.deadline))
+        self.source = GitRemote(
+            "source",
+            config.source_repo_url,
+            self.cache,
+            config.cache_dir,
+            Breaker("git", self.deadline),
+            credentials=config.source_credentials,
+        )
+        self.mirror_remote = GitRemote(
+            "mirror",
+            config.mirror_read_url,
+            self.cache,
+            config.cache_dir,
+            Breaker("git", self.deadline),
+        )
         self.source_branch = SourceBranch(self.source, self.profile)
         self.mirror = Mirror(self.source, self.mirror_remote, self.profile)
         self.gitops = GitopsBranch(self.mirror_remote, self.profile)
-        self.registry = Registry(config.registry_url, self.cache, breaker=Breaker("registry", self.deadline))
+        self.registry = Registry(
+            config.registry_url, self.cache, breaker=Breaker("registry", self.deadline)
+        )
         self.worktree = Worktree(config.worktree, self.cache)
         self._prefetch = None
 
     def prefetch(self, workers: int) -> None:
         """Read the known read set on a small pool in the background (see prefetch.py)."""
         from .prefetch import Prefetch
+
         if workers > 0 and self._prefetch is None:
             self._prefetch = Prefetch(self, workers).start()
 
@@ -71,4 +89,5 @@ class LaneSession:
     @staticmethod
     def default_cache_dir() -> Path:
         import tempfile
+
         return Path(tempfile.mkdtemp(prefix="agentrun-evidence-"))

@@ -22,8 +22,15 @@ import jsonschema
 
 from ..errors import EvidenceError
 
-JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer",
-              float: "number", type(None): "null"}
+JSON_TYPES = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    type(None): "null",
+}
 
 
 @cache
@@ -67,7 +74,9 @@ def check_object(kind: str, obj: Any, where: str) -> dict[str, Any]:
     obj = without_nulls(obj)
     found = problem(kind, obj)
     if found:
-        raise EvidenceError("kubernetes", f"{kind} {_name(obj)}", where, f"malformed {kind} {_name(obj)}: {found}")
+        raise EvidenceError(
+            "kubernetes", f"{kind} {_name(obj)}", where, f"malformed {kind} {_name(obj)}: {found}"
+        )
     return obj
 
 
@@ -81,8 +90,12 @@ def check_list(kind: str, data: Any, where: str) -> list[dict[str, Any]]:
         found = problem(kind, item)
         if found:
             path = found.replace("at $", f"at $.items[{index}]", 1)
-            raise EvidenceError("kubernetes", f"{kind} list", where,
-                                f"malformed {kind} {_name(item)} in the list: {path}")
+            raise EvidenceError(
+                "kubernetes",
+                f"{kind} list",
+                where,
+                f"malformed {kind} {_name(item)} in the list: {path}",
+            )
     return items
 
 
@@ -90,5 +103,8 @@ def _name(obj: Any) -> str:
     meta = obj.get("metadata") if isinstance(obj, dict) else None
     if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
         return "(no name)"
-    return f"{meta['namespace']}/{meta['name']}" if isinstance(meta.get("namespace"), str) else meta["name"]
-
+    return (
+        f"{meta['namespace']}/{meta['name']}"
+        if isinstance(meta.get("namespace"), str)
+        else meta["name"]
+    )

@@ -31,5 +31,11 @@ class Tekton:
 
     def task_runs(self, pipeline_run: str) -> list[dict[str, Any]]:
         """The run's TaskRuns, selected by the label Tekton sets on them (the server filters)."""
-        runs = self.kube.list("TaskRun", self.namespace, label_selector=f"tekton.dev/pipelineRun={pipeline_run}")
-        return [r for r in runs if r.get("metadata", {}).get("labels", {}).get("tekton.dev/pipelineRun") == pipeline_run]
+        runs = self.kube.list(
+            "TaskRun", self.namespace, label_selector=f"tekton.dev/pipelineRun={pipeline_run}"
+        )
+        return [
+            r
+            for r in runs
+            if r.get("metadata", {}).get("labels", {}).get("tekton.dev/pipelineRun") == pipeline_run
+        ]

@@ -25,11 +25,15 @@ class Worktree:
 
     def _repo(self) -> git.Repo:
         if not self.path.is_dir():
-            raise EvidenceError("worktree", "source worktree", str(self.path), "directory does not exist")
+            raise EvidenceError(
+                "worktree", "source worktree", str(self.path), "directory does not exist"
+            )
         try:
             return git.Repo(self.path)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            raise EvidenceError("worktree", "source worktree", str(self.path), "not a git worktree") from None
+            raise EvidenceError(
+                "worktree", "source worktree", str(self.path), "not a git worktree"
+            ) from None
 
     def state(self, branch: str) -> WorktreeState:
         def fetch() -> WorktreeState:
@@ -37,7 +41,9 @@ class Worktree:
             current = None if repo.head.is_detached else repo.active_branch.name
             upstream = f"origin/{branch}"
             try:
-                upstream_head = repo.git.rev_parse("--verify", "--quiet", f"refs/remotes/{upstream}")
+                upstream_head = repo.git.rev_parse(
+                    "--verify", "--quiet", f"refs/remotes/{upstream}"
+                )
             except git.GitCommandError:
                 upstream_head = None
             ahead = behind = 0
@@ -45,18 +51,32 @@ class Worktree:
                 counts = repo.git.rev_list("--left-right", "--count", f"HEAD...{upstream}").split()
                 ahead, behind = int(counts[0]), int(counts[1])
             porcelain = repo.git.status("--porcelain=v1", "--untracked-files=all")
-            return WorktreeState(str(self.path), current, repo.head.commit.hexsha, upstream if upstream_head else None,
-                                 upstream_head or None, ahead, behind, tuple(l for l in porcelain.splitlines() if l),
-                                 read_content(self.path))
+            return WorktreeState(
+                str(self.path),
+                current,
+                repo.head.commit.hexsha,
+                upstream if upstream_head else None,
+                upstream_head or None,
+                ahead,
+                behind,
+                tuple(l for l in porcelain.splitlines() if l),
+                read_content(self.path),
+            )
+
         return self._cache.get("worktree", f"state {self.path}", fetch)
 
     def ignore_rule(self, relpath: str) -> IgnoreRule | None:
         """The rule that matches `relpath` (ignoring or re-including it), or None if none does."""
+
         def fetch() -> IgnoreRule | None:
             status, out, err = self._repo().git.check_ignore(
-                "-v", "-n", "--no-index", relpath, with_extended_output=True, with_exceptions=False)
+                "-v", "-n", "--no-index", relpath, with_extended_output=True, with_exceptions=False
+            )
             if status not in (0, 1):
-                raise EvidenceError("worktree", f"check-ignore {relpath}", str(self.path), err.strip())
+                raise EvidenceError(
+                    "worktree", f"check-ignore {relpath}", str(self.path), err.strip()
+                )
             source, line, pattern = out.split("\t", 1)[0].split(":", 2)
             return IgnoreRule(source, int(line), pattern) if source else None
+
         return self._cache.get("worktree", f"check-ignore -v {relpath}", fetch)

@@ -26,8 +26,14 @@ from ..model.worktree import FlaggedFile, HiddenDifference, WorktreeContent
 # say where the global and system config are, as HOME does: kept.
 KEPT_ENV = {"GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM"}
 # Objects as they are stored, whatever refs/replace/ says; caches that could be stale, off.
-PLUMBING = ("-c", "core.sparseCheckout=false", "-c", "core.untrackedCache=false",
-            "-c", "core.fsmonitor=false")
+PLUMBING = (
+    "-c",
+    "core.sparseCheckout=false",
+    "-c",
+    "core.untrackedCache=false",
+    "-c",
+    "core.fsmonitor=false",
+)
 FLAG_NAMES = {"assume-unchanged": kinds.ASSUME_UNCHANGED, "skip-worktree": kinds.SKIP_WORKTREE}
 GITLINK, SYMLINK = "160000", "120000"
 
@@ -44,11 +50,19 @@ class _Git:
     def __init__(self, path: Path):
         self.path = path
         self.env, self.ignored_env = reading_env()
-        self.env |= {"GIT_NO_REPLACE_OBJECTS": "1", "GIT_TERMINAL_PROMPT": "0",
-                     "GIT_OPTIONAL_LOCKS": "0"}
+        self.env |= {
+            "GIT_NO_REPLACE_OBJECTS": "1",
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_OPTIONAL_LOCKS": "0",
+        }
 
-    def __call__(self, *args: str, stdin: bytes | None = None, plumbing: bool = True,
-                 ok: tuple[int, ...] = (0,)) -> bytes:
+    def __call__(
+        self,
+        *args: str,
+        stdin: bytes | None = None,
+        plumbing: bool = True,
+        ok: tuple[int, ...] = (0,),
+    ) -> bytes:
         """git's output; `plumbing=False` runs it as a person's `git` would see the repository."""
         command = ["git", "-C", str(self.path)]
         if plumbing:
@@ -65,14 +79,22 @@ def read_content(path: Path) -> WorktreeContent:
     head = _tree(git("ls-tree", "-r", "-z", "--full-tree", "HEAD"))
     index, unmerged = _index(git("ls-files", "-s", "-z"))
     flagged = _flagged(git("ls-files", "-v", "-z"))
-    differences = [*_index_differences(head, index, unmerged),
-                   *_disk_differences(git, head, flagged),
-                   *_untracked(git), *_untracked_gitignores(git),
-                   *_sparse(git, flagged), *_replaced(git), *_core_worktree(git)]
+    differences = [
+        *_index_differences(head, index, unmerged),
+        *_disk_differences(git, head, flagged),
+        *_untracked(git),
+        *_untracked_gitignores(git),
+        *_sparse(git, flagged),
+        *_replaced(git),
+        *_core_worktree(git),
+    ]
     return WorktreeContent(
-        tracked=len(head), differences=tuple(differences),
+        tracked=len(head),
+        differences=tuple(differences),
         flagged=tuple(FlaggedFile(p, f) for p, f in sorted(flagged.items())),
-        core_config=_core_config(git), ignored_env=git.ignored_env)
+        core_config=_core_config(git),
+        ignored_env=git.ignored_env,
+    )
 
 
 def _nul_records(out: bytes) -> list[str]:
@@ -108,8 +130,9 @@ def _flagged(out: bytes) -> dict[str, tuple[str, ...]]:
     flagged = {}
     for record in _nul_records(out):
         tag, name = record.split(" ", 1)
-        flags = (("assume-unchanged",) if tag.islower() else ()) + \
-                (("skip-worktree",) if tag.upper() == "S" else ())
+        flags = (("assume-unchanged",) if tag.islower() else ()) + (
+            ("skip-worktree",) if tag.upper() == "S" else ()
+        )
         if flags:
             flagged[name] = flags
     return flagged
@@ -136,12 +159,15 @@ def _disk_differences(git: _Git, head: dict, flagged: dict) -> list[HiddenDiffer
     """Each tracked file of HEAD whose content or mode on disk is not HEAD's."""
     details, to_hash = {}, []
     for name, (mode, oid) in head.items():
-        if mode == GITLINK:          # a submodule's checkout is a worktree of its own
+        if mode == GITLINK:  # a submodule's checkout is a worktree of its own
             continue
         details[name] = _disk_detail(git, name, mode, oid, to_hash)
     if to_hash:
-        hashed = git("hash-object", "--stdin-paths",
-                     stdin="".join(f"{n}\n" for n in to_hash).encode()).decode().split()
+        hashed = (
+            git("hash-object", "--stdin-paths", stdin="".join(f"{n}\n" for n in to_hash).encode())
+            .decode()
+            .split()
+        )
         for name, oid in zip(to_hash, hashed):
             if oid != head[name][1]:
                 details[name] = details[name] or "content on disk differs from HEAD"
@@ -167,7 +193,7 @@ def _disk_detail(git: _Git, name: str, mode: str, oid: str, to_hash: list[str]) 
         return None if same else "link target on disk differs from HEAD"
     if not stat.S_ISREG(info.st_mode):
         return "not a regular file on disk"
-    if "\n" in name:                 # --stdin-paths takes one path a line
+    if "\n" in name:  # --stdin-paths takes one path a line
         return "name not comparable (a newline in it)"
     to_hash.append(name)
     executable = bool(info.st_mode & stat.S_IXUSR)
@@ -185,12 +211,22 @@ def _blob_id(data: bytes, hex_length: int) -> str:
 def _untracked(git: _Git) -> list[HiddenDifference]:
     """Untracked paths outside the committed ignore rules (the `.gitignore` files only), each
     with the local rule that hides it from `git status`, if any."""
-    names = _nul_records(git("ls-files", "--others", "--directory", "-z",
-                             "--exclude-per-directory=.gitignore"))
+    names = _nul_records(
+        git("ls-files", "--others", "--directory", "-z", "--exclude-per-directory=.gitignore")
+    )
     if not names:
         return []
-    out = git("check-ignore", "-v", "-n", "--no-index", "--stdin", "-z", plumbing=False,
-              stdin="".join(f"{n}\0" for n in names).encode(), ok=(0, 1))
+    out = git(
+        "check-ignore",
+        "-v",
+        "-n",
+        "--no-index",
+        "--stdin",
+        "-z",
+        plumbing=False,
+        stdin="".join(f"{n}\0" for n in names).encode(),
+        ok=(0, 1),
+    )
     # -z -v -n: source, line, pattern, path per path, NUL-separated (empty when no rule matches)
     fields = out.decode("utf-8", errors="surrogateescape").split("\0")
     rules = {fields[i + 3]: fields[i] for i in range(0, len(fields) - 3, 4)}
@@ -210,10 +246,21 @@ def _untracked_gitignores(git: _Git) -> list[HiddenDifference]:
     """`.gitignore` files the branch does not hold that ignore themselves (or one another): rules
     `git status` applies although no commit carries them. --directory lists a directory the
     committed rules ignore as a whole once, without what is in it (a virtualenv's own ignore files)."""
-    ignored = _nul_records(git("ls-files", "--others", "--ignored", "--directory", "-z",
-                               "--exclude-per-directory=.gitignore"))
-    return [HiddenDifference(kinds.UNTRACKED_GITIGNORE, n, "ignore rules no commit holds")
-            for n in ignored if n.rsplit("/", 1)[-1] == ".gitignore"]
+    ignored = _nul_records(
+        git(
+            "ls-files",
+            "--others",
+            "--ignored",
+            "--directory",
+            "-z",
+            "--exclude-per-directory=.gitignore",
+        )
+    )
+    return [
+        HiddenDifference(kinds.UNTRACKED_GITIGNORE, n, "ignore rules no commit holds")
+        for n in ignored
+        if n.rsplit("/", 1)[-1] == ".gitignore"
+    ]
 
 
 def _sparse(git: _Git, flagged: dict) -> list[HiddenDifference]:
@@ -242,8 +289,11 @@ def _core_worktree(git: _Git) -> list[HiddenDifference]:
     shown = git("rev-parse", "--show-toplevel", plumbing=False, ok=(0, 128)).decode().strip()
     if shown and Path(shown).resolve() == git.path.resolve():
         return []
-    return [HiddenDifference(kinds.CORE_WORKTREE, "core.worktree",
-                             f"git status reads {shown or 'no work tree'}")]
+    return [
+        HiddenDifference(
+            kinds.CORE_WORKTREE, "core.worktree", f"git status reads {shown or 'no work tree'}"
+        )
+    ]
 
 
 def _core_config(git: _Git) -> tuple[str, ...]:

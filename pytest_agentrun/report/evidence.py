@@ -70,7 +70,7 @@ def json_form(value: Any) -> Any:
 
 
 def _json_key(key: Any) -> str:
-    return key if isinstance(key, str) else json.dumps(key, default=str)   # 1 -> "1", True -> "true"
+    return key if isinstance(key, str) else json.dumps(key, default=str)  # 1 -> "1", True -> "true"
 
 
 def _taken_findings(item: pytest.Item) -> list[Finding]:

@@ -21,6 +21,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         return None
     subject = ", ".join(criteria_of(item)) or item.name
     sections = [(f"Captured {key} {when}", content) for when, key, content in item._report_sections]
-    return pytest.TestReport(item.nodeid, item.location, {k: 1 for k in item.keywords}, "failed",
-                             redact_text(f"{subject} cannot be decided: {call.excinfo.value}"), call.when,
-                             sections, call.duration, call.start, call.stop, item.user_properties)
+    return pytest.TestReport(
+        item.nodeid,
+        item.location,
+        {k: 1 for k in item.keywords},
+        "failed",
+        redact_text(f"{subject} cannot be decided: {call.excinfo.value}"),
+        call.when,
+        sections,
+        call.duration,
+        call.start,
+        call.stop,
+        item.user_properties,
+    )

@@ -26,8 +26,10 @@ def pod_logs_text(findings: list[dict[str, Any]]) -> str:
 
 def _pod_block(criterion: str, pod: str, entry: Any) -> str:
     entry = entry if isinstance(entry, dict) else {}
-    lines = [f"{f' {criterion} logs under the status: Pod {pod} ':-^80}",
-             f"why read: {entry.get('trouble', '?')}"]
+    lines = [
+        f"{f' {criterion} logs under the status: Pod {pod} ':-^80}",
+        f"why read: {entry.get('trouble', '?')}",
+    ]
     for container, ends in (entry.get("terminations") or {}).items():
         for label, end in ends.items():
             lines.append(f"{container} {label}: " + ", ".join(f"{k} {v}" for k, v in end.items()))

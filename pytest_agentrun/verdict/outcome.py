@@ -24,12 +24,18 @@ def decide(item: pytest.Item, findings: Iterable[Finding]) -> None:
     allowed = criteria_of(item)
     stray = [f.criterion for f in findings if f.criterion not in allowed]
     if stray:
-        raise AssertionError(f"test marked {allowed} produced findings for {sorted(set(stray))}: mark it with those criteria")
+        raise AssertionError(
+            f"test marked {allowed} produced findings for {sorted(set(stray))}: mark it with those criteria"
+        )
     if not findings:
         # Recorded as findings so that the criterion reads "cannot be decided", never a plain pass.
-        item.stash[FINDINGS].extend(undecided(cid, "the check", "at least one finding", EXAMINED_NOTHING, item.nodeid)
-                                    for cid in allowed)
-        pytest.fail(f"{', '.join(allowed)}: {EXAMINED_NOTHING}: it cannot be decided", pytrace=False)
+        item.stash[FINDINGS].extend(
+            undecided(cid, "the check", "at least one finding", EXAMINED_NOTHING, item.nodeid)
+            for cid in allowed
+        )
+        pytest.fail(
+            f"{', '.join(allowed)}: {EXAMINED_NOTHING}: it cannot be decided", pytrace=False
+        )
     failures = [f for f in findings if not f.ok]
     if failures:
         lines = [f"{len(failures)} of {len(findings)} findings failed:"]
