@@ -398,6 +398,21 @@ def test_reg03_runtime_images():
     assert nothing.status == UNDECIDED and "nothing to judge" in nothing.found
 
 
+def test_reg03_leaves_a_pod_being_deleted_out_but_judges_the_others():
+    """A release's old Pod stops for its grace period still reporting the previous digest (seen
+    on the sandbox's real control plane after a new image rolled out): not the runtime any more."""
+    leaving = pod("old", f"{REPO}@sha256:{'9' * 64}")
+    leaving["metadata"]["deletionTimestamp"] = "2026-12-06T19:00:00Z"
+    [f] = reg.runtime_images_in_catalog(
+        catalog_doc(), [pod("p", f"{REPO}@{DIGEST}"), leaving], REPO, tags(TAG)
+    )
+    assert f.ok and f.where == "Pod agentrun-v01/p container mgr"
+    staying = pod("old", f"{REPO}@sha256:{'9' * 64}")
+    assert [
+        x.ok for x in reg.runtime_images_in_catalog(catalog_doc(), [staying], REPO, tags(TAG))
+    ] == [False]
+
+
 def test_reg03_a_silent_registry_leaves_its_report_undecided():
     down = reg.read_tags(refuse, REPO)
     assert down.tags is None and down.problem == "registry unreachable (connection refused)"
