@@ -32,6 +32,14 @@ def conforming_lane(tmp_path_factory):
     sandbox.down(directory)
 
 
+@pytest.fixture(scope="session")
+def cluster_hosts(tmp_path_factory):
+    """Clusters kept for the in-process lanes of this worker, one per world, reset between lanes
+    (agentrun_sandbox/controlplane/host.py)."""
+    with sandbox.cluster_hosts(tmp_path_factory.mktemp("clusters")) as hosts:
+        yield hosts
+
+
 @pytest.fixture
 def fresh_lane(tmp_path):
     """A sandbox lane of this test's own, free to be violated."""

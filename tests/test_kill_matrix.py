@@ -4,7 +4,8 @@ acceptance suite judging it.
 A scenario must make every criterion it declares fail; a precision scenario (declaring none) must
 make nothing fail; the conforming lane of every world must pass. Cheap enough to run in every world
 (measured in the report of issue 10): a world's seed is made once per worker and copied into each
-fresh lane (agentrun_sandbox/seed_cache.py), the suite runs in this process (suite_run.py), and a
+fresh lane (agentrun_sandbox/seed_cache.py), each worker keeps one cluster per world and resets it
+between lanes (controlplane/host.py), the suite runs in this process (suite_run.py), and a
 violation scenario's run judges only the criteria it declares (a precision scenario's, everything).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import pytest
 
@@ -29,13 +31,19 @@ def seed_cache(tmp_path_factory):
 
 
 @pytest.fixture
-def world_lane(request, seed_cache, tmp_path):
+def world_lane(request, seed_cache, cluster_hosts, tmp_path):
     """A fresh lane of the test's world (parametrised), its seed copied from the worker's cache,
-    served by this process (lane.in_process)."""
+    served by this process (lane.in_process) on the worker's cluster of that world, which is
+    reset when the lane ends. A reset that left something behind restarted the cluster: said
+    as a warning, since the next lane still found a clean one."""
+    host = cluster_hosts.of(request.param)
+    restarts = len(host.restarts)
     with sandbox.in_process(
-        tmp_path / "lane", world=request.param, seed_cache=seed_cache
+        tmp_path / "lane", world=request.param, seed_cache=seed_cache, host=host
     ) as handle:
         yield handle
+    for reason in host.restarts[restarts:]:
+        warnings.warn(f"the cluster of {request.param} was started anew: {reason}", stacklevel=1)
 
 
 CASES = plan()

@@ -1,0 +1,54 @@
+"""A cluster kept for many lanes (controlplane/host.py) is reset between them: what a lane made
+goes, even what no controller would release any more, and a reset that cannot bring the
+cluster back to its baseline starts a fresh one instead of handing on a dirty one."""
+
+from __future__ import annotations
+
+import json
+
+from agentrun_sandbox import lane as sandbox
+from agentrun_sandbox.controlplane import reset
+from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
+
+
+def differences(host) -> tuple[list, list]:
+    with host.plane.client() as api:
+        return reset.differences(host.baseline, reset.inventory(api, reset.resources(api)))
+
+
+def test_a_reset_removes_a_lane_even_a_namespace_held_by_a_finalizer(tmp_path):
+    with sandbox.cluster_hosts(tmp_path / "clusters") as hosts:
+        host = hosts.of("default")
+        with sandbox.in_process(tmp_path / "first", host=host) as lane:
+            # A Terminating namespace whose ConfigMap holds a finalizer no controller removes.
+            SCENARIOS["namespace-terminating"].apply(SandboxControl(lane.paths.root))
+            made, _ = differences(host)
+            assert any(k.resource == "namespaces" and k.name == "agentrun-v01" for k in made)
+            assert any(k.resource == "pods" for k in made)
+        assert host.restarts == []
+        assert differences(host) == ([], [])
+
+        # The next lane finds the cluster as the first one did, and is judged the same.
+        with sandbox.in_process(tmp_path / "second", host=host) as lane:
+            control = SandboxControl(lane.paths.root)
+            namespace = json.loads(control.kubectl("get", "namespace", "agentrun-v01", "-o=json"))
+            assert namespace["status"]["phase"] == "Active"
+            # The audit log begins where this lane began: the first lane's delete is not in it.
+            requests = lane.paths.api_requests()
+            assert any(r["resource"] == "namespaces" and r["verb"] == "get" for r in requests)
+            assert not [r for r in requests if r["verb"] == "delete"]
+
+
+def test_a_reset_that_cannot_undo_a_change_starts_the_cluster_anew(tmp_path):
+    with sandbox.cluster_hosts(tmp_path / "clusters") as hosts:
+        host = hosts.of("default")
+        with sandbox.in_process(tmp_path / "lane", host=host) as lane:
+            before = host.plane.url
+            # A change to what was there before the lane: deleting the lane's objects cannot undo it.
+            SandboxControl(lane.paths.root).kubectl(
+                "label", "namespace", "kube-system", "agentrun.io/touched=yes"
+            )
+        assert len(host.restarts) == 1
+        assert "changed: namespaces.v1 kube-system" in host.restarts[0]
+        assert host.plane.url != before, "a fresh control plane"
+        assert differences(host) == ([], [])
