@@ -36,22 +36,22 @@ BEHAVIOUR = {behaviour!r}
 @pytest.mark.parametrize("cid", [pytest.param(c, marks=pytest.mark.criterion(c), id=c) for c in PASSIVE])
 def test_criterion(cid, verdict):
     how = BEHAVIOUR.get(cid, "pass")
-    ok = passed(cid, "ok thing", "x", "x", "here:1")
+    ok = passed("ok thing", "x", "x", "here:1", criterion=cid)
     if how == "pass":
         verdict([ok])
     elif how == "fail":
-        verdict([ok, failed(cid, "bad thing", "ready 1/1", "ready 0/1", "Deployment agentrun-v01/mgr")])
+        verdict([ok, failed("bad thing", "ready 1/1", "ready 0/1", "Deployment agentrun-v01/mgr", criterion=cid)])
     elif how == "undecided":
-        verdict([undecided(cid, "the catalog", "readable", "branch v0.1-gitops missing", "mirror")])
+        verdict([undecided("the catalog", "readable", "branch v0.1-gitops missing", "mirror", criterion=cid)])
     elif how == "n/a":
-        verdict([not_applicable(cid, "the build branch", "business-only change", "plan")])
+        verdict([not_applicable("the build branch", "business-only change", "plan", criterion=cid)])
     elif how == "nothing":
         verdict([])
     elif how == "evidence":
         raise EvidenceError("registry", "manifest sha256:ab", "http://127.0.0.1:9", "registry unreachable")
     elif how == "typeerror":
         status = "Running"
-        verdict([passed(cid, "pod", "x", status["phase"], "pod")])
+        verdict([passed("pod", "x", status["phase"], "pod", criterion=cid)])
     elif how == "skip":
         pytest.skip("no lane today")
 """

@@ -69,12 +69,9 @@ def runner_workloads(
     ]
 
 
-def nothing_to_judge(
-    criterion: str, namespace: str, selectors: RunnerSelectors | None, expected: str
-) -> Finding:
+def nothing_to_judge(namespace: str, selectors: RunnerSelectors | None, expected: str) -> Finding:
     chosen = selectors.describe() if selectors else "the lane profile's runnerWorkloads"
     return undecided(
-        criterion,
         f"runner Jobs and Aipod workloads in {namespace}",
         expected,
         f"nothing to judge: no runner Job or Aipod workload ({chosen})",
@@ -100,7 +97,6 @@ def env_images_from_catalog(
     pinned = sorted({i.get("repositoryDigest") for i in images if isinstance(i, dict)} - {None})
     findings = [
         judge(
-            "AP-01",
             container.get("image") in pinned,
             subject,
             "a catalog repositoryDigest (" + ", ".join(pinned) + f") from {catalog.where}",
@@ -109,9 +105,7 @@ def env_images_from_catalog(
         )
         for obj, subject, container in _each_container(workloads)
     ]
-    return findings or [
-        nothing_to_judge("AP-01", namespace, selectors, "digest-pinned catalog images")
-    ]
+    return findings or [nothing_to_judge(namespace, selectors, "digest-pinned catalog images")]
 
 
 @judges("AP-02")
@@ -127,7 +121,6 @@ def no_runtime_install(
         match = INSTALLS.search(line)
         findings.append(
             judge(
-                "AP-02",
                 match is None,
                 f"{subject} command",
                 "no package installation at run time",
@@ -135,7 +128,7 @@ def no_runtime_install(
                 object_ref(obj),
             )
         )
-    return findings or [nothing_to_judge("AP-02", namespace, selectors, "no run-time installation")]
+    return findings or [nothing_to_judge(namespace, selectors, "no run-time installation")]
 
 
 @judges("AP-03")
@@ -153,7 +146,6 @@ def catalog_image_refs_reusable(catalog: Catalog) -> list[Finding]:
         status = entry.get("status")
         findings.append(
             judge(
-                "AP-03",
                 status in REUSE_STATUSES,
                 f"catalog service {sid} status",
                 " or ".join(REUSE_STATUSES),
@@ -164,7 +156,6 @@ def catalog_image_refs_reusable(catalog: Catalog) -> list[Finding]:
         secrets = [f"{path} ({kind})" for path, kind in _credentials(entry)]
         findings.append(
             judge(
-                "AP-03",
                 not secrets,
                 f"catalog service {sid}",
                 "no SecretRef, token, SSH key or provider config",
@@ -173,7 +164,7 @@ def catalog_image_refs_reusable(catalog: Catalog) -> list[Finding]:
             )
         )
     return findings or [
-        failed("AP-03", "catalog services", "at least one imageRef entry", "none", catalog.where)
+        failed("catalog services", "at least one imageRef entry", "none", catalog.where)
     ]
 
 

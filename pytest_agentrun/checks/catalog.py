@@ -21,22 +21,16 @@ def conforms_to_schema(catalog: Catalog) -> list[Finding]:
     """CT-01: the catalog is valid JSON and conforms to the published catalog schema."""
     subject = "artifact catalog"
     if catalog.text is None:
-        return [failed("CT-01", subject, "file present", "missing", catalog.where)]
+        return [failed(subject, "file present", "missing", catalog.where)]
     if catalog.error:
-        return [failed("CT-01", subject, "valid JSON", catalog.error, catalog.where)]
+        return [failed(subject, "valid JSON", catalog.error, catalog.where)]
     errors = schema_errors(SCHEMA, catalog.data)
     if errors:
         return [
-            failed(
-                "CT-01", subject, f"conforms to schemas/{SCHEMA}.schema.json", error, catalog.where
-            )
+            failed(subject, f"conforms to schemas/{SCHEMA}.schema.json", error, catalog.where)
             for error in errors
         ]
-    return [
-        passed(
-            "CT-01", subject, f"conforms to schemas/{SCHEMA}.schema.json", "valid", catalog.where
-        )
-    ]
+    return [passed(subject, f"conforms to schemas/{SCHEMA}.schema.json", "valid", catalog.where)]
 
 
 # What CT-02 requires of each service entry, by JSON type (an `image` that is a string is not the
@@ -114,7 +108,6 @@ def _service_list_problems(catalog: Catalog) -> list[Finding]:
     if not isinstance(services, list):
         return [
             failed(
-                "CT-02",
                 "catalog services",
                 "an array of service entries",
                 _shape(services, list) or "",
@@ -123,7 +116,6 @@ def _service_list_problems(catalog: Catalog) -> list[Finding]:
         ]
     return [
         failed(
-            "CT-02",
             f"catalog services[{i}]",
             "a service entry (an object)",
             f"{json_type(s)} {str(s)[:60]!r}",
@@ -141,7 +133,6 @@ def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[
     data = catalog.require("catalog")
     findings = [
         judge(
-            "CT-02",
             data.get(k) == want,
             f"catalog {k}",
             repr(want),
@@ -157,7 +148,6 @@ def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[
     source = data.get("sourceCommit")
     findings.append(
         judge(
-            "CT-02",
             is_full_sha(str(source)),
             "catalog sourceCommit",
             "a full 40-hex SHA",
@@ -172,7 +162,6 @@ def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[
         problems = field_problems(entry)
         findings.append(
             judge(
-                "CT-02",
                 not problems,
                 f"service {sid} fields",
                 ", ".join(SERVICE_FIELDS) + "; image " + ", ".join(MEMBERS["image"]),
@@ -185,7 +174,6 @@ def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[
         ok = provenance.get("pipelineRun") == run and isinstance(task_run, str) and bool(task_run)
         findings.append(
             judge(
-                "CT-02",
                 ok,
                 f"service {sid} provenance",
                 f"pipelineRun {run} and a taskRun name",
@@ -194,7 +182,7 @@ def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[
             )
         )
     if not entries:
-        findings.append(failed("CT-02", "catalog services", "at least one", "none", catalog.where))
+        findings.append(failed("catalog services", "at least one", "none", catalog.where))
     return findings
 
 
@@ -223,7 +211,6 @@ def image_refs_well_formed(catalog: Catalog) -> list[Finding]:
         ]
         findings.append(
             judge(
-                "CT-03",
                 not problems,
                 f"service {sid} imageRef",
                 "kind env-image-dockerfile, repoUrl, 40-hex commitId, relative dockerfilePath",
@@ -231,7 +218,7 @@ def image_refs_well_formed(catalog: Catalog) -> list[Finding]:
                 _where(catalog, sid, '"imageRef"'),
             )
         )
-    return findings or [failed("CT-03", "catalog services", "at least one", "none", catalog.where)]
+    return findings or [failed("catalog services", "at least one", "none", catalog.where)]
 
 
 def catalog_commits(catalog: Catalog) -> set[str]:
@@ -275,7 +262,6 @@ def tag_is_env_identity(
         ok = tag == entry.get("envIdentity") and image.get("repository") == profile.env_repository
         findings.append(
             judge(
-                "CT-04",
                 ok,
                 f"service {sid} image",
                 f"tag = envIdentity {entry.get('envIdentity')!r}, repository {profile.env_repository}",
@@ -288,7 +274,6 @@ def tag_is_env_identity(
         if commit is None and source_history is None:
             findings.append(
                 undecided(
-                    "CT-04",
                     subject,
                     expected,
                     f"branch {profile.source_branch} could not be read to compare with",
@@ -298,7 +283,6 @@ def tag_is_env_identity(
             continue
         findings.append(
             judge(
-                "CT-04",
                 commit is None,
                 subject,
                 f"{expected} (against {known})",
@@ -306,7 +290,7 @@ def tag_is_env_identity(
                 where,
             )
         )
-    return findings or [failed("CT-04", "catalog services", "at least one", "none", catalog.where)]
+    return findings or [failed("catalog services", "at least one", "none", catalog.where)]
 
 
 @judges("CT-05")
@@ -320,7 +304,6 @@ def digests_well_formed(catalog: Catalog) -> list[Finding]:
         ok = is_digest(digest) and image.get("repositoryDigest") == want
         findings.append(
             judge(
-                "CT-05",
                 ok,
                 f"service {sid} digest",
                 f"sha256:<64 hex> and repositoryDigest {want}",
@@ -328,7 +311,7 @@ def digests_well_formed(catalog: Catalog) -> list[Finding]:
                 _where(catalog, sid, '"digest"'),
             )
         )
-    return findings or [failed("CT-05", "catalog services", "at least one", "none", catalog.where)]
+    return findings or [failed("catalog services", "at least one", "none", catalog.where)]
 
 
 @judges("CT-06")
@@ -343,7 +326,6 @@ def reuse_is_consistent(catalog: Catalog, previous: Catalog | None) -> list[Find
     for identity, digests in sorted(by_identity.items()):
         findings.append(
             judge(
-                "CT-06",
                 len(digests) == 1,
                 f"envIdentity {identity}",
                 "one digest",
@@ -362,7 +344,6 @@ def reuse_is_consistent(catalog: Catalog, previous: Catalog | None) -> list[Find
         where_prev = previous.where if previous else "no previous catalog"
         findings.append(
             judge(
-                "CT-06",
                 recorded is not None and recorded == digest,
                 f"service {sid} reuse of {identity}",
                 f"the digest the previous catalog recorded ({where_prev}): {recorded}",
@@ -370,7 +351,7 @@ def reuse_is_consistent(catalog: Catalog, previous: Catalog | None) -> list[Find
                 catalog.line(f'"serviceId": "{sid}"'),
             )
         )
-    return findings or [failed("CT-06", "catalog services", "at least one", "none", catalog.where)]
+    return findings or [failed("catalog services", "at least one", "none", catalog.where)]
 
 
 @judges("CT-07")
@@ -393,7 +374,6 @@ def holds_no_secret(catalog: Catalog) -> list[Finding]:
     ]
     return [
         judge(
-            "CT-07",
             not hits,
             "artifact catalog",
             "no SecretRef, token, SSH key, kubeconfig or provider config",
@@ -436,7 +416,6 @@ def first_version_is_the_lanes_own(
     if first is None:
         return [
             failed(
-                "CT-08",
                 "first catalog version",
                 "a commit that added the catalog",
                 "none found",
@@ -452,9 +431,9 @@ def first_version_is_the_lanes_own(
             "no commit of its history on the branch",
         )
         if ancestry is None:
-            findings.append(passed("CT-08", subject, expected, "the branch does not exist", where))
+            findings.append(passed(subject, expected, "the branch does not exist", where))
             continue
         common = next((sha for sha in ancestry if sha in history), None)
         found = f"the branch holds {common[:12]} of its history" if common else "no shared commit"
-        findings.append(judge("CT-08", common is None, subject, expected, found, where))
+        findings.append(judge(common is None, subject, expected, found, where))
     return findings

@@ -24,7 +24,6 @@ def mirror_settled(
     """DR-01: after sync the mirror's source branch is GitHub's; after flush GitHub's GitOps branch is the mirror's."""
     return [
         judge(
-            "DR-01",
             heads["localV01"] == heads["githubV01"] == synced.after,
             f"{synced.branch} after sync",
             f"mirror = GitHub = {synced.after}",
@@ -33,7 +32,6 @@ def mirror_settled(
             move=synced.as_dict(),
         ),
         judge(
-            "DR-01",
             heads["githubGitops"] == heads["localGitops"] == flushed.after,
             f"{flushed.branch} after flush",
             f"GitHub = mirror = {flushed.after}",
@@ -81,7 +79,6 @@ def pipeline_run_for_current(
     if not trigger:
         return [
             failed(
-                "DR-02",
                 "trigger-current",
                 "a PipelineRun for GitHub's current head",
                 f"nothing triggered: {failure}",
@@ -92,7 +89,6 @@ def pipeline_run_for_current(
     where = f"PipelineRun {profile.tekton_namespace}/{name}"
     findings = [
         judge(
-            "DR-02",
             revision == heads.get("githubV01") == heads.get("localV01"),
             "the triggered commit",
             f"GitHub's {profile.source_branch} head, which the mirror holds (synced first when behind)",
@@ -103,14 +99,13 @@ def pipeline_run_for_current(
     ]
     if run is None:
         return findings + [
-            failed("DR-02", "the PipelineRun", "exists after trigger-current", "not found", where)
+            failed("the PipelineRun", "exists after trigger-current", "not found", where)
         ]
     template = run.get("spec", {}).get("taskRunTemplate") or {}
     pod = template.get("podTemplate") or {}
     expected_name = profile.pipeline_run_name(revision or "")
     findings += [
         judge(
-            "DR-02",
             name == expected_name and _param(run, "revision") == revision and is_full_sha(revision),
             "name and revision param",
             f"{expected_name}, revision = the full 40-hex SHA",
@@ -118,7 +113,6 @@ def pipeline_run_for_current(
             where,
         ),
         judge(
-            "DR-02",
             run["spec"].get("pipelineRef", {}).get("name") == profile.pipeline
             and template.get("serviceAccountName") == profile.tekton_service_account
             and pod.get("hostNetwork") is True
@@ -130,7 +124,6 @@ def pipeline_run_for_current(
             f"{where} spec",
         ),
         judge(
-            "DR-02",
             runs_of_revision == [name],
             f"PipelineRuns of {str(revision)[:12]}",
             "exactly one (reused, never duplicated)",
@@ -147,7 +140,6 @@ def pipeline_run_for_current(
     )
     return findings + [
         judge(
-            "DR-02",
             ok,
             "the run's outcome",
             "Succeeded=True within the timeout, with its results",
@@ -178,7 +170,6 @@ def promotion_landed(
         if failure is None
         else [
             failed(
-                "DR-03",
                 "promotion",
                 "follows the successful run to the runtime within the timeout",
                 failure,
@@ -189,7 +180,6 @@ def promotion_landed(
     gitops = heads.get("localGitops")
     findings.append(
         judge(
-            "DR-03",
             catalog.usable and catalog.source_commit() == revision,
             "the GitOps branch's catalog",
             f"sourceCommit {revision}",
@@ -199,7 +189,6 @@ def promotion_landed(
     )
     findings.append(
         judge(
-            "DR-03",
             gitops is not None and heads.get("githubGitops") == gitops,
             f"{profile.gitops_branch} flushed",
             f"GitHub = mirror = {gitops}",
@@ -219,7 +208,6 @@ def promotion_landed(
     )  # the lane source's, also of a multi-source Application
     findings.append(
         judge(
-            "DR-03",
             sync.get("status") == "Synced"
             and synced == gitops
             and health.get("status") == "Healthy"
@@ -233,12 +221,11 @@ def promotion_landed(
             app_where,
         )
     )
-    return findings + _pods_on_release(profile, "DR-03", pods, catalog, revision)
+    return findings + _pods_on_release(profile, pods, catalog, revision)
 
 
 def _pods_on_release(
     profile: LaneProfile,
-    criterion: str,
     pods: list[dict[str, Any]],
     catalog: Catalog,
     revision: str,
@@ -247,7 +234,6 @@ def _pods_on_release(
     if not pods:
         return [
             failed(
-                criterion,
                 "runtime pods",
                 "ready on the new release",
                 "no pod of the Application",
@@ -263,7 +249,6 @@ def _pods_on_release(
         )
         findings.append(
             judge(
-                criterion,
                 problem is None,
                 f"pod {pod['metadata']['name']}",
                 f"Running and Ready, each container on the catalog's digest, boot commit {revision}",
@@ -294,7 +279,6 @@ def business_change_reused(
     if previous is None or changes is None:
         return [
             failed(
-                "DR-04",
                 "the driven change",
                 "a previous catalog to compare with",
                 "cannot be decided: the GitOps branch holds no earlier catalog",
@@ -304,7 +288,6 @@ def business_change_reused(
     if changes.changed:
         return [
             failed(
-                "DR-04",
                 f"the change {previous.source_commit()[:12]}..{revision[:12]}",
                 "a business-only change (no env-identity input touched)",
                 f"cannot be decided on this change: {changes.describe()}; drive a business-only change",
@@ -319,7 +302,6 @@ def business_change_reused(
     tags = {e.get("image", {}).get("tag") for e in catalog.services()} if catalog.usable else set()
     findings = [
         judge(
-            "DR-04",
             summary == "build=0 reuse=1 unsafeReuse=0",
             "plan",
             "build=0 reuse=1 unsafeReuse=0",
@@ -328,7 +310,6 @@ def business_change_reused(
             changes=asdict(changes),
         ),
         judge(
-            "DR-04",
             status == "reused" and built is None,
             "image-publish",
             "status=reused, no image-build TaskRun",
@@ -336,7 +317,6 @@ def business_change_reused(
             f"{where} image-publish results",
         ),
         judge(
-            "DR-04",
             not new_tags and bool(tags) and tags <= old_tags,
             "env image tags",
             f"no new tag in the registry; the catalog keeps {', '.join(sorted(filter(None, old_tags)))}",
@@ -344,4 +324,4 @@ def business_change_reused(
             f"{profile.env_repository} / {catalog.where}",
         ),
     ]
-    return findings + _pods_on_release(profile, "DR-04", pods, catalog, revision)
+    return findings + _pods_on_release(profile, pods, catalog, revision)

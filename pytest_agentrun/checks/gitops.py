@@ -27,10 +27,9 @@ def branch_holds_lane_files(
     all parse (every YAML document and .json file: Argo CD would refuse the rest)."""
     branch = profile.gitops_branch
     if head is None:
-        return [failed("GO-01", f"branch {branch}", "exists", "branch not found", where)]
+        return [failed(f"branch {branch}", "exists", "branch not found", where)]
     return [
         judge(
-            "GO-01",
             catalog_exists,
             f"{branch}:{profile.catalog_path}",
             "file present",
@@ -38,7 +37,6 @@ def branch_holds_lane_files(
             f"{branch}@{head[:12]}:{profile.catalog_path}",
         ),
         judge(
-            "GO-01",
             bool(runtime_files),
             f"{branch}:{profile.runtime_path}/",
             "at least one file",
@@ -46,18 +44,17 @@ def branch_holds_lane_files(
             f"{branch}@{head[:12]}:{profile.runtime_path}",
             files=runtime_files,
         ),
-        *unparsed_files("GO-01", parse_errors),
+        *unparsed_files(parse_errors),
     ]
 
 
-def unparsed_files(criterion: str, parse_errors: list[str]) -> list[Finding]:
+def unparsed_files(parse_errors: list[str]) -> list[Finding]:
     """One failed finding per runtime file part that does not parse (`ref:path:line: reason`)."""
     findings = []
     for error in parse_errors:
         where, _, reason = error.partition(": ")
         findings.append(
             failed(
-                criterion,
                 f"runtime file {where.rsplit(':', 2)[-2]}",
                 "parses as Kubernetes objects (YAML documents or JSON)",
                 reason,
@@ -89,7 +86,6 @@ def images_pinned_to_catalog(
             if not match:
                 findings.append(
                     failed(
-                        "GO-02",
                         subject,
                         "image pinned by digest (@sha256:<64 hex>)",
                         repr(image),
@@ -99,7 +95,6 @@ def images_pinned_to_catalog(
             elif entry is None:
                 findings.append(
                     failed(
-                        "GO-02",
                         subject,
                         f"a catalog entry for service {sid!r}",
                         "no such service in the catalog",
@@ -114,7 +109,6 @@ def images_pinned_to_catalog(
                 want = recorded.get("digest") if isinstance(recorded, dict) else None
                 findings.append(
                     judge(
-                        "GO-02",
                         match["digest"] == want,
                         subject,
                         f"catalog digest {want} ({catalog.where})",
@@ -125,7 +119,6 @@ def images_pinned_to_catalog(
     if not findings:
         findings.append(
             failed(
-                "GO-02",
                 "runtime manifests",
                 "at least one workload with containers",
                 "none",
@@ -157,7 +150,6 @@ def objects_in_lane_namespace(manifests: ManifestSet, namespace: str) -> list[Fi
             ok = m.kind != "Namespace" or m.name == namespace
             findings.append(
                 judge(
-                    "GO-03",
                     ok,
                     f"{m.kind} {m.name}",
                     f"no cluster-scoped object outside {namespace}",
@@ -169,7 +161,6 @@ def objects_in_lane_namespace(manifests: ManifestSet, namespace: str) -> list[Fi
         given = (m.obj.get("metadata") or {}).get("namespace")
         findings.append(
             judge(
-                "GO-03",
                 given in (None, namespace),
                 f"{m.kind} {m.name}",
                 f"namespace {namespace}",
@@ -179,7 +170,6 @@ def objects_in_lane_namespace(manifests: ManifestSet, namespace: str) -> list[Fi
         )
     return findings or [
         failed(
-            "GO-03",
             "runtime manifests",
             "at least one object",
             "none",
@@ -213,7 +203,6 @@ def no_secret_values(files: dict[str, str], where_prefix: str) -> list[Finding]:
         ]
         findings.append(
             judge(
-                "GO-04",
                 not hits,
                 path,
                 "no Secret value, token, key, kubeconfig or password",
@@ -221,9 +210,7 @@ def no_secret_values(files: dict[str, str], where_prefix: str) -> list[Finding]:
                 f"{where_prefix}{path}",
             )
         )
-    return findings or [
-        failed("GO-04", "GitOps branch files", "at least one file", "none", where_prefix)
-    ]
+    return findings or [failed("GitOps branch files", "at least one file", "none", where_prefix)]
 
 
 def _mounts(container: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -259,7 +246,6 @@ def credentials_as_secret_refs(manifests: ManifestSet, providers: dict[str, str]
     if not any(" mount of " in s for s in subjects):
         findings.append(
             failed(
-                "GO-05",
                 "provider credentials",
                 "the provider SecretRefs ("
                 + ", ".join(sorted(provider_names))
@@ -271,7 +257,6 @@ def credentials_as_secret_refs(manifests: ManifestSet, providers: dict[str, str]
     if not any(s.endswith(" env DATABASE_URL") for s in subjects):
         findings.append(
             failed(
-                "GO-05",
                 "DATABASE_URL",
                 "DATABASE_URL from a SecretRef",
                 f"no container sets DATABASE_URL ({examined})",
@@ -281,7 +266,6 @@ def credentials_as_secret_refs(manifests: ManifestSet, providers: dict[str, str]
     if not any(m.kind == "Job" for m in workloads):
         findings.append(
             failed(
-                "GO-05",
                 "runner Job",
                 "a runner Job manifest with a writable runtime home for CODEX_HOME",
                 f"no Job among the {examined}",
@@ -305,7 +289,6 @@ def _workload_credentials(manifests: ManifestSet, m, provider_names: set[str]) -
                 for mount in mounts.get(name, []):
                     findings.append(
                         judge(
-                            "GO-05",
                             mount.get("readOnly") is True,
                             f"{subject} mount of {kind}{secret}",
                             "readOnly: true",
@@ -328,7 +311,6 @@ def _env_credential(manifests: ManifestSet, m, subject: str, env: dict[str, Any]
         from_ref = bool((env.get("valueFrom") or {}).get("secretKeyRef")) and "value" not in env
         return [
             judge(
-                "GO-05",
                 from_ref,
                 f"{subject} env DATABASE_URL",
                 "valueFrom.secretKeyRef",
@@ -345,7 +327,6 @@ def _env_credential(manifests: ManifestSet, m, subject: str, env: dict[str, Any]
     # the value itself is never repeated: only its name and what it looks like
     return [
         failed(
-            "GO-05",
             f"{subject} env {name}",
             "provider credentials only through a SecretRef",
             f"an inline value ({kind})",
@@ -386,7 +367,6 @@ def _codex_home(
         )
     )
     return judge(
-        "GO-05",
         writable,
         f"{subject} runtime home",
         "CODEX_HOME on a writable mounted volume",
@@ -450,7 +430,6 @@ def boot_commit_env(
         ok = value is not None and value == want and is_full_sha(str(value))
         findings.append(
             judge(
-                "GO-06",
                 ok,
                 f"{m.kind} {m.name} {field}[{container.get('name')}] AGENTRUN_BOOT_COMMIT",
                 f"catalog bootCommit {want} (full 40-hex)",
@@ -461,7 +440,6 @@ def boot_commit_env(
         )
     return findings or [
         failed(
-            "GO-06",
             "runtime workloads",
             "at least one container running the env image "
             f"({', '.join(sorted(repos)) or 'the catalog names none'})",
@@ -506,7 +484,6 @@ def agrees_with_deploy_intent(
         if m is None:
             findings.append(
                 failed(
-                    "GO-07",
                     f"service {name}",
                     f"a {service.get('workload')} manifest",
                     "missing",
@@ -536,7 +513,6 @@ def agrees_with_deploy_intent(
             ok = set(want) <= set(got) if key == "env" else got == want
             findings.append(
                 judge(
-                    "GO-07",
                     ok,
                     f"{m.kind} {name} {key}",
                     f"{want!r} (deploy.json {intent_where})",
@@ -547,20 +523,15 @@ def agrees_with_deploy_intent(
     for name, m in workloads.items():
         findings.append(
             failed(
-                "GO-07",
                 f"{m.kind} {name}",
                 "a service deploy.json declares",
                 "not in deploy.json",
                 manifests.where(m),
             )
         )
-    findings += unparsed_files(
-        "GO-07", manifests.errors
-    )  # what does not parse cannot agree with anything
+    findings += unparsed_files(manifests.errors)  # what does not parse cannot agree with anything
     return findings or [
-        failed(
-            "GO-07", "deploy.json services", "at least one enabled service", "none", intent_where
-        )
+        failed("deploy.json services", "at least one enabled service", "none", intent_where)
     ]
 
 
@@ -604,7 +575,6 @@ def no_fixed_entries(manifests: ManifestSet) -> list[Finding]:
         problems += [f"fixed pod IP annotation {k}" for k in annotations if "ipaddr" in k.lower()]
         findings.append(
             judge(
-                "GO-08",
                 not problems,
                 f"{m.kind} {m.name}",
                 "no NodePort, hostPort, fixed IP or port-forward",
@@ -612,9 +582,7 @@ def no_fixed_entries(manifests: ManifestSet) -> list[Finding]:
                 manifests.where(m),
             )
         )
-    return findings or [
-        failed("GO-08", "runtime manifests", "at least one object", "none", "runtime path")
-    ]
+    return findings or [failed("runtime manifests", "at least one object", "none", "runtime path")]
 
 
 @judges("GO-09")
@@ -629,7 +597,6 @@ def commits_touch_only_lane_paths(
         stray = [f for f in commit.files if f not in allowed and not f.startswith(prefix)]
         findings.append(
             judge(
-                "GO-09",
                 not stray,
                 f"commit {commit.sha[:12]} {commit.subject[:60]!r}",
                 f"only {profile.catalog_path}, {prefix}** and generated metadata",
@@ -637,6 +604,4 @@ def commits_touch_only_lane_paths(
                 f"{branch_where}@{commit.sha[:12]}",
             )
         )
-    return findings or [
-        failed("GO-09", "GitOps history", "at least one commit", "none", branch_where)
-    ]
+    return findings or [failed("GitOps history", "at least one commit", "none", branch_where)]

@@ -62,13 +62,10 @@ def digests_present(catalog: Catalog, answers: dict[str, ManifestAnswer]) -> lis
         answer = answers.get(digest)
         subject = f"service {sid} image {repository}@{digest}"
         if answer is None:
-            findings.append(
-                failed("REG-01", subject, "a registry answer", "not asked", catalog.where)
-            )
+            findings.append(failed(subject, "a registry answer", "not asked", catalog.where))
             continue
         findings.append(
             judge(
-                "REG-01",
                 answer.status == 200 and answer.digest == digest,
                 subject,
                 f"HEAD 200 with Docker-Content-Digest {digest}",
@@ -80,7 +77,7 @@ def digests_present(catalog: Catalog, answers: dict[str, ManifestAnswer]) -> lis
         )
     if not findings:
         findings.append(
-            failed("REG-01", "catalog digests", "at least one service entry", "none", catalog.where)
+            failed("catalog digests", "at least one service entry", "none", catalog.where)
         )
     return findings
 
@@ -101,9 +98,7 @@ def tag_resolves_to_schema2_digest(
         schema2, plain = by_tag.get(tag, (None, None))
         subject = f"service {service.get('serviceId')} tag {tag}"
         if schema2 is None:
-            findings.append(
-                failed("REG-02", subject, "a registry answer", "not asked", catalog.where)
-            )
+            findings.append(failed(subject, "a registry answer", "not asked", catalog.where))
             continue
         schema1 = (
             plain.digest
@@ -118,7 +113,6 @@ def tag_resolves_to_schema2_digest(
         )
         findings.append(
             judge(
-                "REG-02",
                 schema2.status == 200 and schema2.digest == digest,
                 f"{subject} (schema2 Accept)",
                 f"HEAD 200 with the catalog digest {digest}",
@@ -127,7 +121,7 @@ def tag_resolves_to_schema2_digest(
                 plainHead=plain_head,
             )
         )
-    return findings or [failed("REG-02", "catalog services", "at least one", "none", catalog.where)]
+    return findings or [failed("catalog services", "at least one", "none", catalog.where)]
 
 
 # -- REG-03 ------------------------------------------------------------------------------------------
@@ -198,7 +192,6 @@ def runtime_images_in_catalog(
     used, unread = runtime_env_images(pods, repository)
     findings = [
         judge(
-            "REG-03",
             digest in known,
             f"runtime image {digest}",
             f"a catalog digest ({catalog.where})",
@@ -212,7 +205,6 @@ def runtime_images_in_catalog(
     ]
     findings += [
         undecided(
-            "REG-03",
             f"{where} (image {repository})",
             "the image it runs (status imageID)",
             "the Pod reports no imageID for it (no containerStatuses yet)",
@@ -223,7 +215,6 @@ def runtime_images_in_catalog(
     if not findings:
         findings.append(
             undecided(
-                "REG-03",
                 "runtime images",
                 f"at least one running {repository} image",
                 "nothing to judge: no Pod runs an env image",
@@ -233,7 +224,6 @@ def runtime_images_in_catalog(
     if registry_tags.tags is None:
         findings.append(
             undecided(
-                "REG-03",
                 f"registry tags of {repository}",
                 "read, to report those the catalog lacks",
                 registry_tags.problem,

@@ -17,13 +17,12 @@ def namespace_active(name: str, namespace: dict[str, Any] | None) -> list[Findin
     """RT-01: the runtime namespace exists and is Active."""
     where = f"Namespace {name}"
     if namespace is None:
-        return [failed("RT-01", f"namespace {name}", "exists and Active", "not found (404)", where)]
+        return [failed(f"namespace {name}", "exists and Active", "not found (404)", where)]
     phase = namespace.get("status", {}).get("phase")
     deleting = namespace.get("metadata", {}).get("deletionTimestamp")
     found = f"phase {phase}" + (f", deletionTimestamp {deleting}" if deleting else "")
     return [
         judge(
-            "RT-01",
             phase == "Active" and not deleting,
             f"namespace {name}",
             "phase Active",
@@ -58,7 +57,6 @@ def workloads_ready(
     if not declared:
         return [
             failed(
-                "RT-02",
                 "declared workloads",
                 "deploy.json declares at least one Deployment/StatefulSet",
                 "none declared",
@@ -72,7 +70,6 @@ def workloads_ready(
         if obj is None:
             findings.append(
                 failed(
-                    "RT-02",
                     where,
                     f"present with {desired}/{desired} ready",
                     "not found (404)",
@@ -89,7 +86,6 @@ def workloads_ready(
         under = {"podLogs": logs[(kind, name)]} if problems and logs.get((kind, name)) else {}
         findings.append(
             judge(
-                "RT-02",
                 not problems,
                 object_ref(obj),
                 f"{desired}/{desired} ready and updated, no rollout in progress, observedGeneration current",
@@ -196,7 +192,6 @@ def pods_ready(
         if split.problem:
             findings.append(
                 undecided(
-                    "RT-03",
                     subject,
                     f"{desired} Ready Pod(s) of the current revision",
                     split.problem,
@@ -208,7 +203,6 @@ def pods_ready(
         if desired and not split.pods:
             findings.append(
                 failed(
-                    "RT-03",
                     subject,
                     f"{desired} Ready Pod(s) of {split.revision}",
                     "no Pod of the current revision",
@@ -219,9 +213,7 @@ def pods_ready(
         for pod in split.pods:
             findings.append(_pod_finding(pod, events, split, others, logs))
     return findings or [
-        failed(
-            "RT-03", "declared workloads", "at least one declared workload", "none", "deploy.json"
-        )
+        failed("declared workloads", "at least one declared workload", "none", "deploy.json")
     ]
 
 
@@ -250,8 +242,8 @@ def _pod_finding(
         evidence["podLogs"] = {name: logs[name]}  # as RT-02's: Pod name -> its logs
     expected = "condition Ready=True, every container ready, none waiting in CrashLoopBackOff/ImagePullBackOff"
     if ok is None:
-        return undecided("RT-03", object_ref(pod), expected, found, object_ref(pod), **evidence)
-    return judge("RT-03", ok, object_ref(pod), expected, found, object_ref(pod), **evidence)
+        return undecided(object_ref(pod), expected, found, object_ref(pod), **evidence)
+    return judge(ok, object_ref(pod), expected, found, object_ref(pod), **evidence)
 
 
 @judges("RT-04")
@@ -277,7 +269,6 @@ def images_match_catalog(
         if split.problem:
             findings.append(
                 undecided(
-                    "RT-04",
                     f"Pods of {kind} {name}",
                     "running containers on the catalog's digest",
                     split.problem,
@@ -292,7 +283,6 @@ def images_match_catalog(
             )
     return findings or [
         failed(
-            "RT-04",
             "running containers",
             "at least one running container of a declared workload",
             "none",
@@ -334,7 +324,6 @@ def _template_images(
         )
         findings.append(
             judge(
-                "RT-04",
                 ok,
                 f"{object_ref(workload)} pod template {field}[{container.get('name')}]",
                 f"image pinned by digest, {want} (catalog, service {service}, {catalog_where})",
@@ -360,7 +349,6 @@ def _running_images(
     if not statuses:
         return [
             undecided(
-                "RT-04",
                 f"{object_ref(pod)} containers",
                 expected,
                 "status.containerStatuses is empty: nothing says what runs",
@@ -373,7 +361,6 @@ def _running_images(
         found = match.group(1) if match else None
         findings.append(
             judge(
-                "RT-04",
                 want is not None and found == want,
                 f"{object_ref(pod)} container {status.get('name')}",
                 expected,
@@ -399,7 +386,6 @@ def health_answers(
         if port is None:
             findings.append(
                 failed(
-                    "RT-05",
                     subject,
                     f"a port of Service {namespace}/{service} that reaches "
                     f"container port {container_port}",
@@ -411,7 +397,6 @@ def health_answers(
         where = f"GET /api/v1/namespaces/{namespace}/services/{service}:{port}/proxy{path}"
         findings.append(
             judge(
-                "RT-05",
                 200 <= status < 300,
                 subject,
                 "HTTP 2xx",
@@ -423,7 +408,6 @@ def health_answers(
     if not findings:
         return [
             failed(
-                "RT-05",
                 "health paths",
                 "deploy.json declares at least one health path",
                 "none",
@@ -445,7 +429,6 @@ def secret_refs_exist(
         if secret is None:
             findings.append(
                 failed(
-                    "RT-07",
                     subject,
                     f"exists with keys {sorted(keys)}",
                     "not found (404)",
@@ -457,7 +440,6 @@ def secret_refs_exist(
         missing = sorted(keys - set(secret.get("keys", [])))
         findings.append(
             judge(
-                "RT-07",
                 not missing,
                 subject,
                 f"keys {sorted(keys)}",
@@ -468,7 +450,6 @@ def secret_refs_exist(
         )
     return findings or [
         failed(
-            "RT-07",
             "SecretRefs",
             "the runtime manifests name at least one SecretRef",
             "none",

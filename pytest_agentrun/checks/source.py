@@ -16,7 +16,7 @@ from ..lane import LaneProfile
 from ..model.commits import FULL_SHA
 from ..model.images import DIGEST, repository_name
 from ..model.worktree import SHOWN_BY_STATUS, IgnoreRule, WorktreeContent, WorktreeState
-from .judges import judges
+from .judges import also_judges, judges
 
 
 @judges("SRC-01")
@@ -28,7 +28,6 @@ def worktree_clean(
     where = f"worktree {state.path}"
     return [
         judge(
-            "SRC-01",
             state.branch == branch,
             "worktree branch",
             branch,
@@ -36,7 +35,6 @@ def worktree_clean(
             where,
         ),
         judge(
-            "SRC-01",
             state.upstream_head is not None and state.ahead == 0 and state.behind == 0,
             f"worktree against origin/{branch}",
             "neither ahead nor behind",
@@ -46,7 +44,6 @@ def worktree_clean(
             where,
         ),
         judge(
-            "SRC-01",
             remote_head is not None and state.head == remote_head,
             f"worktree HEAD against {branch} on the source repo",
             f"{remote_head} ({remote_where})",
@@ -54,7 +51,6 @@ def worktree_clean(
             where,
         ),
         judge(
-            "SRC-01",
             not state.changes,
             "worktree status",
             "clean (nothing modified, staged or untracked)",
@@ -76,6 +72,7 @@ CONTENT_CLEAN = (
 )
 
 
+@also_judges("SRC-01")
 def worktree_content_clean(content: WorktreeContent | None, where: str) -> list[Finding]:
     """SRC-01 by content (issue 20): what `git status` does not print counts too; each kind of
     hidden difference is named, and each file flagged assume-unchanged/skip-worktree is evidence."""
@@ -83,7 +80,6 @@ def worktree_content_clean(content: WorktreeContent | None, where: str) -> list[
     if content is None:
         return [
             undecided(
-                "SRC-01",
                 subject,
                 CONTENT_CLEAN,
                 "the worktree's content was not read (a bundle written before issue 20)",
@@ -100,7 +96,6 @@ def worktree_content_clean(content: WorktreeContent | None, where: str) -> list[
     }
     return [
         judge(
-            "SRC-01",
             not content.differences,
             subject,
             CONTENT_CLEAN,
@@ -157,7 +152,6 @@ def worktree_root_ignored(rules: dict[str, IgnoreRule | None], worktree_path: st
         )
         findings.append(
             judge(
-                "SRC-02",
                 by_gitignore,
                 f"git check-ignore {probe}",
                 "ignored by the worktree's .gitignore",
@@ -220,7 +214,6 @@ def source_tracks_no_generated_state(
     if head is None:
         return [
             failed(
-                "SRC-03",
                 f"branch {branch}",
                 "exists on the source repo",
                 "branch not found",
@@ -242,7 +235,6 @@ def source_tracks_no_generated_state(
                 )
         findings += [
             failed(
-                "SRC-03",
                 f"{branch}:{path}",
                 f"not tracked on {branch} (it is {what})",
                 "tracked",
@@ -253,7 +245,6 @@ def source_tracks_no_generated_state(
         if not hits:
             findings.append(
                 passed(
-                    "SRC-03",
                     f"{branch} tree: {what}",
                     "none tracked",
                     f"none in {len(files)} files",
@@ -271,11 +262,10 @@ def deploy_intent_valid(profile: LaneProfile, intent: DeployIntent) -> list[Find
     """SRC-04: deploy.json exists, conforms to the deploy intent schema, and names the lane's runtime namespace."""
     subject = profile.deploy_intent_path
     if intent.text is None:
-        return [failed("SRC-04", subject, "file present", "missing", intent.where)]
+        return [failed(subject, "file present", "missing", intent.where)]
     if intent.error or not isinstance(intent.data, dict):
         return [
             failed(
-                "SRC-04",
                 subject,
                 "a JSON object",
                 intent.error or type(intent.data).__name__,
@@ -284,13 +274,12 @@ def deploy_intent_valid(profile: LaneProfile, intent: DeployIntent) -> list[Find
         ]
     errors = schema_errors("deploy-intent", intent.data)
     findings = [
-        failed("SRC-04", subject, "conforms to schemas/deploy-intent.schema.json", e, intent.where)
+        failed(subject, "conforms to schemas/deploy-intent.schema.json", e, intent.where)
         for e in errors
     ]
     if not errors:
         findings.append(
             passed(
-                "SRC-04",
                 subject,
                 "conforms to schemas/deploy-intent.schema.json",
                 "valid",
@@ -300,7 +289,6 @@ def deploy_intent_valid(profile: LaneProfile, intent: DeployIntent) -> list[Find
     namespace = (intent.data.get("runtime") or {}).get("namespace")
     findings.append(
         judge(
-            "SRC-04",
             namespace == profile.runtime_namespace,
             f"{subject} runtime.namespace",
             repr(profile.runtime_namespace),
@@ -371,7 +359,6 @@ def deploy_intent_only_intent(profile: LaneProfile, intent: DeployIntent) -> lis
     if not intent.usable:
         return [
             failed(
-                "SRC-05",
                 subject,
                 "a readable JSON object",
                 intent.error or "not an object",
@@ -397,7 +384,6 @@ def deploy_intent_only_intent(profile: LaneProfile, intent: DeployIntent) -> lis
         for kind, found, needle in hits:
             findings.append(
                 failed(
-                    "SRC-05",
                     f"{subject} {path}",
                     "hand-written runtime intent only",
                     f"{kind}: {found}",
@@ -407,7 +393,6 @@ def deploy_intent_only_intent(profile: LaneProfile, intent: DeployIntent) -> lis
     if not findings:
         findings.append(
             passed(
-                "SRC-05",
                 subject,
                 "hand-written runtime intent only",
                 f"no CI artifact or credential in {sum(1 for _ in members(intent.data))} members",
@@ -440,7 +425,6 @@ def docs_present_no_forbidden_target(
     if head is None:
         return [
             failed(
-                "SRC-06",
                 f"branch {branch}",
                 "exists on the source repo",
                 "branch not found",
@@ -453,7 +437,6 @@ def docs_present_no_forbidden_target(
         found = mentions(text, names)
         findings += [
             judge(
-                "SRC-06",
                 m.ok,
                 f"{path}: {m.sentence[:160]}",
                 f"{m.name} named only as deprecation or history",
@@ -465,7 +448,6 @@ def docs_present_no_forbidden_target(
         if not found:
             findings.append(
                 passed(
-                    "SRC-06",
                     path,
                     "no forbidden namespace presented as a target",
                     "names none of " + ", ".join(names),
@@ -475,7 +457,6 @@ def docs_present_no_forbidden_target(
     if not findings:
         findings.append(
             passed(
-                "SRC-06",
                 "AGENTS.md and docs/reference/",
                 "no forbidden namespace presented as a target",
                 "neither exists",

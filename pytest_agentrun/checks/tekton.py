@@ -66,7 +66,6 @@ def pipeline_run_for_commit(
     if run is None:
         return [
             failed(
-                "TK-02",
                 f"PipelineRun {name}",
                 f"exists for source commit {commit} ({commit_where})",
                 "not found (404)",
@@ -79,7 +78,6 @@ def pipeline_run_for_commit(
     pipeline = run.get("spec", {}).get("pipelineRef", {}).get("name")
     return [
         judge(
-            "TK-02",
             bool(sha_params),
             f"{where} params",
             f"a param equal to the full SHA {commit}",
@@ -88,7 +86,6 @@ def pipeline_run_for_commit(
             params=params,
         ),
         judge(
-            "TK-02",
             pipeline == profile.pipeline,
             f"{where} spec.pipelineRef",
             profile.pipeline,
@@ -96,7 +93,6 @@ def pipeline_run_for_commit(
             where,
         ),
         judge(
-            "TK-02",
             condition.get("status") == "True" or release_succeeded(run, task_runs),
             f"{where} condition Succeeded",
             "True (or every task but the verification task succeeded)",
@@ -185,10 +181,9 @@ def pipeline_tasks(
     return result
 
 
-def missing_pipeline(criterion: str, profile: LaneProfile) -> list[Finding]:
+def missing_pipeline(profile: LaneProfile) -> list[Finding]:
     return [
         failed(
-            criterion,
             f"Pipeline {profile.pipeline}",
             "exists, so its tasks can be examined",
             "not found (404)",
@@ -197,9 +192,8 @@ def missing_pipeline(criterion: str, profile: LaneProfile) -> list[Finding]:
     ]
 
 
-def unreadable(criterion: str, ptask: PipelineTask) -> Finding:
+def unreadable(ptask: PipelineTask) -> Finding:
     return failed(
-        criterion,
         f"pipeline task {ptask.name}",
         "a Task spec the suite can read",
         ptask.problem,
@@ -241,7 +235,6 @@ def pipeline_and_service_account(
     ns = profile.tekton_namespace
     return [
         judge(
-            "TK-01",
             pipeline is not None,
             f"Pipeline {profile.pipeline}",
             "exists",
@@ -249,7 +242,6 @@ def pipeline_and_service_account(
             pipeline_where(profile),
         ),
         judge(
-            "TK-01",
             service_account is not None,
             f"ServiceAccount {profile.tekton_service_account}",
             "exists",
@@ -275,7 +267,6 @@ def pipeline_run_on_host_network(
     if run is None:
         return [
             failed(
-                "TK-03",
                 f"PipelineRun {name}",
                 f"exists for source commit {commit}",
                 "not found (404)",
@@ -286,7 +277,6 @@ def pipeline_run_on_host_network(
     pod = template.get("podTemplate") or {}
     findings = [
         judge(
-            "TK-03",
             pod.get(key) == value,
             f"{where} spec.taskRunTemplate.podTemplate.{key}",
             repr(value),
@@ -298,7 +288,6 @@ def pipeline_run_on_host_network(
     if not task_runs:
         return findings + [
             failed(
-                "TK-03",
                 f"TaskRuns of {name}",
                 f"run as {profile.tekton_service_account}",
                 "no TaskRun of the PipelineRun (label tekton.dev/pipelineRun)",
@@ -322,7 +311,6 @@ def pipeline_run_on_host_network(
         )
         findings.append(
             judge(
-                "TK-03",
                 account == wanted and not drifted,
                 f"TaskRun {task_run['metadata']['name']}",
                 f"runs as {wanted} with the run's host-network podTemplate",
@@ -354,12 +342,12 @@ def no_proxy_kept(
     the profile's noProxyRequired (hyueapi.com, .hyueapi.com, the service CIDR, .svc, .cluster.local),
     in each NO_PROXY spelling it sets."""
     if pipeline is None:
-        return missing_pipeline("TK-04", profile)
+        return missing_pipeline(profile)
     required = profile.no_proxy_required
     findings = []
     for ptask in pipeline_tasks(profile, pipeline, tasks):
         if ptask.spec is None:
-            findings.append(unreadable("TK-04", ptask))
+            findings.append(unreadable(ptask))
             continue
         params = task_params(pipeline, None, ptask)
         for label, container in containers(ptask.spec):
@@ -374,7 +362,6 @@ def no_proxy_kept(
                 proxied = [k for k in PROXY_VARIABLES if k in env]
                 findings.append(
                     judge(
-                        "TK-04",
                         not proxied,
                         subject,
                         f"NO_PROXY keeping {', '.join(required)}",
@@ -391,7 +378,6 @@ def no_proxy_kept(
             }
             findings.append(
                 judge(
-                    "TK-04",
                     not any(missing.values()),
                     subject,
                     f"keeps {', '.join(required)}",
@@ -429,14 +415,13 @@ def _mirror_step(
     """The task of a role has a step that runs one of `verbs` against `url` (after param substitution)."""
     if ptask is None:
         return failed(
-            "TK-05",
             f"{role} task {task_name(profile, role)}",
             expected,
             "no such task in the Pipeline",
             pipeline_where(profile),
         )
     if ptask.spec is None:
-        return unreadable("TK-05", ptask)
+        return unreadable(ptask)
     params = task_params(pipeline, run, ptask)
     steps = [
         (label, substitute(container_text(c), params))
@@ -446,7 +431,6 @@ def _mirror_step(
     for label, text in steps:
         if url in text and any(v in text for v in verbs) and all(a in text for a in also):
             return passed(
-                "TK-05",
                 f"{ptask.name} {label}",
                 expected,
                 f"{' or '.join(verbs)} with {url}",
@@ -454,7 +438,6 @@ def _mirror_step(
             )
     found = ", ".join(f"{k}={v}" for k, v in params.items()) or "no params"
     return failed(
-        "TK-05",
         f"{role} task {ptask.name}",
         expected,
         f"no step runs {' or '.join(verbs)} with {url}"
@@ -476,7 +459,7 @@ def checkout_and_push_through_mirror(
     """TK-05: source preparation fetches the full source commit through the mirror read URL, promotion pushes
     through the mirror write URL, and no step, param or run param uses GitHub over SSH or HTTPS."""
     if pipeline is None:
-        return missing_pipeline("TK-05", profile)
+        return missing_pipeline(profile)
     ptasks = pipeline_tasks(profile, pipeline, tasks)
     by_name = {p.name: p for p in ptasks}
     read, write = profile.mirror_read_url, profile.mirror_write_url
@@ -518,7 +501,6 @@ def checkout_and_push_through_mirror(
     ]
     findings.append(
         judge(
-            "TK-05",
             not hits,
             "Pipeline params and the run's params",
             "no GitHub SSH/HTTPS remote",
@@ -528,7 +510,7 @@ def checkout_and_push_through_mirror(
     )
     for ptask in ptasks:
         if ptask.spec is None:
-            findings.append(unreadable("TK-05", ptask))
+            findings.append(unreadable(ptask))
             continue
         params = task_params(pipeline, run, ptask)
         texts = [
@@ -540,7 +522,6 @@ def checkout_and_push_through_mirror(
         ]
         findings.append(
             judge(
-                "TK-05",
                 not hits,
                 f"pipeline task {ptask.name} steps and params",
                 "no GitHub SSH/HTTPS fetch or push",
@@ -561,7 +542,7 @@ def pipeline_tasks_are_the_lane_kinds(
     """TK-06: the Pipeline runs exactly the lane's tasks (source preparation, check, plan, image publish with
     BuildKit, promotion; a when-guarded image build), and no self-test, dev or prod gate."""
     if pipeline is None:
-        return missing_pipeline("TK-06", profile)
+        return missing_pipeline(profile)
     lane, lane_tasks = forbidden_machinery(), profile.tekton_tasks
     roles = {t["name"]: t for t in lane_tasks.values()}
     ptasks = pipeline_tasks(profile, pipeline, tasks)
@@ -576,7 +557,6 @@ def pipeline_tasks_are_the_lane_kinds(
             problems.append("runs without a `when` guard")
         findings.append(
             judge(
-                "TK-06",
                 not problems,
                 f"pipeline task {ptask.name} (taskRef {ptask.ref})",
                 "one of the lane's tasks: " + ", ".join(roles),
@@ -595,7 +575,6 @@ def pipeline_tasks_are_the_lane_kinds(
         if role["name"] not in by_name:
             findings.append(
                 judge(
-                    "TK-06",
                     role.get("optional", False),
                     f"lane task {role['name']} ({role['role']})",
                     "in the Pipeline",
@@ -604,14 +583,13 @@ def pipeline_tasks_are_the_lane_kinds(
                 )
             )
         elif by_name[role["name"]].spec is None:
-            findings.append(unreadable("TK-06", by_name[role["name"]]))
+            findings.append(unreadable(by_name[role["name"]]))
         else:
             expected = "in the Pipeline" + (
                 f", running {', '.join(role['runs'])}" if role.get("runs") else ""
             )
             findings.append(
                 judge(
-                    "TK-06",
                     not missing,
                     f"lane task {role['name']} ({role['role']})",
                     expected,
@@ -655,10 +633,10 @@ def no_custom_runner_or_docker_daemon(
     """TK-07: no DinD image, privileged container, Docker socket or CI.json runner in the Pipeline's tasks, and no
     runner/poller/reconciler Deployment or StatefulSet (by name or image) in the Tekton or runtime namespace."""
     lane = forbidden_machinery()
-    findings = missing_pipeline("TK-07", profile) if pipeline is None else []
+    findings = missing_pipeline(profile) if pipeline is None else []
     for ptask in pipeline_tasks(profile, pipeline, tasks) if pipeline else []:
         if ptask.spec is None:
-            findings.append(unreadable("TK-07", ptask))
+            findings.append(unreadable(ptask))
             continue
         problems = [
             f"{label}: {p}" for label, c in containers(ptask.spec) for p in _docker_or_runner(c)
@@ -670,7 +648,6 @@ def no_custom_runner_or_docker_daemon(
         ]
         findings.append(
             judge(
-                "TK-07",
                 not problems,
                 f"pipeline task {ptask.name} steps and sidecars",
                 "no Docker daemon, DinD, privileged container or custom runner",
@@ -682,7 +659,6 @@ def no_custom_runner_or_docker_daemon(
         if not objects:
             findings.append(
                 passed(
-                    "TK-07",
                     f"workloads in {namespace}",
                     "no runner/poller/reconciler Deployment or StatefulSet",
                     "no Deployment or StatefulSet",
@@ -705,7 +681,6 @@ def no_custom_runner_or_docker_daemon(
             ]
             findings.append(
                 judge(
-                    "TK-07",
                     not problems,
                     f"{obj.get('kind')} {obj['metadata']['name']}",
                     "not a runner, poller, reconciler or Docker daemon",
@@ -750,9 +725,8 @@ def plan_summary(
     return run, summary, PlanSummary.parse(summary)
 
 
-def missing_task_run(criterion: str, profile: LaneProfile, run_name: str, role: str) -> Finding:
+def missing_task_run(profile: LaneProfile, run_name: str, role: str) -> Finding:
     return failed(
-        criterion,
         f"{task_name(profile, role)} TaskRun of {run_name}",
         "exists (label tekton.dev/pipelineTask)",
         "not found",
@@ -767,10 +741,9 @@ def plan_summary_safe(
     """TK-08: the plan TaskRun's planArtifacts.summary reads `build=N reuse=M unsafeReuse=K` with K = 0."""
     run, summary, parsed = plan_summary(profile, task_runs)
     if run is None:
-        return [missing_task_run("TK-08", profile, run_name, "plan")]
+        return [missing_task_run(profile, run_name, "plan")]
     return [
         judge(
-            "TK-08",
             parsed is not None and parsed.safe,
             f"{task_name(profile, 'plan')} result planArtifacts.summary",
             "build=N reuse=M unsafeReuse=0",
@@ -838,7 +811,6 @@ def env_reuse_follows_inputs(
             expected = f"a new envIdentity, status built ({basis})"
         findings.append(
             judge(
-                "TK-09",
                 ok,
                 f"catalog {sid} env image",
                 expected,
@@ -873,11 +845,11 @@ def _no_new_tag(profile: LaneProfile, listing: TagListing | None, earlier: set[s
             else "the registry's tag list was not read"
         )
         return undecided(
-            "TK-09", subject, expected, reason, listing.where if listing else profile.env_repository
+            subject, expected, reason, listing.where if listing else profile.env_repository
         )
     new = sorted(set(listing.tags) - earlier)
     found = f"new tag(s) {', '.join(new)}" if new else f"{len(listing.tags)} tag(s), none new"
-    return judge("TK-09", not new, subject, expected, found, listing.where, tags=list(listing.tags))
+    return judge(not new, subject, expected, found, listing.where, tags=list(listing.tags))
 
 
 def _run_followed(
@@ -887,7 +859,7 @@ def _run_followed(
     findings = []
     plan, summary, parsed = plan_summary(profile, task_runs)
     if plan is None:
-        findings.append(missing_task_run("TK-09", profile, run_name, "plan"))
+        findings.append(missing_task_run(profile, run_name, "plan"))
     else:
         if reuse:
             ok = summary == "build=0 reuse=1 unsafeReuse=0"  # exactly, as the lane writes it
@@ -895,7 +867,6 @@ def _run_followed(
             ok = parsed is not None and parsed.build > 0 and parsed.safe
         findings.append(
             judge(
-                "TK-09",
                 ok,
                 "plan result planArtifacts.summary",
                 "build=0 reuse=1 unsafeReuse=0" if reuse else "build=N (N > 0) unsafeReuse=0",
@@ -905,12 +876,11 @@ def _run_followed(
         )
     publish = task_run_of(profile, task_runs, "publish")
     if publish is None:
-        findings.append(missing_task_run("TK-09", profile, run_name, "publish"))
+        findings.append(missing_task_run(profile, run_name, "publish"))
     else:
         status = result_of(publish, "status")
         findings.append(
             judge(
-                "TK-09",
                 status == ("reused" if reuse else "built"),
                 f"{task_name(profile, 'publish')} result status",
                 "reused" if reuse else "built",
@@ -923,7 +893,6 @@ def _run_followed(
     if reuse:
         findings.append(
             judge(
-                "TK-09",
                 build is None,
                 f"{task_name(profile, 'build')} TaskRun",
                 "none (the build is skipped on reuse)",
@@ -935,7 +904,6 @@ def _run_followed(
         state = succeeded_condition(build).get("status") if build else None
         findings.append(
             judge(
-                "TK-09",
                 state == "True",
                 f"{task_name(profile, 'build')} TaskRun",
                 "ran and Succeeded=True",
@@ -996,7 +964,6 @@ def env_identity_follows_inputs(
         )
         return [
             undecided(
-                "TK-10",
                 "catalog history",
                 "two or more catalog versions to compare",
                 f"{len(versions)} version(s) of the catalog: no change of envIdentity to judge yet",
@@ -1021,18 +988,13 @@ def _versions_agree(
         f"{c.where}: {c.error or 'not a JSON object'}" for c in (old, new) if not c.usable
     ]
     if unreadable:
-        return [
-            undecided(
-                "TK-10", subject, "both catalog versions readable", "; ".join(unreadable), where
-            )
-        ]
+        return [undecided(subject, "both catalog versions readable", "; ".join(unreadable), where)]
     commits = (_source_commit(old), _source_commit(new))
     files = changed.get(commits) if all(commits) else "a version has no full 40-hex sourceCommit"
     if not isinstance(files, list):
         reason = files or f"the source diff {commits[0][:12]}..{commits[1][:12]} was not read"
         return [
             undecided(
-                "TK-10",
                 subject,
                 "the source diff between the two versions' source commits",
                 reason,
@@ -1049,7 +1011,6 @@ def _versions_agree(
         moved = before.get("envIdentity") != entry.get("envIdentity")
         findings.append(
             judge(
-                "TK-10",
                 moved == changes.changed,
                 f"{sid} envIdentity {old.where} -> {new.where}",
                 "a new envIdentity"
@@ -1062,7 +1023,6 @@ def _versions_agree(
         )
     return findings or [
         undecided(
-            "TK-10",
             subject,
             "a service present in both versions",
             f"no service entry of {new.where} is in {old.where}",
@@ -1086,7 +1046,6 @@ def source_branch_untouched_by_ci(
     if head is None:
         return [
             undecided(
-                "TK-11",
                 f"branch {branch}",
                 "its history, to show no CI commit on it",
                 "the branch does not exist in the source repository",
@@ -1127,7 +1086,6 @@ def source_branch_untouched_by_ci(
         offenders = [(c, offence(c)) for c in history if offence(c)]
         findings += [
             failed(
-                "TK-11",
                 f"commit {c.sha[:12]} {(c.message.splitlines() or [''])[0]!r}",
                 expected,
                 f"{label}: {', '.join(found)}",
@@ -1138,7 +1096,6 @@ def source_branch_untouched_by_ci(
         if not offenders:
             findings.append(
                 passed(
-                    "TK-11",
                     f"{len(history)} commits of {branch}",
                     expected,
                     "none",

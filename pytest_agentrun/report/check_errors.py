@@ -80,11 +80,11 @@ def unexpected_findings(
     reason = f"the check broke on unexpected evidence ({error}) at {where}, reading {evidence}"
     return [
         undecided(
-            cid,
             item.name,
             "a check that reads its evidence to the end",
             reason,
             item.nodeid,
+            criterion=cid,
             error=error,
             raised_at=where,
             evidence_fixtures=evidence_of(item),

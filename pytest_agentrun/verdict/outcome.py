@@ -30,7 +30,9 @@ def decide(item: pytest.Item, findings: Iterable[Finding]) -> None:
     if not findings:
         # Recorded as findings so that the criterion reads "cannot be decided", never a plain pass.
         item.stash[FINDINGS].extend(
-            undecided(cid, "the check", "at least one finding", EXAMINED_NOTHING, item.nodeid)
+            undecided(
+                "the check", "at least one finding", EXAMINED_NOTHING, item.nodeid, criterion=cid
+            )
             for cid in allowed
         )
         pytest.fail(
