@@ -1,4 +1,5 @@
-"""The catalogue as data (data/criteria.yaml) restates the spec's criteria.md that the package carries."""
+"""The catalogue as data (data/criteria.yaml) restates the spec's criteria.md that
+the package carries."""
 
 import re
 from importlib import resources

@@ -1,5 +1,6 @@
 """The findings a test report carries (they cross xdist and feed verdict.json and the HTML log): the
-JSON a round trip made of them, redacted, sharing the evidence's strings; a pass without evidence."""
+JSON a round trip made of them, redacted, sharing the evidence's strings; a pass
+without evidence."""
 
 from __future__ import annotations
 

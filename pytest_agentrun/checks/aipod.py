@@ -28,7 +28,8 @@ INSTALLS = re.compile(
     r"(?:install|add|update|upgrade|ci|i)\b"
 )
 REUSE_STATUSES = ("built", "reused")
-# Keys (lower-case, without `-_.`) that carry a credential or provider config: never in a catalog entry.
+# Keys (lower-case, without `-_.`) that carry a credential or provider config: never
+# in a catalog entry.
 CREDENTIAL_KEYS = {
     "secretref",
     "secretrefs",
@@ -55,8 +56,8 @@ CREDENTIAL_KEYS = {
 def runner_workloads(
     selectors: RunnerSelectors, runners: list[dict], pods: list[dict], controllers: list[dict]
 ) -> list[dict[str, Any]]:
-    """Runner Jobs and Aipod workloads among the runtime namespace's objects: `runners` are the objects
-    of the runner kinds, `controllers` the Deployments and StatefulSets."""
+    """Runner Jobs and Aipod workloads among the runtime namespace's objects: `runners` are the
+    objects of the runner kinds, `controllers` the Deployments and StatefulSets."""
 
     def runner_owned(pod: dict) -> bool:
         owners = (pod.get("metadata") or {}).get("ownerReferences") or []
@@ -92,7 +93,8 @@ def env_images_from_catalog(
     namespace: str,
     selectors: RunnerSelectors | None = None,
 ) -> list[Finding]:
-    """AP-01: every runner/Aipod container runs a digest-pinned env image that the catalog records."""
+    """AP-01: every runner/Aipod container runs a digest-pinned env image that
+    the catalog records."""
     images = [s.get("image") for s in catalog.services()]
     pinned = sorted({i.get("repositoryDigest") for i in images if isinstance(i, dict)} - {None})
     findings = [
@@ -112,7 +114,8 @@ def env_images_from_catalog(
 def no_runtime_install(
     workloads: list[dict], namespace: str, selectors: RunnerSelectors | None = None
 ) -> list[Finding]:
-    """AP-02: no runner/Aipod container command or args installs its environment (apt, apk, bun/npm install)."""
+    """AP-02: no runner/Aipod container command or args installs its environment (apt, apk,
+    bun/npm install)."""
     findings = []
     for obj, subject, container in _each_container(workloads):
         line = " ".join(
@@ -133,7 +136,8 @@ def no_runtime_install(
 
 @judges("AP-03")
 def catalog_image_refs_reusable(catalog: Catalog) -> list[Finding]:
-    """AP-03: every catalog imageRef entry is built or reused and carries no SecretRef, token, SSH key or provider config."""
+    """AP-03: every catalog imageRef entry is built or reused and carries no SecretRef, token, SSH
+    key or provider config."""
     text = catalog.text or ""
     findings = []
     for entry in catalog.services():
@@ -169,7 +173,8 @@ def catalog_image_refs_reusable(catalog: Catalog) -> list[Finding]:
 
 
 def _credentials(entry: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """(json path, kind) of every credential-looking key or value of a catalog entry; values are never shown."""
+    """(json path, kind) of every credential-looking key or value of a catalog entry;
+    values are never shown."""
     for path, key, value in members(entry):
         if key is not None and re.sub(r"[-_.]", "", key.lower()) in CREDENTIAL_KEYS:
             yield path, "credential or provider key"

@@ -47,7 +47,8 @@ def lane_source(
 def application_source(
     profile: LaneProfile, app: dict[str, Any] | None, lane_repo_urls: list[str]
 ) -> list[Finding]:
-    """AR-02: the Application belongs to the lane project, reads the lane's GitOps path, deploys to the lane namespace."""
+    """AR-02: the Application belongs to the lane project, reads the lane's GitOps path, deploys to
+    the lane namespace."""
     where = _app_where(profile)
     if app is None:
         return [failed("Application", "exists", "not found (404)", where)]
@@ -194,7 +195,8 @@ def synced_revision(profile: LaneProfile, app: dict[str, Any]) -> Any:
 
 def _synced_revision(sync: dict[str, Any], index: int | None) -> tuple[Any, str]:
     """The synced revision of the lane's source: status.sync.revisions[i] for source i of a
-    multi-source Application (Argo CD keeps them index for index), status.sync.revision otherwise."""
+    multi-source Application (Argo CD keeps them index for index),
+    status.sync.revision otherwise."""
     if index is None:
         return sync.get("revision"), "status.sync.revision"
     revisions = sync.get("revisions")
@@ -244,8 +246,8 @@ def belongs_to_lane(profile: LaneProfile, app: dict[str, Any]) -> bool:
 def no_forbidden_destinations(
     profile: LaneProfile, applications: list[dict[str, Any]], project: dict[str, Any] | None
 ) -> list[Finding]:
-    """AR-04: no Application of the lane, and no destination of its AppProject, targets agentrun_dev/agentrun_prod.
-    Applications of other lanes are not this lane's concern."""
+    """AR-04: no Application of the lane, and no destination of its AppProject, targets
+    agentrun_dev/agentrun_prod. Applications of other lanes are not this lane's concern."""
     forbidden = set(profile.forbidden_targets["namespaces"])
     findings = []
     for app in applications:

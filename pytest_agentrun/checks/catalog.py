@@ -68,7 +68,8 @@ def _entries(catalog: Catalog) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _where(catalog: Catalog, sid: str, needle: str) -> str:
-    """`branch@sha12:path:line` of needle within service sid's entry (the first match after its serviceId)."""
+    """`branch@sha12:path:line` of needle within service sid's entry (the first match
+    after its serviceId)."""
     text = catalog.text or ""
     number = line_of(text, needle, line_of(text, f'"serviceId": "{sid}"') or 1)
     return f"{catalog.where}:{number}" if number else catalog.where
@@ -128,8 +129,8 @@ def _service_list_problems(catalog: Catalog) -> list[Finding]:
 
 @judges("CT-02")
 def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[Finding]:
-    """CT-02: lane, branches, full source commit, and per service every field incl. provenance run names,
-    each of the shape the criterion asks for."""
+    """CT-02: lane, branches, full source commit, and per service every field incl. provenance run
+    names, each of the shape the criterion asks for."""
     data = catalog.require("catalog")
     findings = [
         judge(
@@ -177,7 +178,8 @@ def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[
                 ok,
                 f"service {sid} provenance",
                 f"pipelineRun {run} and a taskRun name",
-                f"pipelineRun {provenance.get('pipelineRun')!r}, taskRun {provenance.get('taskRun')!r}",
+                f"pipelineRun {provenance.get('pipelineRun')!r}, taskRun "
+                f"{provenance.get('taskRun')!r}",
                 _where(catalog, sid, '"provenance"'),
             )
         )
@@ -188,7 +190,8 @@ def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[
 
 @judges("CT-03")
 def image_refs_well_formed(catalog: Catalog) -> list[Finding]:
-    """CT-03: imageRef.kind env-image-dockerfile, repoUrl, a full commitId, a repo-relative dockerfilePath."""
+    """CT-03: imageRef.kind env-image-dockerfile, repoUrl, a full commitId, a
+    repo-relative dockerfilePath."""
     findings = []
     for sid, entry in _entries(catalog):
         ref = entry.get("imageRef") or {}
@@ -222,7 +225,8 @@ def image_refs_well_formed(catalog: Catalog) -> list[Finding]:
 
 
 def catalog_commits(catalog: Catalog) -> set[str]:
-    """The commit ids the catalog itself names: sourceCommit, and each service's bootCommit and imageRef.commitId."""
+    """The commit ids the catalog itself names: sourceCommit, and each service's bootCommit and
+    imageRef.commitId."""
     data = catalog.require("catalog")
     commits = {data.get("sourceCommit")}
     for _, entry in _entries(catalog):
@@ -232,8 +236,8 @@ def catalog_commits(catalog: Catalog) -> set[str]:
 
 
 def commit_named_by(tag: str, commits: set[str]) -> str | None:
-    """The commit `tag` spells, in full or abbreviated as git abbreviates (7 hex or more), else None.
-    Decided against the actual commits: a hex digest of the env inputs is no commit id."""
+    """The commit `tag` spells, in full or abbreviated as git abbreviates (7 hex or more), else
+    None. Decided against the actual commits: a hex digest of the env inputs is no commit id."""
     if not re.fullmatch(r"[0-9a-f]{7,40}", tag):
         return None
     return next((c for c in sorted(commits) if c.startswith(tag)), None)
@@ -246,9 +250,10 @@ def tag_is_env_identity(
     source_history: list[str] | None,
     earlier: Iterable[Catalog] = (),
 ) -> list[Finding]:
-    """CT-04: the env image tag is the envIdentity, in the lane's repository, and never a source commit id:
-    not a commit the catalog or an earlier version of it names (source, boot, imageRef commits), nor any
-    commit of the source branch (`source_history`; None when the branch could not be read)."""
+    """CT-04: the env image tag is the envIdentity, in the lane's repository, and never a source
+    commit id: not a commit the catalog or an earlier version of it names (source, boot,
+    imageRef commits), nor any commit of the source branch (`source_history`; None when the
+    branch could not be read)."""
     commits = catalog_commits(catalog) | set(source_history or [])
     for version in earlier:
         commits |= catalog_commits(version) if version.usable else set()
@@ -264,7 +269,8 @@ def tag_is_env_identity(
             judge(
                 ok,
                 f"service {sid} image",
-                f"tag = envIdentity {entry.get('envIdentity')!r}, repository {profile.env_repository}",
+                f"tag = envIdentity {entry.get('envIdentity')!r}, repository "
+                f"{profile.env_repository}",
                 f"tag {tag!r}, repository {image.get('repository')!r}",
                 where,
             )
@@ -316,7 +322,8 @@ def digests_well_formed(catalog: Catalog) -> list[Finding]:
 
 @judges("CT-06")
 def reuse_is_consistent(catalog: Catalog, previous: Catalog | None) -> list[Finding]:
-    """CT-06: one envIdentity, one digest; a reused entry carries the previous catalog's digest for it."""
+    """CT-06: one envIdentity, one digest; a reused entry carries the previous
+    catalog's digest for it."""
     findings = []
     by_identity: dict[str, set[str]] = {}
     for _, entry in _entries(catalog):
@@ -356,7 +363,8 @@ def reuse_is_consistent(catalog: Catalog, previous: Catalog | None) -> list[Find
 
 @judges("CT-07")
 def holds_no_secret(catalog: Catalog) -> list[Finding]:
-    """CT-07: no SecretRef value, token, SSH key, kubeconfig or provider config in the catalog (value never shown)."""
+    """CT-07: no SecretRef value, token, SSH key, kubeconfig or provider config in the catalog
+    (value never shown)."""
     data = catalog.require("catalog")
     hits = [
         f"line {n}: {kind}"
@@ -409,10 +417,10 @@ def first_version_is_the_lanes_own(
     branches: dict[str, list[str] | None],
     catalog_where: str,
 ) -> list[Finding]:
-    """CT-08: the commit that first added the catalog is the lane's own: neither it nor any of its ancestors
-    is on master, agentrun_dev, agentrun_prod or the source branch.
-    first_history: the first catalog commit and its ancestors; branches: label -> the branch's commits
-    (its ancestry), or None when the branch does not exist (so carries nothing)."""
+    """CT-08: the commit that first added the catalog is the lane's own: neither it nor any of its
+    ancestors is on master, agentrun_dev, agentrun_prod or the source branch.
+    first_history: the first catalog commit and its ancestors; branches: label -> the branch's
+    commits (its ancestry), or None when the branch does not exist (so carries nothing)."""
     if first is None:
         return [
             failed(
@@ -423,7 +431,10 @@ def first_version_is_the_lanes_own(
             )
         ]
     history = set(first_history)
-    where = f"commit {first.sha[:12]} ({first_line(first.message)[:60]!r}), the first version of {catalog_where}"
+    where = (
+        f"commit {first.sha[:12]} ({first_line(first.message)[:60]!r}), the first version of "
+        f"{catalog_where}"
+    )
     findings = []
     for label, ancestry in sorted(branches.items()):
         subject, expected = (

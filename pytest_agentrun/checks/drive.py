@@ -1,4 +1,5 @@
-"""Checks of driven outcomes (DR-*), on what the drive helpers did and what the lane shows afterwards."""
+"""Checks of driven outcomes (DR-*), on what the drive helpers did and what the lane
+shows afterwards."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from .judges import judges
 def mirror_settled(
     synced: BranchMove, flushed: BranchMove, heads: dict[str, str | None]
 ) -> list[Finding]:
-    """DR-01: after sync the mirror's source branch is GitHub's; after flush GitHub's GitOps branch is the mirror's."""
+    """DR-01: after sync the mirror's source branch is GitHub's; after flush GitHub's GitOps
+    branch is the mirror's."""
     return [
         judge(
             heads["localV01"] == heads["githubV01"] == synced.after,
@@ -74,8 +76,9 @@ def pipeline_run_for_current(
     outcome: dict[str, Any] | None,
     failure: str | None,
 ) -> list[Finding]:
-    """DR-02: the run is GitHub's current v0.1 head (the mirror synced to it first), named for it, with the lane's
-    Pipeline, ServiceAccount and podTemplate, the only run of that commit, and it succeeded with results."""
+    """DR-02: the run is GitHub's current v0.1 head (the mirror synced to it first), named for it,
+    with the lane's Pipeline, ServiceAccount and podTemplate, the only run of that commit, and it
+    succeeded with results."""
     if not trigger:
         return [
             failed(
@@ -91,7 +94,8 @@ def pipeline_run_for_current(
         judge(
             revision == heads.get("githubV01") == heads.get("localV01"),
             "the triggered commit",
-            f"GitHub's {profile.source_branch} head, which the mirror holds (synced first when behind)",
+            f"GitHub's {profile.source_branch} head, which the mirror holds (synced first when "
+            "behind)",
             f"revision {revision}, GitHub {heads.get('githubV01')}, mirror {heads.get('localV01')}",
             where,
             trigger=trigger,
@@ -118,9 +122,11 @@ def pipeline_run_for_current(
             and pod.get("hostNetwork") is True
             and pod.get("dnsPolicy") == "ClusterFirstWithHostNet",
             "Pipeline, ServiceAccount and podTemplate",
-            f"{profile.pipeline}, {profile.tekton_service_account}, hostNetwork true, dnsPolicy ClusterFirstWithHostNet",
-            f"{run['spec'].get('pipelineRef', {}).get('name')}, {template.get('serviceAccountName')}, "
-            f"hostNetwork {pod.get('hostNetwork')}, dnsPolicy {pod.get('dnsPolicy')}",
+            f"{profile.pipeline}, {profile.tekton_service_account}, hostNetwork true, dnsPolicy "
+            "ClusterFirstWithHostNet",
+            f"{run['spec'].get('pipelineRef', {}).get('name')}, "
+            f"{template.get('serviceAccountName')}, hostNetwork {pod.get('hostNetwork')}, "
+            f"dnsPolicy {pod.get('dnsPolicy')}",
             f"{where} spec",
         ),
         judge(
@@ -163,8 +169,9 @@ def promotion_landed(
     pods: list[dict[str, Any]],
     failure: str | None,
 ) -> list[Finding]:
-    """DR-03: the GitOps branch carries the run's catalog and was flushed; Argo reports Synced/Healthy at that
-    revision; the runtime's pods are ready on the catalog's digest and boot commit."""
+    """DR-03: the GitOps branch carries the run's catalog and was flushed; Argo reports
+    Synced/Healthy at that revision; the runtime's pods are ready on the catalog's
+    digest and boot commit."""
     findings = (
         []
         if failure is None
@@ -230,7 +237,8 @@ def _pods_on_release(
     catalog: Catalog,
     revision: str,
 ) -> list[Finding]:
-    """Every runtime pod ready on the release: judged as the promotion waits for it (rollout.pod_problem)."""
+    """Every runtime pod ready on the release: judged as the promotion waits for it
+    (rollout.pod_problem)."""
     if not pods:
         return [
             failed(
@@ -251,7 +259,8 @@ def _pods_on_release(
             judge(
                 problem is None,
                 f"pod {pod['metadata']['name']}",
-                f"Running and Ready, each container on the catalog's digest, boot commit {revision}",
+                "Running and Ready, each container on the catalog's digest, boot commit "
+                f"{revision}",
                 problem or f"Ready, imageID {image_ids}, boot commit {revision}",
                 f"Pod {profile.runtime_namespace}/{pod['metadata']['name']}",
             )
@@ -273,8 +282,8 @@ def business_change_reused(
     new_tags: list[str],
     pods: list[dict[str, Any]],
 ) -> list[Finding]:
-    """DR-04: a change that touches no env-identity input ends with build=0 reuse=1 unsafeReuse=0, status=reused,
-    no new image tag, and the new boot commit live."""
+    """DR-04: a change that touches no env-identity input ends with build=0 reuse=1 unsafeReuse=0,
+    status=reused, no new image tag, and the new boot commit live."""
     where = f"PipelineRun {profile.tekton_namespace}/{profile.pipeline_run_name(revision)}"
     if previous is None or changes is None:
         return [
@@ -290,7 +299,8 @@ def business_change_reused(
             failed(
                 f"the change {previous.source_commit()[:12]}..{revision[:12]}",
                 "a business-only change (no env-identity input touched)",
-                f"cannot be decided on this change: {changes.describe()}; drive a business-only change",
+                f"cannot be decided on this change: {changes.describe()}; drive a business-only "
+                "change",
                 previous.where,
             )
         ]
@@ -319,8 +329,10 @@ def business_change_reused(
         judge(
             not new_tags and bool(tags) and tags <= old_tags,
             "env image tags",
-            f"no new tag in the registry; the catalog keeps {', '.join(sorted(filter(None, old_tags)))}",
-            f"new registry tags {new_tags or 'none'}, catalog tags {', '.join(sorted(filter(None, tags))) or 'none'}",
+            "no new tag in the registry; the catalog keeps "
+            f"{', '.join(sorted(filter(None, old_tags)))}",
+            f"new registry tags {new_tags or 'none'}, catalog tags "
+            f"{', '.join(sorted(filter(None, tags))) or 'none'}",
             f"{profile.env_repository} / {catalog.where}",
         ),
     ]

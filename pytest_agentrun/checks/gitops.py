@@ -73,7 +73,8 @@ def service_id(obj: dict[str, Any], service_label: str) -> str:
 def images_pinned_to_catalog(
     manifests: ManifestSet, catalog: Catalog, *, service_label: str
 ) -> list[Finding]:
-    """GO-02: every image is pinned by digest, and the digest is the catalog's digest for its service."""
+    """GO-02: every image is pinned by digest, and the digest is the catalog's
+    digest for its service."""
     findings: list[Finding] = []
     for manifest in manifests.of_kind(*POD_KINDS):
         sid = service_id(manifest.obj, service_label)
@@ -143,7 +144,8 @@ CLUSTER_SCOPED = (
 @judges("GO-03")
 def objects_in_lane_namespace(manifests: ManifestSet, namespace: str) -> list[Finding]:
     """GO-03: every namespaced object is in the runtime namespace. An object without a namespace is
-    placed by Argo CD in the Application's destination namespace (checked by AR-02), so it passes."""
+    placed by Argo CD in the Application's destination namespace (checked by
+    AR-02), so it passes."""
     findings = []
     for m in manifests.manifests:
         if m.kind in CLUSTER_SCOPED:
@@ -181,8 +183,8 @@ def objects_in_lane_namespace(manifests: ManifestSet, namespace: str) -> list[Fi
 
 @judges("GO-04")
 def no_secret_values(files: dict[str, str], where_prefix: str) -> list[Finding]:
-    """GO-04: no Secret with data/stringData and no credential-looking value in any file of the branch.
-    Findings name the line and the kind of credential, never the value."""
+    """GO-04: no Secret with data/stringData and no credential-looking value in any file of the
+    branch. Findings name the line and the kind of credential, never the value."""
     findings = []
     for path, text in sorted(files.items()):
         hits = [
@@ -198,7 +200,10 @@ def no_secret_values(files: dict[str, str], where_prefix: str) -> list[Finding]:
             if m.kind == "Secret" and (m.obj.get("data") or m.obj.get("stringData"))
         ]
         hits += [
-            f"line {m.line}: Secret {m.name} with {'stringData' if m.obj.get('stringData') else 'data'}"
+            (
+                f"line {m.line}: Secret {m.name} with "
+                f"{'stringData' if m.obj.get('stringData') else 'data'}"
+            )
             for m in secrets
         ]
         findings.append(
@@ -232,9 +237,10 @@ def provider_secrets_of(volume: dict[str, Any], provider_names: set[str]) -> lis
 
 @judges("GO-05")
 def credentials_as_secret_refs(manifests: ManifestSet, providers: dict[str, str]) -> list[Finding]:
-    """GO-05: provider credentials only as SecretRef + read-only projection (a `secret` or a `projected`
-    volume), never inline in env; the runner Job mounts a writable runtime home for CODEX_HOME;
-    DATABASE_URL comes from a SecretRef. Each requirement nothing in the manifests answers is a finding."""
+    """GO-05: provider credentials only as SecretRef + read-only projection (a `secret` or a
+    `projected` volume), never inline in env; the runner Job mounts a writable runtime home for
+    CODEX_HOME; DATABASE_URL comes from a SecretRef. Each requirement nothing in the manifests
+    answers is a finding."""
     findings: list[Finding] = []
     provider_names = set(providers.values())
     workloads = manifests.of_kind(*POD_KINDS)
@@ -383,7 +389,8 @@ def image_repository(image: str) -> str:
 
 
 def env_image_repositories(catalog: Catalog) -> set[str]:
-    """The env image repositories the catalog records (image.repository, or from repositoryDigest)."""
+    """The env image repositories the catalog records (image.repository, or from
+    repositoryDigest)."""
     repos = set()
     for entry in catalog.services() if catalog.usable else []:
         image = entry.get("image") if isinstance(entry.get("image"), dict) else {}
@@ -403,8 +410,9 @@ def boot_commit_env(
     manifests: ManifestSet, catalog: Catalog, env_repository: str, *, service_label: str
 ) -> list[Finding]:
     """GO-06: the containers that run the env image (the lane's env repository, or one the catalog
-    records) get AGENTRUN_BOOT_COMMIT = the catalog's bootCommit, a full 40-hex SHA. A helper container
-    of another image (a digest-pinned init container that is not AgentRun) boots nothing."""
+    records) get AGENTRUN_BOOT_COMMIT = the catalog's bootCommit, a full 40-hex SHA. A
+    helper container of another image (a digest-pinned init container that is not
+    AgentRun) boots nothing."""
     repos = env_image_repositories(catalog) | {env_repository}
     judged = [
         (m, field, c) for m in manifests.of_kind(*POD_KINDS) for field, c in containers(m.obj)
@@ -474,8 +482,8 @@ def _service_view(container: dict[str, Any], obj: dict[str, Any]) -> dict[str, A
 def agrees_with_deploy_intent(
     manifests: ManifestSet, intent_services: list[dict[str, Any]], intent_where: str
 ) -> list[Finding]:
-    """GO-07: the manifests agree with deploy.json at the catalog's source commit: services, replicas,
-    ports, health paths, env keys and SecretRef names."""
+    """GO-07: the manifests agree with deploy.json at the catalog's source commit: services,
+    replicas, ports, health paths, env keys and SecretRef names."""
     findings = []
     workloads = {m.name: m for m in manifests.of_kind(*POD_KINDS)}
     for service in intent_services:
@@ -589,7 +597,8 @@ def no_fixed_entries(manifests: ManifestSet) -> list[Finding]:
 def commits_touch_only_lane_paths(
     history: list, profile: LaneProfile, branch_where: str
 ) -> list[Finding]:
-    """GO-09: every commit on the GitOps branch changes only the catalog, the runtime path and generated metadata."""
+    """GO-09: every commit on the GitOps branch changes only the catalog, the runtime path and
+    generated metadata."""
     allowed = {profile.catalog_path, *profile.gitops_generated_metadata}
     prefix = profile.runtime_path.rstrip("/") + "/"
     findings = []

@@ -13,8 +13,9 @@ from .judges import also_judges, judges
 def nothing_points_at_legacy(
     targets: ForbiddenTargets, subjects: list[tuple[str, str, Any]]
 ) -> list[Finding]:
-    """LG-01: no value of the lane's objects (subject, where, content) points at a forbidden namespace,
-    the master branch, /root/agentrun or a D601 path. A subject that could not be read fails."""
+    """LG-01: no value of the lane's objects (subject, where, content) points at a
+    forbidden namespace, the master branch, /root/agentrun or a D601 path. A subject that
+    could not be read fails."""
     findings = []
     for subject, where, content in subjects:
         if content is None:

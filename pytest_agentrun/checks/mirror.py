@@ -39,7 +39,8 @@ def status_complete_and_in_sync(
 
 @judges("MR-02")
 def exact_fetch_of_source_head(status: MirrorStatus, mirror_where: str) -> list[Finding]:
-    """MR-02: a shallow fetch (--depth=1) of the mirror's full source-branch SHA from the read URL succeeded."""
+    """MR-02: a shallow fetch (--depth=1) of the mirror's full source-branch SHA from the
+    read URL succeeded."""
     fetch = status.exactFetch
     return [
         judge(
@@ -66,13 +67,15 @@ GITOPS_RELATIONS = {
 def gitops_flush_fast_forward(
     status: MirrorStatus, relation: str, mirror_where: str, source_where: str
 ) -> list[Finding]:
-    """MR-03: GitHub's GitOps branch equals the mirror's, or (flush pending) is an ancestor of it."""
+    """MR-03: GitHub's GitOps branch equals the mirror's, or (flush pending) is
+    an ancestor of it."""
     return [
         judge(
             relation in ("equal", "behind"),
             "GitHub GitOps branch head against the mirror's",
             "localGitops = githubGitops, or githubGitops an ancestor of localGitops",
-            f"{GITOPS_RELATIONS[relation]} (localGitops {status.localGitops}, githubGitops {status.githubGitops})",
+            f"{GITOPS_RELATIONS[relation]} (localGitops {status.localGitops}, githubGitops "
+            f"{status.githubGitops})",
             f"{mirror_where}; {source_where}",
             pendingFlush=status.pendingFlush,
         )

@@ -27,8 +27,9 @@ class TagListing:
 
 
 def read_tags(read: Callable[[str], list[str]], repository: str) -> TagListing:
-    """The tag list through `read` (the registry reader's `tag_list`, every page); unreadable evidence
-    is kept as the reason, so the criterion that needs it says it cannot be decided instead of erroring."""
+    """The tag list through `read` (the registry reader's `tag_list`, every page); unreadable
+    evidence is kept as the reason, so the criterion that needs it says it cannot be decided
+    instead of erroring."""
     try:
         return TagListing(repository, tuple(read(repository)))
     except EvidenceError as exc:
@@ -44,7 +45,8 @@ def catalog_digests(catalog: Catalog) -> list[tuple[str, str, str]]:
 
 
 def catalog_tags(catalog: Catalog) -> list[tuple[str, str]]:
-    """(repository, tag) of every catalog entry that names a tag: what REG-02 asks the registry about."""
+    """(repository, tag) of every catalog entry that names a tag: what REG-02 asks
+    the registry about."""
     pairs = [(_image(s).get("repository"), _image(s).get("tag")) for s in catalog.services()]
     return [(r, t) for r, t in pairs if isinstance(r, str) and isinstance(t, str) and t]
 
@@ -56,7 +58,8 @@ def _image(service: dict[str, Any]) -> dict[str, Any]:
 
 @judges("REG-01")
 def digests_present(catalog: Catalog, answers: dict[str, ManifestAnswer]) -> list[Finding]:
-    """REG-01: each catalog digest answers 200 with the same Docker-Content-Digest (schema2 Accept)."""
+    """REG-01: each catalog digest answers 200 with the same Docker-Content-Digest
+    (schema2 Accept)."""
     findings = []
     for sid, repository, digest in catalog_digests(catalog):
         answer = answers.get(digest)
@@ -86,10 +89,11 @@ def digests_present(catalog: Catalog, answers: dict[str, ManifestAnswer]) -> lis
 def tag_resolves_to_schema2_digest(
     catalog: Catalog, by_tag: dict[str, tuple[ManifestAnswer, ManifestAnswer | None]]
 ) -> list[Finding]:
-    """REG-02: the env image tag answers, with the schema2 Accept, the catalog digest. That one finding
-    also decides "a schema1 compatibility digest is never the deployment identity": a catalog holding
-    the schema1 digest differs from what the schema2 HEAD answers. The plain HEAD (no Accept) by tag
-    is kept as evidence, so a reviewer sees which digest a schema1 client would get.
+    """REG-02: the env image tag answers, with the schema2 Accept, the catalog digest. That
+    one finding also decides "a schema1 compatibility digest is never the deployment
+    identity": a catalog holding the schema1 digest differs from what the schema2 HEAD
+    answers. The plain HEAD (no Accept) by tag is kept as evidence, so a reviewer sees which
+    digest a schema1 client would get.
     by_tag: tag -> (schema2 answer, plain answer or None)."""
     findings = []
     for service in catalog.services():
@@ -124,7 +128,7 @@ def tag_resolves_to_schema2_digest(
     return findings or [failed("catalog services", "at least one", "none", catalog.where)]
 
 
-# -- REG-03 ------------------------------------------------------------------------------------------
+# -- REG-03 ----------------------------------------------------------------------------------------
 
 
 def image_digest(image_id: str, repository: str) -> str | None:
@@ -151,13 +155,14 @@ def _env_container(spec_image: str, repository: str) -> bool:
 def runtime_env_images(
     pods: list[dict[str, Any]], repository: str
 ) -> tuple[dict[str, str], list[str]]:
-    """What the runtime runs of the env repository: digest -> where (from containerStatuses imageID),
-    and the env containers (by their spec image) that have no imageID to read yet."""
+    """What the runtime runs of the env repository: digest -> where (from containerStatuses
+    imageID), and the env containers (by their spec image) that have no imageID to read yet."""
     used: dict[str, str] = {}
     unread: list[str] = []
     for pod in pods:
         if (pod.get("metadata") or {}).get("deletionTimestamp"):
-            continue  # being deleted: its containers are stopping, a release's old Pod leaving the runtime
+            # Being deleted: its containers are stopping, a release's old Pod leaving the runtime.
+            continue
         status = pod.get("status") if isinstance(pod.get("status"), dict) else {}
         statuses = {
             s.get("name"): s
@@ -182,10 +187,11 @@ def runtime_env_images(
 def runtime_images_in_catalog(
     catalog: Catalog, pods: list[dict[str, Any]], repository: str, registry_tags: TagListing
 ) -> list[Finding]:
-    """REG-03: every env image the runtime runs (live Pods' imageID) is in the catalog; an env container
-    with no imageID yet cannot be decided (never judged from the GitOps manifests instead); registry
-    tags the catalog does not know are reported (evidence), never used to pass. A registry that does
-    not answer leaves that report undone: its own finding cannot be decided, the Pods are still judged."""
+    """REG-03: every env image the runtime runs (live Pods' imageID) is in the catalog; an env
+    container with no imageID yet cannot be decided (never judged from the GitOps manifests
+    instead); registry tags the catalog does not know are reported (evidence), never used to pass. A
+    registry that does not answer leaves that report undone: its own finding cannot be decided, the
+    Pods are still judged."""
     known = {_image(s).get("digest") for s in catalog.services()}
     known_tags = {_image(s).get("tag") for s in catalog.services()}
     reported = sorted(set(registry_tags.tags or ()) - known_tags)

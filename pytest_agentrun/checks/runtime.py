@@ -34,7 +34,8 @@ def namespace_active(name: str, namespace: dict[str, Any] | None) -> list[Findin
 
 
 def declared_workloads(intent_services: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
-    """(kind, name, desired replicas) of every enabled Deployment/StatefulSet deploy.json declares."""
+    """(kind, name, desired replicas) of every enabled Deployment/StatefulSet
+    deploy.json declares."""
     return [
         (s["workload"], s["id"], int(s.get("replicas", 1)))
         for s in intent_services
@@ -88,7 +89,8 @@ def workloads_ready(
             judge(
                 not problems,
                 object_ref(obj),
-                f"{desired}/{desired} ready and updated, no rollout in progress, observedGeneration current",
+                f"{desired}/{desired} ready and updated, no rollout in progress, "
+                "observedGeneration current",
                 "; ".join(problems)
                 if problems
                 else f"{status.get('readyReplicas')}/{desired} ready, rolled out",
@@ -240,7 +242,10 @@ def _pod_finding(
     }
     if ok is not True and name in logs:
         evidence["podLogs"] = {name: logs[name]}  # as RT-02's: Pod name -> its logs
-    expected = "condition Ready=True, every container ready, none waiting in CrashLoopBackOff/ImagePullBackOff"
+    expected = (
+        "condition Ready=True, every container ready, none waiting in "
+        "CrashLoopBackOff/ImagePullBackOff"
+    )
     if ok is None:
         return undecided(object_ref(pod), expected, found, object_ref(pod), **evidence)
     return judge(ok, object_ref(pod), expected, found, object_ref(pod), **evidence)
@@ -259,7 +264,8 @@ def images_match_catalog(
 ) -> list[Finding]:
     """RT-04: what runs and what will run: the image each running container of the current revision
     runs (imageID) carries the catalog's digest, and each live workload's pod template names the
-    catalog's image by digest (a template moved to a tag would run whatever the tag points at next)."""
+    catalog's image by digest (a template moved to a tag would run whatever the
+    tag points at next)."""
     findings = []
     for kind, name, _ in declared:
         workload = live.get((kind, name))
@@ -421,7 +427,8 @@ def health_answers(
 def secret_refs_exist(
     refs: dict[str, set[str]], secrets: dict[str, dict[str, Any] | None], namespace: str, where: str
 ) -> list[Finding]:
-    """RT-07: every SecretRef the runtime manifests name exists with the named keys (values never read)."""
+    """RT-07: every SecretRef the runtime manifests name exists with the named keys
+    (values never read)."""
     findings = []
     for name, keys in sorted(refs.items()):
         secret = secrets.get(name)
@@ -459,8 +466,8 @@ def secret_refs_exist(
 
 
 def secret_refs(objects: list[dict[str, Any]]) -> dict[str, set[str]]:
-    """Secret name -> key names, from env secretKeyRef, envFrom secretRef, secret volumes and the secret
-    sources of projected volumes (with items)."""
+    """Secret name -> key names, from env secretKeyRef, envFrom secretRef, secret volumes and the
+    secret sources of projected volumes (with items)."""
     refs: dict[str, set[str]] = {}
     for obj in objects:
         spec = pod_spec(obj)

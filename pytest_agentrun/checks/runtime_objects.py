@@ -113,7 +113,8 @@ def managed_by_argo(
     resolved: dict[tuple[str, str], Resource | None],
     unreadable: dict[str, str],
 ) -> list[Finding]:
-    """RT-06 over the namespace's live objects, the manifests' objects and the kinds discovery serves.
+    """RT-06 over the namespace's live objects, the manifests' objects and the
+    kinds discovery serves.
     unreadable: resource -> why its list could not be read (those kinds cannot be decided)."""
     namespace = _Namespace(profile, objects)
     findings = [

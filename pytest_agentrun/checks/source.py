@@ -23,7 +23,8 @@ from .judges import also_judges, judges
 def worktree_clean(
     profile: LaneProfile, state: WorktreeState, remote_head: str | None, remote_where: str
 ) -> list[Finding]:
-    """SRC-01: the worktree is on the source branch, equal to origin (and GitHub), with nothing modified or untracked."""
+    """SRC-01: the worktree is on the source branch, equal to origin (and GitHub), with nothing
+    modified or untracked."""
     branch = profile.source_branch
     where = f"worktree {state.path}"
     return [
@@ -125,14 +126,16 @@ def _content_found(content: WorktreeContent) -> str:
 
 
 def worktree_root_probes(profile: LaneProfile) -> list[str]:
-    """The task-worktree root (`.worktree/`) and a file of one task under it, relative to the worktree."""
+    """The task-worktree root (`.worktree/`) and a file of one task under it,
+    relative to the worktree."""
     root = PurePosixPath(profile.worktree_root).relative_to(profile.source_worktree).parent
     return [f"{root}/", f"{root}/some-task/file"]
 
 
 @judges("SRC-02")
 def worktree_root_ignored(rules: dict[str, IgnoreRule | None], worktree_path: str) -> list[Finding]:
-    """SRC-02: each probe is ignored by a tracked `.gitignore` of the worktree (not only by a local exclude)."""
+    """SRC-02: each probe is ignored by a tracked `.gitignore` of the worktree (not only by
+    a local exclude)."""
     findings = []
     for probe, rule in rules.items():
         where = f"worktree {worktree_path}/" + (
@@ -168,7 +171,8 @@ def worktree_root_ignored(rules: dict[str, IgnoreRule | None], worktree_path: st
 def _generated_state_rules(
     profile: LaneProfile,
 ) -> list[tuple[str, Callable[[str], bool], re.Pattern[str] | None]]:
-    """(what the rule finds, a test of the path, a pattern of the content) for each kind of generated state."""
+    """(what the rule finds, a test of the path, a pattern of the content) for each kind
+    of generated state."""
     runtime = profile.runtime_path.strip("/") + "/"
     env = repository_name(profile.env_repository)
     never = lambda path: False  # noqa: E731
@@ -196,7 +200,8 @@ def _generated_state_rules(
             lambda p: p in profile.gitops_generated_metadata,
             None,
         ),
-        # A pinned base image in the Containerfile is source; a pin of the lane's env image is a publish record.
+        # A pinned base image in the Containerfile is source; a pin of the lane's env image
+        # is a publish record.
         (
             f"an env image digest ({env}@sha256:...)",
             never,
@@ -209,7 +214,8 @@ def _generated_state_rules(
 def source_tracks_no_generated_state(
     profile: LaneProfile, head: str | None, files: dict[str, str], head_where: str
 ) -> list[Finding]:
-    """SRC-03: the source branch tracks no catalog, runtime manifests, rendered state, digests or rollout metadata."""
+    """SRC-03: the source branch tracks no catalog, runtime manifests, rendered state, digests or
+    rollout metadata."""
     branch = profile.source_branch
     if head is None:
         return [
@@ -259,7 +265,8 @@ def source_tracks_no_generated_state(
 
 @judges("SRC-04")
 def deploy_intent_valid(profile: LaneProfile, intent: DeployIntent) -> list[Finding]:
-    """SRC-04: deploy.json exists, conforms to the deploy intent schema, and names the lane's runtime namespace."""
+    """SRC-04: deploy.json exists, conforms to the deploy intent schema, and names the lane's
+    runtime namespace."""
     subject = profile.deploy_intent_path
     if intent.text is None:
         return [failed(subject, "file present", "missing", intent.where)]
@@ -299,7 +306,8 @@ def deploy_intent_valid(profile: LaneProfile, intent: DeployIntent) -> list[Find
     return findings
 
 
-# Keys that name CI artifacts or credentials, compared lower-case without `_`/`-`: never hand-written intent.
+# Keys that name CI artifacts or credentials, compared lower-case without `_`/`-`: never
+# hand-written intent.
 ARTIFACT_KEYS = {
     "image": "image",
     "images": "image",
@@ -354,7 +362,8 @@ def _artifact_values(profile: LaneProfile) -> list[tuple[str, re.Pattern[str]]]:
 
 @judges("SRC-05")
 def deploy_intent_only_intent(profile: LaneProfile, intent: DeployIntent) -> list[Finding]:
-    """SRC-05: deploy.json carries no image, digest, publish/reuse state, run id, revision, manifest or credential."""
+    """SRC-05: deploy.json carries no image, digest, publish/reuse state, run id, revision,
+    manifest or credential."""
     subject = profile.deploy_intent_path
     if not intent.usable:
         return [
@@ -420,7 +429,8 @@ def reference_docs_paths(files: list[str]) -> list[str]:
 def docs_present_no_forbidden_target(
     profile: LaneProfile, head: str | None, docs: dict[str, str], head_where: str
 ) -> list[Finding]:
-    """SRC-06: each sentence naming agentrun_dev/agentrun_prod is deprecation or history text, never a target."""
+    """SRC-06: each sentence naming agentrun_dev/agentrun_prod is deprecation or history
+    text, never a target."""
     branch = profile.source_branch
     if head is None:
         return [

@@ -2,7 +2,8 @@
 
 The Pipeline's tasks are known by role (pytest_agentrun/data/tekton-lane-tasks.yaml): a check asks
 for "the plan task", never for a literal task name. A pipeline task's spec is its Task object's, or
-the taskSpec the Pipeline embeds; each step is read with the stepTemplate merged in, as Tekton runs it.
+the taskSpec the Pipeline embeds; each step is read with the stepTemplate merged
+in, as Tekton runs it.
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ def pipeline_run_for_commit(
     commit_where: str,
     task_runs: list[dict[str, Any]] | None = None,
 ) -> list[Finding]:
-    """TK-02: the PipelineRun of the catalog's source commit is named by it, passes the full SHA, and succeeded
-    (with the verification task installed: every release task succeeded)."""
+    """TK-02: the PipelineRun of the catalog's source commit is named by it, passes the full SHA,
+    and succeeded (with the verification task installed: every release task succeeded)."""
     name = profile.pipeline_run_name(commit)
     where = f"PipelineRun {profile.tekton_namespace}/{name}"
     if run is None:
@@ -96,7 +97,8 @@ def pipeline_run_for_commit(
             condition.get("status") == "True" or release_succeeded(run, task_runs),
             f"{where} condition Succeeded",
             "True (or every task but the verification task succeeded)",
-            f"{condition.get('status')!r} reason {condition.get('reason')!r}: {condition.get('message', '')}",
+            f"{condition.get('status')!r} reason {condition.get('reason')!r}: "
+            f"{condition.get('message', '')}",
             where,
             condition=condition,
         ),
@@ -108,7 +110,8 @@ def pipeline_run_for_commit(
 
 @cache
 def forbidden_machinery() -> dict[str, Any]:
-    """The forbidden gates and CI machinery of any lane (data file; the lane's tasks are in its profile)."""
+    """The forbidden gates and CI machinery of any lane (data file; the lane's tasks
+    are in its profile)."""
     return yaml.safe_load(
         resources.files("pytest_agentrun").joinpath("data/tekton-lane-tasks.yaml").read_text()
     )
@@ -143,7 +146,8 @@ def pipeline_where(profile: LaneProfile) -> str:
 def pipeline_tasks(
     profile: LaneProfile, pipeline: dict[str, Any], tasks: list[dict[str, Any]]
 ) -> list[PipelineTask]:
-    """The Pipeline's tasks and finally tasks, each with its Task's spec or its embedded taskSpec."""
+    """The Pipeline's tasks and finally tasks, each with its Task's spec or its
+    embedded taskSpec."""
     ns = profile.tekton_namespace
     by_name = {t.get("metadata", {}).get("name"): t for t in tasks}
     spec = pipeline.get("spec", {})
@@ -204,8 +208,8 @@ def unreadable(ptask: PipelineTask) -> Finding:
 def task_params(
     pipeline: dict[str, Any], run: dict[str, Any] | None, ptask: PipelineTask
 ) -> dict[str, str]:
-    """The values a pipeline task's params take: the Pipeline's defaults overridden by the run's params,
-    substituted into the pipeline task's params; the Task's own defaults for the rest."""
+    """The values a pipeline task's params take: the Pipeline's defaults overridden by the run's
+    params, substituted into the pipeline task's params; the Task's own defaults for the rest."""
     pipeline_values = param_values(pipeline.get("spec", {}).get("params"), "default")
     pipeline_values |= param_values((run or {}).get("spec", {}).get("params"), "value")
     values = param_values((ptask.spec or {}).get("params"), "default")
@@ -215,7 +219,8 @@ def task_params(
 
 
 def words(text: str, vocabulary: list[str]) -> list[str]:
-    """The vocabulary entries that appear in text as whole words (`prod` in deploy-prod, not in product)."""
+    """The vocabulary entries that appear in text as whole words (`prod` in
+    deploy-prod, not in product)."""
     lowered = text.lower()
     return [
         w
@@ -260,8 +265,8 @@ HOST_NETWORK = {"hostNetwork": True, "dnsPolicy": "ClusterFirstWithHostNet"}
 def pipeline_run_on_host_network(
     profile: LaneProfile, commit: str, run: dict[str, Any] | None, task_runs: list[dict[str, Any]]
 ) -> list[Finding]:
-    """TK-03: the catalog commit's PipelineRun runs its TaskRuns on the host network (DNS ClusterFirstWithHostNet)
-    as the lane's Tekton ServiceAccount."""
+    """TK-03: the catalog commit's PipelineRun runs its TaskRuns on the host network (DNS
+    ClusterFirstWithHostNet) as the lane's Tekton ServiceAccount."""
     name = profile.pipeline_run_name(commit)
     where = f"PipelineRun {profile.tekton_namespace}/{name}"
     if run is None:
@@ -303,7 +308,8 @@ def pipeline_run_on_host_network(
         drifted = {
             k: pod.get(k) for k, v in HOST_NETWORK.items() if pod is not None and pod.get(k) != v
         }
-        # The verification task runs as its own read-only ServiceAccount, never as the lane's runner.
+        # The verification task runs as its own read-only ServiceAccount, never as
+        # the lane's runner.
         labels = task_run.get("metadata", {}).get("labels") or {}
         verifying = labels.get("tekton.dev/pipelineTask") == VERIFICATION_TASK
         wanted = (
@@ -338,9 +344,9 @@ NO_PROXY_VARIABLES = ("NO_PROXY", "no_proxy")
 def no_proxy_kept(
     profile: LaneProfile, pipeline: dict[str, Any] | None, tasks: list[dict[str, Any]]
 ) -> list[Finding]:
-    """TK-04: every step of the Pipeline's tasks that goes through a proxy bypasses it for every entry of
-    the profile's noProxyRequired (hyueapi.com, .hyueapi.com, the service CIDR, .svc, .cluster.local),
-    in each NO_PROXY spelling it sets."""
+    """TK-04: every step of the Pipeline's tasks that goes through a proxy bypasses it for every
+    entry of the profile's noProxyRequired (hyueapi.com, .hyueapi.com, the service CIDR, .svc,
+    .cluster.local), in each NO_PROXY spelling it sets."""
     if pipeline is None:
         return missing_pipeline(profile)
     required = profile.no_proxy_required
@@ -396,7 +402,8 @@ def no_proxy_kept(
 
 
 def github_remotes(profile: LaneProfile) -> re.Pattern[str]:
-    """GitHub remotes a task must never use: SSH (scp-like or ssh://) and HTTPS of the source repo's host."""
+    """GitHub remotes a task must never use: SSH (scp-like or ssh://) and HTTPS of the
+    source repo's host."""
     host = re.escape(re.search(r"([\w.-]+\.[a-z]{2,})[:/]", profile.source_repo).group(1))
     return re.compile(rf"ssh://\S+|git@{host}:\S*|https?://(?:[^/\s@]+@)?{host}\S*", re.IGNORECASE)
 
@@ -412,7 +419,8 @@ def _mirror_step(
     also: tuple[str, ...],
     expected: str,
 ) -> Finding:
-    """The task of a role has a step that runs one of `verbs` against `url` (after param substitution)."""
+    """The task of a role has a step that runs one of `verbs` against `url` (after
+    param substitution)."""
     if ptask is None:
         return failed(
             f"{role} task {task_name(profile, role)}",
@@ -456,8 +464,9 @@ def checkout_and_push_through_mirror(
     tasks: list[dict[str, Any]],
     run: dict[str, Any] | None,
 ) -> list[Finding]:
-    """TK-05: source preparation fetches the full source commit through the mirror read URL, promotion pushes
-    through the mirror write URL, and no step, param or run param uses GitHub over SSH or HTTPS."""
+    """TK-05: source preparation fetches the full source commit through the mirror read URL,
+    promotion pushes through the mirror write URL, and no step, param or run param uses GitHub
+    over SSH or HTTPS."""
     if pipeline is None:
         return missing_pipeline(profile)
     ptasks = pipeline_tasks(profile, pipeline, tasks)
@@ -539,8 +548,9 @@ def checkout_and_push_through_mirror(
 def pipeline_tasks_are_the_lane_kinds(
     profile: LaneProfile, pipeline: dict[str, Any] | None, tasks: list[dict[str, Any]]
 ) -> list[Finding]:
-    """TK-06: the Pipeline runs exactly the lane's tasks (source preparation, check, plan, image publish with
-    BuildKit, promotion; a when-guarded image build), and no self-test, dev or prod gate."""
+    """TK-06: the Pipeline runs exactly the lane's tasks (source preparation, check, plan,
+    image publish with BuildKit, promotion; a when-guarded image build), and no self-test,
+    dev or prod gate."""
     if pipeline is None:
         return missing_pipeline(profile)
     lane, lane_tasks = forbidden_machinery(), profile.tekton_tasks
@@ -604,7 +614,8 @@ def pipeline_tasks_are_the_lane_kinds(
 
 
 def _docker_or_runner(container: dict[str, Any]) -> list[str]:
-    """Why a step or sidecar looks like a Docker daemon, DinD or a custom runner (empty when it does not)."""
+    """Why a step or sidecar looks like a Docker daemon, DinD or a custom runner (empty
+    when it does not)."""
     lane = forbidden_machinery()
     image = str(container.get("image") or "")
     problems = [
@@ -630,8 +641,9 @@ def no_custom_runner_or_docker_daemon(
     tasks: list[dict[str, Any]],
     workloads: dict[str, list[dict[str, Any]]],
 ) -> list[Finding]:
-    """TK-07: no DinD image, privileged container, Docker socket or CI.json runner in the Pipeline's tasks, and no
-    runner/poller/reconciler Deployment or StatefulSet (by name or image) in the Tekton or runtime namespace."""
+    """TK-07: no DinD image, privileged container, Docker socket or CI.json runner in the Pipeline's
+    tasks, and no runner/poller/reconciler Deployment or StatefulSet (by name or image) in the
+    Tekton or runtime namespace."""
     lane = forbidden_machinery()
     findings = missing_pipeline(profile) if pipeline is None else []
     for ptask in pipeline_tasks(profile, pipeline, tasks) if pipeline else []:
@@ -738,7 +750,8 @@ def missing_task_run(profile: LaneProfile, run_name: str, role: str) -> Finding:
 def plan_summary_safe(
     profile: LaneProfile, run_name: str, task_runs: list[dict[str, Any]]
 ) -> list[Finding]:
-    """TK-08: the plan TaskRun's planArtifacts.summary reads `build=N reuse=M unsafeReuse=K` with K = 0."""
+    """TK-08: the plan TaskRun's planArtifacts.summary reads `build=N reuse=M
+    unsafeReuse=K` with K = 0."""
     run, summary, parsed = plan_summary(profile, task_runs)
     if run is None:
         return [missing_task_run(profile, run_name, "plan")]
@@ -783,10 +796,11 @@ def env_reuse_follows_inputs(
     registry_tags: TagListing | None = None,
     earlier_tags: set[str] | None = None,
 ) -> list[Finding]:
-    """TK-09: when no env-identity input changed since the previous catalog's source commit, the release reused
-    the env image (plan build=0 reuse=1 unsafeReuse=0, image-publish status=reused, no image-build TaskRun,
-    the previous tag, and no tag in the registry that no earlier catalog recorded: `earlier_tags`); when one
-    changed, it built a new envIdentity (status built, image-build succeeded)."""
+    """TK-09: when no env-identity input changed since the previous catalog's source commit, the
+    release reused the env image (plan build=0 reuse=1 unsafeReuse=0, image-publish status=reused,
+    no image-build TaskRun, the previous tag, and no tag in the registry that no earlier catalog
+    recorded: `earlier_tags`); when one changed, it built a new envIdentity (status built,
+    image-build succeeded)."""
     findings, reuses = [], []
     for entry in current.services():
         sid = entry.get("serviceId")
@@ -925,8 +939,8 @@ def _source_commit(catalog: Catalog) -> str | None:
 
 
 def consecutive_source_commits(versions: list[tuple[CommitInfo, Catalog]]) -> list[tuple[str, str]]:
-    """(older, newer) source commits of each two consecutive catalog versions (newest first) whose source
-    commits can be read: the source diffs TK-10 needs."""
+    """(older, newer) source commits of each two consecutive catalog versions (newest first) whose
+    source commits can be read: the source diffs TK-10 needs."""
     commits = [_source_commit(catalog) for _, catalog in versions]
     return [(old, new) for new, old in zip(commits, commits[1:]) if old and new]
 
@@ -934,8 +948,9 @@ def consecutive_source_commits(versions: list[tuple[CommitInfo, Catalog]]) -> li
 def read_diffs(
     read: Callable[[str, str], list[str]], pairs: list[tuple[str, str]]
 ) -> dict[tuple[str, str], list[str] | str]:
-    """The files changed for each (old, new) pair through `read` (the source reader's changed_files); a
-    diff that cannot be read keeps its reason, so that pair cannot be decided instead of the test erroring."""
+    """The files changed for each (old, new) pair through `read` (the source reader's
+    changed_files); a diff that cannot be read keeps its reason, so that pair cannot be decided
+    instead of the test erroring."""
     diffs: dict[tuple[str, str], list[str] | str] = {}
     for old, new in pairs:
         try:
@@ -953,11 +968,12 @@ def env_identity_follows_inputs(
     versions: list[tuple[CommitInfo, Catalog]],
     changed: dict[tuple[str, str], list[str] | str],
 ) -> list[Finding]:
-    """TK-10: across consecutive catalog versions, each service's envIdentity changes exactly when an env-identity
-    input changed between their source commits. `versions` is newest first; `changed` maps (old, new) source
-    commits to the files changed between them (absent, or the reason it could not be read: undecided).
-    With fewer than two versions there is no change to judge: the criterion's text has no case in which it
-    does not apply, so that is "cannot be decided", never a pass."""
+    """TK-10: across consecutive catalog versions, each service's envIdentity changes exactly when
+    an env-identity input changed between their source commits. `versions` is newest first;
+    `changed` maps (old, new) source commits to the files changed between them (absent, or the
+    reason it could not be read: undecided). With fewer than two versions there is no change to
+    judge: the criterion's text has no case in which it does not apply, so that is "cannot be
+    decided", never a pass."""
     if len(versions) < 2:
         where = (
             versions[0][1].where if versions else f"{profile.gitops_branch}:{profile.catalog_path}"
@@ -982,7 +998,8 @@ def _versions_agree(
     new: Catalog,
     changed: dict[tuple[str, str], list[str] | str],
 ) -> list[Finding]:
-    """TK-10 on one pair of consecutive versions: a finding per service present in both, or why none can be."""
+    """TK-10 on one pair of consecutive versions: a finding per service present in both,
+    or why none can be."""
     subject, where = f"envIdentity {old.where} -> {new.where}", new.where
     unreadable = [
         f"{c.where}: {c.error or 'not a JSON object'}" for c in (old, new) if not c.usable
@@ -1038,9 +1055,9 @@ def _versions_agree(
 def source_branch_untouched_by_ci(
     profile: LaneProfile, head: str | None, history: list[CommitInfo]
 ) -> list[Finding]:
-    """TK-11: no commit on the source branch touches the catalog or the runtime path, and none is authored or
-    committed by the CI identity. That second rule also decides "deploy.json changed only by hand": a CI
-    change to deploy.json is a CI commit, so it is not judged twice."""
+    """TK-11: no commit on the source branch touches the catalog or the runtime path, and none is
+    authored or committed by the CI identity. That second rule also decides "deploy.json changed
+    only by hand": a CI change to deploy.json is a CI commit, so it is not judged twice."""
     branch = profile.source_branch
     ci = profile.ci_identity
     if head is None:

@@ -25,7 +25,8 @@ def decide(item: pytest.Item, findings: Iterable[Finding]) -> None:
     stray = [f.criterion for f in findings if f.criterion not in allowed]
     if stray:
         raise AssertionError(
-            f"test marked {allowed} produced findings for {sorted(set(stray))}: mark it with those criteria"
+            f"test marked {allowed} produced findings for {sorted(set(stray))}: mark it with "
+            "those criteria"
         )
     if not findings:
         # Recorded as findings so that the criterion reads "cannot be decided", never a plain pass.
