@@ -14,7 +14,8 @@ def test_runtime_namespace_exists_and_is_active(lane, cluster, verdict):
 
 @pytest.mark.criterion("RT-02")
 def test_declared_workloads_are_present_and_fully_ready(lane, cluster, catalog, verdict):
-    """RT-02: every Deployment/StatefulSet that deploy.json (at the catalog's source commit) declares is fully ready."""
+    """RT-02: every Deployment/StatefulSet that deploy.json (at the catalog's source commit)
+    declares is fully ready."""
     intent = lane.deploy_intent(catalog.source_commit())
     declared = runtime_checks.declared_workloads(intent.enabled_services())
     live = {(kind, name): cluster.workload(kind, name) for kind, name, _ in declared}
@@ -43,8 +44,8 @@ def declared_and_live(lane, cluster, catalog):
 
 @pytest.mark.criterion("RT-03")
 def test_every_pod_of_the_declared_workloads_is_ready(lane, cluster, catalog, verdict):
-    """RT-03: every Pod of the declared workloads is Ready and no container crash-loops or fails to pull
-    (restarts, Warning events, and the troubled Pods' terminations and log tails reported)."""
+    """RT-03: every Pod of the declared workloads is Ready and no container crash-loops or fails to
+    pull (restarts, Warning events, and the troubled Pods' terminations and log tails reported)."""
     _, declared, live = declared_and_live(lane, cluster, catalog)
     logs = {}  # of the troubled Pods only (readers/pod_logs.py): none on a healthy lane
     for workload in filter(None, live.values()):
@@ -63,8 +64,8 @@ def test_every_pod_of_the_declared_workloads_is_ready(lane, cluster, catalog, ve
 
 @pytest.mark.criterion("RT-04")
 def test_running_containers_carry_the_catalog_digest(lane, cluster, catalog, verdict):
-    """RT-04: the image each running container actually runs (status imageID) carries the catalog's digest for its
-    service, and each live pod template names the catalog's image by digest."""
+    """RT-04: the image each running container actually runs (status imageID) carries the catalog's
+    digest for its service, and each live pod template names the catalog's image by digest."""
     _, declared, live = declared_and_live(lane, cluster, catalog)
     images = {s.get("serviceId"): s.get("image") or {} for s in catalog.services()}
     verdict(
@@ -82,7 +83,8 @@ def test_running_containers_carry_the_catalog_digest(lane, cluster, catalog, ver
 
 @pytest.mark.criterion("RT-05")
 def test_service_health_paths_answer_through_the_service_proxy(lane, cluster, catalog, verdict):
-    """RT-05: each service's health path from deploy.json answers 2xx through the Kubernetes service proxy."""
+    """RT-05: each service's health path from deploy.json answers 2xx through the
+    Kubernetes service proxy."""
     intent = lane.deploy_intent(catalog.source_commit())
     answers = cluster.health_answers(intent.enabled_services())
     verdict(runtime_checks.health_answers(answers, lane.profile.runtime_namespace))
@@ -90,8 +92,9 @@ def test_service_health_paths_answer_through_the_service_proxy(lane, cluster, ca
 
 @pytest.mark.criterion("RT-06")
 def test_live_objects_are_managed_by_argo_without_hand_drift(lane, cluster, gitops, verdict):
-    """RT-06: every live object of the runtime namespace carries Argo CD's tracking or is made by the cluster from a
-    tracked one, and no hand field manager (kubectl apply/patch/edit) owns fields of a tracked one."""
+    """RT-06: every live object of the runtime namespace carries Argo CD's tracking or is made by
+    the cluster from a tracked one, and no hand field manager (kubectl apply/patch/edit) owns fields
+    of a tracked one."""
     manifests = [
         runtime_object_checks.ManifestObject(
             api_version=str(m.obj.get("apiVersion", "")),
@@ -116,7 +119,8 @@ def test_live_objects_are_managed_by_argo_without_hand_drift(lane, cluster, gito
 
 @pytest.mark.criterion("RT-07")
 def test_every_secret_ref_of_the_runtime_exists_with_its_keys(lane, cluster, gitops, verdict):
-    """RT-07: every SecretRef the runtime manifests name exists in the runtime namespace with its keys (values never read)."""
+    """RT-07: every SecretRef the runtime manifests name exists in the runtime namespace with its
+    keys (values never read)."""
     refs = runtime_checks.secret_refs([m.obj for m in gitops.manifests.manifests])
     secrets = {name: cluster.secret_metadata(name) for name in refs}
     verdict(

@@ -7,19 +7,22 @@ from pytest_agentrun import catalog_checks, registry_checks
 
 @pytest.mark.criterion("CT-01")
 def test_catalog_is_json_conforming_to_the_published_schema(catalog, verdict):
-    """CT-01: the catalog is valid JSON and conforms to the catalog schema published with the project."""
+    """CT-01: the catalog is valid JSON and conforms to the catalog schema published
+    with the project."""
     verdict(catalog_checks.conforms_to_schema(catalog))
 
 
 @pytest.mark.criterion("CT-02")
 def test_catalog_records_lane_branches_commit_and_provenance(lane, catalog, verdict):
-    """CT-02: the catalog records the lane, branches, full source commit and, per service, every field incl. PipelineRun/TaskRun provenance."""
+    """CT-02: the catalog records the lane, branches, full source commit and, per service, every
+    field incl. PipelineRun/TaskRun provenance."""
     verdict(catalog_checks.records_lane_and_provenance(lane.profile, catalog))
 
 
 @pytest.mark.criterion("CT-03")
 def test_catalog_image_refs_are_env_image_dockerfile_sources(catalog, verdict):
-    """CT-03: imageRef.kind is env-image-dockerfile with repoUrl, a full 40-hex commitId and a repo-relative dockerfilePath."""
+    """CT-03: imageRef.kind is env-image-dockerfile with repoUrl, a full 40-hex commitId and a
+    repo-relative dockerfilePath."""
     verdict(catalog_checks.image_refs_well_formed(catalog))
 
 
@@ -27,7 +30,8 @@ def test_catalog_image_refs_are_env_image_dockerfile_sources(catalog, verdict):
 def test_env_image_tag_is_the_env_identity_in_the_lane_repository(
     lane, gitops, catalog, source, verdict
 ):
-    """CT-04: the env image tag is the envIdentity (never a source commit) in repository 127.0.0.1:5000/agentrun/agentrun-mgr-env."""
+    """CT-04: the env image tag is the envIdentity (never a source commit) in repository
+    127.0.0.1:5000/agentrun/agentrun-mgr-env."""
     branch = lane.profile.source_branch
     read = [
         r for r in (source, gitops.remote) if r.fetch_branch(branch)
@@ -52,19 +56,22 @@ def test_catalog_digests_are_well_formed(catalog, verdict):
 
 @pytest.mark.criterion("CT-06")
 def test_reused_entries_carry_the_previous_catalog_digest(gitops, catalog, verdict):
-    """CT-06: one envIdentity maps to one digest, and a reused entry carries the digest the previous catalog recorded."""
+    """CT-06: one envIdentity maps to one digest, and a reused entry carries the digest the previous
+    catalog recorded."""
     verdict(catalog_checks.reuse_is_consistent(catalog, gitops.previous_catalog()))
 
 
 @pytest.mark.criterion("CT-07")
 def test_catalog_holds_no_secret(catalog, verdict):
-    """CT-07: the catalog holds no SecretRef value, token, SSH key, kubeconfig or provider config."""
+    """CT-07: the catalog holds no SecretRef value, token, SSH key, kubeconfig
+    or provider config."""
     verdict(catalog_checks.holds_no_secret(catalog))
 
 
 @pytest.mark.criterion("CT-08")
 def test_first_catalog_version_was_created_by_the_lane_itself(lane, gitops, source, verdict):
-    """CT-08: the commit that first added the catalog shares no history with master, agentrun_dev, agentrun_prod or the source branch."""
+    """CT-08: the commit that first added the catalog shares no history with master, agentrun_dev,
+    agentrun_prod or the source branch."""
     first = gitops.first_catalog_commit()
     branches = {}
     for remote in (
@@ -89,7 +96,8 @@ def test_first_catalog_version_was_created_by_the_lane_itself(lane, gitops, sour
 
 @pytest.mark.criterion("REG-01")
 def test_every_catalog_digest_exists_in_the_registry(catalog, registry, verdict):
-    """REG-01: each catalog digest answers HEAD 200 (schema2 Accept) with the same Docker-Content-Digest."""
+    """REG-01: each catalog digest answers HEAD 200 (schema2 Accept) with the same
+    Docker-Content-Digest."""
     answers = {
         digest: registry.head_manifest(repository, digest)
         for _, repository, digest in registry_checks.catalog_digests(catalog)
@@ -99,7 +107,8 @@ def test_every_catalog_digest_exists_in_the_registry(catalog, registry, verdict)
 
 @pytest.mark.criterion("REG-02")
 def test_env_image_tag_resolves_to_the_catalog_schema2_digest(catalog, registry, verdict):
-    """REG-02: the envIdentity tag resolves (schema2 Accept) to the catalog digest; a schema1 compatibility digest is never the identity."""
+    """REG-02: the envIdentity tag resolves (schema2 Accept) to the catalog digest; a schema1
+    compatibility digest is never the identity."""
     answers = {
         tag: (
             registry.head_manifest(repository, tag),
@@ -112,7 +121,8 @@ def test_env_image_tag_resolves_to_the_catalog_schema2_digest(catalog, registry,
 
 @pytest.mark.criterion("REG-03")
 def test_every_runtime_env_image_is_in_the_catalog(lane, cluster, catalog, registry, verdict):
-    """REG-03: every env image the live Pods run (imageID) is in the catalog; registry-only tags are reported, never used to pass."""
+    """REG-03: every env image the live Pods run (imageID) is in the catalog; registry-only tags are
+    reported, never used to pass."""
     repository = lane.profile.env_repository
     tags = registry_checks.read_tags(registry.tag_list, repository)
     verdict(

@@ -19,7 +19,8 @@ def test_pipeline_and_tekton_service_account_exist(lane, tekton, verdict):
 
 @pytest.mark.criterion("TK-02")
 def test_pipelinerun_of_the_catalog_commit_succeeded(lane, tekton, catalog, verdict):
-    """TK-02: the PipelineRun of the catalog's source commit (named by the profile's pipelineRunName) passed the full SHA and succeeded."""
+    """TK-02: the PipelineRun of the catalog's source commit (named by the profile's
+    pipelineRunName) passed the full SHA and succeeded."""
     commit = catalog.source_commit()
     name = lane.profile.pipeline_run_name(commit)
     verdict(
@@ -37,8 +38,8 @@ def test_pipelinerun_of_the_catalog_commit_succeeded(lane, tekton, catalog, verd
 def test_pipelinerun_runs_on_the_host_network_as_the_lane_service_account(
     lane, tekton, catalog, verdict
 ):
-    """TK-03: the catalog commit's PipelineRun uses hostNetwork with ClusterFirstWithHostNet DNS, and its TaskRuns
-    run as the lane's Tekton ServiceAccount."""
+    """TK-03: the catalog commit's PipelineRun uses hostNetwork with ClusterFirstWithHostNet DNS,
+    and its TaskRuns run as the lane's Tekton ServiceAccount."""
     commit = catalog.source_commit()
     name = lane.profile.pipeline_run_name(commit)
     verdict(
@@ -53,7 +54,8 @@ def test_pipelinerun_runs_on_the_host_network_as_the_lane_service_account(
 
 @pytest.mark.criterion("TK-04")
 def test_no_proxy_of_every_task_keeps_the_cluster_and_lane_hosts(lane, tekton, verdict):
-    """TK-04: NO_PROXY in the Pipeline's tasks keeps hyueapi.com, .hyueapi.com, the service CIDR, .svc and .cluster.local."""
+    """TK-04: NO_PROXY in the Pipeline's tasks keeps hyueapi.com, .hyueapi.com, the service CIDR,
+    .svc and .cluster.local."""
     verdict(
         tekton_checks.no_proxy_kept(
             profile=lane.profile,
@@ -65,8 +67,8 @@ def test_no_proxy_of_every_task_keeps_the_cluster_and_lane_hosts(lane, tekton, v
 
 @pytest.mark.criterion("TK-05")
 def test_source_and_promotion_go_through_the_git_mirror(lane, tekton, catalog, verdict):
-    """TK-05: source preparation fetches the full SHA through the mirror read URL, promotion pushes through the
-    mirror write URL, and no task uses GitHub over SSH or HTTPS."""
+    """TK-05: source preparation fetches the full SHA through the mirror read URL, promotion pushes
+    through the mirror write URL, and no task uses GitHub over SSH or HTTPS."""
     commit = catalog.source_commit()
     run = tekton.pipeline_run(lane.profile.pipeline_run_name(commit))
     verdict(
@@ -82,8 +84,8 @@ def test_source_and_promotion_go_through_the_git_mirror(lane, tekton, catalog, v
 
 @pytest.mark.criterion("TK-06")
 def test_pipeline_runs_only_the_lane_tasks_without_retired_gates(lane, tekton, verdict):
-    """TK-06: the Pipeline's tasks are source preparation, bun run check plus render check, plan, image publish
-    (BuildKit) and promotion; no self-test, dev or prod gate."""
+    """TK-06: the Pipeline's tasks are source preparation, bun run check plus render check, plan,
+    image publish (BuildKit) and promotion; no self-test, dev or prod gate."""
     verdict(
         tekton_checks.pipeline_tasks_are_the_lane_kinds(
             profile=lane.profile,
@@ -95,8 +97,8 @@ def test_pipeline_runs_only_the_lane_tasks_without_retired_gates(lane, tekton, v
 
 @pytest.mark.criterion("TK-07")
 def test_no_custom_runner_poller_or_docker_daemon(lane, tekton, cluster, verdict):
-    """TK-07: no DinD, Docker socket, privileged container or CI.json runner in the tasks, and no runner, poller or
-    reconciler Deployment/StatefulSet in the Tekton or runtime namespace."""
+    """TK-07: no DinD, Docker socket, privileged container or CI.json runner in the tasks, and no
+    runner, poller or reconciler Deployment/StatefulSet in the Tekton or runtime namespace."""
     namespaces = (lane.profile.tekton_namespace, lane.profile.runtime_namespace)
     workloads = {
         ns: cluster.objects("Deployment", ns) + cluster.objects("StatefulSet", ns)
@@ -114,7 +116,8 @@ def test_no_custom_runner_poller_or_docker_daemon(lane, tekton, cluster, verdict
 
 @pytest.mark.criterion("TK-08")
 def test_plan_summary_reports_no_unsafe_reuse(lane, tekton, catalog, verdict):
-    """TK-08: the plan TaskRun's planArtifacts.summary has the form build=N reuse=M unsafeReuse=K, with K = 0."""
+    """TK-08: the plan TaskRun's planArtifacts.summary has the form build=N reuse=M
+    unsafeReuse=K, with K = 0."""
     name = lane.profile.pipeline_run_name(catalog.source_commit())
     verdict(
         tekton_checks.plan_summary_safe(
@@ -129,10 +132,10 @@ def test_plan_summary_reports_no_unsafe_reuse(lane, tekton, catalog, verdict):
 def test_env_image_is_reused_unless_an_env_input_changed(
     lane, gitops, source, tekton, registry, catalog, verdict
 ):
-    """TK-09: with no env-identity input changed since the previous catalog's source commit, the plan is
-    build=0 reuse=1 unsafeReuse=0, image-publish reused, no image build ran, the tag is unchanged and the
-    registry's tag list holds no tag the earlier catalogs did not record; with one changed, a new envIdentity
-    was built."""
+    """TK-09: with no env-identity input changed since the previous catalog's source commit, the
+    plan is build=0 reuse=1 unsafeReuse=0, image-publish reused, no image build ran, the tag is
+    unchanged and the registry's tag list holds no tag the earlier catalogs did not record; with one
+    changed, a new envIdentity was built."""
     previous = gitops.previous_catalog()
     commit = catalog.source_commit()
     changed = source.changed_files(previous.source_commit(), commit) if previous else None
@@ -154,8 +157,8 @@ def test_env_image_is_reused_unless_an_env_input_changed(
 
 @pytest.mark.criterion("TK-10")
 def test_env_identity_changes_exactly_when_an_env_input_changes(lane, gitops, source, verdict):
-    """TK-10: across the catalog history, the envIdentity changes exactly when an env-identity input changed
-    between consecutive catalog source commits."""
+    """TK-10: across the catalog history, the envIdentity changes exactly when an env-identity input
+    changed between consecutive catalog source commits."""
     versions = gitops.catalog_versions()
     pairs = tekton_checks.consecutive_source_commits(versions)
     source.prime_changed_files(
@@ -173,8 +176,8 @@ def test_env_identity_changes_exactly_when_an_env_input_changes(lane, gitops, so
 
 @pytest.mark.criterion("TK-11")
 def test_promotion_never_writes_the_source_branch(lane, source, verdict):
-    """TK-11: no commit on the source branch touches the catalog or runtime path or is by the CI identity, and
-    deploy.json changed only by hand."""
+    """TK-11: no commit on the source branch touches the catalog or runtime path or is by the CI
+    identity, and deploy.json changed only by hand."""
     branch = lane.profile.source_branch
     head = source.fetch_branch(branch)
     verdict(

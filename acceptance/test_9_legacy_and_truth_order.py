@@ -19,8 +19,8 @@ def _ref(kind, namespace, name):
 def test_nothing_of_the_lane_points_at_legacy_targets(
     lane, argo, tekton, gitops, catalog, source, verdict
 ):
-    """LG-01: Argo destination, PipelineRun, catalog, deploy.json and runtime manifests never point at
-    agentrun_dev/agentrun_prod, master, /root/agentrun or D601."""
+    """LG-01: Argo destination, PipelineRun, catalog, deploy.json and runtime manifests never point
+    at agentrun_dev/agentrun_prod, master, /root/agentrun or D601."""
     profile = lane.profile
     app, project = argo.application(), argo.app_project()
     run_name = profile.pipeline_run_name(catalog.source_commit())
@@ -64,8 +64,9 @@ def test_nothing_of_the_lane_points_at_legacy_targets(
 
 @pytest.mark.criterion("LG-02")
 def test_verdict_is_built_in_truth_order_from_lane_evidence_only(request, lane, verdict):
-    """LG-02: criterion tests run in truth order, and every piece of evidence comes from the lane's own sources.
-    (With --drive the drive tests come first on purpose: they move the lane before anything judges it.)"""
+    """LG-02: criterion tests run in truth order, and every piece of evidence comes from the lane's
+    own sources. (With --drive the drive tests come first on purpose: they move the lane before
+    anything judges it.)"""
     items = [
         (item.nodeid, criteria_of(item))
         for item in request.session.items

@@ -1,9 +1,9 @@
 """Driving the lane (criteria.md, "Driving"): runs only with --drive, because it changes the lane.
 
 With --drive these tests run before every passive one: DR-01 settles the mirror, then one release of
-GitHub's current source head is driven (trigger-current, wait, promotion) and judged by DR-02..DR-04.
-The session's evidence is first read after the drive, so the passive criteria judge the lane as the
-drive left it, and the drive's evidence lands in the same bundle.
+GitHub's current source head is driven (trigger-current, wait, promotion) and judged by
+DR-02..DR-04. The session's evidence is first read after the drive, so the passive criteria judge
+the lane as the drive left it, and the drive's evidence lands in the same bundle.
 """
 
 import pytest
@@ -22,7 +22,8 @@ from pytest_agentrun import (
 @pytest.mark.drive
 @pytest.mark.criterion("DR-01")
 def test_mirror_sync_then_flush_leave_nothing_pending(lane, driver, verdict):
-    """DR-01: mirror sync brings the mirror's source branch to GitHub's; flush fast-forwards GitHub's GitOps branch to the mirror's."""
+    """DR-01: mirror sync brings the mirror's source branch to GitHub's; flush fast-forwards
+    GitHub's GitOps branch to the mirror's."""
     try:
         synced, flushed = driver.sync(), driver.flush()
     except AgentrunError as exc:  # a refused fast-forward is the lane's defect, reported as such
@@ -38,7 +39,8 @@ def test_mirror_sync_then_flush_leave_nothing_pending(lane, driver, verdict):
 
 @pytest.fixture(scope="module")
 def release(driver):
-    """One driven release of GitHub's current head; a failed stage is kept for the criteria to report."""
+    """One driven release of GitHub's current head; a failed stage is kept for the
+    criteria to report."""
     return drive_release(driver)
 
 
@@ -58,8 +60,9 @@ def heads(lane, release):
 def test_trigger_current_runs_the_current_head_once(
     lane, tekton, release, revision, heads, verdict
 ):
-    """DR-02: trigger-current creates (or reuses) the lane's PipelineRun for GitHub's current full SHA with the
-    lane's Pipeline, ServiceAccount and podTemplate, and the wait returns its results."""
+    """DR-02: trigger-current creates (or reuses) the lane's PipelineRun for GitHub's
+    current full SHA with the lane's Pipeline, ServiceAccount and podTemplate, and the wait
+    returns its results."""
     trigger = release.triggered.as_dict() if release.triggered else {}
     run = tekton.pipeline_run(trigger["name"]) if trigger else None
     same_revision = drive_checks.runs_of_revision(tekton.pipeline_runs(), revision)
@@ -81,8 +84,9 @@ def test_trigger_current_runs_the_current_head_once(
 def test_promotion_reaches_argo_and_the_runtime(
     lane, gitops, argo, cluster, release, revision, heads, verdict
 ):
-    """DR-03: after the run, the GitOps branch carries its catalog and is flushed to GitHub, the Application is
-    Synced and Healthy at that commit, and the runtime pods are ready on the catalog's digest and boot commit."""
+    """DR-03: after the run, the GitOps branch carries its catalog and is flushed to GitHub, the
+    Application is Synced and Healthy at that commit, and the runtime pods are ready on the
+    catalog's digest and boot commit."""
     if revision is None:
         raise CannotBeDecided(
             "the driven release", "trigger-current", f"nothing was triggered ({release.failure})"
@@ -105,8 +109,9 @@ def test_promotion_reaches_argo_and_the_runtime(
 def test_business_only_change_reuses_the_env_image(
     lane, gitops, source, tekton, cluster, release, revision, verdict
 ):
-    """DR-04: a driven change that touches no env-identity input ends with build=0 reuse=1 unsafeReuse=0,
-    image-publish status=reused, no new env image tag, and the new boot commit live."""
+    """DR-04: a driven change that touches no env-identity input ends with build=0
+    reuse=1 unsafeReuse=0, image-publish status=reused, no new env image tag, and the new
+    boot commit live."""
     if revision is None:
         raise CannotBeDecided(
             "the driven release", "trigger-current", f"nothing was triggered ({release.failure})"

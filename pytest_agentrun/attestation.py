@@ -153,7 +153,8 @@ def write(
 
 
 def verify(path: Path, key: Path) -> dict[str, Any]:
-    """The verified Statement; AttestationError when the envelope is unreadable or does not verify."""
+    """The verified Statement; AttestationError when the envelope is unreadable
+    or does not verify."""
     from securesystemslib.dsse import Envelope
     from securesystemslib.exceptions import VerificationError
 

@@ -1,5 +1,5 @@
-"""`agentrun-lane`: the command line around a lane: sandbox up/down, mirror, trigger-current, promote,
-verify-signoff, diff.
+"""`agentrun-lane`: the command line around a lane: sandbox up/down, mirror, trigger-current,
+promote, verify-signoff, diff.
 
 Exit codes are the plugin's (the one table, verdict/exitcodes.py): 0 done / signed off, 1 the lane
 or the step failed, 4 a usage error (unknown lane, bad arguments, a change refused without
@@ -448,15 +448,16 @@ def main(argv: list[str] | None = None) -> int:
         # Only the wait stops: a PipelineRun or a sync already started goes on in the lane, and
         # running the same command again finds it (trigger-current reuses the run of the commit).
         print(
-            "agentrun-lane: interrupted; what was already started goes on in the lane: run the command "
-            "again to follow it",
+            "agentrun-lane: interrupted; what was already started goes on in the lane: run the "
+            "command again to follow it",
             file=sys.stderr,
         )
         return 130
 
 
 def _quiet_stdout() -> None:
-    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush stays silent."""
+    """After a broken pipe, point stdout at /dev/null so the interpreter's final
+    flush stays silent."""
     import os
 
     try:

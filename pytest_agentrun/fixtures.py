@@ -32,7 +32,8 @@ EVIDENCE_CACHE = pytest.StashKey[EvidenceCache]()
 
 @pytest.fixture(scope="session")
 def lane(request: pytest.FixtureRequest) -> Iterator[LaneSession]:
-    """The lane under judgement: its profile, its connection, and every evidence reader (read-only)."""
+    """The lane under judgement: its profile, its connection, and every evidence
+    reader (read-only)."""
     config = request.config
     if LANE_CONFIG not in config.stash:
         raise pytest.UsageError("agentrun: no lane selected: pass --lane NAME")
@@ -106,14 +107,16 @@ def gitops(lane: LaneSession):
 
 @pytest.fixture(scope="session")
 def catalog(gitops):
-    """The artifact catalog at the head of the GitOps branch (parsed; a broken file carries its error)."""
+    """The artifact catalog at the head of the GitOps branch (parsed; a broken file
+    carries its error)."""
     return gitops.catalog
 
 
 @pytest.fixture(scope="session")
 def mirror(lane: LaneSession):
-    """The git mirror: `mirror.status()` gives localV01, githubV01, localGitops, githubGitops, pendingFlush,
-    sourceInSync and exactFetch (ls-remote of both sides, a real shallow fetch of the full SHA)."""
+    """The git mirror: `mirror.status()` gives localV01, githubV01, localGitops, githubGitops,
+    pendingFlush, sourceInSync and exactFetch (ls-remote of both sides, a real shallow fetch
+    of the full SHA)."""
     return lane.mirror
 
 
@@ -131,7 +134,8 @@ def worktree(lane: LaneSession):
 
 @pytest.fixture(scope="session")
 def source(lane: LaneSession):
-    """The source repository (GitHub, or what the lane config names), read with ls-remote and fetch."""
+    """The source repository (GitHub, or what the lane config names), read with
+    ls-remote and fetch."""
     return lane.source
 
 
@@ -154,8 +158,8 @@ def _drive_output(config: pytest.Config):
 @pytest.fixture(scope="session")
 def driver(lane: LaneSession, pytestconfig: pytest.Config):
     """Drive (only with --drive; without it the fixture refuses): the LaneDriver of this lane.
-    `driver.sync()`/`flush()` settle the mirror; `driver.trigger_current()` syncs the mirror when behind
-    and creates or reuses the PipelineRun agentrun-v01-ci-<short12> of GitHub's current head;
+    `driver.sync()`/`flush()` settle the mirror; `driver.trigger_current()` syncs the mirror when
+    behind and creates or reuses the PipelineRun agentrun-v01-ci-<short12> of GitHub's current head;
     `driver.wait(timeout)` follows it task by task and returns its outcome (RunFailed/RunTimedOut);
     `driver.follow(outcome)` waits for its catalog on the GitOps branch, flushes it to GitHub, and
     waits for Argo CD Synced/Healthy and the runtime on its digest."""
@@ -169,7 +173,8 @@ def driver(lane: LaneSession, pytestconfig: pytest.Config):
 
 @pytest.fixture
 def verdict(request: pytest.FixtureRequest):
-    """verdict(findings): pass only if every finding passed; attaches the findings to the reports."""
+    """verdict(findings): pass only if every finding passed; attaches the
+    findings to the reports."""
 
     def _decide(findings) -> None:
         findings = list(findings)

@@ -41,7 +41,8 @@ def available_lanes() -> list[str]:
 
 @dataclass(frozen=True)
 class RunnerSelectors:
-    """Which objects of the runtime namespace are runner Jobs and Aipod workloads (profile runnerWorkloads)."""
+    """Which objects of the runtime namespace are runner Jobs and Aipod workloads (profile
+    runnerWorkloads)."""
 
     runner_kinds: tuple[str, ...]
     aipod_labels: dict[str, str]
@@ -54,7 +55,10 @@ class RunnerSelectors:
 
     def describe(self) -> str:
         labels = ",".join(f"{k}={v}" for k, v in self.aipod_labels.items())
-        return f"runner kinds {', '.join(self.runner_kinds)} and the Pods they own; Aipod labels {labels}"
+        return (
+            f"runner kinds {', '.join(self.runner_kinds)} and the Pods they own; Aipod labels "
+            f"{labels}"
+        )
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,8 @@ class LaneConfig:
                 raise LaneConfigError(f"lane config {path} must be a mapping")
             if raw.get("lane", profile.lane) != profile.lane:
                 raise LaneConfigError(
-                    f"lane config {path} is for lane {raw['lane']!r}, but --lane is {profile.lane!r}"
+                    f"lane config {path} is for lane {raw['lane']!r}, but --lane is "
+                    f"{profile.lane!r}"
                 )
             base = path.parent
         return cls._from_raw(

@@ -27,10 +27,10 @@ def redact_url(url: str) -> str:
 
 
 def redact_value(value: Any, form: Callable[[Any], Any] | None = None) -> Any:
-    """Mask credentials inside a JSON-like structure, keeping it valid: a string under a secret-named
-    key is masked whole, and credential shapes inside any string are masked. With `form`, each node
-    is first given its form one level deep (the evidence bundle's encoding), so that a large value
-    is encoded and masked in one pass, into one copy."""
+    """Mask credentials inside a JSON-like structure, keeping it valid: a string under a
+    secret-named key is masked whole, and credential shapes inside any string are masked. With
+    `form`, each node is first given its form one level deep (the evidence bundle's encoding), so
+    that a large value is encoded and masked in one pass, into one copy."""
     if form is not None:
         value = form(value)
     if isinstance(value, dict):

@@ -25,25 +25,34 @@ def add(parser: pytest.Parser) -> None:
     group.addoption(
         "--lane",
         metavar="NAME",
-        help="the lane to judge, e.g. v0.1 (a profile in pytest_agentrun/lanes/; ini: agentrun_lane)",
+        help=(
+            "the lane to judge, e.g. v0.1 (a profile in pytest_agentrun/lanes/; ini: agentrun_lane)"
+        ),
     )
     group.addoption(
         "--lane-config",
         metavar="PATH",
         type=Path,
-        help="lane connection config (kubeconfig/context or in-cluster, repo, mirror and registry URLs, "
-        "worktree); every key defaults to the lane profile (ini: agentrun_lane_config)",
+        help=(
+            "lane connection config (kubeconfig/context or in-cluster, repo, mirror and registry "
+            "URLs, worktree); every key defaults to the lane profile (ini: agentrun_lane_config)"
+        ),
     )
     group.addoption(
         "--sandbox",
         action="store_true",
-        help="bring up an embedded sandbox lane for this session and judge it (torn down at the end)",
+        help=(
+            "bring up an embedded sandbox lane for this session and judge it (torn down at the end)"
+        ),
     )
     group.addoption(
         "--sandbox-world",
         metavar="NAME",
         default=None,
-        help="with --sandbox: the sandbox world to bring up (docs/sandbox-worlds.md; default: default)",
+        help=(
+            "with --sandbox: the sandbox world to bring up (docs/sandbox-worlds.md; default: "
+            "default)"
+        ),
     )
     group.addoption(
         "--drive",
@@ -116,8 +125,10 @@ def add(parser: pytest.Parser) -> None:
         metavar="SECONDS",
         type=float,
         default=TIMEOUTS.evidence_deadline,
-        help="how long reading all the lane's evidence may take; what is not read by then cannot be "
-        f"decided (default {TIMEOUTS.evidence_deadline:g}; 0 for no deadline)",
+        help=(
+            "how long reading all the lane's evidence may take; what is not read by then cannot "
+            f"be decided (default {TIMEOUTS.evidence_deadline:g}; 0 for no deadline)"
+        ),
     )
     group.addoption(
         "--agentrun-reports",
@@ -183,7 +194,8 @@ def outside_criteria(config: pytest.Config):
 
 
 def _check_reports_dir(reports: Path) -> None:
-    """The reports directory must be writable before the run, not discovered unwritable at its end."""
+    """The reports directory must be writable before the run, not discovered
+    unwritable at its end."""
     try:
         reports.mkdir(parents=True, exist_ok=True)
         probe = reports / ".agentrun-write-probe"

@@ -162,12 +162,14 @@ def _refuse_drive_where_it_cannot_run(config: pytest.Config) -> None:
     if config.getoption("replay"):
         raise LaneConfigError("--drive changes a live lane: it cannot be combined with --replay")
     if getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput"):
-        # Drive tests must run before every passive test reads the lane; parallel workers cannot promise that.
+        # Drive tests must run before every passive test reads the lane; parallel workers
+        # cannot promise that.
         raise LaneConfigError("--drive runs serially: drop -n / --numprocesses")
 
 
 def _show_lane_in_report_environment(config: pytest.Config, lane_config: LaneConfig) -> None:
-    """The HTML report's Environment table names the lane and how it was reached (no credentials)."""
+    """The HTML report's Environment table names the lane and how it was reached
+    (no credentials)."""
     try:
         from pytest_metadata.plugin import metadata_key
     except ImportError:
@@ -191,7 +193,8 @@ def _replay_config(config: pytest.Config, profile: LaneProfile, cache_dir: Path)
         raise LaneConfigError(f"cannot replay {directory}: {exc}") from None
     if recorded.manifest["lane"] != profile.lane:
         raise LaneConfigError(
-            f"bundle {directory} records lane {recorded.manifest['lane']!r}, but --lane is {profile.lane!r}"
+            f"bundle {directory} records lane {recorded.manifest['lane']!r}, but --lane is "
+            f"{profile.lane!r}"
         )
     config.stash[REPLAY] = recorded
     return LaneConfig._from_raw(
@@ -246,7 +249,8 @@ def spec_url(config: pytest.Config) -> str:
     given = config.getoption("spec_url")
     if given:
         return given
-    # The spec travels with the package (data/spec/, copied from the lane spec): nothing is read outside it.
+    # The spec travels with the package (data/spec/, copied from the lane spec): nothing
+    # is read outside it.
     return (Path(__file__).resolve().parent / "data" / "spec" / "criteria.md").as_uri()
 
 

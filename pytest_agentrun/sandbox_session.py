@@ -20,7 +20,8 @@ EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b.*")
 
 def failure_cause(message: str) -> str:
     """The first line of a sandbox start-up failure and, after it, the exception that caused it
-    (the supervisor writes its whole traceback to DIR/failed.txt; the last exception line says why)."""
+    (the supervisor writes its whole traceback to DIR/failed.txt; the last
+    exception line says why)."""
     lines = message.strip().splitlines()
     causes = [line.strip() for line in lines[1:] if EXCEPTION_LINE.match(line.strip())]
     return lines[0].rstrip(":") + (f": {causes[-1][:500]}" if causes else "")
@@ -31,7 +32,8 @@ def start(config: pytest.Config, profile: LaneProfile) -> Path:
         from agentrun_sandbox import lane as sandbox
     except ImportError as exc:
         raise LaneConfigError(
-            f"--sandbox needs the agentrun_sandbox package (install the project: pip install -e .): {exc}"
+            "--sandbox needs the agentrun_sandbox package (install the project: "
+            f"pip install -e .): {exc}"
         ) from None
     directory = Path(tempfile.mkdtemp(prefix="agentrun-sandbox-"))
     try:

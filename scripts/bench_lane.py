@@ -100,8 +100,8 @@ def scale_bundle(source: Path, target: Path, n: int) -> int:
 def add_releases(
     bares: list[Path], branch: str, catalog_path: str, count: int, ci: tuple[str, str]
 ) -> str:
-    """`count` re-promotions of the head's source commit (catalog generatedAt moves on), written with
-    git fast-import into the first bare repository and pushed to the others; the new head."""
+    """`count` re-promotions of the head's source commit (catalog generatedAt moves on), written
+    with git fast-import into the first bare repository and pushed to the others; the new head."""
     first = bares[0]
     head = _git(first, "rev-parse", f"refs/heads/{branch}")
     catalog = json.loads(_git(first, "show", f"{head}:{catalog_path}"))
@@ -111,7 +111,10 @@ def add_releases(
         when = stamp + timedelta(seconds=i)
         catalog["generatedAt"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
         data = (json.dumps(catalog, indent=2) + "\n").encode()
-        message = f"promote {catalog['lane']} {catalog['sourceCommit'][:12]}: build=0 reuse=1 unsafeReuse=0\n".encode()
+        message = (
+            f"promote {catalog['lane']} {catalog['sourceCommit'][:12]}: build=0 reuse=1 "
+            "unsafeReuse=0\n"
+        ).encode()
         stamp_s = int(when.timestamp())
         chunks.append(
             b"commit refs/heads/"
@@ -142,8 +145,8 @@ def _git(repo: Path, *args: str) -> str:
 
 
 def wait_synced(config, revision: str, timeout: float = 60.0) -> float:
-    """Ask the sandbox's Argo CD to refresh, then wait until the Application is Synced and Healthy at
-    revision and the runtime's pods are ready again; the seconds it took."""
+    """Ask the sandbox's Argo CD to refresh, then wait until the Application is Synced and Healthy
+    at revision and the runtime's pods are ready again; the seconds it took."""
     from pytest_agentrun.readers.kube_live import LiveKube
 
     profile, kube = config.profile, LiveKube(config)

@@ -11,8 +11,8 @@ from agentrun_sandbox import lane as sandbox
 
 pytest_plugins = ["pytester"]
 
-# Copies of the steering repository's shared/reference (sources: reference/README.md, reference/upstream/SOURCES.md), so a
-# clone of the project alone runs its tests.
+# Copies of the steering repository's shared/reference (sources: reference/README.md,
+# reference/upstream/SOURCES.md), so a clone of the project alone runs its tests.
 REFERENCE = Path(__file__).resolve().parent / "reference"
 
 

@@ -1,4 +1,5 @@
-"""A small HTTP fault proxy on 127.0.0.1, in front of one sandbox server (API server, git, registry).
+"""A small HTTP fault proxy on 127.0.0.1, in front of one sandbox server (API
+server, git, registry).
 
 It forwards every request to its upstream unless a `Fault` matches the request (method and a regex
 on path+query), which then answers instead: a status with headers and body, a hang, a reset

@@ -1,4 +1,5 @@
-"""Aipod env reuse (AP-01..03) and legacy/truth-order (LG-01, LG-02) checks on hand-made evidence."""
+"""Aipod env reuse (AP-01..03) and legacy/truth-order (LG-01, LG-02) checks on
+hand-made evidence."""
 
 from __future__ import annotations
 
@@ -115,7 +116,8 @@ def test_runner_workloads_are_jobs_their_pods_and_aipods():
 
 
 def test_runner_selectors_are_lane_data(profile):
-    """The spec names no label for runner Jobs or Aipods: the lane profile says which objects they are."""
+    """The spec names no label for runner Jobs or Aipods: the lane profile says which
+    objects they are."""
     assert profile.runner_selectors == RunnerSelectors(("Job",), {"agentrun.io/component": "aipod"})
     other = RunnerSelectors(("Job", "CronJob"), {"example.org/role": "agent"})
     cron_pod = pod("nightly-1-abc", owner="CronJob")
@@ -142,8 +144,9 @@ def test_ap01_catalog_digest_passes_tags_and_foreign_digests_fail():
 
 
 def test_ap01_ap02_with_nothing_to_judge_cannot_be_decided():
-    """Issue 10 item 12: no runner Job or Aipod workload is no pass: neither text has a case in which it
-    does not apply, so "nothing to judge" shows as cannot be decided, naming the selectors."""
+    """Issue 10 item 12: no runner Job or Aipod workload is no pass: neither text has a
+    case in which it does not apply, so "nothing to judge" shows as cannot be decided,
+    naming the selectors."""
     [none] = aipod.env_images_from_catalog([], catalog(), NS, SELECTORS)
     assert (
         none.status == UNDECIDED
@@ -203,7 +206,7 @@ def test_ap03_status_and_credentials():
     ) == [False]
 
 
-# -- LG-01 -------------------------------------------------------------------------------------------
+# -- LG-01 -----------------------------------------------------------------------------------------
 
 
 def test_lg01_lane_values_pass_and_legacy_values_fail(profile):
@@ -244,7 +247,7 @@ def test_lg01_lane_values_pass_and_legacy_values_fail(profile):
     assert "namespace agentrun_prod" in findings[1].found and findings[1].where == "PipelineRun r"
 
 
-# -- LG-02 -------------------------------------------------------------------------------------------
+# -- LG-02 -----------------------------------------------------------------------------------------
 
 ORDER = {cid: c.order for cid, c in catalogue().items()}
 
@@ -317,9 +320,9 @@ def test_lg02(request, verdict):
 
 
 def test_lg02_ordering_fails_alone_when_a_plugin_reorders_after_the_sort(pytester, conforming_lane):
-    """Issue 10 item 13: the plugin sorts the items into truth order, but pytest's own --ff/--nf (the
-    cache provider's modifyitems wrapper) reorders them after that sort; the reports then list findings
-    out of truth order, and LG-02's ordering finding is what says so, on its own."""
+    """Issue 10 item 13: the plugin sorts the items into truth order, but pytest's own --ff/--nf
+    (the cache provider's modifyitems wrapper) reorders them after that sort; the reports then list
+    findings out of truth order, and LG-02's ordering finding is what says so, on its own."""
     pytester.makepyfile(test_lg02_suite=LG02_SUITE)
     args = [
         "--lane",

@@ -1,5 +1,5 @@
-"""AR-02/AR-03 (and the promotion wait's reading of an Application) on the real Argo CD Applications of
-tests/reference/upstream/argocd, single- and multi-source (issue 10, item 7)."""
+"""AR-02/AR-03 (and the promotion wait's reading of an Application) on the real Argo CD Applications
+of tests/reference/upstream/argocd, single- and multi-source (issue 10, item 7)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ UPSTREAM = [
 
 @pytest.mark.parametrize("name", UPSTREAM)
 def test_ar02_fails_each_upstream_application_on_every_lane_field(reference_dir, name):
-    """None of them is the lane's Application: project, branch, path, destination and repo all differ."""
+    """None of them is the lane's Application: project, branch, path, destination
+    and repo all differ."""
     app = upstream(reference_dir, name)
     at = "spec.sources[0]" if "sources" in app["spec"] else "spec.source"
     # multi-source: no source is the lane's, and sources[1] (another path) would deploy too
@@ -89,9 +90,10 @@ def test_ar03_judges_each_upstream_application_status(reference_dir, name, faili
 
 
 def lane_multi_source(reference_dir, lane_index=1):
-    """The upstream multi-source Application made the lane's: its GitOps source at lane_index, beside
-    the upstream values ref and a second ref, with status.sync.revisions index for index as Argo CD
-    writes it (the upstream's two path sources would deploy manifests of their own: see below)."""
+    """The upstream multi-source Application made the lane's: its GitOps source at lane_index,
+    beside the upstream values ref and a second ref, with status.sync.revisions index for
+    index as Argo CD writes it (the upstream's two path sources would deploy manifests of
+    their own: see below)."""
     app = upstream(reference_dir, "appcontroller-fakeMultiSourceApp.yaml")
     app["metadata"]["name"] = PROFILE.application
     app["spec"]["project"] = PROFILE.app_project

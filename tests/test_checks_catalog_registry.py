@@ -1,4 +1,5 @@
-"""CT-02..CT-08, REG-02, REG-03 on small hand-made catalogs: pass when conforming, fail on each violation."""
+"""CT-02..CT-08, REG-02, REG-03 on small hand-made catalogs: pass when conforming, fail
+on each violation."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def profile():
 
 
 def edited(edit, services: int = 1) -> Catalog:
-    """The conforming catalog with `services` copies of its entry (agentrun-mgr, svc-1, ...), then edit(data)."""
+    """The conforming catalog with `services` copies of its entry (agentrun-mgr, svc-1,
+    ...), then edit(data)."""
     data = json.loads(catalog_doc().text)
     for n in range(1, services):
         data["services"].append(dict(copy.deepcopy(data["services"][0]), serviceId=f"svc-{n}"))
@@ -87,7 +89,8 @@ def test_ct02_finding_points_at_the_offending_service(profile):
         (
             "image",
             "127.0.0.1:5000/agentrun/agentrun-mgr-env:env-0123456789abcdef",
-            "image: a string '127.0.0.1:5000/agentrun/agentrun-mgr-env:env-0123456789abcdef', not an object",
+            "image: a string '127.0.0.1:5000/agentrun/agentrun-mgr-env:env-0123456789abcdef', not "
+            "an object",
         ),
         (
             "imageRef",
@@ -325,7 +328,8 @@ def test_reg02_schema2_tag():
 
 def test_reg02_one_finding_per_tag_fails_on_its_own():
     """The schema1 half is decided by the same finding: the catalog holding the schema1 digest is a
-    catalog digest the schema2 HEAD does not answer (the plain HEAD's answer is named as evidence)."""
+    catalog digest the schema2 HEAD does not answer (the plain HEAD's answer is
+    named as evidence)."""
     good = {TAG: (ManifestAnswer("u", 200, DIGEST, "s2"), ManifestAnswer("p", 200, SCHEMA1, None))}
     holds_schema1 = edited(lambda d: d["services"][0]["image"].update(digest=SCHEMA1))
     [bad] = reg.tag_resolves_to_schema2_digest(holds_schema1, good)
@@ -340,8 +344,8 @@ def test_reg02_one_finding_per_tag_fails_on_its_own():
 
 
 def test_reg02_the_registry_facts_measured():
-    """Debian's docker-registry 2.8 answers a plain HEAD by tag 400 (manifest invalid) unless schema1
-    compatibility is on (tests/reference/README.md): that answer decides nothing."""
+    """Debian's docker-registry 2.8 answers a plain HEAD by tag 400 (manifest invalid) unless
+    schema1 compatibility is on (tests/reference/README.md): that answer decides nothing."""
     plain_400 = {
         TAG: (ManifestAnswer("u", 200, DIGEST, "s2"), ManifestAnswer("p", 400, None, None))
     }
@@ -354,7 +358,7 @@ def test_reg02_the_registry_facts_measured():
     )
 
 
-# -- REG-03 ------------------------------------------------------------------------------------------
+# -- REG-03 ----------------------------------------------------------------------------------------
 
 REFERENCE = Path(__file__).resolve().parent / "reference" / "upstream" / "kubernetes"
 REPO = "127.0.0.1:5000/agentrun/agentrun-mgr-env"
@@ -427,7 +431,8 @@ def test_reg03_a_silent_registry_leaves_its_report_undecided():
 
 
 def test_reg03_pods_without_status_cannot_be_decided():
-    """Issue 13: with no containerStatuses the Pods are not judged from the GitOps manifests instead."""
+    """Issue 13: with no containerStatuses the Pods are not judged from the GitOps
+    manifests instead."""
     findings = reg.runtime_images_in_catalog(
         catalog_doc(), [pod("p", "", status=False), pod("q", f"{REPO}@{DIGEST}")], REPO, tags()
     )

@@ -1,6 +1,6 @@
-"""The drive checks (DR-02..DR-04) on real evidence: the conforming sandbox's latest release (a doc-only
-release that reused the env image, as a drive of a business-only change leaves it), then each violation
-applied to a copy of that evidence. Nothing here changes the lane."""
+"""The drive checks (DR-02..DR-04) on real evidence: the conforming sandbox's latest release (a
+doc-only release that reused the env image, as a drive of a business-only change leaves it), then
+each violation applied to a copy of that evidence. Nothing here changes the lane."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def failures(findings) -> list[str]:
     return [f"{f.subject}: {f.found}" for f in findings if not f.ok]
 
 
-# -- DR-02 ------------------------------------------------------------------------------------------
+# -- DR-02 -----------------------------------------------------------------------------------------
 
 
 def dr02(e, *, trigger=None, run=None, runs=None, outcome=None, failure=None, heads=None):
@@ -85,8 +85,8 @@ def test_dr02_fails_a_run_without_host_network(evidence):
     run = copy.deepcopy(evidence["run"])
     run["spec"]["taskRunTemplate"]["podTemplate"]["hostNetwork"] = False
     assert failures(dr02(evidence, run=run)) == [
-        "Pipeline, ServiceAccount and podTemplate: agentrun-v01-ci-image-publish, agentrun-v01-tekton-runner, "
-        "hostNetwork False, dnsPolicy ClusterFirstWithHostNet"
+        "Pipeline, ServiceAccount and podTemplate: agentrun-v01-ci-image-publish, "
+        "agentrun-v01-tekton-runner, hostNetwork False, dnsPolicy ClusterFirstWithHostNet"
     ]
 
 
@@ -106,7 +106,7 @@ def test_dr02_fails_a_failed_run_and_a_trigger_that_did_nothing(evidence):
     assert nothing == ["trigger-current: nothing triggered: registry unreachable"]
 
 
-# -- DR-03 ------------------------------------------------------------------------------------------
+# -- DR-03 -----------------------------------------------------------------------------------------
 
 
 def dr03(e, *, app=None, pods=None, failure=None, heads=None):
@@ -189,7 +189,7 @@ def test_dr03_reports_the_promotion_failure(evidence):
     ]
 
 
-# -- DR-04 ------------------------------------------------------------------------------------------
+# -- DR-04 -----------------------------------------------------------------------------------------
 
 
 def dr04(e, *, changes=None, previous=None, task_runs=None, new_tags=(), pods=None):
@@ -261,7 +261,7 @@ def test_dr04_reads_an_unusable_catalog_as_a_failure(evidence):
     assert any(not f.ok and f.subject == "env image tags" for f in found)
 
 
-# -- results read as every criterion reads them; DR-02's duplicates (issue 10 items 1, 15) -------------
+# -- results read as every criterion reads them; DR-02's duplicates (issue 10 items 1, 15) ---------
 
 
 def echoed(task_runs):
@@ -316,7 +316,8 @@ def test_dr02_runs_of_the_revision(evidence):
 
 
 def test_the_drive_outcome_of_real_tekton_runs():
-    """The upstream v1 runs as trigger-current's wait reads them (DR-02): childReferences name the TaskRuns."""
+    """The upstream v1 runs as trigger-current's wait reads them (DR-02): childReferences
+    name the TaskRuns."""
     reference = Path(__file__).resolve().parent / "reference" / "upstream" / "tekton"
     run = json.loads((reference / "chains-pipelinerun-childrefs.json").read_text())
     task_runs = [
@@ -336,7 +337,7 @@ def test_the_drive_outcome_of_real_tekton_runs():
     }
 
 
-# -- DR-01 ------------------------------------------------------------------------------------------
+# -- DR-01 -----------------------------------------------------------------------------------------
 
 
 def _move(branch: str, after: str) -> BranchMove:

@@ -168,8 +168,8 @@ def test_go01_branch_files(profile):
 
 def deployment_yaml(image: str) -> str:
     return (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: agentrun-mgr\nspec:\n  template:\n    spec:\n"
-        f"      containers:\n      - name: mgr\n        image: {image}\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: agentrun-mgr\nspec:\n"
+        f"  template:\n    spec:\n      containers:\n      - name: mgr\n        image: {image}\n"
     )
 
 

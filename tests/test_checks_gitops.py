@@ -1,4 +1,5 @@
-"""GO-03..GO-09 on small hand-made manifests: pass when conforming, fail (with where) on each violation."""
+"""GO-03..GO-09 on small hand-made manifests: pass when conforming, fail (with where)
+on each violation."""
 
 from __future__ import annotations
 
@@ -237,7 +238,8 @@ def test_go05_fails_a_projected_provider_secret_mounted_read_write():
     ]
     assert [(f.subject, f.found) for f in bad] == [
         (
-            "Deployment agentrun-mgr containers[mgr] mount of projected agentrun-v01-provider-codex",
+            "Deployment agentrun-mgr containers[mgr] mount of projected "
+            "agentrun-v01-provider-codex",
             "readOnly: None",
         )
     ]
@@ -264,7 +266,8 @@ def test_go05_fails_a_provider_key_inline_in_env_without_repeating_it():
 
 
 def test_go05_names_each_requirement_nothing_answers():
-    """Workloads without any provider projection, DATABASE_URL or runner Job: not a bare "found none"."""
+    """Workloads without any provider projection, DATABASE_URL or runner Job: not a
+    bare "found none"."""
     bare = copy.deepcopy(DEPLOY)
     spec = bare["spec"]["template"]["spec"]
     spec["volumes"], spec["containers"][0]["volumeMounts"] = [], []

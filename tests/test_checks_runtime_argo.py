@@ -1,4 +1,5 @@
-"""RT-03..RT-07, AR-01, AR-04 on small hand-made evidence: pass when conforming, fail on each violation."""
+"""RT-03..RT-07, AR-01, AR-04 on small hand-made evidence: pass when conforming, fail
+on each violation."""
 
 from __future__ import annotations
 
@@ -131,8 +132,8 @@ MGR = {
 
 
 def test_rt05_health_goes_through_the_service_port_that_reaches_the_container_port():
-    """A Service port 80 -> targetPort `http` (container port 8080): the proxy takes :80, never :8080
-    (a real API server answers 'no service port 8080 found')."""
+    """A Service port 80 -> targetPort `http` (container port 8080): the proxy takes :80, never
+    :8080 (a real API server answers 'no service port 8080 found')."""
     assert service_port_for(SERVICE_80_TO_HTTP, MGR, 8080) == 80
     assert (
         service_port_for({"spec": {"ports": [{"port": 80, "targetPort": 8080}]}}, None, 8080) == 80

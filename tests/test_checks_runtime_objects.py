@@ -190,8 +190,8 @@ def test_rt06_fails_a_hand_made_configmap_and_secret(serve):
     ]
     found = failures(rt06(serve([*CONFORMING, *hand], manager="kubectl-create")))
     assert (
-        "ConfigMap agentrun-v01/hotfix tracking: not tracked by Argo CD and not derived from a tracked object "
-        "(made by hand?)" in found
+        "ConfigMap agentrun-v01/hotfix tracking: not tracked by Argo CD and not derived from "
+        "a tracked object (made by hand?)" in found
     )
     assert any(f.startswith("Secret agentrun-v01/scratch-token tracking") for f in found)
     assert any(f.startswith(f"objects of namespace {NS}") and "2 untracked" in f for f in found)
@@ -211,10 +211,10 @@ def test_rt06_names_unknown_manifest_kinds_and_secrets_without_crashing(serve):
     found = failures(rt06(serve(CONFORMING), manifests))
     assert found == [
         "PersistentVolumeClaim data (runtime manifests): not found",
-        "Ingress web (runtime manifests): apiVersion 'extensions/v1beta1' kind 'Ingress' is not served "
-        "by the API server (API discovery): Argo CD cannot apply it",
-        "ServiceMonitor mgr (runtime manifests): apiVersion 'monitoring.coreos.com/v1' kind 'ServiceMonitor' is "
-        "not served by the API server (API discovery): Argo CD cannot apply it",
+        "Ingress web (runtime manifests): apiVersion 'extensions/v1beta1' kind 'Ingress' is not "
+        "served by the API server (API discovery): Argo CD cannot apply it",
+        "ServiceMonitor mgr (runtime manifests): apiVersion 'monitoring.coreos.com/v1' kind "
+        "'ServiceMonitor' is not served by the API server (API discovery): Argo CD cannot apply it",
     ]
 
 

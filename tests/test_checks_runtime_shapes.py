@@ -176,7 +176,7 @@ def statuses(findings):
     return [f.status for f in findings]
 
 
-# -- RT-01 / RT-02 on upstream objects ---------------------------------------------------------------
+# -- RT-01 / RT-02 on upstream objects -------------------------------------------------------------
 
 
 def test_rt01_fails_the_upstream_terminating_namespace(reference_dir):
@@ -228,12 +228,13 @@ def test_rt02_passes_the_upstream_statefulset_and_fails_it_mid_update(reference_
     assert rollout_problems(upstream(reference_dir, "deployment-degraded.yaml"))
 
 
-# -- the release Pods --------------------------------------------------------------------------------
+# -- the release Pods ------------------------------------------------------------------------------
 
 
 def lived_in_pods():
     """The current Pod, plus what a lived-in namespace keeps: an Evicted Pod of the old ReplicaSet,
-    a Terminating one, and a Succeeded Pod of a finished runner Job whose labels the selector matches."""
+    a Terminating one, and a Succeeded Pod of a finished runner Job whose labels the
+    selector matches."""
     evicted = pod(OLD, "ev1", phase="Failed", ready="False")
     evicted["status"]["reason"] = "Evicted"
     terminating = pod(OLD, "t1", deletionTimestamp="2026-11-30T10:00:00Z")
@@ -253,9 +254,9 @@ def test_release_pods_are_the_current_replicasets_and_the_rest_is_evidence():
     assert reasons["agentrun-mgr-old-t1"].startswith("Terminating")
     assert reasons["agentrun-mgr-new-job"].startswith("Succeeded")
     running_old = pod(OLD, "o1")
-    assert (
-        release_pods(DEPLOY, [running_old], [CURRENT, OLD]).others[0][1]
-        == "owned by ReplicaSet agentrun-mgr-old, not ReplicaSet agentrun-v01/agentrun-mgr-new (revision 3)"
+    assert release_pods(DEPLOY, [running_old], [CURRENT, OLD]).others[0][1] == (
+        "owned by ReplicaSet agentrun-mgr-old, not ReplicaSet agentrun-v01/agentrun-mgr-new "
+        "(revision 3)"
     )
 
 
@@ -340,7 +341,7 @@ def test_rt04_fails_a_live_deployment_moved_to_latest():
     assert [f.ok for f in findings if "pod template" not in f.subject] == [True]
 
 
-# -- the promotion wait and DR-03/DR-04 use the same definition ---------------------------------------
+# -- the promotion wait and DR-03/DR-04 use the same definition ------------------------------------
 
 
 class ListingKube:

@@ -29,7 +29,7 @@ def profile():
     return LaneProfile.load("v0.1")
 
 
-# -- SRC-02 ------------------------------------------------------------------------------------------
+# -- SRC-02 ----------------------------------------------------------------------------------------
 
 
 def test_src02_probes_come_from_the_profile(profile):
@@ -55,12 +55,15 @@ def test_src02_only_a_tracked_gitignore_counts(profile):
     assert oks(source.worktree_root_ignored(reincluded, "/w")) == [True, False]
 
 
-# -- SRC-03 ------------------------------------------------------------------------------------------
+# -- SRC-03 ----------------------------------------------------------------------------------------
 
 CLEAN_TREE = {
     "README.md": "Images are pinned by digest; see docs/reference/env-image.md.\n",
-    "docs/reference/env-image.md": "Compare manifest digests (sha256) obtained with the schema2 Accept header.\n",
-    "deploy/runtime/env/Containerfile": f"FROM oven/bun:1.2.19-debian@{DIGEST}\n",  # a pinned base image is source
+    "docs/reference/env-image.md": (
+        "Compare manifest digests (sha256) obtained with the schema2 Accept header.\n"
+    ),
+    # a pinned base image is source
+    "deploy/runtime/env/Containerfile": f"FROM oven/bun:1.2.19-debian@{DIGEST}\n",
     "deploy/schemas/artifact-catalog.schema.json": "{}\n",  # the catalog schema is source
     "deploy/deploy.json": "{}\n",
 }
@@ -101,7 +104,7 @@ def test_src03_missing_branch_fails(profile):
     assert not f.ok and f.where == "ls-remote x"
 
 
-# -- SRC-04 / SRC-05 ---------------------------------------------------------------------------------
+# -- SRC-04 / SRC-05 -------------------------------------------------------------------------------
 
 
 def intent(edit=None, text=None) -> DeployIntent:
@@ -191,7 +194,7 @@ def test_src05_credentials_fail_and_are_never_shown(profile):
     assert {f.found for f in bad} == {"SSH key: key 'sshKey'", "private-key: value <redacted>"}
 
 
-# -- SRC-06 ------------------------------------------------------------------------------------------
+# -- SRC-06 ----------------------------------------------------------------------------------------
 
 
 def test_src06_reads_agents_md_and_reference_docs_only():
@@ -215,7 +218,7 @@ def test_src06_history_passes_targets_fail(profile):
     assert oks(source.docs_present_no_forbidden_target(profile, None, {}, "r")) == [False]
 
 
-# -- MR-02 / MR-03 -----------------------------------------------------------------------------------
+# -- MR-02 / MR-03 ---------------------------------------------------------------------------------
 
 
 def status(fetch_ok=True, local_gitops=SHA, github_gitops=SHA):

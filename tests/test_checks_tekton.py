@@ -1,5 +1,6 @@
-"""The Tekton checks (TK-*) on evidence shaped as Tekton v1 stores it: the lane's own Pipeline, Tasks and
-runs (rendered from the sandbox's lane templates), then each violation applied to a copy. No lane needed."""
+"""The Tekton checks (TK-*) on evidence shaped as Tekton v1 stores it: the lane's own Pipeline,
+Tasks and runs (rendered from the sandbox's lane templates), then each violation applied to a
+copy. No lane needed."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ def profile():
 
 @pytest.fixture(scope="module")
 def lane_objects(profile):
-    """Two releases as the lane makes them: the first builds the env image, the second (doc-only) reuses it."""
+    """Two releases as the lane makes them: the first builds the env image, the second
+    (doc-only) reuses it."""
     releases = [
         ReleaseRecord(
             BUILT, "a" * 40, ENV, DIGEST, "built", datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
@@ -238,8 +240,12 @@ def test_tk06_guard_check_and_missing_task(profile, pipeline, tasks):
         for f in failures(tekton.pipeline_tasks_are_the_lane_kinds(profile, pipeline, tasks))
     }
     assert found == {
-        "pipeline task image-build (taskRef agentrun-v01-image-build)": "runs without a `when` guard",
-        "lane task check (`bun run check` and the GitOps render check)": "no step runs bun run check",
+        "pipeline task image-build (taskRef agentrun-v01-image-build)": (
+            "runs without a `when` guard"
+        ),
+        "lane task check (`bun run check` and the GitOps render check)": (
+            "no step runs bun run check"
+        ),
         "lane task promote (promotion to the GitOps branch)": "absent",
     }
 
@@ -544,7 +550,8 @@ def test_string_and_object_results_of_real_runs():
 
 
 def echoed(task_runs):
-    """The lane's TaskRuns as a Task that `echo`es its results leaves them: each value ends with a newline."""
+    """The lane's TaskRuns as a Task that `echo`es its results leaves them: each value
+    ends with a newline."""
     for task_run in task_runs:
         for result in task_run["status"].get("results") or []:
             value = result["value"]
@@ -571,7 +578,7 @@ def test_tk08_and_tk09_judge_echoed_results_as_printed_ones(profile, lane_object
     assert failures(tekton.env_reuse_follows_inputs(profile, first, None, None, built)) == []
 
 
-# -- TK-09: no new env image tag, on the registry's own tag list (issue 10 item 11) ------------------
+# -- TK-09: no new env image tag, on the registry's own tag list (issue 10 item 11) ----------------
 
 
 def test_tk09_a_new_tag_in_the_registry_fails_a_reuse_alone(profile, lane_objects):
@@ -625,7 +632,7 @@ def test_tk09_recorded_tags_of_earlier_catalogs():
     }
 
 
-# -- TK-10: nothing to judge is never a pass (issue 10 item 12, issue 13) ----------------------------
+# -- TK-10: nothing to judge is never a pass (issue 10 item 12, issue 13) --------------------------
 
 
 def test_tk10_one_version_cannot_be_decided(profile):
@@ -682,7 +689,7 @@ def test_tk10_an_unread_diff_cannot_be_decided(profile):
     }
 
 
-# -- TK-11: each rule fails on its own (issue 10 item 13) ----------------------------------------------
+# -- TK-11: each rule fails on its own (issue 10 item 13) ------------------------------------------
 
 
 def test_tk11_each_rule_fails_alone(profile):
@@ -707,7 +714,7 @@ def test_tk11_a_missing_source_branch_cannot_be_decided(profile):
     assert bad.subject == "commit 777777777777 ''"
 
 
-# -- each upstream Tekton object judged as its criterion says -------------------------------------------
+# -- each upstream Tekton object judged as its criterion says --------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""The sandbox's real control plane: what a person sees with kubectl against it, and its failed starts.
+"""The sandbox's real control plane: what a person sees with kubectl against it,
+and its failed starts.
 
 Each test starts its own control plane (about 3 s) and stops it; kubectl is the user's client.
 """

@@ -1,4 +1,5 @@
-"""The catalogue as data (data/criteria.yaml) restates the spec's criteria.md that the package carries."""
+"""The catalogue as data (data/criteria.yaml) restates the spec's criteria.md that
+the package carries."""
 
 import re
 from importlib import resources
@@ -22,7 +23,11 @@ def test_every_row_of_criteria_md_is_in_the_catalogue_and_nothing_else():
 
 def test_an_undecided_finding_never_passes():
     finding = undecided(
-        "RT-01", "namespace agentrun-v01", "phase Active", "API server unreachable", "Namespace x"
+        "namespace agentrun-v01",
+        "phase Active",
+        "API server unreachable",
+        "Namespace x",
+        criterion="RT-01",
     )
     assert (finding.ok, finding.status, finding.decided) == (False, UNDECIDED, False)
     assert finding.found == "cannot be decided: API server unreachable"
@@ -32,6 +37,6 @@ def test_an_undecided_finding_never_passes():
 
 def test_not_applicable_says_why():
     finding = not_applicable(
-        "TK-09", "build branch", "no env-identity input changed", "PipelineRun x"
+        "build branch", "no env-identity input changed", "PipelineRun x", criterion="TK-09"
     )
     assert finding.status == NOT_APPLICABLE and "no env-identity input changed" in finding.found

@@ -1,9 +1,10 @@
-"""`pytest acceptance --drive` end to end on sandbox lanes: a change pushed to GitHub's v0.1 is driven
-through the mirror, the simulated Tekton and Argo CD, and judged, as a person would do it.
+"""`pytest acceptance --drive` end to end on sandbox lanes: a change pushed to GitHub's v0.1 is
+driven through the mirror, the simulated Tekton and Argo CD, and judged, as a person would do it.
 
-The doc-only release must pass every criterion, DR-01..DR-04 included; the bun.lock release must build
-(DR-04 then refuses to judge it, by name); a failing task, a timeout and a sync error must each fail
-the criterion of their stage with a clear message and leave the GitOps branch and registry as they were.
+The doc-only release must pass every criterion, DR-01..DR-04 included; the bun.lock release must
+build (DR-04 then refuses to judge it, by name); a failing task, a timeout and a sync error must
+each fail the criterion of their stage with a clear message and leave the GitOps branch and
+registry as they were.
 """
 
 from __future__ import annotations
@@ -167,7 +168,8 @@ def test_an_argo_sync_error_fails_dr03_with_argos_message(fresh_lane, tmp_path):
 
 
 def test_a_doc_only_change_that_rebuilds_fails_dr04_and_tk09(fresh_lane, tmp_path):
-    """The lane defect DR-04 exists for: a planner that rebuilds the env image for a doc-only change."""
+    """The lane defect DR-04 exists for: a planner that rebuilds the env image for
+    a doc-only change."""
     control = SandboxControl(fresh_lane.paths.root)
     push_to_github(control, "docs/reference/release-notes.md", "# Notes\n", "docs: notes")
     control.set_faults(planIgnoresCatalog=True)

@@ -119,7 +119,8 @@ def test_drive_tests_run_only_with_drive(fresh_lane, tmp_path):
 
 
 def test_an_unreachable_mirror_is_a_drive_error_naming_it(tmp_path):
-    """No traceback from git: a drive step against a mirror that does not answer says which URL failed."""
+    """No traceback from git: a drive step against a mirror that does not answer says
+    which URL failed."""
     import socket
 
     with socket.socket() as probe:  # a port nothing listens on

@@ -325,9 +325,9 @@ def test_wait_raises_run_failed_naming_the_failing_task(bare_api):
         wait(config, RUN, timeout=5, out=lambda line: None)
 
     message = str(failed.value).splitlines()
-    assert (
-        message[0]
-        == f"PipelineRun {NS}/{RUN} failed (Failed: Tasks Completed: 2 (Failed: 1, Cancelled 0), Skipped: 2)"
+    assert message[0] == (
+        f"PipelineRun {NS}/{RUN} failed (Failed: Tasks Completed: 2 (Failed: 1, Cancelled 0), "
+        "Skipped: 2)"
     )
     plan_row = next(line for line in message if line.split()[0] == "plan")
     assert (
@@ -593,7 +593,10 @@ def test_promotion_stops_at_once_when_argo_fails_the_sync(fresh_lane, tmp_path):
         timeout=5,
         out=lambda line: None,
     )
-    app = f"{fresh_lane.info['api']}/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/{PROFILE.application}"
+    app = (
+        f"{fresh_lane.info['api']}/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/"
+        f"{PROFILE.application}"
+    )
     gitops = live_heads(config)["localGitops"]
     failed = {
         "status": {
@@ -601,7 +604,9 @@ def test_promotion_stops_at_once_when_argo_fails_the_sync(fresh_lane, tmp_path):
             "operationState": {
                 "operation": {"sync": {"revision": gitops}},
                 "phase": "Failed",
-                "message": "one or more objects failed to apply: the server rejected the Deployment",
+                "message": (
+                    "one or more objects failed to apply: the server rejected the Deployment"
+                ),
             },
         }
     }
@@ -637,7 +642,8 @@ def test_promotion_timeout_names_the_phase_and_the_workload_not_ready(fresh_lane
     assert str(late.value).startswith(
         "promotion did not complete within 1.5s: phase runtime still waiting; "
     )
-    # the rollout problem as RT-02 words it (rollout_state: one definition for the check and the wait)
+    # the rollout problem as RT-02 words it (rollout_state: one definition for the
+    # check and the wait)
     assert "Deployment agentrun-v01/agentrun-mgr: 0/1 ready" in str(late.value)
     assert [line.split("] ", 1)[1].split()[0] for line in lines] == [
         "gitops",

@@ -1,4 +1,5 @@
-"""Evidence where it enters: object shapes, documents, the breaker and deadline, the readers' errors."""
+"""Evidence where it enters: object shapes, documents, the breaker and deadline,
+the readers' errors."""
 
 from __future__ import annotations
 

@@ -40,13 +40,15 @@ for _module in pkgutil.walk_packages(pytest_agentrun.__path__, "pytest_agentrun.
     importlib.import_module(_module.name)
 
 ACCEPTANCE = ROOT / "acceptance"
-KUBE_PATHS = r"^/(api|apis)/"  # every resource read; the discovery roots /api (the preflight) and /apis are left alone
+# Every resource read; the discovery roots /api (the preflight) and /apis are left alone.
+KUBE_PATHS = r"^/(api|apis)/"
 NS = "agentrun-v01"
 PYTHON_ERRORS = re.compile(
     r"Traceback|\b(?:Attribute|Type|Key|Index|Value|JSONDecode|Name|Assertion)Error\b"
 )
-# A check that breaks on evidence it did not expect is "cannot be decided", one line naming the error
-# (check_errors, the suite's own safety net): allowed, but only in that form, never as a traceback.
+# A check that breaks on evidence it did not expect is "cannot be decided", one line naming
+# the error (check_errors, the suite's own safety net): allowed, but only in that form,
+# never as a traceback.
 WRAPPED = re.compile(r"the check broke on unexpected evidence \([^\n]*?\) at [\w/.]+:\d+")
 
 
@@ -364,7 +366,7 @@ RUNS = [
 ]
 
 
-# -- the lane behind the proxies --------------------------------------------------------------------
+# -- the lane behind the proxies -------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -472,7 +474,8 @@ GITOPS_FAULTS = {
 
 
 class Probe:
-    """Watches the inner run: each test's outcome and failure text, and the evidence errors it met."""
+    """Watches the inner run: each test's outcome and failure text, and the
+    evidence errors it met."""
 
     def __init__(self):
         self.current: str | None = None

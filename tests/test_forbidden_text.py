@@ -1,6 +1,7 @@
-"""The forbidden-target classifier (pytest_agentrun/model/forbidden.py, data/forbidden-phrases.yaml): a
-sentence that names agentrun_dev/agentrun_prod is a target (fails SRC-06), deprecation or history
-(passes), or named outside such text (fails); values of the lane point at legacy targets or not."""
+"""The forbidden-target classifier (pytest_agentrun/model/forbidden.py,
+data/forbidden-phrases.yaml): a sentence that names agentrun_dev/agentrun_prod is a target (fails
+SRC-06), deprecation or history (passes), or named outside such text (fails); values of the lane
+point at legacy targets or not."""
 
 from __future__ import annotations
 
@@ -90,7 +91,10 @@ def test_a_paragraph_keeps_its_deprecation_context_and_reports_the_right_line():
 
 
 def test_code_lines_are_judged_one_by_one():
-    doc = "## History\n\n```yaml\nnamespace: agentrun_dev   # deprecated\nnamespace: agentrun_prod\n```\n"
+    doc = (
+        "## History\n\n```yaml\nnamespace: agentrun_dev   # deprecated\nnamespace: agentrun_prod\n"
+        "```\n"
+    )
     assert [(m.line, m.verdict) for m in mentions(doc, NAMES)] == [(4, "history"), (5, "target")]
 
 

@@ -321,7 +321,8 @@ def test_source_tree_template_is_consistent():
 
 
 def test_boot_script_fetches_exact_commit_over_read_route(env):
-    """The template's boot script against the server: exact-SHA shallow fetch, refusal of non-SHA."""
+    """The template's boot script against the server: exact-SHA shallow fetch,
+    refusal of non-SHA."""
     tmp = env["tmp"]
     fake_bin = tmp / "bin"
     fake_bin.mkdir()

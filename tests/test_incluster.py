@@ -1,6 +1,7 @@
-"""The in-cluster install as rendered: valid against the real Tekton CRDs and the Kubernetes schemas,
-hardened, least-privilege, and patches that add to the lane Pipeline and PipelineRun without
-touching the rest. (On a running sandbox lane: test_incluster_sandbox.py, test_incluster_e2e.py.)"""
+"""The in-cluster install as rendered: valid against the real Tekton CRDs and the Kubernetes
+schemas, hardened, least-privilege, and patches that add to the lane Pipeline and PipelineRun
+without touching the rest. (On a running sandbox lane: test_incluster_sandbox.py,
+test_incluster_e2e.py.)"""
 
 from __future__ import annotations
 
@@ -235,7 +236,8 @@ def test_rbac_is_namespaced_and_read_only(profile):
 
 
 def test_the_install_in_the_runtime_namespace_is_declared_no_drift(profile):
-    """RT-06 fails any untracked object of the runtime namespace; the lane profile names the install's."""
+    """RT-06 fails any untracked object of the runtime namespace; the lane profile
+    names the install's."""
     named = {
         (r.get("group", ""), r["kind"], r["name"]) for r in profile["untrackedObjects"]["named"]
     }

@@ -1,5 +1,5 @@
-"""The verification Task's own steps as the sandbox's Tekton runs them (task_steps.TaskPod), and how a
-run that carries the verification task is read: the release is done when every other task is."""
+"""The verification Task's own steps as the sandbox's Tekton runs them (task_steps.TaskPod), and how
+a run that carries the verification task is read: the release is done when every other task is."""
 
 from __future__ import annotations
 

@@ -540,9 +540,9 @@ def test_synced_manifests_carry_argo_tracking_and_managers(profile, objects):
         meta = obj["metadata"]
         group = manifest["apiVersion"].rpartition("/")[0]
         assert meta["labels"]["app.kubernetes.io/instance"] == app
-        assert (
-            meta["annotations"]["argocd.argoproj.io/tracking-id"]
-            == f"{app}:{group}/{manifest['kind']}:{profile['runtimeNamespace']}/{manifest['metadata']['name']}"
+        assert meta["annotations"]["argocd.argoproj.io/tracking-id"] == (
+            f"{app}:{group}/{manifest['kind']}:{profile['runtimeNamespace']}/"
+            f"{manifest['metadata']['name']}"
         )
         managers = [(m["manager"], m.get("subresource")) for m in meta["managedFields"]]
         assert managers[0] == ("argocd-controller", None)

@@ -66,7 +66,8 @@ def test_the_model_does_no_io():
 def test_importing_every_check_loads_no_client_library():
     code = (
         "import importlib, pkgutil, sys, pytest_agentrun.checks as c\n"
-        "[importlib.import_module(f'pytest_agentrun.checks.{m.name}') for m in pkgutil.iter_modules(c.__path__)]\n"
+        "[importlib.import_module(f'pytest_agentrun.checks.{m.name}')"
+        " for m in pkgutil.iter_modules(c.__path__)]\n"
         f"print(sorted({{k.split('.')[0] for k in sys.modules}} & set({sorted(CLIENTS)!r})))"
     )
     out = subprocess.run(

@@ -1,4 +1,5 @@
-"""Missing evidence fails the criteria that need it, with the reason; it never passes and never skips."""
+"""Missing evidence fails the criteria that need it, with the reason; it never
+passes and never skips."""
 
 from __future__ import annotations
 

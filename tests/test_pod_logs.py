@@ -226,8 +226,8 @@ UNREADABLE = [
     (
         403,
         status_body(403, "Forbidden", FORBIDDEN),
-        "log could not be read: forbidden (HTTP 403): RBAC does not allow get pods/log in namespace "
-        "argocd",
+        "log could not be read: forbidden (HTTP 403): RBAC does not allow get pods/log in "
+        "namespace argocd",
     ),
     (
         404,

@@ -1,5 +1,6 @@
-"""No credential reaches any output: planted in a sandbox lane's connection and cluster, then searched
-for in everything a run writes (terminal, JUnit, HTML, Allure results, the evidence bundle)."""
+"""No credential reaches any output: planted in a sandbox lane's connection and cluster,
+then searched for in everything a run writes (terminal, JUnit, HTML, Allure results, the
+evidence bundle)."""
 
 from __future__ import annotations
 
@@ -79,7 +80,8 @@ def test_planted_credentials_appear_in_no_output(fresh_lane, tmp_path):
 
 
 def test_secret_values_are_never_in_evidence_even_unplanted(conforming_lane, tmp_path):
-    """The sandbox's own Secret values (placeholders) never reach the bundle either: only key names."""
+    """The sandbox's own Secret values (placeholders) never reach the bundle
+    either: only key names."""
     reports = tmp_path / "reports"
     run_suite(conforming_lane.lane_config, reports)
     bundle = "\n".join(p.read_text() for p in reports.glob("evidence/*/evidence-*.jsonl"))
@@ -95,8 +97,9 @@ def test_secret_values_are_never_in_evidence_even_unplanted(conforming_lane, tmp
 def test_credentials_planted_in_lane_files_are_masked_yet_still_fail_on_replay(
     fresh_lane, tmp_path
 ):
-    """A token in deploy.json and a private key in the catalog fail SRC-05/AP-03; neither value reaches
-    any output, and the replayed bundle (holding only masked values) fails them the same way."""
+    """A token in deploy.json and a private key in the catalog fail SRC-05/AP-03; neither
+    value reaches any output, and the replayed bundle (holding only masked values) fails
+    them the same way."""
     from agentrun_sandbox.scenarios import SCENARIOS
     from test_replay import assert_same_verdicts, replay, the_bundle
 

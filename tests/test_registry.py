@@ -1,4 +1,5 @@
-"""The sandbox registry (fixtures/agentrun_sandbox/registry.py) against Debian's docker-registry 2.8."""
+"""The sandbox registry (fixtures/agentrun_sandbox/registry.py) against Debian's
+docker-registry 2.8."""
 
 from __future__ import annotations
 
@@ -109,7 +110,8 @@ def test_push_and_schema2_head(registry):
 
 
 def test_schema1_gotcha_digest_differs(registry):
-    """G14: a HEAD without a schema2 Accept is answered with a converted schema1 manifest's digest."""
+    """G14: a HEAD without a schema2 Accept is answered with a converted schema1
+    manifest's digest."""
     config, layers = _image("f00dfeed0001")
     digest = push_image(registry.url, REPO, "f00dfeed0001", config=config, layers=layers)
     status2, d2 = head_digest(registry.url, REPO, "f00dfeed0001", accept=SCHEMA2)
@@ -229,8 +231,8 @@ def test_registry_dies_with_its_parent(tmp_path):
 
 
 def test_the_suite_reads_the_whole_tag_list(registry):
-    """Debian's docker-registry 2.8 answers every tag in one page (it ignores `n`): the suite's reader
-    gives the same list, and a repository never pushed has no tag (404)."""
+    """Debian's docker-registry 2.8 answers every tag in one page (it ignores `n`): the suite's
+    reader gives the same list, and a repository never pushed has no tag (404)."""
     from pytest_agentrun.evidence.cache import EvidenceCache
     from pytest_agentrun.readers.registry import Registry
 
@@ -250,7 +252,8 @@ def test_the_suite_reads_the_whole_tag_list(registry):
 
 def paging_registry(tags: list[str], size: int):
     """A registry that pages its tag list as distribution's api.md "Pagination" shows, even unasked:
-    `Link: </v2/<name>/tags/list?n=<n>&last=<last tag>>; rel="next"` (relative, as the spec's example)."""
+    `Link: </v2/<name>/tags/list?n=<n>&last=<last tag>>; rel="next"` (relative, as
+    the spec's example)."""
 
     def answer(request: httpx.Request) -> httpx.Response:
         last = request.url.params.get("last")

@@ -1,5 +1,6 @@
 """The findings a test report carries (they cross xdist and feed verdict.json and the HTML log): the
-JSON a round trip made of them, redacted, sharing the evidence's strings; a pass without evidence."""
+JSON a round trip made of them, redacted, sharing the evidence's strings; a pass
+without evidence."""
 
 from __future__ import annotations
 
@@ -40,8 +41,10 @@ def test_json_form_is_what_a_json_round_trip_makes_of_it():
 
 def test_a_failing_or_undecided_finding_keeps_its_evidence_as_a_round_trip_had_it():
     findings = [
-        failed("RT-02", "mgr", "ready 1/1", "ready 0/1", "Deployment mgr", **EVIDENCE),
-        undecided("RT-03", "pods", "readable", "API server unreachable", "kube", **EVIDENCE),
+        failed("mgr", "ready 1/1", "ready 0/1", "Deployment mgr", criterion="RT-02", **EVIDENCE),
+        undecided(
+            "pods", "readable", "API server unreachable", "kube", criterion="RT-03", **EVIDENCE
+        ),
     ]
     carried = report_findings(findings)
     assert carried == round_trip([f.as_dict() for f in findings])
@@ -49,12 +52,16 @@ def test_a_failing_or_undecided_finding_keeps_its_evidence_as_a_round_trip_had_i
 
 
 def test_a_passing_finding_travels_without_its_evidence_and_strings_are_not_copied():
-    ok = passed("GO-07", "Deployment mgr replicas", "1", "1", "deployment-mgr.yaml:13", **EVIDENCE)
+    ok = passed(
+        "Deployment mgr replicas", "1", "1", "deployment-mgr.yaml:13", criterion="GO-07", **EVIDENCE
+    )
     [carried] = report_findings([ok])
     expected = round_trip(ok.as_dict())
     del expected["evidence"]
     assert carried == expected
-    [bad] = report_findings([failed("GO-07", "x", "1", "2", "w", manifest=EVIDENCE["manifest"])])
+    [bad] = report_findings(
+        [failed("x", "1", "2", "w", criterion="GO-07", manifest=EVIDENCE["manifest"])]
+    )
     assert bad["evidence"]["manifest"] is EVIDENCE["manifest"], "the evidence's string, not a copy"
 
 
@@ -72,7 +79,7 @@ class Item:
 
 def test_the_call_report_takes_the_findings_from_the_item():
     item = Item("RT-02")
-    item.stash[FINDINGS] = [passed("RT-02", "mgr", "1", "1", "w", big="x" * 1000)]
+    item.stash[FINDINGS] = [passed("mgr", "1", "1", "w", criterion="RT-02", big="x" * 1000)]
     setup = SimpleNamespace(when="setup")
     decorate_report(item, SimpleNamespace(excinfo=None), setup)
     assert not hasattr(setup, FINDINGS_ATTR) and FINDINGS in item.stash

@@ -33,7 +33,8 @@ def chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
         pytest.fail(
-            "headless Chromium is needed to render the reports: run scripts/setup.sh (installs Debian's chromium)"
+            "headless Chromium is needed to render the reports: run scripts/setup.sh (installs "
+            "Debian's chromium)"
         )
     return found
 

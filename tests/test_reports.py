@@ -1,4 +1,5 @@
-"""Reports of a lane run: JUnit with the criterion property, self-contained HTML, Allure labels and evidence."""
+"""Reports of a lane run: JUnit with the criterion property, self-contained HTML, Allure
+labels and evidence."""
 
 from __future__ import annotations
 

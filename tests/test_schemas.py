@@ -1,4 +1,5 @@
-"""The published schemas accept the sandbox's conforming files and reject each violation of CT-02..CT-05."""
+"""The published schemas accept the sandbox's conforming files and reject each
+violation of CT-02..CT-05."""
 
 from __future__ import annotations
 

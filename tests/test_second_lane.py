@@ -283,7 +283,8 @@ def test_a_sandbox_start_up_failure_names_its_cause():
     traceback = (
         "sandbox lane failed to start in /tmp/x:\nTraceback (most recent call last):\n"
         '  File "seed.py", line 3, in seed\n    api.create(ns)\n'
-        'agentrun_sandbox.controlplane.store.KubeApiError: create Secret: 404 NotFound: namespaces "agentrun-v01" not found\n'
+        "agentrun_sandbox.controlplane.store.KubeApiError: create Secret: 404 NotFound: "
+        'namespaces "agentrun-v01" not found\n'
     )
     assert failure_cause(traceback) == (
         "sandbox lane failed to start in /tmp/x: agentrun_sandbox.controlplane."

@@ -1,4 +1,5 @@
-"""One ruleset (gitleaks' published rules, then the lane's) for detecting and masking credentials."""
+"""One ruleset (gitleaks' published rules, then the lane's) for detecting and
+masking credentials."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The tools around a sign-off: bundles that record their verdict, `diff`, Task results, `--explain`,
-and `agentrun-lane`'s own habits (version, output formats, exit codes, no traceback)."""
+"""The tools around a sign-off: bundles that record their verdict, `diff`, Task
+results, `--explain`, and `agentrun-lane`'s own habits (version, output formats, exit
+codes, no traceback)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The sign-off verdict as a user meets it (pytester): statuses, verdict values, exit codes, outputs.
+"""The sign-off verdict as a user meets it (pytester): statuses, verdict values,
+exit codes, outputs.
 
 Each run judges small stand-in tests (one per passive criterion, their findings chosen per test)
 from an empty evidence bundle, so nothing live is reached: what is under test is the plugin.
@@ -33,25 +34,35 @@ from pytest_agentrun.finding import failed, not_applicable, passed, undecided
 PASSIVE = [cid for cid, c in catalogue().items() if c.kind == "passive"]
 BEHAVIOUR = {behaviour!r}
 
-@pytest.mark.parametrize("cid", [pytest.param(c, marks=pytest.mark.criterion(c), id=c) for c in PASSIVE])
+CASES = [pytest.param(c, marks=pytest.mark.criterion(c), id=c) for c in PASSIVE]
+
+@pytest.mark.parametrize("cid", CASES)
 def test_criterion(cid, verdict):
     how = BEHAVIOUR.get(cid, "pass")
-    ok = passed(cid, "ok thing", "x", "x", "here:1")
+    ok = passed("ok thing", "x", "x", "here:1", criterion=cid)
     if how == "pass":
         verdict([ok])
     elif how == "fail":
-        verdict([ok, failed(cid, "bad thing", "ready 1/1", "ready 0/1", "Deployment agentrun-v01/mgr")])
+        bad = failed(
+            "bad thing", "ready 1/1", "ready 0/1", "Deployment agentrun-v01/mgr", criterion=cid
+        )
+        verdict([ok, bad])
     elif how == "undecided":
-        verdict([undecided(cid, "the catalog", "readable", "branch v0.1-gitops missing", "mirror")])
+        why = undecided(
+            "the catalog", "readable", "branch v0.1-gitops missing", "mirror", criterion=cid
+        )
+        verdict([why])
     elif how == "n/a":
-        verdict([not_applicable(cid, "the build branch", "business-only change", "plan")])
+        verdict([not_applicable("the build branch", "business-only change", "plan", criterion=cid)])
     elif how == "nothing":
         verdict([])
     elif how == "evidence":
-        raise EvidenceError("registry", "manifest sha256:ab", "http://127.0.0.1:9", "registry unreachable")
+        raise EvidenceError(
+            "registry", "manifest sha256:ab", "http://127.0.0.1:9", "registry unreachable"
+        )
     elif how == "typeerror":
         status = "Running"
-        verdict([passed(cid, "pod", "x", status["phase"], "pod")])
+        verdict([passed("pod", "x", status["phase"], "pod", criterion=cid)])
     elif how == "skip":
         pytest.skip("no lane today")
 """
@@ -402,8 +413,8 @@ def test_allure_titles_carry_the_criterion_links_can_be_https_and_no_lambda_step
 def test_an_exception_inside_the_package_names_where_it_was_raised_and_the_evidence(
     pytester, suite
 ):
-    """The error comes from inside pytest_agentrun (here: a Finding that contradicts itself, which the
-    package refuses); the finding names that place and the evidence fixtures the test read."""
+    """The error comes from inside pytest_agentrun (here: a Finding that contradicts itself, which
+    the package refuses); the finding names that place and the evidence fixtures the test read."""
     pytester.makepyfile(
         test_broken="""
 import pytest

@@ -19,10 +19,20 @@ def finding_dicts(*findings) -> list[dict]:
 
 def test_passing_findings_lose_their_evidence_and_the_others_keep_it(tmp_path):
     ok = passed(
-        "RT-01", "Deployment a", "ready", "ready 1/1", "kubernetes a", replicas={"ready": 1}
+        "Deployment a",
+        "ready",
+        "ready 1/1",
+        "kubernetes a",
+        criterion="RT-01",
+        replicas={"ready": 1},
     )
     bad = failed(
-        "RT-02", "Deployment b", "ready", "ready 0/1", "kubernetes b", replicas={"ready": 0}
+        "Deployment b",
+        "ready",
+        "ready 0/1",
+        "kubernetes b",
+        criterion="RT-02",
+        replicas={"ready": 0},
     )
     results = [
         CriterionResult("RT-01", "pass", "", ["t1"], finding_dicts(ok)),
@@ -40,16 +50,19 @@ def test_passing_findings_lose_their_evidence_and_the_others_keep_it(tmp_path):
 
 
 def test_an_undecided_finding_keeps_its_evidence():
-    why = undecided("RT-03", "catalog", "readable", "missing", "mirror", branch="v0.1-gitops")
+    why = undecided(
+        "catalog", "readable", "missing", "mirror", criterion="RT-03", branch="v0.1-gitops"
+    )
     kept = verdict_files._bounded(why.as_dict())
     assert kept == why.as_dict() and kept["evidence"] == {"branch": "v0.1-gitops"}
 
 
 def test_a_criterion_with_many_passes_keeps_a_few_and_counts_the_rest(tmp_path):
     many = [
-        passed("GO-07", f"Deployment s{i} replicas", "1", "1", f"deploy s{i}") for i in range(50)
+        passed(f"Deployment s{i} replicas", "1", "1", f"deploy s{i}", criterion="GO-07")
+        for i in range(50)
     ]
-    bad = failed("GO-07", "Deployment z replicas", "1", "0", "deploy z", replicas=0)
+    bad = failed("Deployment z replicas", "1", "0", "deploy z", criterion="GO-07", replicas=0)
     results = [CriterionResult("GO-07", "fail", "z: 0 replicas", ["t"], finding_dicts(*many, bad))]
     scope = Scope("subset", ["GO-07"], ["GO-07"])
     verdict = decide_run("v0.1", results, scope, {"lane": "v0.1", "suite.version": "0"})

@@ -43,15 +43,15 @@ CASES = [pytest.param(c, marks=pytest.mark.criterion(c), id=c) for c in PASSIVE]
 @pytest.mark.parametrize("cid", CASES)
 def test_criterion(cid, evidence, verdict):
     how = BEHAVIOUR.get(cid, "pass")
-    ok = passed(cid, "ok thing", "x", "x", "here:1")
+    ok = passed("ok thing", "x", "x", "here:1", criterion=cid)
     if how == "pass":
         verdict([ok])
     elif how == "fail":
-        verdict([ok, failed(cid, "bad thing", "ready 1/1", "ready 0/1", "Deployment x")])
+        verdict([ok, failed("bad thing", "ready 1/1", "ready 0/1", "Deployment x", criterion=cid)])
     elif how == "undecided":
-        verdict([undecided(cid, "the catalog", "readable", "branch missing", "mirror")])
+        verdict([undecided("the catalog", "readable", "branch missing", "mirror", criterion=cid)])
     elif how == "n/a":
-        verdict([not_applicable(cid, "the build branch", "business-only change", "plan")])
+        verdict([not_applicable("the build branch", "business-only change", "plan", criterion=cid)])
     elif how == "nothing":
         verdict([])
     elif how == "evidence":
@@ -59,7 +59,7 @@ def test_criterion(cid, evidence, verdict):
     elif how == "cannot-be-decided":
         raise CannotBeDecided("the driven release", "trigger-current", "nothing was triggered")
     elif how == "typeerror":
-        verdict([passed(cid, "pod", "x", "Running"["phase"], "pod")])
+        verdict([passed("pod", "x", "Running"["phase"], "pod", criterion=cid)])
     elif how == "pytest-fail":
         pytest.fail(f"{{cid}} the lane is wrong", pytrace=False)
     elif how == "assert":

@@ -28,7 +28,8 @@ INSTALLS = re.compile(
     r"(?:install|add|update|upgrade|ci|i)\b"
 )
 REUSE_STATUSES = ("built", "reused")
-# Keys (lower-case, without `-_.`) that carry a credential or provider config: never in a catalog entry.
+# Keys (lower-case, without `-_.`) that carry a credential or provider config: never
+# in a catalog entry.
 CREDENTIAL_KEYS = {
     "secretref",
     "secretrefs",
@@ -55,8 +56,8 @@ CREDENTIAL_KEYS = {
 def runner_workloads(
     selectors: RunnerSelectors, runners: list[dict], pods: list[dict], controllers: list[dict]
 ) -> list[dict[str, Any]]:
-    """Runner Jobs and Aipod workloads among the runtime namespace's objects: `runners` are the objects
-    of the runner kinds, `controllers` the Deployments and StatefulSets."""
+    """Runner Jobs and Aipod workloads among the runtime namespace's objects: `runners` are the
+    objects of the runner kinds, `controllers` the Deployments and StatefulSets."""
 
     def runner_owned(pod: dict) -> bool:
         owners = (pod.get("metadata") or {}).get("ownerReferences") or []
@@ -69,12 +70,9 @@ def runner_workloads(
     ]
 
 
-def nothing_to_judge(
-    criterion: str, namespace: str, selectors: RunnerSelectors | None, expected: str
-) -> Finding:
+def nothing_to_judge(namespace: str, selectors: RunnerSelectors | None, expected: str) -> Finding:
     chosen = selectors.describe() if selectors else "the lane profile's runnerWorkloads"
     return undecided(
-        criterion,
         f"runner Jobs and Aipod workloads in {namespace}",
         expected,
         f"nothing to judge: no runner Job or Aipod workload ({chosen})",
@@ -95,12 +93,12 @@ def env_images_from_catalog(
     namespace: str,
     selectors: RunnerSelectors | None = None,
 ) -> list[Finding]:
-    """AP-01: every runner/Aipod container runs a digest-pinned env image that the catalog records."""
+    """AP-01: every runner/Aipod container runs a digest-pinned env image that
+    the catalog records."""
     images = [s.get("image") for s in catalog.services()]
     pinned = sorted({i.get("repositoryDigest") for i in images if isinstance(i, dict)} - {None})
     findings = [
         judge(
-            "AP-01",
             container.get("image") in pinned,
             subject,
             "a catalog repositoryDigest (" + ", ".join(pinned) + f") from {catalog.where}",
@@ -109,16 +107,15 @@ def env_images_from_catalog(
         )
         for obj, subject, container in _each_container(workloads)
     ]
-    return findings or [
-        nothing_to_judge("AP-01", namespace, selectors, "digest-pinned catalog images")
-    ]
+    return findings or [nothing_to_judge(namespace, selectors, "digest-pinned catalog images")]
 
 
 @judges("AP-02")
 def no_runtime_install(
     workloads: list[dict], namespace: str, selectors: RunnerSelectors | None = None
 ) -> list[Finding]:
-    """AP-02: no runner/Aipod container command or args installs its environment (apt, apk, bun/npm install)."""
+    """AP-02: no runner/Aipod container command or args installs its environment (apt, apk,
+    bun/npm install)."""
     findings = []
     for obj, subject, container in _each_container(workloads):
         line = " ".join(
@@ -127,7 +124,6 @@ def no_runtime_install(
         match = INSTALLS.search(line)
         findings.append(
             judge(
-                "AP-02",
                 match is None,
                 f"{subject} command",
                 "no package installation at run time",
@@ -135,12 +131,13 @@ def no_runtime_install(
                 object_ref(obj),
             )
         )
-    return findings or [nothing_to_judge("AP-02", namespace, selectors, "no run-time installation")]
+    return findings or [nothing_to_judge(namespace, selectors, "no run-time installation")]
 
 
 @judges("AP-03")
 def catalog_image_refs_reusable(catalog: Catalog) -> list[Finding]:
-    """AP-03: every catalog imageRef entry is built or reused and carries no SecretRef, token, SSH key or provider config."""
+    """AP-03: every catalog imageRef entry is built or reused and carries no SecretRef, token, SSH
+    key or provider config."""
     text = catalog.text or ""
     findings = []
     for entry in catalog.services():
@@ -153,7 +150,6 @@ def catalog_image_refs_reusable(catalog: Catalog) -> list[Finding]:
         status = entry.get("status")
         findings.append(
             judge(
-                "AP-03",
                 status in REUSE_STATUSES,
                 f"catalog service {sid} status",
                 " or ".join(REUSE_STATUSES),
@@ -164,7 +160,6 @@ def catalog_image_refs_reusable(catalog: Catalog) -> list[Finding]:
         secrets = [f"{path} ({kind})" for path, kind in _credentials(entry)]
         findings.append(
             judge(
-                "AP-03",
                 not secrets,
                 f"catalog service {sid}",
                 "no SecretRef, token, SSH key or provider config",
@@ -173,12 +168,13 @@ def catalog_image_refs_reusable(catalog: Catalog) -> list[Finding]:
             )
         )
     return findings or [
-        failed("AP-03", "catalog services", "at least one imageRef entry", "none", catalog.where)
+        failed("catalog services", "at least one imageRef entry", "none", catalog.where)
     ]
 
 
 def _credentials(entry: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """(json path, kind) of every credential-looking key or value of a catalog entry; values are never shown."""
+    """(json path, kind) of every credential-looking key or value of a catalog entry;
+    values are never shown."""
     for path, key, value in members(entry):
         if key is not None and re.sub(r"[-_.]", "", key.lower()) in CREDENTIAL_KEYS:
             yield path, "credential or provider key"

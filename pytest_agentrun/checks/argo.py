@@ -47,10 +47,11 @@ def lane_source(
 def application_source(
     profile: LaneProfile, app: dict[str, Any] | None, lane_repo_urls: list[str]
 ) -> list[Finding]:
-    """AR-02: the Application belongs to the lane project, reads the lane's GitOps path, deploys to the lane namespace."""
+    """AR-02: the Application belongs to the lane project, reads the lane's GitOps path, deploys to
+    the lane namespace."""
     where = _app_where(profile)
     if app is None:
-        return [failed("AR-02", "Application", "exists", "not found (404)", where)]
+        return [failed("Application", "exists", "not found (404)", where)]
     spec = app.get("spec", {})
     index, source, at = lane_source(profile, spec, lane_repo_urls)
     destination = spec.get("destination", {})
@@ -67,13 +68,12 @@ def application_source(
         "spec.destination.namespace": destination.get("namespace"),
     }
     findings = [
-        judge("AR-02", found[key] == value, f"{where} {key}", repr(value), repr(found[key]), where)
+        judge(found[key] == value, f"{where} {key}", repr(value), repr(found[key]), where)
         for key, value in expected.items()
     ]
     repo = source.get("repoURL")
     findings.append(
         judge(
-            "AR-02",
             repo in lane_repo_urls,
             f"{where} {at}.repoURL",
             "the lane repository (" + " or ".join(lane_repo_urls) + ")",
@@ -103,7 +103,6 @@ def _every_source(
     exact = [i for i, src in enumerate(sources) if is_lane(src)]
     findings = [
         judge(
-            "AR-02",
             len(exact) == 1,
             f"{where} spec.sources",
             "the lane's source (repo, targetRevision, path) exactly once",
@@ -117,7 +116,6 @@ def _every_source(
         deploys = _what_it_deploys(src)
         findings.append(
             judge(
-                "AR-02",
                 deploys is None,
                 f"{where} spec.sources[{i}]",
                 "a ref-only source (ref, no path, chart or plugin) beside the lane's",
@@ -155,7 +153,7 @@ def application_synced(
     """AR-03: Synced and Healthy, at the head of the GitOps branch."""
     where = _app_where(profile)
     if app is None:
-        return [failed("AR-03", "Application", "exists", "not found (404)", where)]
+        return [failed("Application", "exists", "not found (404)", where)]
     status = app.get("status", {})
     sync = status.get("sync", {})
     health = status.get("health", {})
@@ -163,7 +161,6 @@ def application_synced(
     revision, at = _synced_revision(sync, index)
     return [
         judge(
-            "AR-03",
             sync.get("status") == "Synced",
             f"{where} status.sync.status",
             "Synced",
@@ -171,7 +168,6 @@ def application_synced(
             where,
         ),
         judge(
-            "AR-03",
             health.get("status") == "Healthy",
             f"{where} status.health.status",
             "Healthy",
@@ -180,7 +176,6 @@ def application_synced(
             where,
         ),
         judge(
-            "AR-03",
             gitops_head is not None and revision == gitops_head,
             f"{where} {at}",
             f"head of {profile.gitops_branch} {gitops_head} ({head_where})",
@@ -200,7 +195,8 @@ def synced_revision(profile: LaneProfile, app: dict[str, Any]) -> Any:
 
 def _synced_revision(sync: dict[str, Any], index: int | None) -> tuple[Any, str]:
     """The synced revision of the lane's source: status.sync.revisions[i] for source i of a
-    multi-source Application (Argo CD keeps them index for index), status.sync.revision otherwise."""
+    multi-source Application (Argo CD keeps them index for index),
+    status.sync.revision otherwise."""
     if index is None:
         return sync.get("revision"), "status.sync.revision"
     revisions = sync.get("revisions")
@@ -213,12 +209,11 @@ def project_destinations(profile: LaneProfile, project: dict[str, Any] | None) -
     """AR-01: the lane's AppProject exists and its destinations name only the runtime namespace."""
     where = f"AppProject {profile.argocd_namespace}/{profile.app_project}"
     if project is None:
-        return [failed("AR-01", "AppProject", "exists", "not found (404)", where)]
+        return [failed("AppProject", "exists", "not found (404)", where)]
     destinations = project.get("spec", {}).get("destinations") or []
     if not destinations:
         return [
             failed(
-                "AR-01",
                 f"{where} spec.destinations",
                 f"only namespace {profile.runtime_namespace}",
                 "none",
@@ -227,7 +222,6 @@ def project_destinations(profile: LaneProfile, project: dict[str, Any] | None) -
         ]
     return [
         judge(
-            "AR-01",
             d.get("namespace") == profile.runtime_namespace,
             f"{where} destination {i}",
             f"namespace {profile.runtime_namespace!r}",
@@ -252,8 +246,8 @@ def belongs_to_lane(profile: LaneProfile, app: dict[str, Any]) -> bool:
 def no_forbidden_destinations(
     profile: LaneProfile, applications: list[dict[str, Any]], project: dict[str, Any] | None
 ) -> list[Finding]:
-    """AR-04: no Application of the lane, and no destination of its AppProject, targets agentrun_dev/agentrun_prod.
-    Applications of other lanes are not this lane's concern."""
+    """AR-04: no Application of the lane, and no destination of its AppProject, targets
+    agentrun_dev/agentrun_prod. Applications of other lanes are not this lane's concern."""
     forbidden = set(profile.forbidden_targets["namespaces"])
     findings = []
     for app in applications:
@@ -263,7 +257,6 @@ def no_forbidden_destinations(
         where = f"Application {app['metadata'].get('namespace')}/{app['metadata']['name']}"
         findings.append(
             judge(
-                "AR-04",
                 target not in forbidden,
                 f"{where} destination",
                 f"none of {sorted(forbidden)}",
@@ -275,7 +268,6 @@ def no_forbidden_destinations(
         where = f"AppProject {profile.argocd_namespace}/{profile.app_project}"
         findings.append(
             judge(
-                "AR-04",
                 d.get("namespace") not in forbidden,
                 f"{where} destination",
                 f"none of {sorted(forbidden)}",
@@ -285,7 +277,6 @@ def no_forbidden_destinations(
         )
     return findings or [
         failed(
-            "AR-04",
             "lane Applications",
             "at least one Application of the lane",
             "none",

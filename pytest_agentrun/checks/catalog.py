@@ -21,22 +21,16 @@ def conforms_to_schema(catalog: Catalog) -> list[Finding]:
     """CT-01: the catalog is valid JSON and conforms to the published catalog schema."""
     subject = "artifact catalog"
     if catalog.text is None:
-        return [failed("CT-01", subject, "file present", "missing", catalog.where)]
+        return [failed(subject, "file present", "missing", catalog.where)]
     if catalog.error:
-        return [failed("CT-01", subject, "valid JSON", catalog.error, catalog.where)]
+        return [failed(subject, "valid JSON", catalog.error, catalog.where)]
     errors = schema_errors(SCHEMA, catalog.data)
     if errors:
         return [
-            failed(
-                "CT-01", subject, f"conforms to schemas/{SCHEMA}.schema.json", error, catalog.where
-            )
+            failed(subject, f"conforms to schemas/{SCHEMA}.schema.json", error, catalog.where)
             for error in errors
         ]
-    return [
-        passed(
-            "CT-01", subject, f"conforms to schemas/{SCHEMA}.schema.json", "valid", catalog.where
-        )
-    ]
+    return [passed(subject, f"conforms to schemas/{SCHEMA}.schema.json", "valid", catalog.where)]
 
 
 # What CT-02 requires of each service entry, by JSON type (an `image` that is a string is not the
@@ -74,7 +68,8 @@ def _entries(catalog: Catalog) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _where(catalog: Catalog, sid: str, needle: str) -> str:
-    """`branch@sha12:path:line` of needle within service sid's entry (the first match after its serviceId)."""
+    """`branch@sha12:path:line` of needle within service sid's entry (the first match
+    after its serviceId)."""
     text = catalog.text or ""
     number = line_of(text, needle, line_of(text, f'"serviceId": "{sid}"') or 1)
     return f"{catalog.where}:{number}" if number else catalog.where
@@ -114,7 +109,6 @@ def _service_list_problems(catalog: Catalog) -> list[Finding]:
     if not isinstance(services, list):
         return [
             failed(
-                "CT-02",
                 "catalog services",
                 "an array of service entries",
                 _shape(services, list) or "",
@@ -123,7 +117,6 @@ def _service_list_problems(catalog: Catalog) -> list[Finding]:
         ]
     return [
         failed(
-            "CT-02",
             f"catalog services[{i}]",
             "a service entry (an object)",
             f"{json_type(s)} {str(s)[:60]!r}",
@@ -136,12 +129,11 @@ def _service_list_problems(catalog: Catalog) -> list[Finding]:
 
 @judges("CT-02")
 def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[Finding]:
-    """CT-02: lane, branches, full source commit, and per service every field incl. provenance run names,
-    each of the shape the criterion asks for."""
+    """CT-02: lane, branches, full source commit, and per service every field incl. provenance run
+    names, each of the shape the criterion asks for."""
     data = catalog.require("catalog")
     findings = [
         judge(
-            "CT-02",
             data.get(k) == want,
             f"catalog {k}",
             repr(want),
@@ -157,7 +149,6 @@ def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[
     source = data.get("sourceCommit")
     findings.append(
         judge(
-            "CT-02",
             is_full_sha(str(source)),
             "catalog sourceCommit",
             "a full 40-hex SHA",
@@ -172,7 +163,6 @@ def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[
         problems = field_problems(entry)
         findings.append(
             judge(
-                "CT-02",
                 not problems,
                 f"service {sid} fields",
                 ", ".join(SERVICE_FIELDS) + "; image " + ", ".join(MEMBERS["image"]),
@@ -185,22 +175,23 @@ def records_lane_and_provenance(profile: LaneProfile, catalog: Catalog) -> list[
         ok = provenance.get("pipelineRun") == run and isinstance(task_run, str) and bool(task_run)
         findings.append(
             judge(
-                "CT-02",
                 ok,
                 f"service {sid} provenance",
                 f"pipelineRun {run} and a taskRun name",
-                f"pipelineRun {provenance.get('pipelineRun')!r}, taskRun {provenance.get('taskRun')!r}",
+                f"pipelineRun {provenance.get('pipelineRun')!r}, taskRun "
+                f"{provenance.get('taskRun')!r}",
                 _where(catalog, sid, '"provenance"'),
             )
         )
     if not entries:
-        findings.append(failed("CT-02", "catalog services", "at least one", "none", catalog.where))
+        findings.append(failed("catalog services", "at least one", "none", catalog.where))
     return findings
 
 
 @judges("CT-03")
 def image_refs_well_formed(catalog: Catalog) -> list[Finding]:
-    """CT-03: imageRef.kind env-image-dockerfile, repoUrl, a full commitId, a repo-relative dockerfilePath."""
+    """CT-03: imageRef.kind env-image-dockerfile, repoUrl, a full commitId, a
+    repo-relative dockerfilePath."""
     findings = []
     for sid, entry in _entries(catalog):
         ref = entry.get("imageRef") or {}
@@ -223,7 +214,6 @@ def image_refs_well_formed(catalog: Catalog) -> list[Finding]:
         ]
         findings.append(
             judge(
-                "CT-03",
                 not problems,
                 f"service {sid} imageRef",
                 "kind env-image-dockerfile, repoUrl, 40-hex commitId, relative dockerfilePath",
@@ -231,11 +221,12 @@ def image_refs_well_formed(catalog: Catalog) -> list[Finding]:
                 _where(catalog, sid, '"imageRef"'),
             )
         )
-    return findings or [failed("CT-03", "catalog services", "at least one", "none", catalog.where)]
+    return findings or [failed("catalog services", "at least one", "none", catalog.where)]
 
 
 def catalog_commits(catalog: Catalog) -> set[str]:
-    """The commit ids the catalog itself names: sourceCommit, and each service's bootCommit and imageRef.commitId."""
+    """The commit ids the catalog itself names: sourceCommit, and each service's bootCommit and
+    imageRef.commitId."""
     data = catalog.require("catalog")
     commits = {data.get("sourceCommit")}
     for _, entry in _entries(catalog):
@@ -245,8 +236,8 @@ def catalog_commits(catalog: Catalog) -> set[str]:
 
 
 def commit_named_by(tag: str, commits: set[str]) -> str | None:
-    """The commit `tag` spells, in full or abbreviated as git abbreviates (7 hex or more), else None.
-    Decided against the actual commits: a hex digest of the env inputs is no commit id."""
+    """The commit `tag` spells, in full or abbreviated as git abbreviates (7 hex or more), else
+    None. Decided against the actual commits: a hex digest of the env inputs is no commit id."""
     if not re.fullmatch(r"[0-9a-f]{7,40}", tag):
         return None
     return next((c for c in sorted(commits) if c.startswith(tag)), None)
@@ -259,9 +250,10 @@ def tag_is_env_identity(
     source_history: list[str] | None,
     earlier: Iterable[Catalog] = (),
 ) -> list[Finding]:
-    """CT-04: the env image tag is the envIdentity, in the lane's repository, and never a source commit id:
-    not a commit the catalog or an earlier version of it names (source, boot, imageRef commits), nor any
-    commit of the source branch (`source_history`; None when the branch could not be read)."""
+    """CT-04: the env image tag is the envIdentity, in the lane's repository, and never a source
+    commit id: not a commit the catalog or an earlier version of it names (source, boot,
+    imageRef commits), nor any commit of the source branch (`source_history`; None when the
+    branch could not be read)."""
     commits = catalog_commits(catalog) | set(source_history or [])
     for version in earlier:
         commits |= catalog_commits(version) if version.usable else set()
@@ -275,10 +267,10 @@ def tag_is_env_identity(
         ok = tag == entry.get("envIdentity") and image.get("repository") == profile.env_repository
         findings.append(
             judge(
-                "CT-04",
                 ok,
                 f"service {sid} image",
-                f"tag = envIdentity {entry.get('envIdentity')!r}, repository {profile.env_repository}",
+                f"tag = envIdentity {entry.get('envIdentity')!r}, repository "
+                f"{profile.env_repository}",
                 f"tag {tag!r}, repository {image.get('repository')!r}",
                 where,
             )
@@ -288,7 +280,6 @@ def tag_is_env_identity(
         if commit is None and source_history is None:
             findings.append(
                 undecided(
-                    "CT-04",
                     subject,
                     expected,
                     f"branch {profile.source_branch} could not be read to compare with",
@@ -298,7 +289,6 @@ def tag_is_env_identity(
             continue
         findings.append(
             judge(
-                "CT-04",
                 commit is None,
                 subject,
                 f"{expected} (against {known})",
@@ -306,7 +296,7 @@ def tag_is_env_identity(
                 where,
             )
         )
-    return findings or [failed("CT-04", "catalog services", "at least one", "none", catalog.where)]
+    return findings or [failed("catalog services", "at least one", "none", catalog.where)]
 
 
 @judges("CT-05")
@@ -320,7 +310,6 @@ def digests_well_formed(catalog: Catalog) -> list[Finding]:
         ok = is_digest(digest) and image.get("repositoryDigest") == want
         findings.append(
             judge(
-                "CT-05",
                 ok,
                 f"service {sid} digest",
                 f"sha256:<64 hex> and repositoryDigest {want}",
@@ -328,12 +317,13 @@ def digests_well_formed(catalog: Catalog) -> list[Finding]:
                 _where(catalog, sid, '"digest"'),
             )
         )
-    return findings or [failed("CT-05", "catalog services", "at least one", "none", catalog.where)]
+    return findings or [failed("catalog services", "at least one", "none", catalog.where)]
 
 
 @judges("CT-06")
 def reuse_is_consistent(catalog: Catalog, previous: Catalog | None) -> list[Finding]:
-    """CT-06: one envIdentity, one digest; a reused entry carries the previous catalog's digest for it."""
+    """CT-06: one envIdentity, one digest; a reused entry carries the previous
+    catalog's digest for it."""
     findings = []
     by_identity: dict[str, set[str]] = {}
     for _, entry in _entries(catalog):
@@ -343,7 +333,6 @@ def reuse_is_consistent(catalog: Catalog, previous: Catalog | None) -> list[Find
     for identity, digests in sorted(by_identity.items()):
         findings.append(
             judge(
-                "CT-06",
                 len(digests) == 1,
                 f"envIdentity {identity}",
                 "one digest",
@@ -362,7 +351,6 @@ def reuse_is_consistent(catalog: Catalog, previous: Catalog | None) -> list[Find
         where_prev = previous.where if previous else "no previous catalog"
         findings.append(
             judge(
-                "CT-06",
                 recorded is not None and recorded == digest,
                 f"service {sid} reuse of {identity}",
                 f"the digest the previous catalog recorded ({where_prev}): {recorded}",
@@ -370,12 +358,13 @@ def reuse_is_consistent(catalog: Catalog, previous: Catalog | None) -> list[Find
                 catalog.line(f'"serviceId": "{sid}"'),
             )
         )
-    return findings or [failed("CT-06", "catalog services", "at least one", "none", catalog.where)]
+    return findings or [failed("catalog services", "at least one", "none", catalog.where)]
 
 
 @judges("CT-07")
 def holds_no_secret(catalog: Catalog) -> list[Finding]:
-    """CT-07: no SecretRef value, token, SSH key, kubeconfig or provider config in the catalog (value never shown)."""
+    """CT-07: no SecretRef value, token, SSH key, kubeconfig or provider config in the catalog
+    (value never shown)."""
     data = catalog.require("catalog")
     hits = [
         f"line {n}: {kind}"
@@ -393,7 +382,6 @@ def holds_no_secret(catalog: Catalog) -> list[Finding]:
     ]
     return [
         judge(
-            "CT-07",
             not hits,
             "artifact catalog",
             "no SecretRef, token, SSH key, kubeconfig or provider config",
@@ -429,14 +417,13 @@ def first_version_is_the_lanes_own(
     branches: dict[str, list[str] | None],
     catalog_where: str,
 ) -> list[Finding]:
-    """CT-08: the commit that first added the catalog is the lane's own: neither it nor any of its ancestors
-    is on master, agentrun_dev, agentrun_prod or the source branch.
-    first_history: the first catalog commit and its ancestors; branches: label -> the branch's commits
-    (its ancestry), or None when the branch does not exist (so carries nothing)."""
+    """CT-08: the commit that first added the catalog is the lane's own: neither it nor any of its
+    ancestors is on master, agentrun_dev, agentrun_prod or the source branch.
+    first_history: the first catalog commit and its ancestors; branches: label -> the branch's
+    commits (its ancestry), or None when the branch does not exist (so carries nothing)."""
     if first is None:
         return [
             failed(
-                "CT-08",
                 "first catalog version",
                 "a commit that added the catalog",
                 "none found",
@@ -444,7 +431,10 @@ def first_version_is_the_lanes_own(
             )
         ]
     history = set(first_history)
-    where = f"commit {first.sha[:12]} ({first_line(first.message)[:60]!r}), the first version of {catalog_where}"
+    where = (
+        f"commit {first.sha[:12]} ({first_line(first.message)[:60]!r}), the first version of "
+        f"{catalog_where}"
+    )
     findings = []
     for label, ancestry in sorted(branches.items()):
         subject, expected = (
@@ -452,9 +442,9 @@ def first_version_is_the_lanes_own(
             "no commit of its history on the branch",
         )
         if ancestry is None:
-            findings.append(passed("CT-08", subject, expected, "the branch does not exist", where))
+            findings.append(passed(subject, expected, "the branch does not exist", where))
             continue
         common = next((sha for sha in ancestry if sha in history), None)
         found = f"the branch holds {common[:12]} of its history" if common else "no shared commit"
-        findings.append(judge("CT-08", common is None, subject, expected, found, where))
+        findings.append(judge(common is None, subject, expected, found, where))
     return findings

@@ -1,4 +1,5 @@
-"""Checks of driven outcomes (DR-*), on what the drive helpers did and what the lane shows afterwards."""
+"""Checks of driven outcomes (DR-*), on what the drive helpers did and what the lane
+shows afterwards."""
 
 from __future__ import annotations
 
@@ -21,10 +22,10 @@ from .judges import judges
 def mirror_settled(
     synced: BranchMove, flushed: BranchMove, heads: dict[str, str | None]
 ) -> list[Finding]:
-    """DR-01: after sync the mirror's source branch is GitHub's; after flush GitHub's GitOps branch is the mirror's."""
+    """DR-01: after sync the mirror's source branch is GitHub's; after flush GitHub's GitOps
+    branch is the mirror's."""
     return [
         judge(
-            "DR-01",
             heads["localV01"] == heads["githubV01"] == synced.after,
             f"{synced.branch} after sync",
             f"mirror = GitHub = {synced.after}",
@@ -33,7 +34,6 @@ def mirror_settled(
             move=synced.as_dict(),
         ),
         judge(
-            "DR-01",
             heads["githubGitops"] == heads["localGitops"] == flushed.after,
             f"{flushed.branch} after flush",
             f"GitHub = mirror = {flushed.after}",
@@ -76,12 +76,12 @@ def pipeline_run_for_current(
     outcome: dict[str, Any] | None,
     failure: str | None,
 ) -> list[Finding]:
-    """DR-02: the run is GitHub's current v0.1 head (the mirror synced to it first), named for it, with the lane's
-    Pipeline, ServiceAccount and podTemplate, the only run of that commit, and it succeeded with results."""
+    """DR-02: the run is GitHub's current v0.1 head (the mirror synced to it first), named for it,
+    with the lane's Pipeline, ServiceAccount and podTemplate, the only run of that commit, and it
+    succeeded with results."""
     if not trigger:
         return [
             failed(
-                "DR-02",
                 "trigger-current",
                 "a PipelineRun for GitHub's current head",
                 f"nothing triggered: {failure}",
@@ -92,10 +92,10 @@ def pipeline_run_for_current(
     where = f"PipelineRun {profile.tekton_namespace}/{name}"
     findings = [
         judge(
-            "DR-02",
             revision == heads.get("githubV01") == heads.get("localV01"),
             "the triggered commit",
-            f"GitHub's {profile.source_branch} head, which the mirror holds (synced first when behind)",
+            f"GitHub's {profile.source_branch} head, which the mirror holds (synced first when "
+            "behind)",
             f"revision {revision}, GitHub {heads.get('githubV01')}, mirror {heads.get('localV01')}",
             where,
             trigger=trigger,
@@ -103,14 +103,13 @@ def pipeline_run_for_current(
     ]
     if run is None:
         return findings + [
-            failed("DR-02", "the PipelineRun", "exists after trigger-current", "not found", where)
+            failed("the PipelineRun", "exists after trigger-current", "not found", where)
         ]
     template = run.get("spec", {}).get("taskRunTemplate") or {}
     pod = template.get("podTemplate") or {}
     expected_name = profile.pipeline_run_name(revision or "")
     findings += [
         judge(
-            "DR-02",
             name == expected_name and _param(run, "revision") == revision and is_full_sha(revision),
             "name and revision param",
             f"{expected_name}, revision = the full 40-hex SHA",
@@ -118,19 +117,19 @@ def pipeline_run_for_current(
             where,
         ),
         judge(
-            "DR-02",
             run["spec"].get("pipelineRef", {}).get("name") == profile.pipeline
             and template.get("serviceAccountName") == profile.tekton_service_account
             and pod.get("hostNetwork") is True
             and pod.get("dnsPolicy") == "ClusterFirstWithHostNet",
             "Pipeline, ServiceAccount and podTemplate",
-            f"{profile.pipeline}, {profile.tekton_service_account}, hostNetwork true, dnsPolicy ClusterFirstWithHostNet",
-            f"{run['spec'].get('pipelineRef', {}).get('name')}, {template.get('serviceAccountName')}, "
-            f"hostNetwork {pod.get('hostNetwork')}, dnsPolicy {pod.get('dnsPolicy')}",
+            f"{profile.pipeline}, {profile.tekton_service_account}, hostNetwork true, dnsPolicy "
+            "ClusterFirstWithHostNet",
+            f"{run['spec'].get('pipelineRef', {}).get('name')}, "
+            f"{template.get('serviceAccountName')}, hostNetwork {pod.get('hostNetwork')}, "
+            f"dnsPolicy {pod.get('dnsPolicy')}",
             f"{where} spec",
         ),
         judge(
-            "DR-02",
             runs_of_revision == [name],
             f"PipelineRuns of {str(revision)[:12]}",
             "exactly one (reused, never duplicated)",
@@ -147,7 +146,6 @@ def pipeline_run_for_current(
     )
     return findings + [
         judge(
-            "DR-02",
             ok,
             "the run's outcome",
             "Succeeded=True within the timeout, with its results",
@@ -171,14 +169,14 @@ def promotion_landed(
     pods: list[dict[str, Any]],
     failure: str | None,
 ) -> list[Finding]:
-    """DR-03: the GitOps branch carries the run's catalog and was flushed; Argo reports Synced/Healthy at that
-    revision; the runtime's pods are ready on the catalog's digest and boot commit."""
+    """DR-03: the GitOps branch carries the run's catalog and was flushed; Argo reports
+    Synced/Healthy at that revision; the runtime's pods are ready on the catalog's
+    digest and boot commit."""
     findings = (
         []
         if failure is None
         else [
             failed(
-                "DR-03",
                 "promotion",
                 "follows the successful run to the runtime within the timeout",
                 failure,
@@ -189,7 +187,6 @@ def promotion_landed(
     gitops = heads.get("localGitops")
     findings.append(
         judge(
-            "DR-03",
             catalog.usable and catalog.source_commit() == revision,
             "the GitOps branch's catalog",
             f"sourceCommit {revision}",
@@ -199,7 +196,6 @@ def promotion_landed(
     )
     findings.append(
         judge(
-            "DR-03",
             gitops is not None and heads.get("githubGitops") == gitops,
             f"{profile.gitops_branch} flushed",
             f"GitHub = mirror = {gitops}",
@@ -219,7 +215,6 @@ def promotion_landed(
     )  # the lane source's, also of a multi-source Application
     findings.append(
         judge(
-            "DR-03",
             sync.get("status") == "Synced"
             and synced == gitops
             and health.get("status") == "Healthy"
@@ -233,21 +228,20 @@ def promotion_landed(
             app_where,
         )
     )
-    return findings + _pods_on_release(profile, "DR-03", pods, catalog, revision)
+    return findings + _pods_on_release(profile, pods, catalog, revision)
 
 
 def _pods_on_release(
     profile: LaneProfile,
-    criterion: str,
     pods: list[dict[str, Any]],
     catalog: Catalog,
     revision: str,
 ) -> list[Finding]:
-    """Every runtime pod ready on the release: judged as the promotion waits for it (rollout.pod_problem)."""
+    """Every runtime pod ready on the release: judged as the promotion waits for it
+    (rollout.pod_problem)."""
     if not pods:
         return [
             failed(
-                criterion,
                 "runtime pods",
                 "ready on the new release",
                 "no pod of the Application",
@@ -263,10 +257,10 @@ def _pods_on_release(
         )
         findings.append(
             judge(
-                criterion,
                 problem is None,
                 f"pod {pod['metadata']['name']}",
-                f"Running and Ready, each container on the catalog's digest, boot commit {revision}",
+                "Running and Ready, each container on the catalog's digest, boot commit "
+                f"{revision}",
                 problem or f"Ready, imageID {image_ids}, boot commit {revision}",
                 f"Pod {profile.runtime_namespace}/{pod['metadata']['name']}",
             )
@@ -288,13 +282,12 @@ def business_change_reused(
     new_tags: list[str],
     pods: list[dict[str, Any]],
 ) -> list[Finding]:
-    """DR-04: a change that touches no env-identity input ends with build=0 reuse=1 unsafeReuse=0, status=reused,
-    no new image tag, and the new boot commit live."""
+    """DR-04: a change that touches no env-identity input ends with build=0 reuse=1 unsafeReuse=0,
+    status=reused, no new image tag, and the new boot commit live."""
     where = f"PipelineRun {profile.tekton_namespace}/{profile.pipeline_run_name(revision)}"
     if previous is None or changes is None:
         return [
             failed(
-                "DR-04",
                 "the driven change",
                 "a previous catalog to compare with",
                 "cannot be decided: the GitOps branch holds no earlier catalog",
@@ -304,10 +297,10 @@ def business_change_reused(
     if changes.changed:
         return [
             failed(
-                "DR-04",
                 f"the change {previous.source_commit()[:12]}..{revision[:12]}",
                 "a business-only change (no env-identity input touched)",
-                f"cannot be decided on this change: {changes.describe()}; drive a business-only change",
+                f"cannot be decided on this change: {changes.describe()}; drive a business-only "
+                "change",
                 previous.where,
             )
         ]
@@ -319,7 +312,6 @@ def business_change_reused(
     tags = {e.get("image", {}).get("tag") for e in catalog.services()} if catalog.usable else set()
     findings = [
         judge(
-            "DR-04",
             summary == "build=0 reuse=1 unsafeReuse=0",
             "plan",
             "build=0 reuse=1 unsafeReuse=0",
@@ -328,7 +320,6 @@ def business_change_reused(
             changes=asdict(changes),
         ),
         judge(
-            "DR-04",
             status == "reused" and built is None,
             "image-publish",
             "status=reused, no image-build TaskRun",
@@ -336,12 +327,13 @@ def business_change_reused(
             f"{where} image-publish results",
         ),
         judge(
-            "DR-04",
             not new_tags and bool(tags) and tags <= old_tags,
             "env image tags",
-            f"no new tag in the registry; the catalog keeps {', '.join(sorted(filter(None, old_tags)))}",
-            f"new registry tags {new_tags or 'none'}, catalog tags {', '.join(sorted(filter(None, tags))) or 'none'}",
+            "no new tag in the registry; the catalog keeps "
+            f"{', '.join(sorted(filter(None, old_tags)))}",
+            f"new registry tags {new_tags or 'none'}, catalog tags "
+            f"{', '.join(sorted(filter(None, tags))) or 'none'}",
             f"{profile.env_repository} / {catalog.where}",
         ),
     ]
-    return findings + _pods_on_release(profile, "DR-04", pods, catalog, revision)
+    return findings + _pods_on_release(profile, pods, catalog, revision)

@@ -27,10 +27,9 @@ def branch_holds_lane_files(
     all parse (every YAML document and .json file: Argo CD would refuse the rest)."""
     branch = profile.gitops_branch
     if head is None:
-        return [failed("GO-01", f"branch {branch}", "exists", "branch not found", where)]
+        return [failed(f"branch {branch}", "exists", "branch not found", where)]
     return [
         judge(
-            "GO-01",
             catalog_exists,
             f"{branch}:{profile.catalog_path}",
             "file present",
@@ -38,7 +37,6 @@ def branch_holds_lane_files(
             f"{branch}@{head[:12]}:{profile.catalog_path}",
         ),
         judge(
-            "GO-01",
             bool(runtime_files),
             f"{branch}:{profile.runtime_path}/",
             "at least one file",
@@ -46,18 +44,17 @@ def branch_holds_lane_files(
             f"{branch}@{head[:12]}:{profile.runtime_path}",
             files=runtime_files,
         ),
-        *unparsed_files("GO-01", parse_errors),
+        *unparsed_files(parse_errors),
     ]
 
 
-def unparsed_files(criterion: str, parse_errors: list[str]) -> list[Finding]:
+def unparsed_files(parse_errors: list[str]) -> list[Finding]:
     """One failed finding per runtime file part that does not parse (`ref:path:line: reason`)."""
     findings = []
     for error in parse_errors:
         where, _, reason = error.partition(": ")
         findings.append(
             failed(
-                criterion,
                 f"runtime file {where.rsplit(':', 2)[-2]}",
                 "parses as Kubernetes objects (YAML documents or JSON)",
                 reason,
@@ -76,7 +73,8 @@ def service_id(obj: dict[str, Any], service_label: str) -> str:
 def images_pinned_to_catalog(
     manifests: ManifestSet, catalog: Catalog, *, service_label: str
 ) -> list[Finding]:
-    """GO-02: every image is pinned by digest, and the digest is the catalog's digest for its service."""
+    """GO-02: every image is pinned by digest, and the digest is the catalog's
+    digest for its service."""
     findings: list[Finding] = []
     for manifest in manifests.of_kind(*POD_KINDS):
         sid = service_id(manifest.obj, service_label)
@@ -89,7 +87,6 @@ def images_pinned_to_catalog(
             if not match:
                 findings.append(
                     failed(
-                        "GO-02",
                         subject,
                         "image pinned by digest (@sha256:<64 hex>)",
                         repr(image),
@@ -99,7 +96,6 @@ def images_pinned_to_catalog(
             elif entry is None:
                 findings.append(
                     failed(
-                        "GO-02",
                         subject,
                         f"a catalog entry for service {sid!r}",
                         "no such service in the catalog",
@@ -114,7 +110,6 @@ def images_pinned_to_catalog(
                 want = recorded.get("digest") if isinstance(recorded, dict) else None
                 findings.append(
                     judge(
-                        "GO-02",
                         match["digest"] == want,
                         subject,
                         f"catalog digest {want} ({catalog.where})",
@@ -125,7 +120,6 @@ def images_pinned_to_catalog(
     if not findings:
         findings.append(
             failed(
-                "GO-02",
                 "runtime manifests",
                 "at least one workload with containers",
                 "none",
@@ -150,14 +144,14 @@ CLUSTER_SCOPED = (
 @judges("GO-03")
 def objects_in_lane_namespace(manifests: ManifestSet, namespace: str) -> list[Finding]:
     """GO-03: every namespaced object is in the runtime namespace. An object without a namespace is
-    placed by Argo CD in the Application's destination namespace (checked by AR-02), so it passes."""
+    placed by Argo CD in the Application's destination namespace (checked by
+    AR-02), so it passes."""
     findings = []
     for m in manifests.manifests:
         if m.kind in CLUSTER_SCOPED:
             ok = m.kind != "Namespace" or m.name == namespace
             findings.append(
                 judge(
-                    "GO-03",
                     ok,
                     f"{m.kind} {m.name}",
                     f"no cluster-scoped object outside {namespace}",
@@ -169,7 +163,6 @@ def objects_in_lane_namespace(manifests: ManifestSet, namespace: str) -> list[Fi
         given = (m.obj.get("metadata") or {}).get("namespace")
         findings.append(
             judge(
-                "GO-03",
                 given in (None, namespace),
                 f"{m.kind} {m.name}",
                 f"namespace {namespace}",
@@ -179,7 +172,6 @@ def objects_in_lane_namespace(manifests: ManifestSet, namespace: str) -> list[Fi
         )
     return findings or [
         failed(
-            "GO-03",
             "runtime manifests",
             "at least one object",
             "none",
@@ -191,8 +183,8 @@ def objects_in_lane_namespace(manifests: ManifestSet, namespace: str) -> list[Fi
 
 @judges("GO-04")
 def no_secret_values(files: dict[str, str], where_prefix: str) -> list[Finding]:
-    """GO-04: no Secret with data/stringData and no credential-looking value in any file of the branch.
-    Findings name the line and the kind of credential, never the value."""
+    """GO-04: no Secret with data/stringData and no credential-looking value in any file of the
+    branch. Findings name the line and the kind of credential, never the value."""
     findings = []
     for path, text in sorted(files.items()):
         hits = [
@@ -208,12 +200,14 @@ def no_secret_values(files: dict[str, str], where_prefix: str) -> list[Finding]:
             if m.kind == "Secret" and (m.obj.get("data") or m.obj.get("stringData"))
         ]
         hits += [
-            f"line {m.line}: Secret {m.name} with {'stringData' if m.obj.get('stringData') else 'data'}"
+            (
+                f"line {m.line}: Secret {m.name} with "
+                f"{'stringData' if m.obj.get('stringData') else 'data'}"
+            )
             for m in secrets
         ]
         findings.append(
             judge(
-                "GO-04",
                 not hits,
                 path,
                 "no Secret value, token, key, kubeconfig or password",
@@ -221,9 +215,7 @@ def no_secret_values(files: dict[str, str], where_prefix: str) -> list[Finding]:
                 f"{where_prefix}{path}",
             )
         )
-    return findings or [
-        failed("GO-04", "GitOps branch files", "at least one file", "none", where_prefix)
-    ]
+    return findings or [failed("GitOps branch files", "at least one file", "none", where_prefix)]
 
 
 def _mounts(container: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -245,9 +237,10 @@ def provider_secrets_of(volume: dict[str, Any], provider_names: set[str]) -> lis
 
 @judges("GO-05")
 def credentials_as_secret_refs(manifests: ManifestSet, providers: dict[str, str]) -> list[Finding]:
-    """GO-05: provider credentials only as SecretRef + read-only projection (a `secret` or a `projected`
-    volume), never inline in env; the runner Job mounts a writable runtime home for CODEX_HOME;
-    DATABASE_URL comes from a SecretRef. Each requirement nothing in the manifests answers is a finding."""
+    """GO-05: provider credentials only as SecretRef + read-only projection (a `secret` or a
+    `projected` volume), never inline in env; the runner Job mounts a writable runtime home for
+    CODEX_HOME; DATABASE_URL comes from a SecretRef. Each requirement nothing in the manifests
+    answers is a finding."""
     findings: list[Finding] = []
     provider_names = set(providers.values())
     workloads = manifests.of_kind(*POD_KINDS)
@@ -259,7 +252,6 @@ def credentials_as_secret_refs(manifests: ManifestSet, providers: dict[str, str]
     if not any(" mount of " in s for s in subjects):
         findings.append(
             failed(
-                "GO-05",
                 "provider credentials",
                 "the provider SecretRefs ("
                 + ", ".join(sorted(provider_names))
@@ -271,7 +263,6 @@ def credentials_as_secret_refs(manifests: ManifestSet, providers: dict[str, str]
     if not any(s.endswith(" env DATABASE_URL") for s in subjects):
         findings.append(
             failed(
-                "GO-05",
                 "DATABASE_URL",
                 "DATABASE_URL from a SecretRef",
                 f"no container sets DATABASE_URL ({examined})",
@@ -281,7 +272,6 @@ def credentials_as_secret_refs(manifests: ManifestSet, providers: dict[str, str]
     if not any(m.kind == "Job" for m in workloads):
         findings.append(
             failed(
-                "GO-05",
                 "runner Job",
                 "a runner Job manifest with a writable runtime home for CODEX_HOME",
                 f"no Job among the {examined}",
@@ -305,7 +295,6 @@ def _workload_credentials(manifests: ManifestSet, m, provider_names: set[str]) -
                 for mount in mounts.get(name, []):
                     findings.append(
                         judge(
-                            "GO-05",
                             mount.get("readOnly") is True,
                             f"{subject} mount of {kind}{secret}",
                             "readOnly: true",
@@ -328,7 +317,6 @@ def _env_credential(manifests: ManifestSet, m, subject: str, env: dict[str, Any]
         from_ref = bool((env.get("valueFrom") or {}).get("secretKeyRef")) and "value" not in env
         return [
             judge(
-                "GO-05",
                 from_ref,
                 f"{subject} env DATABASE_URL",
                 "valueFrom.secretKeyRef",
@@ -345,7 +333,6 @@ def _env_credential(manifests: ManifestSet, m, subject: str, env: dict[str, Any]
     # the value itself is never repeated: only its name and what it looks like
     return [
         failed(
-            "GO-05",
             f"{subject} env {name}",
             "provider credentials only through a SecretRef",
             f"an inline value ({kind})",
@@ -386,7 +373,6 @@ def _codex_home(
         )
     )
     return judge(
-        "GO-05",
         writable,
         f"{subject} runtime home",
         "CODEX_HOME on a writable mounted volume",
@@ -403,7 +389,8 @@ def image_repository(image: str) -> str:
 
 
 def env_image_repositories(catalog: Catalog) -> set[str]:
-    """The env image repositories the catalog records (image.repository, or from repositoryDigest)."""
+    """The env image repositories the catalog records (image.repository, or from
+    repositoryDigest)."""
     repos = set()
     for entry in catalog.services() if catalog.usable else []:
         image = entry.get("image") if isinstance(entry.get("image"), dict) else {}
@@ -423,8 +410,9 @@ def boot_commit_env(
     manifests: ManifestSet, catalog: Catalog, env_repository: str, *, service_label: str
 ) -> list[Finding]:
     """GO-06: the containers that run the env image (the lane's env repository, or one the catalog
-    records) get AGENTRUN_BOOT_COMMIT = the catalog's bootCommit, a full 40-hex SHA. A helper container
-    of another image (a digest-pinned init container that is not AgentRun) boots nothing."""
+    records) get AGENTRUN_BOOT_COMMIT = the catalog's bootCommit, a full 40-hex SHA. A
+    helper container of another image (a digest-pinned init container that is not
+    AgentRun) boots nothing."""
     repos = env_image_repositories(catalog) | {env_repository}
     judged = [
         (m, field, c) for m in manifests.of_kind(*POD_KINDS) for field, c in containers(m.obj)
@@ -450,7 +438,6 @@ def boot_commit_env(
         ok = value is not None and value == want and is_full_sha(str(value))
         findings.append(
             judge(
-                "GO-06",
                 ok,
                 f"{m.kind} {m.name} {field}[{container.get('name')}] AGENTRUN_BOOT_COMMIT",
                 f"catalog bootCommit {want} (full 40-hex)",
@@ -461,7 +448,6 @@ def boot_commit_env(
         )
     return findings or [
         failed(
-            "GO-06",
             "runtime workloads",
             "at least one container running the env image "
             f"({', '.join(sorted(repos)) or 'the catalog names none'})",
@@ -496,8 +482,8 @@ def _service_view(container: dict[str, Any], obj: dict[str, Any]) -> dict[str, A
 def agrees_with_deploy_intent(
     manifests: ManifestSet, intent_services: list[dict[str, Any]], intent_where: str
 ) -> list[Finding]:
-    """GO-07: the manifests agree with deploy.json at the catalog's source commit: services, replicas,
-    ports, health paths, env keys and SecretRef names."""
+    """GO-07: the manifests agree with deploy.json at the catalog's source commit: services,
+    replicas, ports, health paths, env keys and SecretRef names."""
     findings = []
     workloads = {m.name: m for m in manifests.of_kind(*POD_KINDS)}
     for service in intent_services:
@@ -506,7 +492,6 @@ def agrees_with_deploy_intent(
         if m is None:
             findings.append(
                 failed(
-                    "GO-07",
                     f"service {name}",
                     f"a {service.get('workload')} manifest",
                     "missing",
@@ -536,7 +521,6 @@ def agrees_with_deploy_intent(
             ok = set(want) <= set(got) if key == "env" else got == want
             findings.append(
                 judge(
-                    "GO-07",
                     ok,
                     f"{m.kind} {name} {key}",
                     f"{want!r} (deploy.json {intent_where})",
@@ -547,20 +531,15 @@ def agrees_with_deploy_intent(
     for name, m in workloads.items():
         findings.append(
             failed(
-                "GO-07",
                 f"{m.kind} {name}",
                 "a service deploy.json declares",
                 "not in deploy.json",
                 manifests.where(m),
             )
         )
-    findings += unparsed_files(
-        "GO-07", manifests.errors
-    )  # what does not parse cannot agree with anything
+    findings += unparsed_files(manifests.errors)  # what does not parse cannot agree with anything
     return findings or [
-        failed(
-            "GO-07", "deploy.json services", "at least one enabled service", "none", intent_where
-        )
+        failed("deploy.json services", "at least one enabled service", "none", intent_where)
     ]
 
 
@@ -604,7 +583,6 @@ def no_fixed_entries(manifests: ManifestSet) -> list[Finding]:
         problems += [f"fixed pod IP annotation {k}" for k in annotations if "ipaddr" in k.lower()]
         findings.append(
             judge(
-                "GO-08",
                 not problems,
                 f"{m.kind} {m.name}",
                 "no NodePort, hostPort, fixed IP or port-forward",
@@ -612,16 +590,15 @@ def no_fixed_entries(manifests: ManifestSet) -> list[Finding]:
                 manifests.where(m),
             )
         )
-    return findings or [
-        failed("GO-08", "runtime manifests", "at least one object", "none", "runtime path")
-    ]
+    return findings or [failed("runtime manifests", "at least one object", "none", "runtime path")]
 
 
 @judges("GO-09")
 def commits_touch_only_lane_paths(
     history: list, profile: LaneProfile, branch_where: str
 ) -> list[Finding]:
-    """GO-09: every commit on the GitOps branch changes only the catalog, the runtime path and generated metadata."""
+    """GO-09: every commit on the GitOps branch changes only the catalog, the runtime path and
+    generated metadata."""
     allowed = {profile.catalog_path, *profile.gitops_generated_metadata}
     prefix = profile.runtime_path.rstrip("/") + "/"
     findings = []
@@ -629,7 +606,6 @@ def commits_touch_only_lane_paths(
         stray = [f for f in commit.files if f not in allowed and not f.startswith(prefix)]
         findings.append(
             judge(
-                "GO-09",
                 not stray,
                 f"commit {commit.sha[:12]} {commit.subject[:60]!r}",
                 f"only {profile.catalog_path}, {prefix}** and generated metadata",
@@ -637,6 +613,4 @@ def commits_touch_only_lane_paths(
                 f"{branch_where}@{commit.sha[:12]}",
             )
         )
-    return findings or [
-        failed("GO-09", "GitOps history", "at least one commit", "none", branch_where)
-    ]
+    return findings or [failed("GitOps history", "at least one commit", "none", branch_where)]

@@ -6,21 +6,21 @@ from typing import Any
 
 from ..finding import Finding, failed, judge, passed
 from ..model.forbidden import ForbiddenTargets, string_leaves
-from .judges import judges
+from .judges import also_judges, judges
 
 
 @judges("LG-01")
 def nothing_points_at_legacy(
     targets: ForbiddenTargets, subjects: list[tuple[str, str, Any]]
 ) -> list[Finding]:
-    """LG-01: no value of the lane's objects (subject, where, content) points at a forbidden namespace,
-    the master branch, /root/agentrun or a D601 path. A subject that could not be read fails."""
+    """LG-01: no value of the lane's objects (subject, where, content) points at a
+    forbidden namespace, the master branch, /root/agentrun or a D601 path. A subject that
+    could not be read fails."""
     findings = []
     for subject, where, content in subjects:
         if content is None:
             findings.append(
                 failed(
-                    "LG-01",
                     subject,
                     "present, pointing only at the lane",
                     "not found: cannot be judged",
@@ -35,7 +35,6 @@ def nothing_points_at_legacy(
         ]
         findings += [
             failed(
-                "LG-01",
                 f"{subject} {path}",
                 "points only at the lane",
                 f"{value!r} names {', '.join(named)}",
@@ -46,7 +45,6 @@ def nothing_points_at_legacy(
         if not hits:
             findings.append(
                 passed(
-                    "LG-01",
                     subject,
                     "points only at the lane",
                     f"no forbidden target in {sum(1 for _ in string_leaves(content))} values",
@@ -70,7 +68,6 @@ def verdict_in_truth_order(
         if rank < latest[0]:
             findings.append(
                 failed(
-                    "LG-02",
                     f"test of {', '.join(criteria)}",
                     "after every stronger truth's tests",
                     f"runs after {latest[1]}",
@@ -82,7 +79,6 @@ def verdict_in_truth_order(
     if not findings:
         findings.append(
             passed(
-                "LG-02",
                 "order of the criterion tests",
                 "truth order (catalogue order)",
                 f"{len(judged)} criteria in order"
@@ -93,6 +89,7 @@ def verdict_in_truth_order(
     return findings
 
 
+@also_judges("LG-02")
 def lane_reads_no_legacy_source(
     targets: ForbiddenTargets, sources: dict[str, str]
 ) -> list[Finding]:
@@ -100,7 +97,6 @@ def lane_reads_no_legacy_source(
     /root/agentrun checkout, a master branch, a D601 path or a legacy namespace)."""
     return [
         judge(
-            "LG-02",
             not (named := targets.named_in(value)),
             f"evidence source {label}",
             "a source of the lane, not a legacy one",

@@ -16,7 +16,6 @@ def status_complete_and_in_sync(
     """MR-01: the status reports every field, and the mirror's source branch equals GitHub's."""
     findings = [
         judge(
-            "MR-01",
             getattr(status, f) is not None,
             f"mirror status {f}",
             "a commit SHA",
@@ -27,7 +26,6 @@ def status_complete_and_in_sync(
     ]
     findings.append(
         judge(
-            "MR-01",
             status.sourceInSync,
             "mirror status sourceInSync",
             f"localV01 = githubV01 ({status.githubV01})",
@@ -41,11 +39,11 @@ def status_complete_and_in_sync(
 
 @judges("MR-02")
 def exact_fetch_of_source_head(status: MirrorStatus, mirror_where: str) -> list[Finding]:
-    """MR-02: a shallow fetch (--depth=1) of the mirror's full source-branch SHA from the read URL succeeded."""
+    """MR-02: a shallow fetch (--depth=1) of the mirror's full source-branch SHA from the
+    read URL succeeded."""
     fetch = status.exactFetch
     return [
         judge(
-            "MR-02",
             bool(fetch.get("localV01")),
             f"git fetch --depth=1 {fetch.get('sha')}",
             "the mirror serves the source branch's full SHA",
@@ -69,14 +67,15 @@ GITOPS_RELATIONS = {
 def gitops_flush_fast_forward(
     status: MirrorStatus, relation: str, mirror_where: str, source_where: str
 ) -> list[Finding]:
-    """MR-03: GitHub's GitOps branch equals the mirror's, or (flush pending) is an ancestor of it."""
+    """MR-03: GitHub's GitOps branch equals the mirror's, or (flush pending) is
+    an ancestor of it."""
     return [
         judge(
-            "MR-03",
             relation in ("equal", "behind"),
             "GitHub GitOps branch head against the mirror's",
             "localGitops = githubGitops, or githubGitops an ancestor of localGitops",
-            f"{GITOPS_RELATIONS[relation]} (localGitops {status.localGitops}, githubGitops {status.githubGitops})",
+            f"{GITOPS_RELATIONS[relation]} (localGitops {status.localGitops}, githubGitops "
+            f"{status.githubGitops})",
             f"{mirror_where}; {source_where}",
             pendingFlush=status.pendingFlush,
         )

@@ -27,8 +27,9 @@ class TagListing:
 
 
 def read_tags(read: Callable[[str], list[str]], repository: str) -> TagListing:
-    """The tag list through `read` (the registry reader's `tag_list`, every page); unreadable evidence
-    is kept as the reason, so the criterion that needs it says it cannot be decided instead of erroring."""
+    """The tag list through `read` (the registry reader's `tag_list`, every page); unreadable
+    evidence is kept as the reason, so the criterion that needs it says it cannot be decided
+    instead of erroring."""
     try:
         return TagListing(repository, tuple(read(repository)))
     except EvidenceError as exc:
@@ -44,7 +45,8 @@ def catalog_digests(catalog: Catalog) -> list[tuple[str, str, str]]:
 
 
 def catalog_tags(catalog: Catalog) -> list[tuple[str, str]]:
-    """(repository, tag) of every catalog entry that names a tag: what REG-02 asks the registry about."""
+    """(repository, tag) of every catalog entry that names a tag: what REG-02 asks
+    the registry about."""
     pairs = [(_image(s).get("repository"), _image(s).get("tag")) for s in catalog.services()]
     return [(r, t) for r, t in pairs if isinstance(r, str) and isinstance(t, str) and t]
 
@@ -56,19 +58,17 @@ def _image(service: dict[str, Any]) -> dict[str, Any]:
 
 @judges("REG-01")
 def digests_present(catalog: Catalog, answers: dict[str, ManifestAnswer]) -> list[Finding]:
-    """REG-01: each catalog digest answers 200 with the same Docker-Content-Digest (schema2 Accept)."""
+    """REG-01: each catalog digest answers 200 with the same Docker-Content-Digest
+    (schema2 Accept)."""
     findings = []
     for sid, repository, digest in catalog_digests(catalog):
         answer = answers.get(digest)
         subject = f"service {sid} image {repository}@{digest}"
         if answer is None:
-            findings.append(
-                failed("REG-01", subject, "a registry answer", "not asked", catalog.where)
-            )
+            findings.append(failed(subject, "a registry answer", "not asked", catalog.where))
             continue
         findings.append(
             judge(
-                "REG-01",
                 answer.status == 200 and answer.digest == digest,
                 subject,
                 f"HEAD 200 with Docker-Content-Digest {digest}",
@@ -80,7 +80,7 @@ def digests_present(catalog: Catalog, answers: dict[str, ManifestAnswer]) -> lis
         )
     if not findings:
         findings.append(
-            failed("REG-01", "catalog digests", "at least one service entry", "none", catalog.where)
+            failed("catalog digests", "at least one service entry", "none", catalog.where)
         )
     return findings
 
@@ -89,10 +89,11 @@ def digests_present(catalog: Catalog, answers: dict[str, ManifestAnswer]) -> lis
 def tag_resolves_to_schema2_digest(
     catalog: Catalog, by_tag: dict[str, tuple[ManifestAnswer, ManifestAnswer | None]]
 ) -> list[Finding]:
-    """REG-02: the env image tag answers, with the schema2 Accept, the catalog digest. That one finding
-    also decides "a schema1 compatibility digest is never the deployment identity": a catalog holding
-    the schema1 digest differs from what the schema2 HEAD answers. The plain HEAD (no Accept) by tag
-    is kept as evidence, so a reviewer sees which digest a schema1 client would get.
+    """REG-02: the env image tag answers, with the schema2 Accept, the catalog digest. That
+    one finding also decides "a schema1 compatibility digest is never the deployment
+    identity": a catalog holding the schema1 digest differs from what the schema2 HEAD
+    answers. The plain HEAD (no Accept) by tag is kept as evidence, so a reviewer sees which
+    digest a schema1 client would get.
     by_tag: tag -> (schema2 answer, plain answer or None)."""
     findings = []
     for service in catalog.services():
@@ -101,9 +102,7 @@ def tag_resolves_to_schema2_digest(
         schema2, plain = by_tag.get(tag, (None, None))
         subject = f"service {service.get('serviceId')} tag {tag}"
         if schema2 is None:
-            findings.append(
-                failed("REG-02", subject, "a registry answer", "not asked", catalog.where)
-            )
+            findings.append(failed(subject, "a registry answer", "not asked", catalog.where))
             continue
         schema1 = (
             plain.digest
@@ -118,7 +117,6 @@ def tag_resolves_to_schema2_digest(
         )
         findings.append(
             judge(
-                "REG-02",
                 schema2.status == 200 and schema2.digest == digest,
                 f"{subject} (schema2 Accept)",
                 f"HEAD 200 with the catalog digest {digest}",
@@ -127,10 +125,10 @@ def tag_resolves_to_schema2_digest(
                 plainHead=plain_head,
             )
         )
-    return findings or [failed("REG-02", "catalog services", "at least one", "none", catalog.where)]
+    return findings or [failed("catalog services", "at least one", "none", catalog.where)]
 
 
-# -- REG-03 ------------------------------------------------------------------------------------------
+# -- REG-03 ----------------------------------------------------------------------------------------
 
 
 def image_digest(image_id: str, repository: str) -> str | None:
@@ -157,13 +155,14 @@ def _env_container(spec_image: str, repository: str) -> bool:
 def runtime_env_images(
     pods: list[dict[str, Any]], repository: str
 ) -> tuple[dict[str, str], list[str]]:
-    """What the runtime runs of the env repository: digest -> where (from containerStatuses imageID),
-    and the env containers (by their spec image) that have no imageID to read yet."""
+    """What the runtime runs of the env repository: digest -> where (from containerStatuses
+    imageID), and the env containers (by their spec image) that have no imageID to read yet."""
     used: dict[str, str] = {}
     unread: list[str] = []
     for pod in pods:
         if (pod.get("metadata") or {}).get("deletionTimestamp"):
-            continue  # being deleted: its containers are stopping, a release's old Pod leaving the runtime
+            # Being deleted: its containers are stopping, a release's old Pod leaving the runtime.
+            continue
         status = pod.get("status") if isinstance(pod.get("status"), dict) else {}
         statuses = {
             s.get("name"): s
@@ -188,17 +187,17 @@ def runtime_env_images(
 def runtime_images_in_catalog(
     catalog: Catalog, pods: list[dict[str, Any]], repository: str, registry_tags: TagListing
 ) -> list[Finding]:
-    """REG-03: every env image the runtime runs (live Pods' imageID) is in the catalog; an env container
-    with no imageID yet cannot be decided (never judged from the GitOps manifests instead); registry
-    tags the catalog does not know are reported (evidence), never used to pass. A registry that does
-    not answer leaves that report undone: its own finding cannot be decided, the Pods are still judged."""
+    """REG-03: every env image the runtime runs (live Pods' imageID) is in the catalog; an env
+    container with no imageID yet cannot be decided (never judged from the GitOps manifests
+    instead); registry tags the catalog does not know are reported (evidence), never used to pass. A
+    registry that does not answer leaves that report undone: its own finding cannot be decided, the
+    Pods are still judged."""
     known = {_image(s).get("digest") for s in catalog.services()}
     known_tags = {_image(s).get("tag") for s in catalog.services()}
     reported = sorted(set(registry_tags.tags or ()) - known_tags)
     used, unread = runtime_env_images(pods, repository)
     findings = [
         judge(
-            "REG-03",
             digest in known,
             f"runtime image {digest}",
             f"a catalog digest ({catalog.where})",
@@ -212,7 +211,6 @@ def runtime_images_in_catalog(
     ]
     findings += [
         undecided(
-            "REG-03",
             f"{where} (image {repository})",
             "the image it runs (status imageID)",
             "the Pod reports no imageID for it (no containerStatuses yet)",
@@ -223,7 +221,6 @@ def runtime_images_in_catalog(
     if not findings:
         findings.append(
             undecided(
-                "REG-03",
                 "runtime images",
                 f"at least one running {repository} image",
                 "nothing to judge: no Pod runs an env image",
@@ -233,7 +230,6 @@ def runtime_images_in_catalog(
     if registry_tags.tags is None:
         findings.append(
             undecided(
-                "REG-03",
                 f"registry tags of {repository}",
                 "read, to report those the catalog lacks",
                 registry_tags.problem,

@@ -17,13 +17,12 @@ def namespace_active(name: str, namespace: dict[str, Any] | None) -> list[Findin
     """RT-01: the runtime namespace exists and is Active."""
     where = f"Namespace {name}"
     if namespace is None:
-        return [failed("RT-01", f"namespace {name}", "exists and Active", "not found (404)", where)]
+        return [failed(f"namespace {name}", "exists and Active", "not found (404)", where)]
     phase = namespace.get("status", {}).get("phase")
     deleting = namespace.get("metadata", {}).get("deletionTimestamp")
     found = f"phase {phase}" + (f", deletionTimestamp {deleting}" if deleting else "")
     return [
         judge(
-            "RT-01",
             phase == "Active" and not deleting,
             f"namespace {name}",
             "phase Active",
@@ -35,7 +34,8 @@ def namespace_active(name: str, namespace: dict[str, Any] | None) -> list[Findin
 
 
 def declared_workloads(intent_services: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
-    """(kind, name, desired replicas) of every enabled Deployment/StatefulSet deploy.json declares."""
+    """(kind, name, desired replicas) of every enabled Deployment/StatefulSet
+    deploy.json declares."""
     return [
         (s["workload"], s["id"], int(s.get("replicas", 1)))
         for s in intent_services
@@ -58,7 +58,6 @@ def workloads_ready(
     if not declared:
         return [
             failed(
-                "RT-02",
                 "declared workloads",
                 "deploy.json declares at least one Deployment/StatefulSet",
                 "none declared",
@@ -72,7 +71,6 @@ def workloads_ready(
         if obj is None:
             findings.append(
                 failed(
-                    "RT-02",
                     where,
                     f"present with {desired}/{desired} ready",
                     "not found (404)",
@@ -89,10 +87,10 @@ def workloads_ready(
         under = {"podLogs": logs[(kind, name)]} if problems and logs.get((kind, name)) else {}
         findings.append(
             judge(
-                "RT-02",
                 not problems,
                 object_ref(obj),
-                f"{desired}/{desired} ready and updated, no rollout in progress, observedGeneration current",
+                f"{desired}/{desired} ready and updated, no rollout in progress, "
+                "observedGeneration current",
                 "; ".join(problems)
                 if problems
                 else f"{status.get('readyReplicas')}/{desired} ready, rolled out",
@@ -196,7 +194,6 @@ def pods_ready(
         if split.problem:
             findings.append(
                 undecided(
-                    "RT-03",
                     subject,
                     f"{desired} Ready Pod(s) of the current revision",
                     split.problem,
@@ -208,7 +205,6 @@ def pods_ready(
         if desired and not split.pods:
             findings.append(
                 failed(
-                    "RT-03",
                     subject,
                     f"{desired} Ready Pod(s) of {split.revision}",
                     "no Pod of the current revision",
@@ -219,9 +215,7 @@ def pods_ready(
         for pod in split.pods:
             findings.append(_pod_finding(pod, events, split, others, logs))
     return findings or [
-        failed(
-            "RT-03", "declared workloads", "at least one declared workload", "none", "deploy.json"
-        )
+        failed("declared workloads", "at least one declared workload", "none", "deploy.json")
     ]
 
 
@@ -248,10 +242,13 @@ def _pod_finding(
     }
     if ok is not True and name in logs:
         evidence["podLogs"] = {name: logs[name]}  # as RT-02's: Pod name -> its logs
-    expected = "condition Ready=True, every container ready, none waiting in CrashLoopBackOff/ImagePullBackOff"
+    expected = (
+        "condition Ready=True, every container ready, none waiting in "
+        "CrashLoopBackOff/ImagePullBackOff"
+    )
     if ok is None:
-        return undecided("RT-03", object_ref(pod), expected, found, object_ref(pod), **evidence)
-    return judge("RT-03", ok, object_ref(pod), expected, found, object_ref(pod), **evidence)
+        return undecided(object_ref(pod), expected, found, object_ref(pod), **evidence)
+    return judge(ok, object_ref(pod), expected, found, object_ref(pod), **evidence)
 
 
 @judges("RT-04")
@@ -267,7 +264,8 @@ def images_match_catalog(
 ) -> list[Finding]:
     """RT-04: what runs and what will run: the image each running container of the current revision
     runs (imageID) carries the catalog's digest, and each live workload's pod template names the
-    catalog's image by digest (a template moved to a tag would run whatever the tag points at next)."""
+    catalog's image by digest (a template moved to a tag would run whatever the
+    tag points at next)."""
     findings = []
     for kind, name, _ in declared:
         workload = live.get((kind, name))
@@ -277,7 +275,6 @@ def images_match_catalog(
         if split.problem:
             findings.append(
                 undecided(
-                    "RT-04",
                     f"Pods of {kind} {name}",
                     "running containers on the catalog's digest",
                     split.problem,
@@ -292,7 +289,6 @@ def images_match_catalog(
             )
     return findings or [
         failed(
-            "RT-04",
             "running containers",
             "at least one running container of a declared workload",
             "none",
@@ -334,7 +330,6 @@ def _template_images(
         )
         findings.append(
             judge(
-                "RT-04",
                 ok,
                 f"{object_ref(workload)} pod template {field}[{container.get('name')}]",
                 f"image pinned by digest, {want} (catalog, service {service}, {catalog_where})",
@@ -360,7 +355,6 @@ def _running_images(
     if not statuses:
         return [
             undecided(
-                "RT-04",
                 f"{object_ref(pod)} containers",
                 expected,
                 "status.containerStatuses is empty: nothing says what runs",
@@ -373,7 +367,6 @@ def _running_images(
         found = match.group(1) if match else None
         findings.append(
             judge(
-                "RT-04",
                 want is not None and found == want,
                 f"{object_ref(pod)} container {status.get('name')}",
                 expected,
@@ -399,7 +392,6 @@ def health_answers(
         if port is None:
             findings.append(
                 failed(
-                    "RT-05",
                     subject,
                     f"a port of Service {namespace}/{service} that reaches "
                     f"container port {container_port}",
@@ -411,7 +403,6 @@ def health_answers(
         where = f"GET /api/v1/namespaces/{namespace}/services/{service}:{port}/proxy{path}"
         findings.append(
             judge(
-                "RT-05",
                 200 <= status < 300,
                 subject,
                 "HTTP 2xx",
@@ -423,7 +414,6 @@ def health_answers(
     if not findings:
         return [
             failed(
-                "RT-05",
                 "health paths",
                 "deploy.json declares at least one health path",
                 "none",
@@ -437,7 +427,8 @@ def health_answers(
 def secret_refs_exist(
     refs: dict[str, set[str]], secrets: dict[str, dict[str, Any] | None], namespace: str, where: str
 ) -> list[Finding]:
-    """RT-07: every SecretRef the runtime manifests name exists with the named keys (values never read)."""
+    """RT-07: every SecretRef the runtime manifests name exists with the named keys
+    (values never read)."""
     findings = []
     for name, keys in sorted(refs.items()):
         secret = secrets.get(name)
@@ -445,7 +436,6 @@ def secret_refs_exist(
         if secret is None:
             findings.append(
                 failed(
-                    "RT-07",
                     subject,
                     f"exists with keys {sorted(keys)}",
                     "not found (404)",
@@ -457,7 +447,6 @@ def secret_refs_exist(
         missing = sorted(keys - set(secret.get("keys", [])))
         findings.append(
             judge(
-                "RT-07",
                 not missing,
                 subject,
                 f"keys {sorted(keys)}",
@@ -468,7 +457,6 @@ def secret_refs_exist(
         )
     return findings or [
         failed(
-            "RT-07",
             "SecretRefs",
             "the runtime manifests name at least one SecretRef",
             "none",
@@ -478,8 +466,8 @@ def secret_refs_exist(
 
 
 def secret_refs(objects: list[dict[str, Any]]) -> dict[str, set[str]]:
-    """Secret name -> key names, from env secretKeyRef, envFrom secretRef, secret volumes and the secret
-    sources of projected volumes (with items)."""
+    """Secret name -> key names, from env secretKeyRef, envFrom secretRef, secret volumes and the
+    secret sources of projected volumes (with items)."""
     refs: dict[str, set[str]] = {}
     for obj in objects:
         spec = pod_spec(obj)

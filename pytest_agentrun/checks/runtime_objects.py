@@ -113,7 +113,8 @@ def managed_by_argo(
     resolved: dict[tuple[str, str], Resource | None],
     unreadable: dict[str, str],
 ) -> list[Finding]:
-    """RT-06 over the namespace's live objects, the manifests' objects and the kinds discovery serves.
+    """RT-06 over the namespace's live objects, the manifests' objects and the
+    kinds discovery serves.
     unreadable: resource -> why its list could not be read (those kinds cannot be decided)."""
     namespace = _Namespace(profile, objects)
     findings = [
@@ -136,7 +137,6 @@ def managed_by_argo(
         untracked += 1
         findings.append(
             failed(
-                "RT-06",
                 f"{object_ref(obj)} tracking",
                 describe(profile.application, profile.argo_tracking),
                 "not tracked by Argo CD and not derived from a tracked object (made by hand?)",
@@ -146,7 +146,6 @@ def managed_by_argo(
         )
     findings += [
         undecided(
-            "RT-06",
             f"{resource} in {profile.runtime_namespace}",
             "every live object read",
             reason,
@@ -157,7 +156,6 @@ def managed_by_argo(
     tracked = sum(1 for how in namespace.tracking.values() if how)
     findings.append(
         judge(
-            "RT-06",
             tracked > 0 and untracked == 0,
             f"objects of namespace {profile.runtime_namespace}",
             "every live object tracked by Argo CD or made by the cluster from one",
@@ -176,7 +174,6 @@ def _manifest_finding(
     subject = f"{m.kind} {m.name} (runtime manifests)"
     if resource is None:
         return failed(
-            "RT-06",
             subject,
             "a kind the API server serves, live in the namespace",
             f"apiVersion {m.api_version!r} kind {m.kind!r} is not served by the API server "
@@ -187,7 +184,6 @@ def _manifest_finding(
         return None  # not an object of the namespace; GO-03 judges cluster-scoped manifests
     if (resource.group, m.kind, m.name) not in namespace.objects:
         return failed(
-            "RT-06",
             subject,
             f"live in {profile.runtime_namespace}, tracked by Argo CD",
             "not found",
@@ -212,7 +208,6 @@ def _drift_finding(obj: dict[str, Any], how: str, allowed: list[str]) -> Finding
         if m.get("manager") not in allowed
     ]
     return judge(
-        "RT-06",
         not drift,
         f"{object_ref(obj)} field managers",
         f"tracked by Argo CD, fields owned only by {', '.join(allowed)}",

@@ -16,19 +16,19 @@ from ..lane import LaneProfile
 from ..model.commits import FULL_SHA
 from ..model.images import DIGEST, repository_name
 from ..model.worktree import SHOWN_BY_STATUS, IgnoreRule, WorktreeContent, WorktreeState
-from .judges import judges
+from .judges import also_judges, judges
 
 
 @judges("SRC-01")
 def worktree_clean(
     profile: LaneProfile, state: WorktreeState, remote_head: str | None, remote_where: str
 ) -> list[Finding]:
-    """SRC-01: the worktree is on the source branch, equal to origin (and GitHub), with nothing modified or untracked."""
+    """SRC-01: the worktree is on the source branch, equal to origin (and GitHub), with nothing
+    modified or untracked."""
     branch = profile.source_branch
     where = f"worktree {state.path}"
     return [
         judge(
-            "SRC-01",
             state.branch == branch,
             "worktree branch",
             branch,
@@ -36,7 +36,6 @@ def worktree_clean(
             where,
         ),
         judge(
-            "SRC-01",
             state.upstream_head is not None and state.ahead == 0 and state.behind == 0,
             f"worktree against origin/{branch}",
             "neither ahead nor behind",
@@ -46,7 +45,6 @@ def worktree_clean(
             where,
         ),
         judge(
-            "SRC-01",
             remote_head is not None and state.head == remote_head,
             f"worktree HEAD against {branch} on the source repo",
             f"{remote_head} ({remote_where})",
@@ -54,7 +52,6 @@ def worktree_clean(
             where,
         ),
         judge(
-            "SRC-01",
             not state.changes,
             "worktree status",
             "clean (nothing modified, staged or untracked)",
@@ -76,6 +73,7 @@ CONTENT_CLEAN = (
 )
 
 
+@also_judges("SRC-01")
 def worktree_content_clean(content: WorktreeContent | None, where: str) -> list[Finding]:
     """SRC-01 by content (issue 20): what `git status` does not print counts too; each kind of
     hidden difference is named, and each file flagged assume-unchanged/skip-worktree is evidence."""
@@ -83,7 +81,6 @@ def worktree_content_clean(content: WorktreeContent | None, where: str) -> list[
     if content is None:
         return [
             undecided(
-                "SRC-01",
                 subject,
                 CONTENT_CLEAN,
                 "the worktree's content was not read (a bundle written before issue 20)",
@@ -100,7 +97,6 @@ def worktree_content_clean(content: WorktreeContent | None, where: str) -> list[
     }
     return [
         judge(
-            "SRC-01",
             not content.differences,
             subject,
             CONTENT_CLEAN,
@@ -130,14 +126,16 @@ def _content_found(content: WorktreeContent) -> str:
 
 
 def worktree_root_probes(profile: LaneProfile) -> list[str]:
-    """The task-worktree root (`.worktree/`) and a file of one task under it, relative to the worktree."""
+    """The task-worktree root (`.worktree/`) and a file of one task under it,
+    relative to the worktree."""
     root = PurePosixPath(profile.worktree_root).relative_to(profile.source_worktree).parent
     return [f"{root}/", f"{root}/some-task/file"]
 
 
 @judges("SRC-02")
 def worktree_root_ignored(rules: dict[str, IgnoreRule | None], worktree_path: str) -> list[Finding]:
-    """SRC-02: each probe is ignored by a tracked `.gitignore` of the worktree (not only by a local exclude)."""
+    """SRC-02: each probe is ignored by a tracked `.gitignore` of the worktree (not only by
+    a local exclude)."""
     findings = []
     for probe, rule in rules.items():
         where = f"worktree {worktree_path}/" + (
@@ -157,7 +155,6 @@ def worktree_root_ignored(rules: dict[str, IgnoreRule | None], worktree_path: st
         )
         findings.append(
             judge(
-                "SRC-02",
                 by_gitignore,
                 f"git check-ignore {probe}",
                 "ignored by the worktree's .gitignore",
@@ -174,7 +171,8 @@ def worktree_root_ignored(rules: dict[str, IgnoreRule | None], worktree_path: st
 def _generated_state_rules(
     profile: LaneProfile,
 ) -> list[tuple[str, Callable[[str], bool], re.Pattern[str] | None]]:
-    """(what the rule finds, a test of the path, a pattern of the content) for each kind of generated state."""
+    """(what the rule finds, a test of the path, a pattern of the content) for each kind
+    of generated state."""
     runtime = profile.runtime_path.strip("/") + "/"
     env = repository_name(profile.env_repository)
     never = lambda path: False  # noqa: E731
@@ -202,7 +200,8 @@ def _generated_state_rules(
             lambda p: p in profile.gitops_generated_metadata,
             None,
         ),
-        # A pinned base image in the Containerfile is source; a pin of the lane's env image is a publish record.
+        # A pinned base image in the Containerfile is source; a pin of the lane's env image
+        # is a publish record.
         (
             f"an env image digest ({env}@sha256:...)",
             never,
@@ -215,12 +214,12 @@ def _generated_state_rules(
 def source_tracks_no_generated_state(
     profile: LaneProfile, head: str | None, files: dict[str, str], head_where: str
 ) -> list[Finding]:
-    """SRC-03: the source branch tracks no catalog, runtime manifests, rendered state, digests or rollout metadata."""
+    """SRC-03: the source branch tracks no catalog, runtime manifests, rendered state, digests or
+    rollout metadata."""
     branch = profile.source_branch
     if head is None:
         return [
             failed(
-                "SRC-03",
                 f"branch {branch}",
                 "exists on the source repo",
                 "branch not found",
@@ -242,7 +241,6 @@ def source_tracks_no_generated_state(
                 )
         findings += [
             failed(
-                "SRC-03",
                 f"{branch}:{path}",
                 f"not tracked on {branch} (it is {what})",
                 "tracked",
@@ -253,7 +251,6 @@ def source_tracks_no_generated_state(
         if not hits:
             findings.append(
                 passed(
-                    "SRC-03",
                     f"{branch} tree: {what}",
                     "none tracked",
                     f"none in {len(files)} files",
@@ -268,14 +265,14 @@ def source_tracks_no_generated_state(
 
 @judges("SRC-04")
 def deploy_intent_valid(profile: LaneProfile, intent: DeployIntent) -> list[Finding]:
-    """SRC-04: deploy.json exists, conforms to the deploy intent schema, and names the lane's runtime namespace."""
+    """SRC-04: deploy.json exists, conforms to the deploy intent schema, and names the lane's
+    runtime namespace."""
     subject = profile.deploy_intent_path
     if intent.text is None:
-        return [failed("SRC-04", subject, "file present", "missing", intent.where)]
+        return [failed(subject, "file present", "missing", intent.where)]
     if intent.error or not isinstance(intent.data, dict):
         return [
             failed(
-                "SRC-04",
                 subject,
                 "a JSON object",
                 intent.error or type(intent.data).__name__,
@@ -284,13 +281,12 @@ def deploy_intent_valid(profile: LaneProfile, intent: DeployIntent) -> list[Find
         ]
     errors = schema_errors("deploy-intent", intent.data)
     findings = [
-        failed("SRC-04", subject, "conforms to schemas/deploy-intent.schema.json", e, intent.where)
+        failed(subject, "conforms to schemas/deploy-intent.schema.json", e, intent.where)
         for e in errors
     ]
     if not errors:
         findings.append(
             passed(
-                "SRC-04",
                 subject,
                 "conforms to schemas/deploy-intent.schema.json",
                 "valid",
@@ -300,7 +296,6 @@ def deploy_intent_valid(profile: LaneProfile, intent: DeployIntent) -> list[Find
     namespace = (intent.data.get("runtime") or {}).get("namespace")
     findings.append(
         judge(
-            "SRC-04",
             namespace == profile.runtime_namespace,
             f"{subject} runtime.namespace",
             repr(profile.runtime_namespace),
@@ -311,7 +306,8 @@ def deploy_intent_valid(profile: LaneProfile, intent: DeployIntent) -> list[Find
     return findings
 
 
-# Keys that name CI artifacts or credentials, compared lower-case without `_`/`-`: never hand-written intent.
+# Keys that name CI artifacts or credentials, compared lower-case without `_`/`-`: never
+# hand-written intent.
 ARTIFACT_KEYS = {
     "image": "image",
     "images": "image",
@@ -366,12 +362,12 @@ def _artifact_values(profile: LaneProfile) -> list[tuple[str, re.Pattern[str]]]:
 
 @judges("SRC-05")
 def deploy_intent_only_intent(profile: LaneProfile, intent: DeployIntent) -> list[Finding]:
-    """SRC-05: deploy.json carries no image, digest, publish/reuse state, run id, revision, manifest or credential."""
+    """SRC-05: deploy.json carries no image, digest, publish/reuse state, run id, revision,
+    manifest or credential."""
     subject = profile.deploy_intent_path
     if not intent.usable:
         return [
             failed(
-                "SRC-05",
                 subject,
                 "a readable JSON object",
                 intent.error or "not an object",
@@ -397,7 +393,6 @@ def deploy_intent_only_intent(profile: LaneProfile, intent: DeployIntent) -> lis
         for kind, found, needle in hits:
             findings.append(
                 failed(
-                    "SRC-05",
                     f"{subject} {path}",
                     "hand-written runtime intent only",
                     f"{kind}: {found}",
@@ -407,7 +402,6 @@ def deploy_intent_only_intent(profile: LaneProfile, intent: DeployIntent) -> lis
     if not findings:
         findings.append(
             passed(
-                "SRC-05",
                 subject,
                 "hand-written runtime intent only",
                 f"no CI artifact or credential in {sum(1 for _ in members(intent.data))} members",
@@ -435,12 +429,12 @@ def reference_docs_paths(files: list[str]) -> list[str]:
 def docs_present_no_forbidden_target(
     profile: LaneProfile, head: str | None, docs: dict[str, str], head_where: str
 ) -> list[Finding]:
-    """SRC-06: each sentence naming agentrun_dev/agentrun_prod is deprecation or history text, never a target."""
+    """SRC-06: each sentence naming agentrun_dev/agentrun_prod is deprecation or history
+    text, never a target."""
     branch = profile.source_branch
     if head is None:
         return [
             failed(
-                "SRC-06",
                 f"branch {branch}",
                 "exists on the source repo",
                 "branch not found",
@@ -453,7 +447,6 @@ def docs_present_no_forbidden_target(
         found = mentions(text, names)
         findings += [
             judge(
-                "SRC-06",
                 m.ok,
                 f"{path}: {m.sentence[:160]}",
                 f"{m.name} named only as deprecation or history",
@@ -465,7 +458,6 @@ def docs_present_no_forbidden_target(
         if not found:
             findings.append(
                 passed(
-                    "SRC-06",
                     path,
                     "no forbidden namespace presented as a target",
                     "names none of " + ", ".join(names),
@@ -475,7 +467,6 @@ def docs_present_no_forbidden_target(
     if not findings:
         findings.append(
             passed(
-                "SRC-06",
                 "AGENTS.md and docs/reference/",
                 "no forbidden namespace presented as a target",
                 "neither exists",

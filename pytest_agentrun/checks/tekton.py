@@ -2,7 +2,8 @@
 
 The Pipeline's tasks are known by role (pytest_agentrun/data/tekton-lane-tasks.yaml): a check asks
 for "the plan task", never for a literal task name. A pipeline task's spec is its Task object's, or
-the taskSpec the Pipeline embeds; each step is read with the stepTemplate merged in, as Tekton runs it.
+the taskSpec the Pipeline embeds; each step is read with the stepTemplate merged
+in, as Tekton runs it.
 """
 
 from __future__ import annotations
@@ -59,14 +60,13 @@ def pipeline_run_for_commit(
     commit_where: str,
     task_runs: list[dict[str, Any]] | None = None,
 ) -> list[Finding]:
-    """TK-02: the PipelineRun of the catalog's source commit is named by it, passes the full SHA, and succeeded
-    (with the verification task installed: every release task succeeded)."""
+    """TK-02: the PipelineRun of the catalog's source commit is named by it, passes the full SHA,
+    and succeeded (with the verification task installed: every release task succeeded)."""
     name = profile.pipeline_run_name(commit)
     where = f"PipelineRun {profile.tekton_namespace}/{name}"
     if run is None:
         return [
             failed(
-                "TK-02",
                 f"PipelineRun {name}",
                 f"exists for source commit {commit} ({commit_where})",
                 "not found (404)",
@@ -79,7 +79,6 @@ def pipeline_run_for_commit(
     pipeline = run.get("spec", {}).get("pipelineRef", {}).get("name")
     return [
         judge(
-            "TK-02",
             bool(sha_params),
             f"{where} params",
             f"a param equal to the full SHA {commit}",
@@ -88,7 +87,6 @@ def pipeline_run_for_commit(
             params=params,
         ),
         judge(
-            "TK-02",
             pipeline == profile.pipeline,
             f"{where} spec.pipelineRef",
             profile.pipeline,
@@ -96,11 +94,11 @@ def pipeline_run_for_commit(
             where,
         ),
         judge(
-            "TK-02",
             condition.get("status") == "True" or release_succeeded(run, task_runs),
             f"{where} condition Succeeded",
             "True (or every task but the verification task succeeded)",
-            f"{condition.get('status')!r} reason {condition.get('reason')!r}: {condition.get('message', '')}",
+            f"{condition.get('status')!r} reason {condition.get('reason')!r}: "
+            f"{condition.get('message', '')}",
             where,
             condition=condition,
         ),
@@ -112,7 +110,8 @@ def pipeline_run_for_commit(
 
 @cache
 def forbidden_machinery() -> dict[str, Any]:
-    """The forbidden gates and CI machinery of any lane (data file; the lane's tasks are in its profile)."""
+    """The forbidden gates and CI machinery of any lane (data file; the lane's tasks
+    are in its profile)."""
     return yaml.safe_load(
         resources.files("pytest_agentrun").joinpath("data/tekton-lane-tasks.yaml").read_text()
     )
@@ -147,7 +146,8 @@ def pipeline_where(profile: LaneProfile) -> str:
 def pipeline_tasks(
     profile: LaneProfile, pipeline: dict[str, Any], tasks: list[dict[str, Any]]
 ) -> list[PipelineTask]:
-    """The Pipeline's tasks and finally tasks, each with its Task's spec or its embedded taskSpec."""
+    """The Pipeline's tasks and finally tasks, each with its Task's spec or its
+    embedded taskSpec."""
     ns = profile.tekton_namespace
     by_name = {t.get("metadata", {}).get("name"): t for t in tasks}
     spec = pipeline.get("spec", {})
@@ -185,10 +185,9 @@ def pipeline_tasks(
     return result
 
 
-def missing_pipeline(criterion: str, profile: LaneProfile) -> list[Finding]:
+def missing_pipeline(profile: LaneProfile) -> list[Finding]:
     return [
         failed(
-            criterion,
             f"Pipeline {profile.pipeline}",
             "exists, so its tasks can be examined",
             "not found (404)",
@@ -197,9 +196,8 @@ def missing_pipeline(criterion: str, profile: LaneProfile) -> list[Finding]:
     ]
 
 
-def unreadable(criterion: str, ptask: PipelineTask) -> Finding:
+def unreadable(ptask: PipelineTask) -> Finding:
     return failed(
-        criterion,
         f"pipeline task {ptask.name}",
         "a Task spec the suite can read",
         ptask.problem,
@@ -210,8 +208,8 @@ def unreadable(criterion: str, ptask: PipelineTask) -> Finding:
 def task_params(
     pipeline: dict[str, Any], run: dict[str, Any] | None, ptask: PipelineTask
 ) -> dict[str, str]:
-    """The values a pipeline task's params take: the Pipeline's defaults overridden by the run's params,
-    substituted into the pipeline task's params; the Task's own defaults for the rest."""
+    """The values a pipeline task's params take: the Pipeline's defaults overridden by the run's
+    params, substituted into the pipeline task's params; the Task's own defaults for the rest."""
     pipeline_values = param_values(pipeline.get("spec", {}).get("params"), "default")
     pipeline_values |= param_values((run or {}).get("spec", {}).get("params"), "value")
     values = param_values((ptask.spec or {}).get("params"), "default")
@@ -221,7 +219,8 @@ def task_params(
 
 
 def words(text: str, vocabulary: list[str]) -> list[str]:
-    """The vocabulary entries that appear in text as whole words (`prod` in deploy-prod, not in product)."""
+    """The vocabulary entries that appear in text as whole words (`prod` in
+    deploy-prod, not in product)."""
     lowered = text.lower()
     return [
         w
@@ -241,7 +240,6 @@ def pipeline_and_service_account(
     ns = profile.tekton_namespace
     return [
         judge(
-            "TK-01",
             pipeline is not None,
             f"Pipeline {profile.pipeline}",
             "exists",
@@ -249,7 +247,6 @@ def pipeline_and_service_account(
             pipeline_where(profile),
         ),
         judge(
-            "TK-01",
             service_account is not None,
             f"ServiceAccount {profile.tekton_service_account}",
             "exists",
@@ -268,14 +265,13 @@ HOST_NETWORK = {"hostNetwork": True, "dnsPolicy": "ClusterFirstWithHostNet"}
 def pipeline_run_on_host_network(
     profile: LaneProfile, commit: str, run: dict[str, Any] | None, task_runs: list[dict[str, Any]]
 ) -> list[Finding]:
-    """TK-03: the catalog commit's PipelineRun runs its TaskRuns on the host network (DNS ClusterFirstWithHostNet)
-    as the lane's Tekton ServiceAccount."""
+    """TK-03: the catalog commit's PipelineRun runs its TaskRuns on the host network (DNS
+    ClusterFirstWithHostNet) as the lane's Tekton ServiceAccount."""
     name = profile.pipeline_run_name(commit)
     where = f"PipelineRun {profile.tekton_namespace}/{name}"
     if run is None:
         return [
             failed(
-                "TK-03",
                 f"PipelineRun {name}",
                 f"exists for source commit {commit}",
                 "not found (404)",
@@ -286,7 +282,6 @@ def pipeline_run_on_host_network(
     pod = template.get("podTemplate") or {}
     findings = [
         judge(
-            "TK-03",
             pod.get(key) == value,
             f"{where} spec.taskRunTemplate.podTemplate.{key}",
             repr(value),
@@ -298,7 +293,6 @@ def pipeline_run_on_host_network(
     if not task_runs:
         return findings + [
             failed(
-                "TK-03",
                 f"TaskRuns of {name}",
                 f"run as {profile.tekton_service_account}",
                 "no TaskRun of the PipelineRun (label tekton.dev/pipelineRun)",
@@ -314,7 +308,8 @@ def pipeline_run_on_host_network(
         drifted = {
             k: pod.get(k) for k, v in HOST_NETWORK.items() if pod is not None and pod.get(k) != v
         }
-        # The verification task runs as its own read-only ServiceAccount, never as the lane's runner.
+        # The verification task runs as its own read-only ServiceAccount, never as
+        # the lane's runner.
         labels = task_run.get("metadata", {}).get("labels") or {}
         verifying = labels.get("tekton.dev/pipelineTask") == VERIFICATION_TASK
         wanted = (
@@ -322,7 +317,6 @@ def pipeline_run_on_host_network(
         )
         findings.append(
             judge(
-                "TK-03",
                 account == wanted and not drifted,
                 f"TaskRun {task_run['metadata']['name']}",
                 f"runs as {wanted} with the run's host-network podTemplate",
@@ -350,16 +344,16 @@ NO_PROXY_VARIABLES = ("NO_PROXY", "no_proxy")
 def no_proxy_kept(
     profile: LaneProfile, pipeline: dict[str, Any] | None, tasks: list[dict[str, Any]]
 ) -> list[Finding]:
-    """TK-04: every step of the Pipeline's tasks that goes through a proxy bypasses it for every entry of
-    the profile's noProxyRequired (hyueapi.com, .hyueapi.com, the service CIDR, .svc, .cluster.local),
-    in each NO_PROXY spelling it sets."""
+    """TK-04: every step of the Pipeline's tasks that goes through a proxy bypasses it for every
+    entry of the profile's noProxyRequired (hyueapi.com, .hyueapi.com, the service CIDR, .svc,
+    .cluster.local), in each NO_PROXY spelling it sets."""
     if pipeline is None:
-        return missing_pipeline("TK-04", profile)
+        return missing_pipeline(profile)
     required = profile.no_proxy_required
     findings = []
     for ptask in pipeline_tasks(profile, pipeline, tasks):
         if ptask.spec is None:
-            findings.append(unreadable("TK-04", ptask))
+            findings.append(unreadable(ptask))
             continue
         params = task_params(pipeline, None, ptask)
         for label, container in containers(ptask.spec):
@@ -374,7 +368,6 @@ def no_proxy_kept(
                 proxied = [k for k in PROXY_VARIABLES if k in env]
                 findings.append(
                     judge(
-                        "TK-04",
                         not proxied,
                         subject,
                         f"NO_PROXY keeping {', '.join(required)}",
@@ -391,7 +384,6 @@ def no_proxy_kept(
             }
             findings.append(
                 judge(
-                    "TK-04",
                     not any(missing.values()),
                     subject,
                     f"keeps {', '.join(required)}",
@@ -410,7 +402,8 @@ def no_proxy_kept(
 
 
 def github_remotes(profile: LaneProfile) -> re.Pattern[str]:
-    """GitHub remotes a task must never use: SSH (scp-like or ssh://) and HTTPS of the source repo's host."""
+    """GitHub remotes a task must never use: SSH (scp-like or ssh://) and HTTPS of the
+    source repo's host."""
     host = re.escape(re.search(r"([\w.-]+\.[a-z]{2,})[:/]", profile.source_repo).group(1))
     return re.compile(rf"ssh://\S+|git@{host}:\S*|https?://(?:[^/\s@]+@)?{host}\S*", re.IGNORECASE)
 
@@ -426,17 +419,17 @@ def _mirror_step(
     also: tuple[str, ...],
     expected: str,
 ) -> Finding:
-    """The task of a role has a step that runs one of `verbs` against `url` (after param substitution)."""
+    """The task of a role has a step that runs one of `verbs` against `url` (after
+    param substitution)."""
     if ptask is None:
         return failed(
-            "TK-05",
             f"{role} task {task_name(profile, role)}",
             expected,
             "no such task in the Pipeline",
             pipeline_where(profile),
         )
     if ptask.spec is None:
-        return unreadable("TK-05", ptask)
+        return unreadable(ptask)
     params = task_params(pipeline, run, ptask)
     steps = [
         (label, substitute(container_text(c), params))
@@ -446,7 +439,6 @@ def _mirror_step(
     for label, text in steps:
         if url in text and any(v in text for v in verbs) and all(a in text for a in also):
             return passed(
-                "TK-05",
                 f"{ptask.name} {label}",
                 expected,
                 f"{' or '.join(verbs)} with {url}",
@@ -454,7 +446,6 @@ def _mirror_step(
             )
     found = ", ".join(f"{k}={v}" for k, v in params.items()) or "no params"
     return failed(
-        "TK-05",
         f"{role} task {ptask.name}",
         expected,
         f"no step runs {' or '.join(verbs)} with {url}"
@@ -473,10 +464,11 @@ def checkout_and_push_through_mirror(
     tasks: list[dict[str, Any]],
     run: dict[str, Any] | None,
 ) -> list[Finding]:
-    """TK-05: source preparation fetches the full source commit through the mirror read URL, promotion pushes
-    through the mirror write URL, and no step, param or run param uses GitHub over SSH or HTTPS."""
+    """TK-05: source preparation fetches the full source commit through the mirror read URL,
+    promotion pushes through the mirror write URL, and no step, param or run param uses GitHub
+    over SSH or HTTPS."""
     if pipeline is None:
-        return missing_pipeline("TK-05", profile)
+        return missing_pipeline(profile)
     ptasks = pipeline_tasks(profile, pipeline, tasks)
     by_name = {p.name: p for p in ptasks}
     read, write = profile.mirror_read_url, profile.mirror_write_url
@@ -518,7 +510,6 @@ def checkout_and_push_through_mirror(
     ]
     findings.append(
         judge(
-            "TK-05",
             not hits,
             "Pipeline params and the run's params",
             "no GitHub SSH/HTTPS remote",
@@ -528,7 +519,7 @@ def checkout_and_push_through_mirror(
     )
     for ptask in ptasks:
         if ptask.spec is None:
-            findings.append(unreadable("TK-05", ptask))
+            findings.append(unreadable(ptask))
             continue
         params = task_params(pipeline, run, ptask)
         texts = [
@@ -540,7 +531,6 @@ def checkout_and_push_through_mirror(
         ]
         findings.append(
             judge(
-                "TK-05",
                 not hits,
                 f"pipeline task {ptask.name} steps and params",
                 "no GitHub SSH/HTTPS fetch or push",
@@ -558,10 +548,11 @@ def checkout_and_push_through_mirror(
 def pipeline_tasks_are_the_lane_kinds(
     profile: LaneProfile, pipeline: dict[str, Any] | None, tasks: list[dict[str, Any]]
 ) -> list[Finding]:
-    """TK-06: the Pipeline runs exactly the lane's tasks (source preparation, check, plan, image publish with
-    BuildKit, promotion; a when-guarded image build), and no self-test, dev or prod gate."""
+    """TK-06: the Pipeline runs exactly the lane's tasks (source preparation, check, plan,
+    image publish with BuildKit, promotion; a when-guarded image build), and no self-test,
+    dev or prod gate."""
     if pipeline is None:
-        return missing_pipeline("TK-06", profile)
+        return missing_pipeline(profile)
     lane, lane_tasks = forbidden_machinery(), profile.tekton_tasks
     roles = {t["name"]: t for t in lane_tasks.values()}
     ptasks = pipeline_tasks(profile, pipeline, tasks)
@@ -576,7 +567,6 @@ def pipeline_tasks_are_the_lane_kinds(
             problems.append("runs without a `when` guard")
         findings.append(
             judge(
-                "TK-06",
                 not problems,
                 f"pipeline task {ptask.name} (taskRef {ptask.ref})",
                 "one of the lane's tasks: " + ", ".join(roles),
@@ -595,7 +585,6 @@ def pipeline_tasks_are_the_lane_kinds(
         if role["name"] not in by_name:
             findings.append(
                 judge(
-                    "TK-06",
                     role.get("optional", False),
                     f"lane task {role['name']} ({role['role']})",
                     "in the Pipeline",
@@ -604,14 +593,13 @@ def pipeline_tasks_are_the_lane_kinds(
                 )
             )
         elif by_name[role["name"]].spec is None:
-            findings.append(unreadable("TK-06", by_name[role["name"]]))
+            findings.append(unreadable(by_name[role["name"]]))
         else:
             expected = "in the Pipeline" + (
                 f", running {', '.join(role['runs'])}" if role.get("runs") else ""
             )
             findings.append(
                 judge(
-                    "TK-06",
                     not missing,
                     f"lane task {role['name']} ({role['role']})",
                     expected,
@@ -626,7 +614,8 @@ def pipeline_tasks_are_the_lane_kinds(
 
 
 def _docker_or_runner(container: dict[str, Any]) -> list[str]:
-    """Why a step or sidecar looks like a Docker daemon, DinD or a custom runner (empty when it does not)."""
+    """Why a step or sidecar looks like a Docker daemon, DinD or a custom runner (empty
+    when it does not)."""
     lane = forbidden_machinery()
     image = str(container.get("image") or "")
     problems = [
@@ -652,13 +641,14 @@ def no_custom_runner_or_docker_daemon(
     tasks: list[dict[str, Any]],
     workloads: dict[str, list[dict[str, Any]]],
 ) -> list[Finding]:
-    """TK-07: no DinD image, privileged container, Docker socket or CI.json runner in the Pipeline's tasks, and no
-    runner/poller/reconciler Deployment or StatefulSet (by name or image) in the Tekton or runtime namespace."""
+    """TK-07: no DinD image, privileged container, Docker socket or CI.json runner in the Pipeline's
+    tasks, and no runner/poller/reconciler Deployment or StatefulSet (by name or image) in the
+    Tekton or runtime namespace."""
     lane = forbidden_machinery()
-    findings = missing_pipeline("TK-07", profile) if pipeline is None else []
+    findings = missing_pipeline(profile) if pipeline is None else []
     for ptask in pipeline_tasks(profile, pipeline, tasks) if pipeline else []:
         if ptask.spec is None:
-            findings.append(unreadable("TK-07", ptask))
+            findings.append(unreadable(ptask))
             continue
         problems = [
             f"{label}: {p}" for label, c in containers(ptask.spec) for p in _docker_or_runner(c)
@@ -670,7 +660,6 @@ def no_custom_runner_or_docker_daemon(
         ]
         findings.append(
             judge(
-                "TK-07",
                 not problems,
                 f"pipeline task {ptask.name} steps and sidecars",
                 "no Docker daemon, DinD, privileged container or custom runner",
@@ -682,7 +671,6 @@ def no_custom_runner_or_docker_daemon(
         if not objects:
             findings.append(
                 passed(
-                    "TK-07",
                     f"workloads in {namespace}",
                     "no runner/poller/reconciler Deployment or StatefulSet",
                     "no Deployment or StatefulSet",
@@ -705,7 +693,6 @@ def no_custom_runner_or_docker_daemon(
             ]
             findings.append(
                 judge(
-                    "TK-07",
                     not problems,
                     f"{obj.get('kind')} {obj['metadata']['name']}",
                     "not a runner, poller, reconciler or Docker daemon",
@@ -750,9 +737,8 @@ def plan_summary(
     return run, summary, PlanSummary.parse(summary)
 
 
-def missing_task_run(criterion: str, profile: LaneProfile, run_name: str, role: str) -> Finding:
+def missing_task_run(profile: LaneProfile, run_name: str, role: str) -> Finding:
     return failed(
-        criterion,
         f"{task_name(profile, role)} TaskRun of {run_name}",
         "exists (label tekton.dev/pipelineTask)",
         "not found",
@@ -764,13 +750,13 @@ def missing_task_run(criterion: str, profile: LaneProfile, run_name: str, role: 
 def plan_summary_safe(
     profile: LaneProfile, run_name: str, task_runs: list[dict[str, Any]]
 ) -> list[Finding]:
-    """TK-08: the plan TaskRun's planArtifacts.summary reads `build=N reuse=M unsafeReuse=K` with K = 0."""
+    """TK-08: the plan TaskRun's planArtifacts.summary reads `build=N reuse=M
+    unsafeReuse=K` with K = 0."""
     run, summary, parsed = plan_summary(profile, task_runs)
     if run is None:
-        return [missing_task_run("TK-08", profile, run_name, "plan")]
+        return [missing_task_run(profile, run_name, "plan")]
     return [
         judge(
-            "TK-08",
             parsed is not None and parsed.safe,
             f"{task_name(profile, 'plan')} result planArtifacts.summary",
             "build=N reuse=M unsafeReuse=0",
@@ -810,10 +796,11 @@ def env_reuse_follows_inputs(
     registry_tags: TagListing | None = None,
     earlier_tags: set[str] | None = None,
 ) -> list[Finding]:
-    """TK-09: when no env-identity input changed since the previous catalog's source commit, the release reused
-    the env image (plan build=0 reuse=1 unsafeReuse=0, image-publish status=reused, no image-build TaskRun,
-    the previous tag, and no tag in the registry that no earlier catalog recorded: `earlier_tags`); when one
-    changed, it built a new envIdentity (status built, image-build succeeded)."""
+    """TK-09: when no env-identity input changed since the previous catalog's source commit, the
+    release reused the env image (plan build=0 reuse=1 unsafeReuse=0, image-publish status=reused,
+    no image-build TaskRun, the previous tag, and no tag in the registry that no earlier catalog
+    recorded: `earlier_tags`); when one changed, it built a new envIdentity (status built,
+    image-build succeeded)."""
     findings, reuses = [], []
     for entry in current.services():
         sid = entry.get("serviceId")
@@ -838,7 +825,6 @@ def env_reuse_follows_inputs(
             expected = f"a new envIdentity, status built ({basis})"
         findings.append(
             judge(
-                "TK-09",
                 ok,
                 f"catalog {sid} env image",
                 expected,
@@ -873,11 +859,11 @@ def _no_new_tag(profile: LaneProfile, listing: TagListing | None, earlier: set[s
             else "the registry's tag list was not read"
         )
         return undecided(
-            "TK-09", subject, expected, reason, listing.where if listing else profile.env_repository
+            subject, expected, reason, listing.where if listing else profile.env_repository
         )
     new = sorted(set(listing.tags) - earlier)
     found = f"new tag(s) {', '.join(new)}" if new else f"{len(listing.tags)} tag(s), none new"
-    return judge("TK-09", not new, subject, expected, found, listing.where, tags=list(listing.tags))
+    return judge(not new, subject, expected, found, listing.where, tags=list(listing.tags))
 
 
 def _run_followed(
@@ -887,7 +873,7 @@ def _run_followed(
     findings = []
     plan, summary, parsed = plan_summary(profile, task_runs)
     if plan is None:
-        findings.append(missing_task_run("TK-09", profile, run_name, "plan"))
+        findings.append(missing_task_run(profile, run_name, "plan"))
     else:
         if reuse:
             ok = summary == "build=0 reuse=1 unsafeReuse=0"  # exactly, as the lane writes it
@@ -895,7 +881,6 @@ def _run_followed(
             ok = parsed is not None and parsed.build > 0 and parsed.safe
         findings.append(
             judge(
-                "TK-09",
                 ok,
                 "plan result planArtifacts.summary",
                 "build=0 reuse=1 unsafeReuse=0" if reuse else "build=N (N > 0) unsafeReuse=0",
@@ -905,12 +890,11 @@ def _run_followed(
         )
     publish = task_run_of(profile, task_runs, "publish")
     if publish is None:
-        findings.append(missing_task_run("TK-09", profile, run_name, "publish"))
+        findings.append(missing_task_run(profile, run_name, "publish"))
     else:
         status = result_of(publish, "status")
         findings.append(
             judge(
-                "TK-09",
                 status == ("reused" if reuse else "built"),
                 f"{task_name(profile, 'publish')} result status",
                 "reused" if reuse else "built",
@@ -923,7 +907,6 @@ def _run_followed(
     if reuse:
         findings.append(
             judge(
-                "TK-09",
                 build is None,
                 f"{task_name(profile, 'build')} TaskRun",
                 "none (the build is skipped on reuse)",
@@ -935,7 +918,6 @@ def _run_followed(
         state = succeeded_condition(build).get("status") if build else None
         findings.append(
             judge(
-                "TK-09",
                 state == "True",
                 f"{task_name(profile, 'build')} TaskRun",
                 "ran and Succeeded=True",
@@ -957,8 +939,8 @@ def _source_commit(catalog: Catalog) -> str | None:
 
 
 def consecutive_source_commits(versions: list[tuple[CommitInfo, Catalog]]) -> list[tuple[str, str]]:
-    """(older, newer) source commits of each two consecutive catalog versions (newest first) whose source
-    commits can be read: the source diffs TK-10 needs."""
+    """(older, newer) source commits of each two consecutive catalog versions (newest first) whose
+    source commits can be read: the source diffs TK-10 needs."""
     commits = [_source_commit(catalog) for _, catalog in versions]
     return [(old, new) for new, old in zip(commits, commits[1:]) if old and new]
 
@@ -966,8 +948,9 @@ def consecutive_source_commits(versions: list[tuple[CommitInfo, Catalog]]) -> li
 def read_diffs(
     read: Callable[[str, str], list[str]], pairs: list[tuple[str, str]]
 ) -> dict[tuple[str, str], list[str] | str]:
-    """The files changed for each (old, new) pair through `read` (the source reader's changed_files); a
-    diff that cannot be read keeps its reason, so that pair cannot be decided instead of the test erroring."""
+    """The files changed for each (old, new) pair through `read` (the source reader's
+    changed_files); a diff that cannot be read keeps its reason, so that pair cannot be decided
+    instead of the test erroring."""
     diffs: dict[tuple[str, str], list[str] | str] = {}
     for old, new in pairs:
         try:
@@ -985,18 +968,18 @@ def env_identity_follows_inputs(
     versions: list[tuple[CommitInfo, Catalog]],
     changed: dict[tuple[str, str], list[str] | str],
 ) -> list[Finding]:
-    """TK-10: across consecutive catalog versions, each service's envIdentity changes exactly when an env-identity
-    input changed between their source commits. `versions` is newest first; `changed` maps (old, new) source
-    commits to the files changed between them (absent, or the reason it could not be read: undecided).
-    With fewer than two versions there is no change to judge: the criterion's text has no case in which it
-    does not apply, so that is "cannot be decided", never a pass."""
+    """TK-10: across consecutive catalog versions, each service's envIdentity changes exactly when
+    an env-identity input changed between their source commits. `versions` is newest first;
+    `changed` maps (old, new) source commits to the files changed between them (absent, or the
+    reason it could not be read: undecided). With fewer than two versions there is no change to
+    judge: the criterion's text has no case in which it does not apply, so that is "cannot be
+    decided", never a pass."""
     if len(versions) < 2:
         where = (
             versions[0][1].where if versions else f"{profile.gitops_branch}:{profile.catalog_path}"
         )
         return [
             undecided(
-                "TK-10",
                 "catalog history",
                 "two or more catalog versions to compare",
                 f"{len(versions)} version(s) of the catalog: no change of envIdentity to judge yet",
@@ -1015,24 +998,20 @@ def _versions_agree(
     new: Catalog,
     changed: dict[tuple[str, str], list[str] | str],
 ) -> list[Finding]:
-    """TK-10 on one pair of consecutive versions: a finding per service present in both, or why none can be."""
+    """TK-10 on one pair of consecutive versions: a finding per service present in both,
+    or why none can be."""
     subject, where = f"envIdentity {old.where} -> {new.where}", new.where
     unreadable = [
         f"{c.where}: {c.error or 'not a JSON object'}" for c in (old, new) if not c.usable
     ]
     if unreadable:
-        return [
-            undecided(
-                "TK-10", subject, "both catalog versions readable", "; ".join(unreadable), where
-            )
-        ]
+        return [undecided(subject, "both catalog versions readable", "; ".join(unreadable), where)]
     commits = (_source_commit(old), _source_commit(new))
     files = changed.get(commits) if all(commits) else "a version has no full 40-hex sourceCommit"
     if not isinstance(files, list):
         reason = files or f"the source diff {commits[0][:12]}..{commits[1][:12]} was not read"
         return [
             undecided(
-                "TK-10",
                 subject,
                 "the source diff between the two versions' source commits",
                 reason,
@@ -1049,7 +1028,6 @@ def _versions_agree(
         moved = before.get("envIdentity") != entry.get("envIdentity")
         findings.append(
             judge(
-                "TK-10",
                 moved == changes.changed,
                 f"{sid} envIdentity {old.where} -> {new.where}",
                 "a new envIdentity"
@@ -1062,7 +1040,6 @@ def _versions_agree(
         )
     return findings or [
         undecided(
-            "TK-10",
             subject,
             "a service present in both versions",
             f"no service entry of {new.where} is in {old.where}",
@@ -1078,15 +1055,14 @@ def _versions_agree(
 def source_branch_untouched_by_ci(
     profile: LaneProfile, head: str | None, history: list[CommitInfo]
 ) -> list[Finding]:
-    """TK-11: no commit on the source branch touches the catalog or the runtime path, and none is authored or
-    committed by the CI identity. That second rule also decides "deploy.json changed only by hand": a CI
-    change to deploy.json is a CI commit, so it is not judged twice."""
+    """TK-11: no commit on the source branch touches the catalog or the runtime path, and none is
+    authored or committed by the CI identity. That second rule also decides "deploy.json changed
+    only by hand": a CI change to deploy.json is a CI commit, so it is not judged twice."""
     branch = profile.source_branch
     ci = profile.ci_identity
     if head is None:
         return [
             undecided(
-                "TK-11",
                 f"branch {branch}",
                 "its history, to show no CI commit on it",
                 "the branch does not exist in the source repository",
@@ -1127,7 +1103,6 @@ def source_branch_untouched_by_ci(
         offenders = [(c, offence(c)) for c in history if offence(c)]
         findings += [
             failed(
-                "TK-11",
                 f"commit {c.sha[:12]} {(c.message.splitlines() or [''])[0]!r}",
                 expected,
                 f"{label}: {', '.join(found)}",
@@ -1138,7 +1113,6 @@ def source_branch_untouched_by_ci(
         if not offenders:
             findings.append(
                 passed(
-                    "TK-11",
                     f"{len(history)} commits of {branch}",
                     expected,
                     "none",

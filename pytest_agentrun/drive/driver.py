@@ -1,4 +1,5 @@
-"""The one object that changes the lane: mirror sync and flush, trigger-current and its wait, promotion.
+"""The one object that changes the lane: mirror sync and flush, trigger-current and
+its wait, promotion.
 
 The lane session only reads. A LaneDriver needs a DriveConsent, and a consent exists only when the
 user asked for a change: `pytest --drive`, or an `agentrun-lane` command given `--confirm`. Every
@@ -79,7 +80,8 @@ class LaneDriver:
         return self.last
 
     def wait(self, timeout: float | None = None, name: str | None = None) -> RunOutcome:
-        """Wait for the named run (default: the one trigger_current() gave) within timeout seconds."""
+        """Wait for the named run (default: the one trigger_current() gave)
+        within timeout seconds."""
         name = name or (self.last.name if self.last else None)
         if name is None:
             raise DriveError("wait(): nothing triggered in this session and no run name given")

@@ -15,8 +15,9 @@ from ..masking import redact_url
 
 
 def exact_fetch(url: str, sha: str) -> None:
-    """`git fetch --depth=1 <url> <sha>` must bring exactly that commit (what the lane's source task does);
-    a DriveError says why it did not. Live: the reader's exact fetch, without the session cache."""
+    """`git fetch --depth=1 <url> <sha>` must bring exactly that commit (what the lane's
+    source task does); a DriveError says why it did not. Live: the reader's exact fetch,
+    without the session cache."""
     ok, detail = git_reader.exact_fetch(url, sha)
     if not ok:
         raise DriveError(f"exact fetch of {sha} from {redact_url(url)} failed: {detail}")

@@ -23,7 +23,8 @@ def _head(url: str, branch: str) -> str | None:
 
 
 def fast_forward(from_url: str, to_read_url: str, to_push_url: str, branch: str) -> BranchMove:
-    """Make `branch` at to_push_url equal to `branch` at from_url, if and only if that is a fast-forward."""
+    """Make `branch` at to_push_url equal to `branch` at from_url, if and only if that
+    is a fast-forward."""
     with tempfile.TemporaryDirectory(prefix="agentrun-drive-") as scratch:
         repo = git.Repo.init(scratch, bare=True)
         try:
@@ -45,8 +46,8 @@ def fast_forward(from_url: str, to_read_url: str, to_push_url: str, branch: str)
                 )
                 if not _is_ancestor(repo, old, new):
                     raise DriveError(
-                        f"refusing to move {branch} at {redact_url(to_push_url)} from {old} to {new}: "
-                        f"not a fast-forward (the two histories diverged)"
+                        f"refusing to move {branch} at {redact_url(to_push_url)} from {old} to "
+                        f"{new}: not a fast-forward (the two histories diverged)"
                     )
             repo.git.execute(
                 ["git", "push", "--quiet", to_push_url, f"{new}:refs/heads/{branch}"], env=GIT_ENV
@@ -77,7 +78,8 @@ def sync(config: LaneConfig) -> BranchMove:
 
 
 def flush(config: LaneConfig) -> BranchMove:
-    """DR-01 flush: GitHub's GitOps branch fast-forwarded to the mirror's (refuses a non-fast-forward)."""
+    """DR-01 flush: GitHub's GitOps branch fast-forwarded to the mirror's (refuses a
+    non-fast-forward)."""
     return fast_forward(
         config.mirror_read_url,
         config.source_repo_url,
@@ -87,8 +89,8 @@ def flush(config: LaneConfig) -> BranchMove:
 
 
 def live_heads(config: LaneConfig) -> dict[str, str | None]:
-    """The four heads read now (not from the session's evidence cache): localV01, githubV01, localGitops,
-    githubGitops; one ls-remote per side."""
+    """The four heads read now (not from the session's evidence cache): localV01, githubV01,
+    localGitops, githubGitops; one ls-remote per side."""
     profile = config.profile
     source, gitops = f"refs/heads/{profile.source_branch}", f"refs/heads/{profile.gitops_branch}"
     sides = {}

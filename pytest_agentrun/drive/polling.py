@@ -44,7 +44,8 @@ def time_scale(config: LaneConfig) -> float:
 
 
 def schedule(config: LaneConfig, poll: float | None = None) -> Backoff:
-    """The lane's backoff; a given `poll` is its first interval (the ceiling keeps the 2:15 ratio)."""
+    """The lane's backoff; a given `poll` is its first interval (the ceiling
+    keeps the 2:15 ratio)."""
     if poll is not None:
         return Backoff(poll, poll * CEILING / FIRST)
     scale = time_scale(config)

@@ -27,7 +27,8 @@ class Progress:
         self.out(f"[{self.elapsed:5.1f}s] {label:<15} {text}")
 
     def change(self, label: str, text: str) -> bool:
-        """Print `text` for `label` unless it is what was printed last for it; whether it printed."""
+        """Print `text` for `label` unless it is what was printed last for it;
+        whether it printed."""
         if self._shown.get(label) == text:
             return False
         self._shown[label] = text

@@ -29,13 +29,15 @@ from ..model.tracking import tracked_by
 from ..model.release_health import catalog_digests, pod_problem, workload_problem
 from ..model.run_state import RunOutcome
 
-# What `argocd app get --refresh` sets: the controller reconciles at once instead of at its next period.
+# What `argocd app get --refresh` sets: the controller reconciles at once instead of
+# at its next period.
 REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
 T = TypeVar("T")
 
 
 class PromotionTimedOut(DriveError):
-    """A phase did not complete before the timeout; `phase` and `last` say where and what was seen."""
+    """A phase did not complete before the timeout; `phase` and `last` say where
+    and what was seen."""
 
     def __init__(self, phase: str, last: str, timeout: float):
         self.phase, self.last = phase, last
@@ -197,7 +199,8 @@ def _request_refresh(
 def _operation_revision(
     profile: LaneProfile, app: dict[str, Any], operation: dict[str, Any]
 ) -> str | None:
-    """The revision of the last sync operation for the lane's source (revisions[i] when multi-source)."""
+    """The revision of the last sync operation for the lane's source (revisions[i]
+    when multi-source)."""
     index, _, _ = lane_source(profile, app.get("spec") or {})
     for holder in (
         operation.get("syncResult") or {},

@@ -33,11 +33,15 @@ class DrivenRelease:
         return self.failure if self.failed_stage != "promotion" else None
 
     def promotion_failure(self) -> str | None:
-        """Why the promotion did not complete: its own failure, or the earlier stage that stopped the drive."""
+        """Why the promotion did not complete: its own failure, or the earlier stage that
+        stopped the drive."""
         if self.failed_stage in (None, "promotion"):
             return self.failure
         first_line = (self.failure or "").splitlines()[0]
-        return f"not reached: the {self.failed_stage} stage failed first (judged by DR-02): {first_line}"
+        return (
+            f"not reached: the {self.failed_stage} stage failed first (judged by DR-02): "
+            f"{first_line}"
+        )
 
 
 def live_tags(config: LaneConfig) -> list[str]:

@@ -1,4 +1,5 @@
-"""trigger-current (DR-02): one PipelineRun for GitHub's current source head, then a bounded wait on it.
+"""trigger-current (DR-02): one PipelineRun for GitHub's current source head, then
+a bounded wait on it.
 
 The mirror is synced first when it is behind GitHub (the lane's tasks read the mirror only), and an
 exact shallow fetch of the full SHA through the mirror must work, as the run's source task will do
@@ -106,7 +107,8 @@ def pipeline_run(config: LaneConfig, revision: str) -> dict[str, Any]:
 
 def _with_install(config: LaneConfig, run: dict[str, Any], kube: LiveKube) -> dict[str, Any]:
     """The run as the installed verification Task needs it (its workspaces and ServiceAccount), when
-    the live Pipeline records the install's PipelineRun patch (incluster/install.py); else unchanged."""
+    the live Pipeline records the install's PipelineRun patch
+    (incluster/install.py); else unchanged."""
     from ..incluster.install import apply_to_run
 
     return apply_to_run(

@@ -43,7 +43,8 @@ def encode(value: Any) -> Any:
 def encoded_node(value: Any) -> Any:
     """encode() one level deep: the node in JSON's types, its children as they are. The writer
     encodes and redacts in one pass with it (redact_value's `form`): one copy of a large value."""
-    # Readers may return this package's dataclasses besides JSON's own types: restored by name on replay.
+    # Readers may return this package's dataclasses besides JSON's own types: restored
+    # by name on replay.
     if dataclasses.is_dataclass(value) and type(value).__module__.startswith(PACKAGE + "."):
         kind = f"{type(value).__module__}:{type(value).__qualname__}"
         return {
@@ -76,7 +77,8 @@ def decode(value: Any) -> Any:
 
 
 def _decoded(obj: dict[str, Any]) -> Any:
-    """decode() of one JSON object as the parser builds it (json's object_hook): one pass, no copy."""
+    """decode() of one JSON object as the parser builds it (json's object_hook):
+    one pass, no copy."""
     if "__tuple__" in obj:
         return tuple(obj["__tuple__"])
     if "__type__" in obj:
@@ -92,9 +94,13 @@ def _decoded(obj: dict[str, Any]) -> Any:
 # model/): a bundle keeps replaying after a move without the old module re-exporting the type.
 MOVED_TYPES = {
     "pytest_agentrun.readers.git:CommitInfo": "pytest_agentrun.model.commits:CommitInfo",
-    "pytest_agentrun.readers.registry:ManifestAnswer": "pytest_agentrun.model.images:ManifestAnswer",
+    "pytest_agentrun.readers.registry:ManifestAnswer": (
+        "pytest_agentrun.model.images:ManifestAnswer"
+    ),
     "pytest_agentrun.readers.worktree:IgnoreRule": "pytest_agentrun.model.worktree:IgnoreRule",
-    "pytest_agentrun.readers.worktree:WorktreeState": "pytest_agentrun.model.worktree:WorktreeState",
+    "pytest_agentrun.readers.worktree:WorktreeState": (
+        "pytest_agentrun.model.worktree:WorktreeState"
+    ),
 }
 
 
@@ -150,7 +156,8 @@ def write_manifest(
     run: str,
     verdict: dict[str, Any] | None = None,
 ) -> Path:
-    """The bundle's manifest; with `verdict` (verdict.json's document) the bundle records the verdict too."""
+    """The bundle's manifest; with `verdict` (verdict.json's document) the bundle
+    records the verdict too."""
     files, entries = {}, 0
     for part in sorted(directory.glob("evidence-*.jsonl")):
         entries += _sort_lines(part)
@@ -199,7 +206,8 @@ def _sort_lines(part: Path) -> int:
 
 
 def mark_latest(directory: Path) -> Path:
-    """`<reports>/evidence/latest` names the newest bundle (a relative symlink, replaced atomically)."""
+    """`<reports>/evidence/latest` names the newest bundle (a relative symlink,
+    replaced atomically)."""
     link = directory.parent / LATEST
     staging = directory.parent / f".{LATEST}-{directory.name}"
     staging.unlink(missing_ok=True)
@@ -224,7 +232,8 @@ class RecordedEvidence:
         self.manifest = json.loads(manifest_path.read_text())
         if self.manifest.get("format") != FORMAT:
             raise ValueError(
-                f"{manifest_path}: bundle format {self.manifest.get('format')!r}, this suite reads {FORMAT}"
+                f"{manifest_path}: bundle format {self.manifest.get('format')!r}, this suite "
+                f"reads {FORMAT}"
             )
         self._lines: dict[tuple[str, str], RecordedLine] = {}
         for name, digest in self.manifest["files"].items():

@@ -62,7 +62,8 @@ def pipeline_ops(pipeline: dict[str, Any], files: dict[str, Any]) -> list[dict[s
 
 
 def patched_pipeline(pipeline: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
-    """The lane Pipeline with the install applied (the same JSON patch kubectl or kustomize apply)."""
+    """The lane Pipeline with the install applied (the same JSON patch kubectl or
+    kustomize apply)."""
     if installed(pipeline):
         raise DriveError(
             f"Pipeline {pipeline['metadata']['name']} already has a task {render.PIPELINE_TASK!r}: "
@@ -72,8 +73,8 @@ def patched_pipeline(pipeline: dict[str, Any], files: dict[str, Any]) -> dict[st
         new = jsonpatch.apply_patch(pipeline, pipeline_ops(pipeline, files))
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
         raise DriveError(
-            f"the install's patch does not apply to Pipeline {pipeline['metadata']['name']}: {exc}; "
-            "nothing was changed"
+            f"the install's patch does not apply to Pipeline {pipeline['metadata']['name']}: "
+            f"{exc}; nothing was changed"
         ) from None
     new["metadata"].setdefault("annotations", {})[PIPELINERUN_PATCH] = json.dumps(
         files["pipelinerun-patch.json"]
@@ -82,8 +83,9 @@ def patched_pipeline(pipeline: dict[str, Any], files: dict[str, Any]) -> dict[st
 
 
 def apply_to_run(run: dict[str, Any], pipeline: dict[str, Any] | None) -> dict[str, Any]:
-    """A PipelineRun of the lane with the install's PipelineRun patch applied, when the live Pipeline
-    carries one; else the run unchanged. taskRunSpecs already in the run are kept (appended to)."""
+    """A PipelineRun of the lane with the install's PipelineRun patch applied, when the
+    live Pipeline carries one; else the run unchanged. taskRunSpecs already in the run are
+    kept (appended to)."""
     recorded = (
         ((pipeline or {}).get("metadata") or {}).get("annotations", {}).get(PIPELINERUN_PATCH)
     )
@@ -126,20 +128,23 @@ def plan(files: dict[str, Any], profile: LaneProfile) -> list[str]:
         [f"create or replace {_ref(o)}" for o in objects_to_create(files)]
         + [f"patch {pipeline}: {op['op']} {op['path']}" for op in files["pipeline-patch.json"]]
         + [
-            f"annotate {pipeline} {PIPELINERUN_PATCH} (the PipelineRun patch trigger-current applies)"
+            f"annotate {pipeline} {PIPELINERUN_PATCH} (the PipelineRun patch trigger-current "
+            "applies)"
         ]
     )
 
 
 def apply(config: LaneConfig, files: dict[str, Any], out=print) -> None:
-    """Create/replace the Task and RBAC, then patch the Pipeline (refused when already installed)."""
+    """Create/replace the Task and RBAC, then patch the Pipeline (refused when
+    already installed)."""
     from ..readers.kube_live import LiveKube
 
     kube, profile = LiveKube(config), config.profile
     pipeline = kube.get("Pipeline", profile.tekton_namespace, profile.pipeline)
     if pipeline is None:
         raise DriveError(
-            f"Pipeline {profile.tekton_namespace}/{profile.pipeline} does not exist: nothing to install into"
+            f"Pipeline {profile.tekton_namespace}/{profile.pipeline} does not exist: nothing to "
+            "install into"
         )
     new = patched_pipeline(pipeline, files)  # refuses before anything is written
     query = [("fieldManager", FIELD_MANAGER)]

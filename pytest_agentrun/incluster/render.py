@@ -62,7 +62,8 @@ def values(
 
 
 def fill(text: str, mapping: dict[str, str]) -> str:
-    """Replace ${name} placeholders only: Tekton's own $(params.x) and the shell's "$@" pass through."""
+    """Replace ${name} placeholders only: Tekton's own $(params.x) and the shell's
+    "$@" pass through."""
 
     def value(match: re.Match[str]) -> str:
         if match.group(1) not in mapping:
@@ -361,7 +362,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--worktree",
         choices=MODES,
         default="hostpath",
-        help="mount the fixed worktree as a hostPath volume (default) or a workspace the lane binds",
+        help=(
+            "mount the fixed worktree as a hostPath volume (default) or a workspace the lane binds"
+        ),
     )
     parser.add_argument(
         "--registry-url", help="where the Task reaches the registry (default: the profile's)"

@@ -38,7 +38,8 @@ def _head(url: str, branch: str) -> tuple[str | None, str]:
 
 
 def observe(config: LaneConfig, kube) -> dict[str, Any]:
-    """One look at the lane: the GitOps heads, the Application's sync and health, and whether settled."""
+    """One look at the lane: the GitOps heads, the Application's sync and health,
+    and whether settled."""
     profile, branch = config.profile, config.profile.gitops_branch
     local, problem = _head(config.mirror_read_url, branch)
     github, github_problem = (
@@ -75,8 +76,9 @@ def describe(seen: dict[str, Any]) -> str:
         seen["pendingFlush"]
     ]
     return (
-        f"GitOps head {seen['gitopsHead']}, {flush}; Argo CD {seen['sync']} at {seen['syncRevision']}, "
-        f"{seen['health']}" + (f" ({'; '.join(seen['problems'])})" if seen["problems"] else "")
+        f"GitOps head {seen['gitopsHead']}, {flush}; Argo CD {seen['sync']} at "
+        f"{seen['syncRevision']}, {seen['health']}"
+        + (f" ({'; '.join(seen['problems'])})" if seen["problems"] else "")
     )
 
 

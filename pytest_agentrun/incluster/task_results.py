@@ -1,4 +1,5 @@
-"""Tekton Task results from a lane run: the verdict (pass|fail|incomplete|error), counts, failed criteria.
+"""Tekton Task results from a lane run: the verdict (pass|fail|incomplete|error),
+counts, failed criteria.
 
 The verdict comes from reports/verdict.json (the run's verdict over the whole catalogue), never
 from JUnit alone: a run that judged a subset (`-k`, `--criteria`) or left criteria unjudged is

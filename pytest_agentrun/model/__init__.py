@@ -2,5 +2,6 @@
 
 Checks import only this package, the lane profile (`lane`), the finding type (`finding`) and the
 error a lazy evidence read raises (`errors`). Nothing here does I/O or imports a client library
-(kubernetes, GitPython, httpx): readers build these values, checks judge them, the drive acts on them.
+(kubernetes, GitPython, httpx): readers build these values, checks judge them,
+the drive acts on them.
 """

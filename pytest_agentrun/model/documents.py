@@ -1,4 +1,5 @@
-"""The lane's documents: artifact catalog, deploy intent and runtime manifests, parsed with where they came from.
+"""The lane's documents: artifact catalog, deploy intent and runtime manifests, parsed with
+where they came from.
 
 A document keeps its text and its location (`ref:path`), so a finding can point a reviewer at the
 exact file and line. Parsing never raises: a broken document carries its error, and the criteria
@@ -132,7 +133,8 @@ class JsonDocument:
 
     def require(self, criterion_source: str) -> dict[str, Any]:
         """The parsed content, or an EvidenceError naming why it cannot be used. Members of another
-        shape than the schema's (`image` a string) are the checks' to judge (CT-01, CT-02 fail them)."""
+        shape than the schema's (`image` a string) are the checks' to judge (CT-01,
+        CT-02 fail them)."""
         if not self.usable:
             raise EvidenceError(
                 criterion_source, "document", self.where, self.error or "not a JSON object"
@@ -226,8 +228,8 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")  # what Argo CD's directory sourc
 
 def parse_manifests(files: dict[str, str], where_prefix: str) -> ManifestSet:
     """Every Kubernetes object of the given files (path -> text): each YAML document and each .json
-    file (an object, or a list of objects), in path order, with its first line. A file part that does
-    not parse, or parses to something else than objects, is an error naming `ref:path:line`."""
+    file (an object, or a list of objects), in path order, with its first line. A file part that
+    does not parse, or parses to something else than objects, is an error naming `ref:path:line`."""
     result = ManifestSet(texts=dict(files))
     for path in sorted(files):
         if path.endswith(".json"):

@@ -55,7 +55,8 @@ def classify(
     old_ref: dict[str, Any] | None,
     new_ref: dict[str, Any] | None,
 ) -> InputChanges:
-    """Which changes between two source commits (and their catalogs' imageRefs) are env-identity inputs."""
+    """Which changes between two source commits (and their catalogs' imageRefs) are
+    env-identity inputs."""
     patterns = input_patterns(profile, old_ref, new_ref)
     inputs = tuple(f for f in changed_files if matches_any(f, patterns))
     fields = profile.env_identity_inputs["imageRefFields"]
@@ -71,8 +72,8 @@ def classify(
 def classify_release(
     profile: LaneProfile, changed_files: list[str], previous: Any, current: Any
 ) -> InputChanges:
-    """The same over every service of two catalogs (documents.Catalog): an input changed for any service
-    counts, as a release rebuilds if any of its env images must change."""
+    """The same over every service of two catalogs (documents.Catalog): an input changed for any
+    service counts, as a release rebuilds if any of its env images must change."""
     per_service = [
         classify(
             profile,

@@ -79,7 +79,8 @@ class ForbiddenTargets:
 
 
 def members(node: Any, path: str = "$") -> Iterator[tuple[str, str | None, Any]]:
-    """(json path, key or None for a list item, value) of every member of a JSON-like tree, depth first."""
+    """(json path, key or None for a list item, value) of every member of a JSON-like
+    tree, depth first."""
     if isinstance(node, dict):
         for key, value in node.items():
             yield f"{path}.{key}", key, value

@@ -24,6 +24,7 @@ class ManifestAnswer:
 
 
 def repository_name(repository: str) -> str:
-    """`127.0.0.1:5000/agentrun/agentrun-mgr-env` -> `agentrun/agentrun-mgr-env` (drop the host part)."""
+    """`127.0.0.1:5000/agentrun/agentrun-mgr-env` -> `agentrun/agentrun-mgr-env`
+    (drop the host part)."""
     first, _, rest = repository.partition("/")
     return rest if rest and ("." in first or ":" in first or first == "localhost") else repository

@@ -1,4 +1,5 @@
-"""Kubernetes objects as values: how a reviewer names one, and the served resources discovery lists."""
+"""Kubernetes objects as values: how a reviewer names one, and the served
+resources discovery lists."""
 
 from __future__ import annotations
 

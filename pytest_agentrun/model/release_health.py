@@ -17,8 +17,8 @@ BOOT_COMMIT_ENV = "AGENTRUN_BOOT_COMMIT"
 
 
 def catalog_digests(services: list[dict[str, Any]]) -> tuple[dict[str, str], str]:
-    """The catalog's env image digest per serviceId (a container of that name runs it), and the first
-    service's for any other container; "" where the catalog names none."""
+    """The catalog's env image digest per serviceId (a container of that name runs it), and the
+    first service's for any other container; "" where the catalog names none."""
     digests = {e.get("serviceId"): (e.get("image") or {}).get("digest") or "" for e in services}
     first = (services[0].get("image") or {}).get("digest") or "" if services else ""
     return digests, first
@@ -34,13 +34,17 @@ def pod_problem(
     pod: dict[str, Any], revision: str, digests: dict[str, str], digest: str
 ) -> str | None:
     """Why the pod is not a ready pod of `revision` on the catalog's digest, or None.
-    digests: digest per container name (the catalog's serviceId); `digest` for any other container."""
+    digests: digest per container name (the catalog's serviceId); `digest` for
+    any other container."""
     ref, meta, status = object_ref(pod), pod["metadata"], pod.get("status") or {}
     for container in (pod.get("spec") or {}).get("containers") or []:
         env = {e.get("name"): e.get("value") for e in container.get("env") or []}
         booted = env.get(BOOT_COMMIT_ENV)
         if booted != revision:  # a pod of another revision: the rollout has not replaced it
-            return f"{ref} container {container.get('name')} boots {booted or f'no {BOOT_COMMIT_ENV}'}, not {revision}"
+            return (
+                f"{ref} container {container.get('name')} boots "
+                f"{booted or f'no {BOOT_COMMIT_ENV}'}, not {revision}"
+            )
     if meta.get("deletionTimestamp"):
         return f"{ref} is terminating"
     if status.get("phase") != "Running":
@@ -55,5 +59,8 @@ def pod_problem(
         if not want:
             return f"{ref} container {cs.get('name')}: the catalog gives no digest to compare with"
         if not (cs.get("imageID") or "").endswith(want):
-            return f"{ref} container {cs.get('name')} runs {cs.get('imageID') or 'no image yet'}, not {want}"
+            return (
+                f"{ref} container {cs.get('name')} runs {cs.get('imageID') or 'no image yet'}, "
+                f"not {want}"
+            )
     return None

@@ -71,5 +71,6 @@ def _statefulset(spec: dict[str, Any], status: dict[str, Any], want: int) -> lis
     if update and (update == current or updated >= want):
         return []
     return [
-        f"update not complete: currentRevision {current}, updateRevision {update}, {updated}/{want} updated"
+        f"update not complete: currentRevision {current}, updateRevision {update}, "
+        f"{updated}/{want} updated"
     ]

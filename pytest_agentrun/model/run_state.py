@@ -60,7 +60,8 @@ class RunOutcome:
 
     @property
     def plan_summary(self) -> str | None:
-        """`build=N reuse=M unsafeReuse=K`: the run's planSummary result, else the plan task's planArtifacts."""
+        """`build=N reuse=M unsafeReuse=K`: the run's planSummary result, else the plan
+        task's planArtifacts."""
         if isinstance(self.results.get("planSummary"), str):
             return self.results["planSummary"]
         for task in self.tasks:
@@ -95,7 +96,8 @@ def succeeded_condition(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def observe(run: dict[str, Any], task_runs: list[dict[str, Any]], seconds: float) -> RunOutcome:
-    """The run's outcome as it stands: its condition, results and every task's state, in pipeline order."""
+    """The run's outcome as it stands: its condition, results and every task's state,
+    in pipeline order."""
     status = run.get("status") or {}
     condition = succeeded_condition(run)
     states = _task_states(status, task_runs)

@@ -92,8 +92,8 @@ def _encoded(text: str) -> list[tuple[int, int, str]]:
 
 
 def credential_kind(text: str) -> str | None:
-    """The rule that finds a credential in the text (`provider-api-key`, `url-credential` ...), if any:
-    the first that masking marks, so a masked text (a replayed bundle) names the same rule."""
+    """The rule that finds a credential in the text (`provider-api-key`, `url-credential` ...), if
+    any: the first that masking marks, so a masked text (a replayed bundle) names the same rule."""
     marker = MARKER.search(mask(text) if len(text) >= 8 else text)
     return marker.group(1) if marker else None
 

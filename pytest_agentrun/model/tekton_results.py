@@ -7,7 +7,8 @@ chains-pipelinerun1.json, result IMAGE_URL `"test.io/test/image\\n"`. A Task tha
 `build=0 reuse=1 unsafeReuse=0` means what one that `printf`s it means, so surrounding whitespace is
 dropped from a string result, from each string of an array result and from each property of an
 object result. Tekton v1 stores an object result's value as a JSON object (`type: object`, or no
-`type` at all in older records: chains-pipelinerun1.json); the value's own shape decides, not `type`.
+`type` at all in older records: chains-pipelinerun1.json); the value's own shape
+decides, not `type`.
 """
 
 from __future__ import annotations

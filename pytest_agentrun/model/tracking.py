@@ -1,4 +1,5 @@
-"""Whether Argo CD tracks a live object as part of the lane's Application (RT-06, the promotion wait).
+"""Whether Argo CD tracks a live object as part of the lane's Application (RT-06,
+the promotion wait).
 
 Argo CD marks what it applies by the method argocd-cm's `application.resourceTrackingMethod`
 names (Argo CD docs, user-guide/resource_tracking.md): `annotation` (the 3.x default) writes

@@ -18,7 +18,8 @@ class Argo:
         return self.kube.get("AppProject", self.namespace, self.profile.app_project)
 
     def application(self) -> dict[str, Any] | None:
-        """The lane's Application, from the namespace's list that AR-04 reads anyway (one request)."""
+        """The lane's Application, from the namespace's list that AR-04 reads
+        anyway (one request)."""
         name = self.profile.application
         return next(
             (a for a in self.applications() if a.get("metadata", {}).get("name") == name), None

@@ -1,9 +1,10 @@
 """The API server's kinds, as kubectl learns them: aggregated discovery (apidiscovery.k8s.io/v2,
 Kubernetes 1.26+, GA in 1.30: GET /api and /apis answer every group's resources at once) where the
-server serves it, else legacy discovery (GET /api, /api/v1, /apis, /apis/<group>/<version>). A manifest's apiVersion and kind resolve to a resource path the way
-kubectl's RESTMapper resolves them; a kind the server does not serve resolves to None (a named
-finding for the check, never a KeyError). Each discovery document is read once through the
-session's evidence cache, so a replayed bundle resolves the same way.
+server serves it, else legacy discovery (GET /api, /api/v1, /apis, /apis/<group>/<version>). A
+manifest's apiVersion and kind resolve to a resource path the way kubectl's RESTMapper resolves
+them; a kind the server does not serve resolves to None (a named finding for the check, never a
+KeyError). Each discovery document is read once through the session's evidence cache, so a replayed
+bundle resolves the same way.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ class Discovery:
         return next((r for r in self.resources(group, version) or [] if r.kind == kind), None)
 
     def preferred(self) -> list[Resource]:
-        """Every resource of every group at its preferred version (what `kubectl api-resources` lists)."""
+        """Every resource of every group at its preferred version (what `kubectl
+        api-resources` lists)."""
         found: list[Resource] = []
         for group, version in self.preferred_versions():
             found += self.resources(group, version) or []

@@ -40,7 +40,8 @@ def last_error_line(exc: git.GitCommandError) -> str:
     return redact_text(line.removeprefix("fatal: "))
 
 
-# What git prints when the remote did not answer (or not in time): the remote is down, not the ref missing.
+# What git prints when the remote did not answer (or not in time): the remote is down,
+# not the ref missing.
 DOWN = (
     "could not resolve host",
     "connection refused",
@@ -62,7 +63,8 @@ def remote_down(reason: str) -> bool:
 
 
 def ls_remote(url: str, *refs: str, timeout: float | None = None) -> dict[str, str]:
-    """ref -> SHA as the remote lists them now (all refs, or those named); git.GitCommandError on failure."""
+    """ref -> SHA as the remote lists them now (all refs, or those named);
+    git.GitCommandError on failure."""
     out = git.cmd.Git().execute(
         ["git", "ls-remote", url, *refs], env=GIT_ENV, kill_after_timeout=timeout
     )
@@ -71,10 +73,10 @@ def ls_remote(url: str, *refs: str, timeout: float | None = None) -> dict[str, s
 
 
 def exact_fetch(url: str, sha: str) -> tuple[bool, str]:
-    """A real shallow fetch of one full SHA (`git fetch --depth=1 <url> <sha>`) into a scratch repository,
-    as the lane's source task does it: (whether exactly that commit came, FETCH_HEAD or git's error).
-    `--no-tags`: without tag following git asks no ref list (2 requests, not 3); whether the server
-    gives that SHA is the same question."""
+    """A real shallow fetch of one full SHA (`git fetch --depth=1 <url> <sha>`) into a scratch
+    repository, as the lane's source task does it: (whether exactly that commit came, FETCH_HEAD or
+    git's error). `--no-tags`: without tag following git asks no ref list (2 requests, not 3);
+    whether the server gives that SHA is the same question."""
     with tempfile.TemporaryDirectory(prefix="agentrun-exact-fetch-") as scratch:
         repo = git.Repo.init(scratch, bare=True)
         try:
@@ -151,8 +153,8 @@ class GitRemote:
                 self._repo = None
 
     def _git(self, *args: str, stdin: bytes | None = None, timeout: float | None = None) -> bytes:
-        """One git command in the cache repository: its stdout; git.GitCommandError on failure (status
-        -9 when it ran past `timeout`, as GitPython's kill_after_timeout reports it)."""
+        """One git command in the cache repository: its stdout; git.GitCommandError on failure
+        (status -9 when it ran past `timeout`, as GitPython's kill_after_timeout reports it)."""
         command = ["git", f"--git-dir={self._dir}", *args]
         try:
             done = subprocess.run(
@@ -203,7 +205,8 @@ class GitRemote:
 
     # -- objects -------------------------------------------------------------------------------
     def fetch_branch(self, branch: str) -> str | None:
-        """The branch's head, its full history in the cache (refs() fetched every branch), or None."""
+        """The branch's head, its full history in the cache (refs() fetched every
+        branch), or None."""
         return self.head(branch)
 
     def ensure_commit(self, sha: str) -> git.Commit:
@@ -244,7 +247,8 @@ class GitRemote:
         return self._cached(f"read {sha}:{path}", fetch)
 
     def read_many(self, wanted: list[tuple[str, str]]) -> list[str | None]:
-        """read() of many (sha, path) at once: what is not cached yet comes from one cat-file --batch."""
+        """read() of many (sha, path) at once: what is not cached yet comes from one
+        cat-file --batch."""
         keys = [f"read {sha}:{path}" for sha, path in wanted]
         todo = [w for w, k in zip(wanted, keys) if not self._cache.cached(f"git:{self.name}", k)]
         batch = self._cat_file_batch(todo) if todo and not self._cache.replay else {}
@@ -413,7 +417,8 @@ class GitRemote:
         except git.GitCommandError:
             return {}
         # Output: for each input line, "<new>" then the changed paths; the next header is the next
-        # pair's <new> (a path spelled exactly as that 40-hex SHA would be misread: not a real risk).
+        # pair's <new> (a path spelled exactly as that 40-hex SHA would be
+        # misread: not a real risk).
         result: dict[tuple[str, str], list[str]] = {}
         position = 0
         for index, (old, new) in enumerate(pairs):
@@ -428,7 +433,8 @@ class GitRemote:
         return result
 
     def ancestry(self, branch_or_sha: str) -> list[str]:
-        """Every commit reachable from a fetched branch or a commit, itself included (rev-list: SHAs only)."""
+        """Every commit reachable from a fetched branch or a commit, itself included
+        (rev-list: SHAs only)."""
 
         def fetch() -> list[str]:
             is_sha = len(branch_or_sha) == 40
@@ -455,8 +461,8 @@ class GitRemote:
 
 
 MISSING = object()
-# One record per commit, split at \x1e: SHA, parents, author, author email, committer email, message,
-# then (from --name-only -z) the changed paths, each NUL-terminated.
+# One record per commit, split at \x1e: SHA, parents, author, author email, committer email,
+# message, then (from --name-only -z) the changed paths, each NUL-terminated.
 LOG_FORMAT = "%x1e%H%x00%P%x00%an%x00%ae%x00%ce%x00%B"
 
 

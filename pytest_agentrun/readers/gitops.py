@@ -1,4 +1,5 @@
-"""The GitOps branch (truth level 3) as read through the mirror: catalog, runtime manifests, history."""
+"""The GitOps branch (truth level 3) as read through the mirror: catalog, runtime
+manifests, history."""
 
 from __future__ import annotations
 
@@ -57,7 +58,8 @@ class GitopsBranch:
         return self.remote.history(self.branch)
 
     def catalog_versions(self) -> list[tuple[CommitInfo, Catalog]]:
-        """Every committed version of the catalog, newest first (read and parsed once per session)."""
+        """Every committed version of the catalog, newest first (read and parsed
+        once per session)."""
         if self._versions is None:
             self.require_head()
             path = self.profile.catalog_path
@@ -70,7 +72,8 @@ class GitopsBranch:
         return self._versions
 
     def previous_catalog(self) -> Catalog | None:
-        """The catalog version before the head's, or None while the catalog has only its first version."""
+        """The catalog version before the head's, or None while the catalog has only
+        its first version."""
         earlier = self.earlier_catalogs()
         return earlier[0] if earlier else None
 

@@ -94,8 +94,8 @@ def build_api_client(cfg: LaneConfig) -> client.ApiClient:
 
 
 class LaneRetry(Retry):
-    """urllib3's Retry with two bounds: a read that timed out is not sent again (the source's breaker
-    takes over), and a Retry-After longer than MAX_RETRY_AFTER is cut to it."""
+    """urllib3's Retry with two bounds: a read that timed out is not sent again (the source's
+    breaker takes over), and a Retry-After longer than MAX_RETRY_AFTER is cut to it."""
 
     def increment(
         self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None
@@ -128,7 +128,8 @@ def read_retry() -> Retry:
 
 
 class ApiUnreachable(Exception):
-    """The API server did not answer (refused, TLS, timeout); the message is the reason, one line."""
+    """The API server did not answer (refused, TLS, timeout); the message is the
+    reason, one line."""
 
     def __init__(self, reason: str, timed_out: bool = False):
         super().__init__(reason)
@@ -164,7 +165,8 @@ class ApiTransport:
         body: Any = None,
         timeout: tuple[float, float] = TIMEOUT,
     ) -> tuple[int, bytes]:
-        """(status, body bytes) of one request; ApiUnreachable (its reason only) when no answer came."""
+        """(status, body bytes) of one request; ApiUnreachable (its reason only)
+        when no answer came."""
         try:
             method, full_url, headers, body, _ = self.api.param_serialize(
                 method,
@@ -190,7 +192,8 @@ class ApiTransport:
 
 
 class Kube(ApiTransport):
-    """GET-only Kubernetes reader with the session's evidence cache, behind the API server's breaker."""
+    """GET-only Kubernetes reader with the session's evidence cache, behind the API
+    server's breaker."""
 
     def __init__(self, cfg: LaneConfig, cache: EvidenceCache, breaker: Breaker | None = None):
         super().__init__(cfg)
@@ -231,8 +234,8 @@ class Kube(ApiTransport):
         verb: str = "get",
         accept: str = "application/json",
     ) -> tuple[int, Any]:
-        """(status, parsed JSON). A 404 comes back as (404, its Status body); every other error answer
-        is an EvidenceError saying what the server refused, as one line."""
+        """(status, parsed JSON). A 404 comes back as (404, its Status body); every other error
+        answer is an EvidenceError saying what the server refused, as one line."""
         status, raw = self._call(path, query, accept)
         body = raw.decode("utf-8", "replace")
         if status == 404:
@@ -241,7 +244,8 @@ class Kube(ApiTransport):
             error = EvidenceError(
                 "kubernetes", path, self.server + path, self._refusal(status, body, path, verb)
             )
-            # Still unavailable or throttled after the retries: the server, not this object, is failing.
+            # Still unavailable or throttled after the retries: the server, not this
+            # object, is failing.
             raise self.breaker.trip(error) if status in SOURCE_DOWN else error
         try:
             return status, json.loads(body) if body else None
@@ -258,7 +262,10 @@ class Kube(ApiTransport):
                 if self._cfg.in_cluster
                 else f"kubeconfig {self._cfg.kubeconfig}"
             )
-            return f"unauthorised (HTTP 401): the API server refused the credentials of {who}: {message}"
+            return (
+                f"unauthorised (HTTP 401): the API server refused the credentials of {who}: "
+                f"{message}"
+            )
         if status == 403:
             return (
                 f"forbidden (HTTP 403): RBAC does not allow {verb} {_resource_of(path)}: {message}"
@@ -292,7 +299,8 @@ class Kube(ApiTransport):
     def _object(self, kind: str, path: str, name: str) -> Any:
         status, data = self._get_json(path)
         if status == 404:
-            # A missing object is a Status naming it; any other 404 says the kind itself is not served.
+            # A missing object is a Status naming it; any other 404 says the kind
+            # itself is not served.
             details = data.get("details") if isinstance(data, dict) else None
             if isinstance(details, dict) and details.get("name") == name:
                 return None
@@ -328,7 +336,8 @@ class Kube(ApiTransport):
 
     @property
     def discovery(self) -> Discovery:
-        """The server's kinds (aggregated discovery, else legacy), each document read once through the cache."""
+        """The server's kinds (aggregated discovery, else legacy), each document read once
+        through the cache."""
         if self._discovery is None:
             self._discovery = Discovery(self._discovery_document)
         return self._discovery
@@ -383,7 +392,10 @@ class Kube(ApiTransport):
         self, namespace: str, service: str, port: int | str, path: str
     ) -> tuple[int, str]:
         """GET through the API server's service proxy: (HTTP status, body excerpt)."""
-        api_path = f"/api/v1/namespaces/{quote(namespace)}/services/{quote(service)}:{port}/proxy/{path.lstrip('/')}"
+        api_path = (
+            f"/api/v1/namespaces/{quote(namespace)}/services/{quote(service)}:{port}/proxy/"
+            f"{path.lstrip('/')}"
+        )
 
         def fetch() -> tuple[int, str]:
             status, raw = self._call(api_path, accept="*/*")
@@ -455,7 +467,8 @@ def typed(kind: str, obj: Any) -> dict[str, Any]:
 def compact_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
     """The object with each managedFields entry's fieldsV1 cut to its top-level fields
     ({"f:spec": {}, ...}): who manages it, how, when and which top-level fields is all RT-06 reads,
-    and the full trees were most of a large lane's evidence in memory and in the bundle (issue 14)."""
+    and the full trees were most of a large lane's evidence in memory and in the
+    bundle (issue 14)."""
     meta = obj.get("metadata")
     entries = meta.get("managedFields") if isinstance(meta, dict) else None
     if isinstance(entries, list):
@@ -476,7 +489,8 @@ def _typed_as(resource: Resource, obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _secret_metadata(data: dict[str, Any]) -> dict[str, Any]:
-    """A Secret reduced to what may be kept: metadata without the last-applied copy, type, key names.
+    """A Secret reduced to what may be kept: metadata without the last-applied
+    copy, type, key names.
 
     A real API server's metadata-only list (PartialObjectMetadataList) carries neither `data` nor
     `type`: the key names are then those its managedFields record (`f:data` / `f:stringData`),
@@ -527,7 +541,8 @@ def not_served(kind: str) -> str:
 
 
 def _resource_of(path: str) -> str:
-    """`/apis/tekton.dev/v1/namespaces/ci/pipelineruns` -> `pipelineruns.tekton.dev in namespace ci`."""
+    """`/apis/tekton.dev/v1/namespaces/ci/pipelineruns` -> `pipelineruns.tekton.dev
+    in namespace ci`."""
     parts = path.strip("/").split("/")
     group = parts[1] if parts[0] == "apis" else ""
     rest = parts[3:] if parts[0] == "apis" else parts[2:]

@@ -21,11 +21,13 @@ MERGE_PATCH = "application/merge-patch+json"
 
 
 class AlreadyExists(DriveError):
-    """A create answered 409: an object of that name exists (another trigger may have won the race)."""
+    """A create answered 409: an object of that name exists (another trigger may
+    have won the race)."""
 
 
 class LiveKube(ApiTransport):
-    """Uncached GET/LIST/POST/PATCH on the lane's API server; objects are plain dicts (the API's JSON)."""
+    """Uncached GET/LIST/POST/PATCH on the lane's API server; objects are plain dicts
+    (the API's JSON)."""
 
     def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
         """The object, or None when the API answers 404."""
@@ -79,8 +81,8 @@ class LiveKube(ApiTransport):
         allow: tuple[int, ...] = (),
         content_type: str = "application/json",
     ) -> tuple[int, Any]:
-        """(status, parsed JSON). Any status >= 300 not in `allow`, an unreachable server or a non-JSON
-        answer is a one-line DriveError naming the URL."""
+        """(status, parsed JSON). Any status >= 300 not in `allow`, an unreachable server or a
+        non-JSON answer is a one-line DriveError naming the URL."""
         url = self.server + path
         headers = {
             "Accept": "application/json",

@@ -9,7 +9,8 @@ from ..model.mirror import MirrorStatus
 
 class Mirror:
     """The lane's git mirror seen against the source repository, read only: `sync()` and `flush()`
-    belong to the LaneDriver (drive/driver.py), which exists only when the user asked for a change."""
+    belong to the LaneDriver (drive/driver.py), which exists only when the user
+    asked for a change."""
 
     def __init__(self, source: GitRemote, mirror: GitRemote, profile: LaneProfile):
         self.source, self.remote, self.profile = source, mirror, profile
@@ -22,8 +23,9 @@ class Mirror:
 
     def gitops_relation(self) -> str:
         """GitHub's GitOps branch against the mirror's: `equal`; `behind` (GitHub's head is an
-        ancestor of the mirror's: a pending flush fast-forwards it); `ahead` (the mirror's head is an
-        ancestor of GitHub's); `diverged`; or `missing` on either side. Both histories are fetched."""
+        ancestor of the mirror's: a pending flush fast-forwards it); `ahead` (the mirror's
+        head is an ancestor of GitHub's); `diverged`; or `missing` on either side. Both
+        histories are fetched."""
         status, branch = self.status(), self.profile.gitops_branch
         local, github = status.localGitops, status.githubGitops
         if local is None or github is None:

@@ -1,4 +1,5 @@
-"""Checks made before any test runs: a wrong kubeconfig or an unreachable API server is a usage error.
+"""Checks made before any test runs: a wrong kubeconfig or an unreachable API
+server is a usage error.
 
 The question goes through the session's evidence cache, so the answer is evidence the run reuses."""
 

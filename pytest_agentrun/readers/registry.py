@@ -6,7 +6,8 @@ gotcha in the spec) that containerd cannot pull by.
 
 Credentials in the registry URL (`http://user:token@host`) are taken out of it and given to httpx
 as `auth=`: no URL that is requested, logged or shown carries them. Reads are retried by the
-transport (httpx-retries) on 429, 5xx and broken connections; a timeout opens the registry's breaker.
+transport (httpx-retries) on 429, 5xx and broken connections; a timeout opens
+the registry's breaker.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ SOURCE_DOWN = (429, 502, 503, 504)
 
 
 def split_credentials(url: str) -> tuple[str, httpx.BasicAuth | None]:
-    """The URL without its user info, and that user info as httpx basic auth (None if it had none)."""
+    """The URL without its user info, and that user info as httpx basic auth
+    (None if it had none)."""
     parts = urlsplit(url)
     if parts.username is None and parts.password is None:
         return url, None
@@ -41,7 +43,8 @@ def split_credentials(url: str) -> tuple[str, httpx.BasicAuth | None]:
 
 def read_retry() -> Retry:
     """GET/HEAD again on 429 (after its Retry-After, at most 10 s), 500, 502, 503, 504, a refused or
-    reset connection: 3 more tries with backoff. A timeout is not tried again (the breaker's part)."""
+    reset connection: 3 more tries with backoff. A timeout is not tried again
+    (the breaker's part)."""
     return Retry(
         total=3,
         allowed_methods=["GET", "HEAD"],
@@ -123,9 +126,10 @@ class Registry:
         return self._cache.get("registry", f"GET {url}", fetch)
 
     def tag_list(self, repository: str, page: int | None = None) -> list[str]:
-        """Every tag of the repository, following each `Link: <…>; rel="next"`: a registry may answer
-        one page even when none was asked for (distribution docs/content/spec/api.md, "Listing Image
-        Tags", "Pagination"; tests/reference/upstream/registry/api.md). `page` asks for pages of that size."""
+        """Every tag of the repository, following each `Link: <…>; rel="next"`: a registry may
+        answer one page even when none was asked for (distribution docs/content/spec/api.md,
+        "Listing Image Tags", "Pagination"; tests/reference/upstream/registry/api.md). `page` asks
+        for pages of that size."""
         first = f"{self.url}/v2/{repository_name(repository)}/tags/list" + (
             f"?n={page}" if page else ""
         )

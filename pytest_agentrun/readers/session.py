@@ -1,5 +1,6 @@
 """The object the suite holds: one lane, its readers, and the session's evidence cache. It only
-reads: what changes the lane is the LaneDriver (drive/driver.py), built only under --drive or --confirm.
+reads: what changes the lane is the LaneDriver (drive/driver.py), built only under
+--drive or --confirm.
 
 Whether the lane is real, the sandbox, or (later) recorded evidence is decided once, by the
 connection config; checks and tests never ask which.

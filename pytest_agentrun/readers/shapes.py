@@ -69,8 +69,8 @@ def without_nulls(value: Any) -> Any:
 
 
 def check_object(kind: str, obj: Any, where: str) -> dict[str, Any]:
-    """The object (null fields dropped) if it has the structure its kind's schema gives; EvidenceError
-    if not."""
+    """The object (null fields dropped) if it has the structure its kind's schema gives;
+    EvidenceError if not."""
     obj = without_nulls(obj)
     found = problem(kind, obj)
     if found:
@@ -81,7 +81,8 @@ def check_object(kind: str, obj: Any, where: str) -> dict[str, Any]:
 
 
 def check_list(kind: str, data: Any, where: str) -> list[dict[str, Any]]:
-    """The items of a List answer, each checked as its kind; EvidenceError for the first malformed."""
+    """The items of a List answer, each checked as its kind; EvidenceError for
+    the first malformed."""
     found = problem("list", data)
     if found:
         raise EvidenceError("kubernetes", f"{kind} list", where, f"malformed {kind}List: {found}")

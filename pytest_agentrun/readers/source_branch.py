@@ -1,4 +1,5 @@
-"""The lane's source branch (truth level 4) as read from the source repository: its deploy intent."""
+"""The lane's source branch (truth level 4) as read from the source repository:
+its deploy intent."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ class SourceBranch:
         self.remote, self.profile = remote, profile
 
     def deploy_intent(self, commit: str) -> DeployIntent:
-        """deploy.json as the source repository holds it at a commit (a broken file carries its error)."""
+        """deploy.json as the source repository holds it at a commit (a broken file
+        carries its error)."""
         path = self.profile.deploy_intent_path
         text = self.remote.read(commit, path)
         return DeployIntent.parse(f"{self.profile.source_branch}@{commit[:12]}:{path}", text)

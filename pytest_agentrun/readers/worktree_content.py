@@ -245,7 +245,8 @@ def _untracked(git: _Git) -> list[HiddenDifference]:
 def _untracked_gitignores(git: _Git) -> list[HiddenDifference]:
     """`.gitignore` files the branch does not hold that ignore themselves (or one another): rules
     `git status` applies although no commit carries them. --directory lists a directory the
-    committed rules ignore as a whole once, without what is in it (a virtualenv's own ignore files)."""
+    committed rules ignore as a whole once, without what is in it (a virtualenv's
+    own ignore files)."""
     ignored = _nul_records(
         git(
             "ls-files",

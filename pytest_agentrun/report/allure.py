@@ -14,7 +14,8 @@ from ..verdict.run import Verdict
 def environment(identity: dict[str, Any], verdict: Verdict | None) -> dict[str, str]:
     props = {key: str(value) for key, value in identity.items() if key != "images"}
     if verdict is not None:
-        # The verdict heads the Overview's environment: a partial or incomplete run never reads as a sign-off.
+        # The verdict heads the Overview's environment: a partial or incomplete run never
+        # reads as a sign-off.
         props = {
             "verdict": verdict.value,
             "signed.off": str(verdict.signed_off).lower(),

@@ -46,7 +46,8 @@ def is_unexpected(excinfo: pytest.ExceptionInfo | None) -> bool:
 
 
 def raised_at(excinfo: pytest.ExceptionInfo, test_file: Path | None = None) -> str:
-    """The innermost frame in this package (a check or reader) or the test's own module, else the innermost."""
+    """The innermost frame in this package (a check or reader) or the test's own module,
+    else the innermost."""
     frames = traceback.extract_tb(excinfo.tb)
     mine = {test_file.resolve()} if test_file else set()
     ours = [
@@ -80,11 +81,11 @@ def unexpected_findings(
     reason = f"the check broke on unexpected evidence ({error}) at {where}, reading {evidence}"
     return [
         undecided(
-            cid,
             item.name,
             "a check that reads its evidence to the end",
             reason,
             item.nodeid,
+            criterion=cid,
             error=error,
             raised_at=where,
             evidence_fixtures=evidence_of(item),

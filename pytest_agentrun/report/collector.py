@@ -1,4 +1,5 @@
-"""Hooks that feed the run log: test reports, deselections, collection errors, xdist workers' output.
+"""Hooks that feed the run log: test reports, deselections, collection errors,
+xdist workers' output.
 
 Registered as one object per run (it holds that run's RunLog), and the outermost sessionfinish
 wrapper, so that the verdict line is the last line the run prints (after pytest's counts).
@@ -30,7 +31,8 @@ class RunCollector:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error) -> None:
-        """pytest-xdist: every worker collects; its collection and the lane identity come back here."""
+        """pytest-xdist: every worker collects; its collection and the lane
+        identity come back here."""
         output = getattr(node, "workeroutput", {})
         if output.get("agentrun_coverage") and not self.log.coverage.collected:
             errors = self.log.coverage.errors

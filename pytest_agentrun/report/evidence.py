@@ -108,6 +108,13 @@ def decorate_report(item: pytest.Item, call: pytest.CallInfo, report: pytest.Tes
 def _missing_evidence(criteria: list[str], exc: CannotBeDecided) -> list[Finding]:
     evidence = exc.evidence()
     return [
-        undecided(cid, exc.subject, "the evidence readable", exc.reason, exc.where, **evidence)
+        undecided(
+            exc.subject,
+            "the evidence readable",
+            exc.reason,
+            exc.where,
+            criterion=cid,
+            **evidence,
+        )
         for cid in criteria
     ]

@@ -9,7 +9,8 @@ from ..verdict.outcome import criteria_of
 
 
 def criterion_url(base: str, cid: str) -> str:
-    """Where a reviewer reads the criterion: its row in criteria.md (a text fragment finds the row)."""
+    """Where a reviewer reads the criterion: its row in criteria.md (a text
+    fragment finds the row)."""
     return f"{base}#:~:text={cid}"
 
 

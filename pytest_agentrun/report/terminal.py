@@ -25,7 +25,8 @@ def fit(text: str, width: int) -> str:
 
 
 def rows(verdict: Verdict) -> list[tuple[str, CriterionResult, str]]:
-    """(truth level, result, text) per criterion, strongest truth first; text is the first reason of a non-pass."""
+    """(truth level, result, text) per criterion, strongest truth first; text is the first
+    reason of a non-pass."""
     known = catalogue()
     found = [r for r in verdict.criteria if r.id in known]
     return [

@@ -74,14 +74,16 @@ def _bounded_findings(findings: list[dict[str, Any]]) -> dict[str, Any]:
 def _bounded(finding: dict[str, Any]) -> dict[str, Any]:
     """A passing finding without its evidence: on a large lane the passes' evidence made
     verdict.json tens of MB (issue 14), and each test's Allure attachment carries every finding's
-    evidence already. A failing or undecided finding keeps its evidence: that is what a reader needs."""
+    evidence already. A failing or undecided finding keeps its evidence: that is
+    what a reader needs."""
     if finding.get("status") != PASS or "evidence" not in finding:
         return finding
     return {k: v for k, v in finding.items() if k != "evidence"}
 
 
 def dump(doc: dict[str, Any], path: Path) -> None:
-    """Written as it is serialised, never held whole as one string (a large lane's verdict is MBs)."""
+    """Written as it is serialised, never held whole as one string (a large
+    lane's verdict is MBs)."""
     with path.open("w", encoding="utf-8") as out:
         json.dump(doc, out, indent=2, default=str)
         out.write("\n")
@@ -99,12 +101,14 @@ def write(directory: Path, doc: dict[str, Any]) -> Path:
 
 
 def markdown(doc: dict[str, Any]) -> str:
-    """The same verdict for a PR comment or a chat: headline, counts, every non-pass with its reason."""
+    """The same verdict for a PR comment or a chat: headline, counts, every
+    non-pass with its reason."""
     counts = ", ".join(f"{n} {status}" for status, n in doc["counts"].items() if n)
     lines = [
         f"## {redact_text(doc['headline'])}",
         "",
-        f"lane `{doc['lane']}` · verdict **{doc['verdict']}** · exit code {doc['exitCode']} · {counts}",
+        f"lane `{doc['lane']}` · verdict **{doc['verdict']}** · exit code {doc['exitCode']} · "
+        f"{counts}",
         "",
     ]
     others = [c for c in doc["criteria"] if c["status"] != PASS]
@@ -116,8 +120,8 @@ def markdown(doc: dict[str, Any]) -> str:
     identity = doc["identity"]
     lines += [
         "",
-        f"gitops `{identity.get('gitops.head', 'unknown')}` · source `{identity.get('source.commit', 'unknown')}`"
-        f" · suite {doc['suiteVersion']}",
+        f"gitops `{identity.get('gitops.head', 'unknown')}` · source "
+        f"`{identity.get('source.commit', 'unknown')}` · suite {doc['suiteVersion']}",
     ]
     if doc.get("evidenceBundle"):
         lines.append(f"evidence bundle: `{doc['evidenceBundle']}`")

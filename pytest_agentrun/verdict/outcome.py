@@ -25,12 +25,15 @@ def decide(item: pytest.Item, findings: Iterable[Finding]) -> None:
     stray = [f.criterion for f in findings if f.criterion not in allowed]
     if stray:
         raise AssertionError(
-            f"test marked {allowed} produced findings for {sorted(set(stray))}: mark it with those criteria"
+            f"test marked {allowed} produced findings for {sorted(set(stray))}: mark it with "
+            "those criteria"
         )
     if not findings:
         # Recorded as findings so that the criterion reads "cannot be decided", never a plain pass.
         item.stash[FINDINGS].extend(
-            undecided(cid, "the check", "at least one finding", EXAMINED_NOTHING, item.nodeid)
+            undecided(
+                "the check", "at least one finding", EXAMINED_NOTHING, item.nodeid, criterion=cid
+            )
             for cid in allowed
         )
         pytest.fail(

@@ -126,7 +126,8 @@ class Verdict:
             parts.append(f"{self.counts()[PASS]} of {of} pass")
         if self.collection_errors:
             parts.append(
-                f"collection errors in {_some(self.collection_errors)}: what they cover was not judged"
+                f"collection errors in {_some(self.collection_errors)}: what they cover was not "
+                "judged"
             )
         if self.scope.name == ScopeName.SUBSET:
             parts.append(

@@ -79,7 +79,8 @@ def _failed_without_findings(record: RunRecord) -> tuple[Status, str]:
 
 
 def criterion_result(cid: str, records: list[RunRecord], not_run: str = "") -> CriterionResult:
-    """The criterion's status from every test that covers it; `not_run` says why a test of it did not run."""
+    """The criterion's status from every test that covers it; `not_run` says why a test
+    of it did not run."""
     tests = [r.nodeid for r in records]
     findings = [f for r in records for f in r.findings if f.get("criterion") == cid]
     if not records:
