@@ -44,7 +44,7 @@ def test_a_reset_that_cannot_undo_a_change_starts_the_cluster_anew(tmp_path):
         host = hosts.of("default")
         with sandbox.in_process(tmp_path / "lane", host=host) as lane:
             before = host.plane.url
-            # A change to what was there before the lane: deleting the lane's objects cannot undo it.
+            # A change to what was there before the lane, which deleting its objects cannot undo.
             SandboxControl(lane.paths.root).kubectl(
                 "label", "namespace", "kube-system", "agentrun.io/touched=yes"
             )
