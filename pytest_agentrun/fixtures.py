@@ -32,8 +32,7 @@ EVIDENCE_CACHE = pytest.StashKey[EvidenceCache]()
 
 @pytest.fixture(scope="session")
 def lane(request: pytest.FixtureRequest) -> Iterator[LaneSession]:
-    """The lane under judgement: its profile, its connection, and every evidence
-    reader (read-only)."""
+    """The lane under judgement: its profile, its connection, every evidence reader (read-only)."""
     config = request.config
     if LANE_CONFIG not in config.stash:
         raise pytest.UsageError("agentrun: no lane selected: pass --lane NAME")
