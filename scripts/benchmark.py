@@ -1,6 +1,7 @@
 """Prints figures, asserts nothing (issue 14), in one run on one sandbox lane:
 
-- services: a recorded conforming lane scaled to N services, judged with --replay (pytest time, peak RSS);
+- services: a recorded conforming lane scaled to N services, judged with --replay (pytest time,
+  peak RSS);
 - latency: the live run with 0/50/100 ms added to every request of every source (API server, git,
   registry), against a sequential curl/git script doing the same reads through the same proxies;
 - requests: what one passive run asked, against the minimal set (each distinct read once);
@@ -109,11 +110,12 @@ def bundle_entries(bundle: Path) -> list[dict]:
 # -- services -------------------------------------------------------------------------------------
 def services_table(bundle: Path, counts: list[int], scratch: Path) -> None:
     print(
-        "\nservices (a recorded conforming lane scaled to N services, judged with --replay; MiB: peak RSS "
-        "once the bundle is opened / through the tests / of the run, reports written)"
+        "\nservices (a recorded conforming lane scaled to N services, judged with --replay; MiB: "
+        "peak RSS once the bundle is opened / through the tests / of the run, reports written)"
     )
     print(
-        f"  {'N':>6} {'catalog':>8} {'entries':>8} {'pytest s':>9} {'opened':>7} {'tests':>6} {'peak MiB':>9}  outcome"
+        f"  {'N':>6} {'catalog':>8} {'entries':>8} {'pytest s':>9} {'opened':>7} {'tests':>6} "
+        f"{'peak MiB':>9}  outcome"
     )
     times = {}
     for n in counts:
@@ -138,11 +140,13 @@ def services_table(bundle: Path, counts: list[int], scratch: Path) -> None:
         times[n] = seconds
         opened, tests = (str(phases.get(p, "?")) for p in ("opened", "tests"))
         print(
-            f"  {n:>6} {services:>8} {entries:>8} {seconds:>9.2f} {opened:>7} {tests:>6} {rss:>9.0f}  {outcome}"
+            f"  {n:>6} {services:>8} {entries:>8} {seconds:>9.2f} {opened:>7} {tests:>6} "
+            f"{rss:>9.0f}  {outcome}"
         )
     if 100 in times and 1000 in times:
         print(
-            f"  t(1000)/t(100) = {times[1000] / times[100]:.1f}   (targets: t(1000) <= 30 s, ratio <= 12, <= 300 MiB)"
+            f"  t(1000)/t(100) = {times[1000] / times[100]:.1f}   "
+            "(targets: t(1000) <= 30 s, ratio <= 12, <= 300 MiB)"
         )
 
 
@@ -166,20 +170,23 @@ def requests_table(api: list[dict], git: list[dict], bundle: Path) -> None:
     )  # each distinct API read once; git: one fetch per remote + exact fetch
     total = len(api) + len(git) + len(registry)
     print(
-        "\nrequests of one passive run (sandbox request logs; the registry logs none: its evidence entries)"
+        "\nrequests of one passive run (sandbox request logs; "
+        "the registry logs none: its evidence entries)"
     )
     print(
-        f"  kubernetes {len(api):>3} (distinct {len(reads)}; {health} health probe(s) through the service proxy; "
-        f"{rt06_only} lists only RT-06 needs: one per namespaced kind discovery serves)"
+        f"  kubernetes {len(api):>3} (distinct {len(reads)}; {health} health probe(s) through the "
+        f"service proxy; {rt06_only} lists only RT-06 needs: "
+        "one per namespaced kind discovery serves)"
     )
     print(
-        f"  git HTTP   {len(git):>3} ({len(fetches)} fetches: source, mirror (3 requests each: capabilities, "
-        "ls-refs, fetch), the mirror's exact fetch (2: no ref list))"
+        f"  git HTTP   {len(git):>3} ({len(fetches)} fetches: source, mirror (3 requests each: "
+        "capabilities, ls-refs, fetch), the mirror's exact fetch (2: no ref list))"
     )
     print(f"  registry   {len(registry):>3}")
     print(
-        f"  total      {total:>3}   minimal set {minimal}   ratio {total / minimal:.2f}   (target <= 40, "
-        "Kubernetes <= 1.1 x minimal, constant in services but for RT-05's one probe per service)"
+        f"  total      {total:>3}   minimal set {minimal}   ratio {total / minimal:.2f}   "
+        "(target <= 40, Kubernetes <= 1.1 x minimal, "
+        "constant in services but for RT-05's one probe per service)"
     )
     print(f"  without RT-06's kind lists {total - rt06_only}")
     print(f"  read twice: {twice or 'none'}")
@@ -229,7 +236,8 @@ def sequential_script(
     for e in api:
         query = "&".join(f"{k}={v}" for k, v in (e.get("query") or {}).items())
         out.append(
-            f"curl -sf {tls} -o /dev/null {shlex.quote(server + e['path'] + ('?' + query if query else ''))} || true"
+            f"curl -sf {tls} -o /dev/null "
+            f"{shlex.quote(server + e['path'] + ('?' + query if query else ''))} || true"
         )
     registry_url = raw["registry"]["url"]
     for e in registry:
@@ -238,12 +246,14 @@ def sequential_script(
         header = next((r.split("=", 1)[1] for r in rest if r.startswith("accept=")), "None")
         flag = "-I" if method == "HEAD" else ""
         out.append(
-            f"curl -s {flag} -o /dev/null {'-H ' + shlex.quote('Accept: ' + header) if header != 'None' else ''} "
+            f"curl -s {flag} -o /dev/null "
+            f"{'-H ' + shlex.quote('Accept: ' + header) if header != 'None' else ''} "
             f"{shlex.quote(url)}"
         )
     for name, url in (("source", raw["source"]["repoUrl"]), ("mirror", raw["mirror"]["readUrl"])):
         out.append(
-            f"git init -q --bare $scratch/{name} && git -C $scratch/{name} fetch -q {shlex.quote(url)} "
+            f"git init -q --bare $scratch/{name} && "
+            f"git -C $scratch/{name} fetch -q {shlex.quote(url)} "
             f"'+refs/heads/*:refs/remotes/r/*'"
         )
     out.append("sha=$(git -C $scratch/mirror rev-parse refs/remotes/r/v0.1)")
@@ -288,7 +298,8 @@ def latency_table(
             for proxy in proxies:
                 proxy.close()
     print(
-        f"\nlatency (ms added to every request of the API server, git and the registry; median of {rounds})"
+        "\nlatency (ms added to every request of the API server, git and the registry; "
+        f"median of {rounds})"
     )
     print(f"  {'ms':>4} {'suite s':>8} {'sequential script s':>20} {'suite - script':>15}  outcome")
     base = statistics.median(suite[delays[0]])
@@ -309,7 +320,8 @@ def latency_table(
 
 # -- drive ----------------------------------------------------------------------------------------
 def driven_release(handle) -> None:
-    """Push a doc-only commit from the worktree to the GitHub stand-in, then drive it as --drive does."""
+    """Push a doc-only commit from the worktree to the GitHub stand-in, then drive it as --drive
+    does."""
     from agentrun_sandbox.seed import git
     from pytest_agentrun.drive.promotion import follow_promotion
     from pytest_agentrun.drive.trigger import trigger_current, wait
@@ -338,7 +350,8 @@ def driven_release(handle) -> None:
         "release total": done - started,
     }
     print(
-        "\ndriven doc-only release (s; the sandbox simulator runs at 1/100 speed, the waits back off at the same scale)"
+        "\ndriven doc-only release (s; the sandbox simulator runs at 1/100 speed, "
+        "the waits back off at the same scale)"
     )
     for phase, seconds in phases.items():
         print(f"  {phase:<38} {seconds:6.2f}")
@@ -352,7 +365,8 @@ def history_table(handle, extras: list[int], scratch: Path) -> None:
     bares = [handle.paths.bare("mirror"), handle.paths.bare("github")]
     ci = (profile["ciIdentity"]["name"], profile["ciIdentity"]["email"])
     print(
-        "\nhistory (extra releases on the GitOps branch: re-promotions written with git fast-import; live run)"
+        "\nhistory (extra releases on the GitOps branch: "
+        "re-promotions written with git fast-import; live run)"
     )
     print(f"  {'extra':>6} {'commits':>8} {'suite s':>8} {'added s':>8}  outcome")
     done, base = 0, None
@@ -441,7 +455,8 @@ def main() -> None:
         started = time.monotonic()
         handle = sandbox.up(root, parent_pid=os.getpid())
         print(
-            f"sandbox start-up {time.monotonic() - started:.2f} s (Kubernetes {handle.info['kubernetes']}; "
+            f"sandbox start-up {time.monotonic() - started:.2f} s "
+            f"(Kubernetes {handle.info['kubernetes']}; "
             f"its own figure, seeding included: {handle.info['seconds']} s)"
         )
         control_plane_table(root)

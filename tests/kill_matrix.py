@@ -45,11 +45,12 @@ ALONE = {
 
 
 def plan() -> list[tuple[str, tuple[str, ...]]]:
-    """(world, scenarios applied together to one lane) for every run of the matrix, default world first.
+    """(world, scenarios applied together to one lane) for every run of the matrix, default world
+    first.
 
     A scenario runs alone, except the coverage runs of another world (criteria the world leaves as
-    the default world has them, each already shown killed there alone): those are packed into
-    groups of up to GROUP_SIZE scenarios from different modules whose declared criteria are disjoint."""
+    the default world has them, each already shown killed there alone): those are packed into groups
+    of up to GROUP_SIZE scenarios from different modules whose declared criteria are disjoint."""
     cases = [(worlds.DEFAULT, (name,)) for name in sorted(SCENARIOS)]
     for world_name in (w for w in worlds.names() if w != worlds.DEFAULT):
         world = worlds.load(world_name)
@@ -160,6 +161,7 @@ def table(matrix: dict) -> list[str]:
         )
     defects = sum(len(d) for d in matrix["defects"].values())
     lines.append(
-        f"{matrix['scenarios']} scenario runs; {defects} (world, criterion) pairs without a killing scenario"
+        f"{matrix['scenarios']} scenario runs; "
+        f"{defects} (world, criterion) pairs without a killing scenario"
     )
     return lines

@@ -67,7 +67,8 @@ def run_suite(lane_config: Path, reports: Path, *extra: str, timeout: float = 30
 
 
 class _Collector:
-    """Keeps the tests of `criteria` (all when None) and records each test's outcome per criterion."""
+    """Keeps the tests of `criteria` (all when None) and records each test's outcome per
+    criterion."""
 
     def __init__(self, criteria: set[str] | None):
         self.criteria = criteria
@@ -108,7 +109,8 @@ def run_suite_in_process(
     *extra: str,
     lane: str = "v0.1",
 ) -> SuiteResult:
-    """The acceptance suite in this process (pytest.main), only the tests of `criteria` when given."""
+    """The acceptance suite in this process (pytest.main), only the tests of `criteria` when
+    given."""
     collector = _Collector(criteria)
     out = io.StringIO()
     # no:unraisableexception: its gc.collect() at the end of each inner session costs ~0.3 s in a

@@ -87,8 +87,8 @@ def test_scenario_kills_what_it_declares(world_lane, names, tmp_path):
 
 @pytest.mark.parametrize("world_lane", worlds.names(), indirect=True)
 def test_conforming_lane_passes_in_every_world(world_lane, tmp_path):
-    """Every world's conforming lane passes the whole suite; a world whose real shapes a check does not
-    handle yet fails here, naming each failing criterion's finding (issue 10)."""
+    """Every world's conforming lane passes the whole suite; a world whose real shapes a check does
+    not handle yet fails here, naming each failing criterion's finding (issue 10)."""
     result = run_suite_in_process(world_lane.lane_config, tmp_path / "reports")
     assert result.verdicts, result.output[-3000:]
     failed = {c: [_gist(m) for m in result.messages.get(c, [])] for c in sorted(result.failed())}
