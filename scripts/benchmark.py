@@ -435,6 +435,25 @@ def control_plane_table(root: Path) -> None:
     print(f"  {'all':<28} {sum(m for _, m in rows):7.0f}   (target <= 1536)")
 
 
+def kept_cluster_table(scratch: Path, lanes: int = 3) -> None:
+    """Lanes on one kept cluster (what the kill matrix does): the cluster's start once, then each
+    lane's start and the reset after it (controlplane/host.py)."""
+    (scratch / "seeds").mkdir(parents=True)
+    with sandbox.cluster_hosts(scratch / "clusters") as hosts:
+        started = time.monotonic()
+        host = hosts.of(None)
+        print(f"kept cluster: started in {time.monotonic() - started:.2f} s")
+        for number in range(lanes):
+            started = time.monotonic()
+            lane = scratch / f"lane-{number}"
+            with sandbox.in_process(lane, host=host, seed_cache=scratch / "seeds"):
+                up = time.monotonic() - started
+                started = time.monotonic()
+            reset = time.monotonic() - started
+            print(f"  lane {number}: up {up:.2f} s, stopped and reset {reset:.2f} s")
+        print(f"  restarts after a reset that left something: {len(host.restarts)}")
+
+
 def numbers(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()]
 
@@ -459,7 +478,10 @@ def main() -> None:
             f"(Kubernetes {handle.info['kubernetes']}; "
             f"its own figure, seeding included: {handle.info['seconds']} s)"
         )
+        phases = ", ".join(f"{k} {v}" for k, v in handle.info.get("phases", {}).items())
+        print(f"  its phases (s): {phases}")
         control_plane_table(root)
+        kept_cluster_table(scratch / "kept")
         try:
             api_before, git_before = (
                 len(handle.paths.api_requests()),
