@@ -40,12 +40,20 @@ def cluster_hosts(tmp_path_factory):
         yield hosts
 
 
+@pytest.fixture(scope="session")
+def seed_cache(tmp_path_factory):
+    """The worker's seeds, one per lane and world, copied into each fresh lane (seed_cache.py)."""
+    return tmp_path_factory.mktemp("seed-cache")
+
+
 @pytest.fixture
-def fresh_lane(tmp_path):
-    """A sandbox lane of this test's own, free to be violated."""
-    handle = sandbox.up(tmp_path / "lane", parent_pid=os.getpid())
-    yield handle
-    sandbox.down(tmp_path / "lane")
+def fresh_lane(tmp_path, cluster_hosts, seed_cache):
+    """A sandbox lane of this test's own, free to be violated: served by this process on the
+    worker's kept cluster, which is reset when the test ends (a lane started by `sandbox up` is
+    the same lane: tests/test_start_and_usage_cleanup.py and the README's main job start one)."""
+    host = cluster_hosts.of(None)
+    with sandbox.in_process(tmp_path / "lane", host=host, seed_cache=seed_cache) as handle:
+        yield handle
 
 
 def pytest_configure(config):

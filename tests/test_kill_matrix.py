@@ -25,11 +25,6 @@ from pytest_agentrun.catalogue.criteria import catalogue
 from suite_run import ROOT, run_suite_in_process
 
 
-@pytest.fixture(scope="session")
-def seed_cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("seed-cache")
-
-
 @pytest.fixture
 def world_lane(request, seed_cache, cluster_hosts, tmp_path):
     """A fresh lane of the test's world (parametrised), its seed copied from the worker's cache,
