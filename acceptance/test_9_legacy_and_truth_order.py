@@ -3,6 +3,7 @@
 import pytest
 
 from pytest_agentrun import (
+    Examined,
     ForbiddenTargets,
     criteria_catalogue,
     criteria_of,
@@ -32,29 +33,33 @@ def test_nothing_of_the_lane_points_at_legacy_targets(
         legacy_checks.nothing_points_at_legacy(
             ForbiddenTargets.of(profile),
             [
-                (
-                    "Application spec",
-                    _ref("Application", argo.namespace, profile.application),
-                    app and app.get("spec"),
+                Examined(
+                    subject="Application spec",
+                    where=_ref("Application", argo.namespace, profile.application),
+                    content=app and app.get("spec"),
                 ),
-                (
-                    "AppProject spec",
-                    _ref("AppProject", argo.namespace, profile.app_project),
-                    project and project.get("spec"),
+                Examined(
+                    subject="AppProject spec",
+                    where=_ref("AppProject", argo.namespace, profile.app_project),
+                    content=project and project.get("spec"),
                 ),
-                (
-                    "PipelineRun of the catalog commit spec",
-                    _ref("PipelineRun", tekton.namespace, run_name),
-                    run and run.get("spec"),
+                Examined(
+                    subject="PipelineRun of the catalog commit spec",
+                    where=_ref("PipelineRun", tekton.namespace, run_name),
+                    content=run and run.get("spec"),
                 ),
-                ("artifact catalog", catalog.where, catalog.data),
-                (
-                    "deploy.json at the source head",
-                    intent.where if intent else f"ls-remote {source.shown_url}",
-                    intent.data if intent else None,
+                Examined(subject="artifact catalog", where=catalog.where, content=catalog.data),
+                Examined(
+                    subject="deploy.json at the source head",
+                    where=intent.where if intent else f"ls-remote {source.shown_url}",
+                    content=intent.data if intent else None,
                 ),
                 *[
-                    (f"runtime manifest {m.kind} {m.name}", manifests.where(m), m.obj)
+                    Examined(
+                        subject=f"runtime manifest {m.kind} {m.name}",
+                        where=manifests.where(m),
+                        content=m.obj,
+                    )
                     for m in manifests.manifests
                 ],
             ],

@@ -33,6 +33,7 @@ PUBLIC = {
     "AgentrunError": "pytest_agentrun.errors:AgentrunError",
     "CannotBeDecided": "pytest_agentrun.errors:CannotBeDecided",
     "DeployIntent": "pytest_agentrun.model.documents:DeployIntent",
+    "Examined": "pytest_agentrun.model.forbidden:Examined",
     "ForbiddenTargets": "pytest_agentrun.model.forbidden:ForbiddenTargets",
     "criteria_catalogue": "pytest_agentrun.catalogue.criteria:catalogue",
     "classify_release": "pytest_agentrun.model.envidentity:classify_release",

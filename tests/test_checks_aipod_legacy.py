@@ -10,7 +10,7 @@ import pytest
 from pytest_agentrun.checks import aipod, legacy
 from pytest_agentrun.catalogue.criteria import catalogue
 from pytest_agentrun.model.documents import Catalog
-from pytest_agentrun.model.forbidden import ForbiddenTargets
+from pytest_agentrun.model.forbidden import Examined, ForbiddenTargets
 from pytest_agentrun.finding import UNDECIDED
 from pytest_agentrun.lane import LaneConfig, LaneProfile, RunnerSelectors
 from finding_lines import oks
@@ -223,8 +223,8 @@ def test_lg01_lane_values_pass_and_legacy_values_fail(profile):
             legacy.nothing_points_at_legacy(
                 targets,
                 [
-                    ("Application spec", "Application a", app),
-                    ("PipelineRun spec", "PipelineRun r", run),
+                    Examined("Application spec", "Application a", app),
+                    Examined("PipelineRun spec", "PipelineRun r", run),
                 ],
             )
         )
@@ -234,9 +234,9 @@ def test_lg01_lane_values_pass_and_legacy_values_fail(profile):
     findings = legacy.nothing_points_at_legacy(
         targets,
         [
-            ("Application spec", "Application a", app),
-            ("PipelineRun spec", "PipelineRun r", run),
-            ("deploy.json", "v0.1@x:deploy/deploy.json", None),
+            Examined("Application spec", "Application a", app),
+            Examined("PipelineRun spec", "PipelineRun r", run),
+            Examined("deploy.json", "v0.1@x:deploy/deploy.json", None),
         ],
     )
     assert [(f.subject, f.ok) for f in findings] == [

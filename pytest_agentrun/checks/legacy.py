@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from ..finding import Finding, failed, judge, passed
-from ..model.forbidden import ForbiddenTargets, string_leaves
+from ..model.forbidden import Examined, ForbiddenTargets, string_leaves
 from .judges import also_judges, judges
 
 
 @judges("LG-01")
-def nothing_points_at_legacy(
-    targets: ForbiddenTargets, subjects: list[tuple[str, str, Any]]
-) -> list[Finding]:
-    """LG-01: no value of the lane's objects (subject, where, content) points at a
-    forbidden namespace, the master branch, /root/agentrun or a D601 path. A subject that
-    could not be read fails."""
+def nothing_points_at_legacy(targets: ForbiddenTargets, values: list[Examined]) -> list[Finding]:
+    """LG-01: no value of the lane's objects points at a forbidden namespace, the master branch,
+    /root/agentrun or a D601 path. A value that could not be read fails."""
     findings = []
-    for subject, where, content in subjects:
+    for subject, where, content in ((v.subject, v.where, v.content) for v in values):
         if content is None:
             findings.append(
                 failed(

@@ -35,6 +35,16 @@ def _token(words: list[str]) -> re.Pattern[str]:
 
 
 @dataclass(frozen=True)
+class Examined:
+    """One value of the lane searched for legacy targets (LG-01): what it is in the reviewer's
+    words, where to open it, and its content (None: it could not be read)."""
+
+    subject: str
+    where: str
+    content: Any
+
+
+@dataclass(frozen=True)
 class ForbiddenTargets:
     namespaces: tuple[str, ...]
     branches: tuple[str, ...]
