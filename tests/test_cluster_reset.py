@@ -52,3 +52,15 @@ def test_a_reset_that_cannot_undo_a_change_starts_the_cluster_anew(tmp_path):
         assert "changed: namespaces.v1 kube-system" in host.restarts[0]
         assert host.plane.url != before, "a fresh control plane"
         assert differences(host) == ([], [])
+
+
+def test_a_cluster_a_lane_broke_is_started_anew(tmp_path):
+    with sandbox.cluster_hosts(tmp_path / "clusters") as hosts:
+        host = hosts.of("default")
+        with sandbox.in_process(tmp_path / "lane", host=host):
+            apiserver = next(c for c in host.plane.group.components if c.name == "kube-apiserver")
+            apiserver.process.kill()
+            apiserver.process.wait()
+        assert len(host.restarts) == 1
+        assert "kube-apiserver is not running" in host.restarts[0]
+        assert differences(host) == ([], [])
