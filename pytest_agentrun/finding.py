@@ -112,7 +112,7 @@ def passed(
     criterion: str | None = None,
     **evidence: Any,
 ) -> Finding:
-    return Finding(_criterion(criterion), True, subject, expected, found, where, evidence)
+    return judge(True, subject, expected, found, where, criterion=criterion, **evidence)
 
 
 def failed(
@@ -124,7 +124,7 @@ def failed(
     criterion: str | None = None,
     **evidence: Any,
 ) -> Finding:
-    return Finding(_criterion(criterion), False, subject, expected, found, where, evidence)
+    return judge(False, subject, expected, found, where, criterion=criterion, **evidence)
 
 
 def judge(
