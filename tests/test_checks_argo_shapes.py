@@ -76,8 +76,8 @@ def test_ar02_fails_each_upstream_application_on_every_lane_field(reference_dir,
         ),
         (
             "metrics-fakeAppOperationFinished.yaml",
-            ["status.sync.revision"],
-        ),  # Synced/Healthy, but at no revision
+            ["status.sync.revision", "status.sync.comparedTo.source", "status.resources"],
+        ),  # Synced/Healthy, but at no revision, and what Synced covers is not recorded
         (
             "metrics-fakeAppOperationRunning.yaml",
             ["status.sync.status", "status.health.status", "status.sync.revision"],
@@ -109,8 +109,10 @@ def lane_multi_source(reference_dir, lane_index=1):
     app["spec"]["sources"] = sources
     revisions = ["a" * 40, "b" * 40, "c" * 40]
     revisions[lane_index] = HEAD
-    app["status"]["sync"] = {"status": "Synced", "revisions": revisions}
+    compared = copy.deepcopy({"sources": sources, "destination": app["spec"]["destination"]})
+    app["status"]["sync"] = {"status": "Synced", "revisions": revisions, "comparedTo": compared}
     app["status"]["health"] = {"status": "Healthy"}
+    app["status"]["resources"] = app["status"]["operationState"]["syncResult"]["resources"]
     app["status"]["operationState"]["syncResult"]["revisions"] = revisions
     return app
 
@@ -191,3 +193,70 @@ def test_promotion_wait_reads_the_lane_sources_revision(reference_dir):
     done, seen = promotion._application_at(SimpleNamespace(profile=PROFILE), OneApp(), HEAD)
     assert done is app, seen
     assert argo.synced_revision(PROFILE, app) == HEAD
+
+
+# -- under the Synced word (issue 20): what Argo CD compared, and each resource it counts ---------
+
+
+def lane_diff_cache_app(reference_dir):
+    """The Application of argo-cd controller/testdata/diff-cache.yaml (written by a real
+    controller: comparedTo and status.resources included) made the lane's, synced at HEAD."""
+    app = yaml.safe_load((reference_dir / "argocd" / "application-with-status.yaml").read_text())
+    app = json.loads(json.dumps(app, default=str))
+    lane = {
+        "repoURL": PROFILE["mirror"]["readUrl"],
+        "targetRevision": PROFILE.gitops_branch,
+        "path": PROFILE.runtime_path,
+    }
+    app["spec"]["source"] = {**app["spec"]["source"], **lane}
+    app["status"]["sync"]["comparedTo"]["source"] |= lane
+    app["status"]["sync"]["revision"] = HEAD
+    app["status"]["health"] = {"status": "Healthy"}
+    return app
+
+
+def test_ar03_passes_a_controller_written_status_whose_synced_covers_the_lane(reference_dir):
+    findings = argo.application_synced(PROFILE, lane_diff_cache_app(reference_dir), HEAD, "x")
+    assert failed_subjects(findings) == []
+    [resources] = [f for f in findings if f.subject.endswith("status.resources")]
+    assert resources.found == "2 resource(s), each Synced"
+
+
+def test_ar03_fails_a_resource_kept_out_of_sync_under_a_synced_application(reference_dir):
+    """IgnoreExtraneous leaves a resource out of the Application's sync status: it still stands
+    OutOfSync, requiring pruning, in status.resources (argo-cd issue #17188)."""
+    app = lane_diff_cache_app(reference_dir)
+    kept = {"version": "v1", "kind": "ConfigMap", "namespace": "test-lla", "name": "notes"}
+    app["status"]["resources"].append({**kept, "status": "OutOfSync", "requiresPruning": True})
+    findings = argo.application_synced(PROFILE, app, HEAD, "x")
+    assert failed_subjects(findings) == ["status.resources[2]"]
+    [kept_finding] = [f for f in findings if not f.ok]
+    assert "requires pruning" in kept_finding.found and "ConfigMap test-lla/notes" in (
+        kept_finding.expected
+    )
+
+
+def test_ar03_fails_a_synced_computed_against_another_source(reference_dir):
+    app = lane_diff_cache_app(reference_dir)
+    app["status"]["sync"]["comparedTo"]["source"]["path"] = "deploy/gitops/g14/runtime-v02"
+    assert failed_subjects(argo.application_synced(PROFILE, app, HEAD, "x")) == [
+        "status.sync.comparedTo.source"
+    ]
+
+
+def test_ar03_cannot_decide_what_synced_covers_when_nothing_is_recorded(reference_dir):
+    app = lane_diff_cache_app(reference_dir)
+    del app["status"]["sync"]["comparedTo"], app["status"]["resources"]
+    findings = argo.application_synced(PROFILE, app, HEAD, "x")
+    assert {f.subject.split(" ", 2)[-1]: f.status for f in findings if not f.ok} == {
+        "status.sync.comparedTo.source": "cannot be decided",
+        "status.resources": "cannot be decided",
+    }
+
+
+def test_ar03_compares_the_lanes_source_at_its_index(reference_dir):
+    app = lane_multi_source(reference_dir, 2)
+    app["status"]["sync"]["comparedTo"]["sources"][2] = {"ref": "values_test"}
+    assert failed_subjects(argo.application_synced(PROFILE, app, HEAD, "x")) == [
+        "status.sync.comparedTo.sources[2]"
+    ]

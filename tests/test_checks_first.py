@@ -126,18 +126,24 @@ def test_rt02_workloads_ready():
 
 
 def application(**source):
+    lane_source = {
+        "repoURL": "git@github.com:pikasTech/agentrun.git",
+        "targetRevision": "v0.1-gitops",
+        "path": "deploy/gitops/g14/runtime-v01",
+        **source,
+    }
+    deployment = {"group": "apps", "version": "v1", "kind": "Deployment", "status": "Synced"}
     return {
         "spec": {
             "project": "agentrun-v01",
             "destination": {"namespace": "agentrun-v01"},
-            "source": {
-                "repoURL": "git@github.com:pikasTech/agentrun.git",
-                "targetRevision": "v0.1-gitops",
-                "path": "deploy/gitops/g14/runtime-v01",
-                **source,
-            },
+            "source": lane_source,
         },
-        "status": {"sync": {"status": "Synced", "revision": SHA}, "health": {"status": "Healthy"}},
+        "status": {
+            "sync": {"status": "Synced", "revision": SHA, "comparedTo": {"source": lane_source}},
+            "health": {"status": "Healthy"},
+            "resources": [deployment | {"namespace": "agentrun-v01", "name": "agentrun-mgr"}],
+        },
     }
 
 
@@ -152,7 +158,7 @@ def test_ar02_application_source(profile):
 def test_ar03_synced_at_head(profile):
     assert all(verdicts(argo.application_synced(profile, application(), SHA, "ls-remote")))
     behind = argo.application_synced(profile, application(), "c" * 40, "ls-remote")
-    assert [f.ok for f in behind] == [True, True, False]
+    assert [f.ok for f in behind] == [True, True, False, True, True]
     assert not all(verdicts(argo.application_synced(profile, application(), None, "ls-remote")))
 
 
@@ -225,12 +231,24 @@ def test_tk02_pipelinerun(profile):
     assert all(verdicts(tekton.pipeline_run_for_commit(profile, SHA, pipeline_run(), "catalog")))
     assert [
         f.ok for f in tekton.pipeline_run_for_commit(profile, SHA, pipeline_run("False"), "c")
-    ] == [True, True, False]
+    ] == [True, True, False, True]
     assert [
         f.ok
         for f in tekton.pipeline_run_for_commit(profile, SHA, pipeline_run(revision="v0.1"), "c")
-    ] == [False, True, True]
+    ] == [False, True, True, True]
     assert not any(verdicts(tekton.pipeline_run_for_commit(profile, SHA, None, "c")))
+
+
+def test_tk02_looks_under_succeeded_at_the_skipped_tasks(profile):
+    """Succeeded=True, reason Completed, can hide a skipped task: only the plan-guarded build
+    may be skipped."""
+    run = pipeline_run()
+    when = "When Expressions evaluated to false"
+    run["status"]["skippedTasks"] = [{"name": "image-build", "reason": when}]
+    assert all(verdicts(tekton.pipeline_run_for_commit(profile, SHA, run, "catalog")))
+    run["status"]["skippedTasks"].append({"name": "check", "reason": when})
+    [skipped] = [f for f in tekton.pipeline_run_for_commit(profile, SHA, run, "c") if not f.ok]
+    assert skipped.subject.endswith("status.skippedTasks check") and when in skipped.found
 
 
 def test_src01_worktree(profile):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..finding import Finding, failed, judge
+from ..finding import Finding, failed, judge, passed, undecided
 from ..lane import LaneProfile
 from .judges import judges
 
@@ -157,8 +157,8 @@ def application_synced(
     status = app.get("status", {})
     sync = status.get("sync", {})
     health = status.get("health", {})
-    index, _, _ = lane_source(profile, app.get("spec") or {})
-    revision, at = _synced_revision(sync, index)
+    index, source, at = lane_source(profile, app.get("spec") or {})
+    revision, revision_at = _synced_revision(sync, index)
     return [
         judge(
             sync.get("status") == "Synced",
@@ -177,13 +177,82 @@ def application_synced(
         ),
         judge(
             gitops_head is not None and revision == gitops_head,
-            f"{where} {at}",
+            f"{where} {revision_at}",
             f"head of {profile.gitops_branch} {gitops_head} ({head_where})",
             repr(revision),
             where,
             sync=sync,
             health=health,
         ),
+        *_what_synced_covers(app, (index, source, at), where),
+    ]
+
+
+# Only the fields that choose what is rendered: Argo CD copies the whole source into comparedTo.
+_SOURCE_FIELDS = ("repoURL", "path", "targetRevision")
+
+
+def _what_synced_covers(
+    app: dict[str, Any], lane: tuple[int | None, dict[str, Any], str], where: str
+) -> list[Finding]:
+    """Look under the Synced word (issue 20): it holds for the source Argo CD compared
+    (status.sync.comparedTo), which can lag a changed spec, and for the resources it counts: a
+    resource annotated `compare-options: IgnoreExtraneous` stays OutOfSync in status.resources
+    while the Application says Synced (argo-cd docs/user-guide/compare-options.md; with
+    `sync-options: Prune=false` it outlives its removal from git, argo-cd issue #17188)."""
+    sync = (app.get("status") or {}).get("sync") or {}
+    if sync.get("status") != "Synced":
+        return []  # the sync status finding already fails; there is no Synced to look under
+    return [_compared_source(lane, sync, where), *_resources_synced(app, where)]
+
+
+def _compared_source(
+    lane: tuple[int | None, dict[str, Any], str], sync: dict[str, Any], where: str
+) -> Finding:
+    """The lane's source as Argo CD compared it (comparedTo.sources keeps spec.sources' order)."""
+    index, source, at = lane
+    wanted = {k: source.get(k) for k in _SOURCE_FIELDS}
+    compared = sync.get("comparedTo")
+    field = "status.sync.comparedTo" + (".source" if index is None else f".sources[{index}]")
+    subject, expected = f"{where} {field}", f"the lane's source as {at} has it: {wanted}"
+    if not isinstance(compared, dict):
+        return undecided(
+            subject, expected, "absent: what Synced was computed against is not recorded", where
+        )
+    if index is None:
+        seen = compared.get("source")
+    else:
+        listed = compared.get("sources")
+        seen = listed[index] if isinstance(listed, list) and index < len(listed) else None
+    found = {k: (seen or {}).get(k) for k in _SOURCE_FIELDS} if isinstance(seen, dict) else None
+    return judge(found == wanted, subject, expected, repr(found), where, comparedTo=compared)
+
+
+def _resources_synced(app: dict[str, Any], where: str) -> list[Finding]:
+    resources = (app.get("status") or {}).get("resources")
+    subject = f"{where} status.resources"
+    expected = "each resource Argo CD tracks Synced"
+    if not isinstance(resources, list) or not resources:
+        return [
+            undecided(subject, expected, "no resource listed: Synced covers nothing seen", where)
+        ]
+    behind = [
+        (i, r)
+        for i, r in enumerate(resources)
+        if isinstance(r, dict) and not r.get("hook") and r.get("status") != "Synced"
+    ]
+    if not behind:
+        return [passed(subject, expected, f"{len(resources)} resource(s), each Synced", where)]
+    return [
+        failed(
+            f"{where} status.resources[{i}]",
+            f"{r.get('kind')} {r.get('namespace')}/{r.get('name')} Synced",
+            f"{r.get('status')!r}"
+            + (", requires pruning (gone from git, kept live)" if r.get("requiresPruning") else ""),
+            where,
+            resource=r,
+        )
+        for i, r in behind
     ]
 
 

@@ -102,6 +102,32 @@ def pipeline_run_for_commit(
             where,
             condition=condition,
         ),
+        *_skipped_tasks(profile, run, where),
+    ]
+
+
+def _skipped_tasks(profile: LaneProfile, run: dict[str, Any], where: str) -> list[Finding]:
+    """Look under Succeeded (issue 20): Tekton ends a run Succeeded=True, reason Completed, when
+    `when` expressions skipped tasks (status.skippedTasks; tektoncd/pipeline docs/pipelineruns.md,
+    "Monitoring execution status"). Only a task the profile marks whenGuarded (the build, skipped
+    on reuse; TK-09 judges that plan) may be skipped; any other skipped task never ran."""
+    skipped = (run.get("status") or {}).get("skippedTasks") or []
+    may_skip = sorted(t["name"] for t in profile.tekton_tasks.values() if t.get("whenGuarded"))
+    subject = f"{where} status.skippedTasks"
+    expected = "none, or only " + " and ".join(may_skip) + " (guarded by the plan)"
+    missing = [s for s in skipped if not isinstance(s, dict) or s.get("name") not in may_skip]
+    if not missing:
+        names = ", ".join(s["name"] for s in skipped) or "none"
+        return [passed(subject, expected, names, where)]
+    return [
+        failed(
+            f"{subject} {task.get('name')}" if isinstance(task, dict) else subject,
+            expected,
+            f"skipped: {task.get('reason')}" if isinstance(task, dict) else f"entry {task!r}",
+            where,
+            skipped=task,
+        )
+        for task in missing
     ]
 
 
