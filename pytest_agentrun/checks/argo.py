@@ -231,7 +231,7 @@ def _compared_source(
 def _resources_synced(app: dict[str, Any], where: str) -> list[Finding]:
     resources = (app.get("status") or {}).get("resources")
     subject = f"{where} status.resources"
-    expected = "each resource Argo CD tracks Synced"
+    expected = "each resource Argo CD tracks Synced, and Healthy where its health is listed"
     if not isinstance(resources, list) or not resources:
         return [
             undecided(subject, expected, "no resource listed: Synced covers nothing seen", where)
@@ -239,21 +239,36 @@ def _resources_synced(app: dict[str, Any], where: str) -> list[Finding]:
     behind = [
         (i, r)
         for i, r in enumerate(resources)
-        if isinstance(r, dict) and not r.get("hook") and r.get("status") != "Synced"
+        if isinstance(r, dict) and not r.get("hook") and _resource_problems(r)
     ]
     if not behind:
         return [passed(subject, expected, f"{len(resources)} resource(s), each Synced", where)]
     return [
         failed(
             f"{where} status.resources[{i}]",
-            f"{r.get('kind')} {r.get('namespace')}/{r.get('name')} Synced",
-            f"{r.get('status')!r}"
-            + (", requires pruning (gone from git, kept live)" if r.get("requiresPruning") else ""),
+            f"{r.get('kind')} {r.get('namespace')}/{r.get('name')} Synced (and Healthy if judged)",
+            "; ".join(_resource_problems(r)),
             where,
             resource=r,
         )
         for i, r in behind
     ]
+
+
+def _resource_problems(resource: dict[str, Any]) -> list[str]:
+    """What keeps one resource from what the Application's words say. Its health is there only
+    where the controller persists it (Argo CD 3.x keeps it in the resource tree by default), and a
+    resource annotated `argocd.argoproj.io/ignore-healthcheck` is left out of the app's health."""
+    problems = []
+    if resource.get("status") != "Synced":
+        pruning = ", requires pruning (gone from git, kept live)"
+        problems.append(
+            repr(resource.get("status")) + (pruning if resource.get("requiresPruning") else "")
+        )
+    health = (resource.get("health") or {}).get("status")
+    if health not in (None, "Healthy"):
+        problems.append(f"health {health!r}")
+    return problems
 
 
 def synced_revision(profile: LaneProfile, app: dict[str, Any]) -> Any:
