@@ -446,11 +446,13 @@ def kept_cluster_table(scratch: Path, lanes: int = 3) -> None:
         for number in range(lanes):
             started = time.monotonic()
             lane = scratch / f"lane-{number}"
-            with sandbox.in_process(lane, host=host, seed_cache=scratch / "seeds"):
+            with sandbox.in_process(lane, host=host, seed_cache=scratch / "seeds") as handle:
                 up = time.monotonic() - started
                 started = time.monotonic()
             reset = time.monotonic() - started
-            print(f"  lane {number}: up {up:.2f} s, stopped and reset {reset:.2f} s")
+            phases = ", ".join(f"{k} {v}" for k, v in handle.info.get("phases", {}).items())
+            print(f"  lane {number}: up {up:.2f} s, stopped and reset {reset:.2f} s ({phases})")
+        print(f"  lanes that kept the seed of the lane before: {host.kept}")
         print(f"  restarts after a reset that left something: {len(host.restarts)}")
 
 

@@ -9,6 +9,7 @@ import json
 from agentrun_sandbox import lane as sandbox
 from agentrun_sandbox.controlplane import reset
 from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
+from suite_run import run_suite_in_process
 
 
 def differences(host) -> tuple[list, list]:
@@ -64,3 +65,41 @@ def test_a_cluster_a_lane_broke_is_started_anew(tmp_path):
         assert len(host.restarts) == 1
         assert "kube-apiserver is not running" in host.restarts[0]
         assert differences(host) == ([], [])
+
+
+def test_a_seed_left_untouched_is_kept_by_the_next_lane_and_a_write_ends_it(tmp_path):
+    """A lane that only violated git or its worktree leaves the cluster as the seed made it:
+    the next lane keeps it (no reset, no new seed) and is judged on it as on a fresh one. A write
+    to the cluster, or a container log on the node, sends the next lane back to a fresh seed."""
+    seeds = tmp_path / "seeds"
+    with sandbox.cluster_hosts(tmp_path / "clusters") as hosts:
+        host = hosts.of("default")
+
+        def lane(name: str):
+            return sandbox.in_process(tmp_path / name, host=host, seed_cache=seeds)
+
+        def namespace(control: SandboxControl) -> dict:
+            return json.loads(control.kubectl("get", "namespace", "agentrun-v01", "-o=json"))
+
+        with lane("first") as first:
+            assert "seed applied" in first.info["phases"]
+            control = SandboxControl(first.paths.root)
+            uid = namespace(control)["metadata"]["uid"]
+            SCENARIOS["worktree-untracked-file"].apply(control)
+        with lane("second") as second:
+            assert "seed kept" in second.info["phases"]
+            control = SandboxControl(second.paths.root)
+            assert namespace(control)["metadata"]["uid"] == uid
+            result = run_suite_in_process(second.lane_config, tmp_path / "reports", None)
+            assert result.failed() == set() and "SRC-01" in result.passed()
+            control.kubectl("annotate", "namespace", "agentrun-v01", "agentrun.io/touched=yes")
+        with lane("third") as third:
+            assert "seed applied" in third.info["phases"]
+            control = SandboxControl(third.paths.root)
+            assert "agentrun.io/touched" not in namespace(control)["metadata"].get(
+                "annotations", {}
+            )
+            (third.paths.root / "runtime" / "logs" / "current.log").write_text("a line\n")
+        with lane("fourth") as fourth:
+            assert "seed applied" in fourth.info["phases"]
+        assert host.kept == 1 and host.restarts == []
