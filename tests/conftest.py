@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from agentrun_sandbox import lane as sandbox
+from kube_api import ServedPool
 
 pytest_plugins = ["pytester"]
 
@@ -38,6 +39,14 @@ def cluster_hosts(tmp_path_factory):
     (agentrun_sandbox/controlplane/host.py)."""
     with sandbox.cluster_hosts(tmp_path_factory.mktemp("clusters")) as hosts:
         yield hosts
+
+
+@pytest.fixture(scope="session")
+def served_apis(tmp_path_factory):
+    """Bare kube-apiservers kept for this worker's tests, reset between them (kube_api.py)."""
+    pool = ServedPool(tmp_path_factory.mktemp("served-apis"))
+    yield pool
+    pool.stop()
 
 
 @pytest.fixture(scope="session")

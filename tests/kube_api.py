@@ -1,16 +1,22 @@
 """A real kube-apiserver with its etcd and nothing else (controller-runtime's envtest shape), for
 tests that serve objects of given shapes to the readers and checks: what a test loads stays as
 loaded, managedFields included, since no controller, scheduler or kubelet runs beside it.
+
+A worker keeps them (ServedPool) and lends one per test, reset to how it started between tests
+(agentrun_sandbox/controlplane/reset.py, as the kept lane clusters are): a start with its CRDs
+costs seconds, a reset a fraction of one.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
 
-from agentrun_sandbox.controlplane import ControlPlane, audit
+from agentrun_sandbox.controlplane import ControlPlane, audit, reset
 from agentrun_sandbox.controlplane.seeding import CRDS, JOB_GENERATED_LABELS, install_crds
 from agentrun_sandbox.controlplane.store import KubeApiError, KubeStore
 
@@ -23,6 +29,17 @@ class ServedObjects:
         self.store = KubeStore(self.plane.client())
         if crds:
             install_crds(self.store, [p for p in CRDS if p.name in crds])
+        with self.plane.client() as api:
+            self.baseline = reset.inventory(api, reset.resources(api))
+        self.audit_start = 0  # where this test's requests begin in the audit log
+
+    def reset(self) -> list[str]:
+        """Back to how it started: what differs still, one line each (empty: as it was)."""
+        with self.plane.client() as api:
+            leftovers = reset.reset(api, self.baseline)
+        log = self.plane.audit_log
+        self.audit_start = log.stat().st_size if log.is_file() else 0
+        return leftovers
 
     def kubeconfig(self, path: Path) -> Path:
         path.write_text(yaml.safe_dump(self.plane.kubeconfig(), sort_keys=False))
@@ -97,10 +114,45 @@ class ServedObjects:
 
     def requests(self) -> list[dict]:
         """Every request the API server completed, whoever made it (its audit log)."""
-        return audit.entries(self.plane.audit_log, include_components=True)
+        return audit.entries(self.plane.audit_log, include_components=True, start=self.audit_start)
 
     def stop(self) -> None:
         self.plane.stop()
+
+
+class ServedPool:
+    """The API servers of one worker, by the CRDs they serve; lent one per use and reset after."""
+
+    def __init__(self, directory: Path):
+        self.directory, self.idle, self.started, self.made = directory, {}, [], 0
+
+    @contextmanager
+    def lend(self, crds: tuple[str, ...] = ()) -> Iterator[ServedObjects]:
+        key = tuple(sorted(crds))
+        idle = self.idle.setdefault(key, [])
+        if idle:
+            server = idle.pop()
+        else:
+            self.made += 1  # a directory of its own: a stopped one's etcd is still there
+            server = ServedObjects(self.directory / f"apiserver-{self.made}", crds=crds)
+            self.started.append(server)
+        try:
+            yield server
+        finally:
+            try:
+                clean = server.plane.died() is None and not server.reset()
+            except Exception:  # a test that stopped or broke it
+                clean = False
+            if clean:
+                idle.append(server)
+            else:  # not as it was: no other test gets it
+                self.started.remove(server)
+                server.stop()
+
+    def stop(self) -> None:
+        for server in self.started:
+            server.stop()
+        self.started.clear()
 
 
 def _among(ref: dict, objects: list[dict]) -> bool:

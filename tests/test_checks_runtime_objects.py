@@ -3,13 +3,14 @@ real kube-apiserver with the official client (issue 10, items 4, 5 and 6)."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 import copy
 import json
 
 import pytest
 import yaml
 
-from kube_api import ServedObjects
 from pytest_agentrun.checks.runtime_objects import ManifestObject, managed_by_argo
 from pytest_agentrun.errors import EvidenceError
 from pytest_agentrun.evidence.cache import EvidenceCache
@@ -128,26 +129,23 @@ MANIFESTS = [
 
 
 @pytest.fixture
-def serve(tmp_path):
+def serve(tmp_path, served_apis):
     """serve(objects) -> a Cluster reading a kube-apiserver that holds them."""
-    servers = []
+    servers, lent = ExitStack(), []
 
     def start(objects, manager="argocd-controller"):
-        server = ServedObjects(
-            tmp_path / f"apiserver-{len(servers)}", crds=("application-crd.yaml",)
-        )
-        servers.append(server)
+        server = servers.enter_context(served_apis.lend(crds=("application-crd.yaml",)))
+        lent.append(server)
         server.load([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}])
         server.load(copy.deepcopy(objects), manager=manager)
-        kubeconfig = server.kubeconfig(tmp_path / f"kubeconfig-{len(servers)}")
+        kubeconfig = server.kubeconfig(tmp_path / f"kubeconfig-{len(lent)}")
         config = LaneConfig._from_raw(
             PROFILE, {"kubernetes": {"kubeconfig": str(kubeconfig)}}, tmp_path, tmp_path, "t"
         )
         return Cluster(Kube(config, EvidenceCache()), PROFILE)
 
-    yield start
-    for server in servers:
-        server.stop()
+    with servers:
+        yield start
 
 
 def rt06(cluster, manifests=MANIFESTS, profile=PROFILE):

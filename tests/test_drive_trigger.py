@@ -95,20 +95,17 @@ def runs_for(config: LaneConfig, revision: str) -> list[str]:
 
 
 @pytest.fixture
-def bare_api(tmp_path):
+def bare_api(tmp_path, served_apis):
     """A kube-apiserver holding only the lane's namespaces and Tekton's CRDs (no controller plays
     Tekton: HandTekton does), and a lane config that reaches it through a kubeconfig, as a real
     lane's would."""
-    server = ServedObjects(
-        tmp_path / "apiserver", crds=("300-pipelinerun.yaml", "300-taskrun.yaml")
-    )
-    server.load(namespace_objects(PROFILE.data))
-    server.kubeconfig(tmp_path / "kubeconfig")
-    (tmp_path / "lane.yaml").write_text(
-        yaml.safe_dump({"lane": "v0.1", "kubernetes": {"kubeconfig": "kubeconfig"}})
-    )
-    yield server, LaneConfig.load(PROFILE, tmp_path / "lane.yaml", tmp_path / "cache")
-    server.stop()
+    with served_apis.lend(crds=("300-pipelinerun.yaml", "300-taskrun.yaml")) as server:
+        server.load(namespace_objects(PROFILE.data))
+        server.kubeconfig(tmp_path / "kubeconfig")
+        (tmp_path / "lane.yaml").write_text(
+            yaml.safe_dump({"lane": "v0.1", "kubernetes": {"kubeconfig": "kubeconfig"}})
+        )
+        yield server, LaneConfig.load(PROFILE, tmp_path / "lane.yaml", tmp_path / "cache")
 
 
 class HandTekton:

@@ -9,7 +9,6 @@ import time
 import pytest
 import yaml
 
-from kube_api import ServedObjects
 from pytest_agentrun.checks.gitops import agrees_with_deploy_intent, branch_holds_lane_files
 from pytest_agentrun.model.documents import parse_manifests
 from pytest_agentrun.errors import EvidenceError
@@ -138,19 +137,18 @@ def test_registry_credentials_leave_the_url_for_basic_auth():
 
 
 @pytest.fixture
-def kube(tmp_path):
+def kube(tmp_path, served_apis):
     """A Kube reader on a bare kube-apiserver, as a lane config reaches it."""
-    api = ServedObjects(tmp_path / "apiserver")
-    api.kubeconfig(tmp_path / "kubeconfig")
-    (tmp_path / "lane.yaml").write_text(
-        yaml.safe_dump({"lane": "v0.1", "kubernetes": {"kubeconfig": "kubeconfig"}})
-    )
-    reader = Kube(
-        LaneConfig.load(PROFILE, tmp_path / "lane.yaml", tmp_path / "cache"), EvidenceCache()
-    )
-    yield reader, api
-    reader.close()
-    api.stop()
+    with served_apis.lend() as api:
+        api.kubeconfig(tmp_path / "kubeconfig")
+        (tmp_path / "lane.yaml").write_text(
+            yaml.safe_dump({"lane": "v0.1", "kubernetes": {"kubeconfig": "kubeconfig"}})
+        )
+        reader = Kube(
+            LaneConfig.load(PROFILE, tmp_path / "lane.yaml", tmp_path / "cache"), EvidenceCache()
+        )
+        yield reader, api
+        reader.close()
 
 
 def test_an_absent_object_is_none_but_an_unserved_kind_is_missing_evidence(kube, monkeypatch):
