@@ -4,7 +4,6 @@ Chromium (screenshots kept in reports/screenshots/ for a human to look at)."""
 from __future__ import annotations
 
 import functools
-import os
 import shutil
 import subprocess
 import threading
@@ -59,17 +58,15 @@ def screenshot(url: str, out: Path, profile: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def failing_reports(tmp_path_factory):
+def failing_reports(tmp_path_factory, cluster_hosts, seed_cache):
     from agentrun_sandbox import lane as sandbox
 
     directory = tmp_path_factory.mktemp("failing-lane")
-    handle = sandbox.up(directory / "lane", parent_pid=os.getpid())
-    try:
+    host = cluster_hosts.of(None)
+    with sandbox.in_process(directory / "lane", host=host, seed_cache=seed_cache) as handle:
         for name in ("deployment-not-ready", "image-by-tag", "worktree-untracked-file"):
             SCENARIOS[name].apply(SandboxControl(handle.paths.root))
         result = run_suite(handle.lane_config, directory / "reports")
-    finally:
-        sandbox.down(handle.paths.root)
     assert result.returncode == 1 and {"RT-02", "GO-02", "SRC-01"} <= result.failed()
     return directory / "reports"
 

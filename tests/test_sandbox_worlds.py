@@ -18,27 +18,27 @@ from suite_run import ROOT
 
 
 @pytest.fixture(scope="module")
-def world_cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("world-seeds")
-
-
-@pytest.fixture(scope="module")
-def lived_in(tmp_path_factory, world_cache):
+def lived_in(tmp_path_factory, seed_cache, cluster_hosts):
     directory = tmp_path_factory.mktemp("lived-in") / "lane"
-    with sandbox.in_process(directory, world="lived-in", seed_cache=world_cache) as lane:
+    host = cluster_hosts.of("lived-in")
+    with sandbox.in_process(directory, world="lived-in", seed_cache=seed_cache, host=host) as lane:
         yield lane
 
 
 @pytest.fixture(scope="module")
-def argocd3(tmp_path_factory, world_cache):
+def argocd3(tmp_path_factory, seed_cache, cluster_hosts):
     directory = tmp_path_factory.mktemp("argocd3") / "lane"
-    with sandbox.in_process(directory, world="argocd3", seed_cache=world_cache) as lane:
+    host = cluster_hosts.of("argocd3")
+    with sandbox.in_process(directory, world="argocd3", seed_cache=seed_cache, host=host) as lane:
         yield lane
 
 
 @pytest.fixture
-def lived_in_disposable(tmp_path, world_cache):
-    with sandbox.in_process(tmp_path / "lane", world="lived-in", seed_cache=world_cache) as lane:
+def lived_in_disposable(tmp_path, seed_cache, cluster_hosts):
+    host = cluster_hosts.of("lived-in")
+    with sandbox.in_process(
+        tmp_path / "lane", world="lived-in", seed_cache=seed_cache, host=host
+    ) as lane:
         yield lane
 
 
@@ -224,10 +224,15 @@ def test_sandbox_world_needs_sandbox():
 
 
 @pytest.mark.parametrize("world", ["default", "lived-in"])
-def test_kubectl_set_image_and_create_configmap_on_a_sandbox_lane(world, world_cache, tmp_path):
+def test_kubectl_set_image_and_create_configmap_on_a_sandbox_lane(
+    world, seed_cache, cluster_hosts, tmp_path
+):
     """What a person does by hand on the lane: `kubectl set image` changes one container (env and
     mounts stay), `kubectl create configmap` (protobuf) creates the object."""
-    with sandbox.in_process(tmp_path / "lane", world=world, seed_cache=world_cache) as lane:
+    host = cluster_hosts.of(world)
+    with sandbox.in_process(
+        tmp_path / "lane", world=world, seed_cache=seed_cache, host=host
+    ) as lane:
         control = SandboxControl(lane.paths.root)
         ns = control.profile["runtimeNamespace"]
         before = kubectl_json(lane, "get", "deployment", "agentrun-mgr", "-n", ns)["spec"][

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -109,17 +108,15 @@ def plant_live(control: SandboxControl) -> None:
 
 
 @pytest.fixture(scope="module")
-def planted_lane(tmp_path_factory):
+def planted_lane(tmp_path_factory, cluster_hosts, seed_cache):
     directory = tmp_path_factory.mktemp("planted") / "lane"
-    handle = sandbox.up(directory, parent_pid=os.getpid())
-    try:
+    host = cluster_hosts.of(None)
+    with sandbox.in_process(directory, host=host, seed_cache=seed_cache) as handle:
         control = SandboxControl(directory)
         plant_in_gitops(control)
         plant_live(control)
         plant_in_lane_config(directory)
         yield handle
-    finally:
-        sandbox.down(directory)
 
 
 @pytest.mark.parametrize("log_level", [None, "INFO", "DEBUG"])
