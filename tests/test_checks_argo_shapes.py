@@ -263,8 +263,8 @@ def test_ar03_compares_the_lanes_source_at_its_index(reference_dir):
 
 
 def test_ar03_fails_a_resource_whose_listed_health_is_not_healthy(reference_dir):
-    """A resource whose health check is ignored (argocd.argoproj.io/ignore-healthcheck) leaves
-    the app Healthy; where the controller lists its health, the suite reads it."""
+    """Where the controller lists a resource's health, the suite reads it, whatever the
+    Application's own health word says."""
     app = lane_diff_cache_app(reference_dir)
     app["status"]["resources"][1]["health"] = {"status": "Degraded"}
     findings = argo.application_synced(PROFILE, app, HEAD, "x")

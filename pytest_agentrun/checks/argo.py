@@ -257,8 +257,9 @@ def _resources_synced(app: dict[str, Any], where: str) -> list[Finding]:
 
 def _resource_problems(resource: dict[str, Any]) -> list[str]:
     """What keeps one resource from what the Application's words say. Its health is there only
-    where the controller persists it (Argo CD 3.x keeps it in the resource tree by default), and a
-    resource annotated `argocd.argoproj.io/ignore-healthcheck` is left out of the app's health."""
+    where the controller persists it (Argo CD 3.x keeps it in the resource tree by default); the
+    app's health is meant to be the worst of its resources' (argo-cd docs, operator-manual
+    health.md), so a listed resource that is not Healthy is read, whatever the app says."""
     problems = []
     if resource.get("status") != "Synced":
         pruning = ", requires pruning (gone from git, kept live)"
