@@ -103,3 +103,22 @@ def test_a_seed_left_untouched_is_kept_by_the_next_lane_and_a_write_ends_it(tmp_
         with lane("fourth") as fourth:
             assert "seed applied" in fourth.info["phases"]
         assert host.kept == 1 and host.restarts == []
+
+
+def test_a_lane_of_another_seed_does_not_build_on_a_kept_one(tmp_path):
+    """Without a seed cache each lane makes its own seed (other commits): the seed the lane
+    before left is taken away before the new one goes on, never built upon."""
+    with sandbox.cluster_hosts(tmp_path / "clusters") as hosts:
+        host = hosts.of("default")
+        with sandbox.in_process(tmp_path / "first", host=host) as first:
+            pass
+        with sandbox.in_process(tmp_path / "second", host=host) as second:
+            assert "seed applied" in second.info["phases"]
+            assert second.info["releases"] != first.info["releases"]
+            control = SandboxControl(second.paths.root)
+            runs = json.loads(
+                control.kubectl("get", "pipelineruns.tekton.dev", "-A", "-o", "json")
+            )["items"]
+            made_for = {r["metadata"]["name"][-12:] for r in runs}
+            assert made_for and made_for <= {c[:12] for c in second.info["releases"]}
+        assert host.kept == 0 and host.restarts == []
