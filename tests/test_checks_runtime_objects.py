@@ -3,10 +3,9 @@ real kube-apiserver with the official client (issue 10, items 4, 5 and 6)."""
 
 from __future__ import annotations
 
-from contextlib import ExitStack
-
 import copy
 import json
+from contextlib import ExitStack
 
 import pytest
 import yaml

@@ -224,7 +224,7 @@ def _compared_source(
     else:
         listed = compared.get("sources")
         seen = listed[index] if isinstance(listed, list) and index < len(listed) else None
-    found = {k: (seen or {}).get(k) for k in _SOURCE_FIELDS} if isinstance(seen, dict) else None
+    found = {k: seen.get(k) for k in _SOURCE_FIELDS} if isinstance(seen, dict) else None
     return judge(found == wanted, subject, expected, repr(found), where, comparedTo=compared)
 
 
@@ -236,22 +236,24 @@ def _resources_synced(app: dict[str, Any], where: str) -> list[Finding]:
         return [
             undecided(subject, expected, "no resource listed: Synced covers nothing seen", where)
         ]
-    behind = [
-        (i, r)
+    problems = {
+        i: _resource_problems(r)
         for i, r in enumerate(resources)
-        if isinstance(r, dict) and not r.get("hook") and _resource_problems(r)
-    ]
+        if isinstance(r, dict) and not r.get("hook")
+    }
+    behind = {i: found for i, found in problems.items() if found}
     if not behind:
         return [passed(subject, expected, f"{len(resources)} resource(s), each Synced", where)]
     return [
         failed(
             f"{where} status.resources[{i}]",
-            f"{r.get('kind')} {r.get('namespace')}/{r.get('name')} Synced (and Healthy if judged)",
-            "; ".join(_resource_problems(r)),
+            f"{r.get('kind')} {r.get('namespace')}/{r.get('name')} Synced (and Healthy if listed)",
+            "; ".join(behind[i]),
             where,
             resource=r,
         )
-        for i, r in behind
+        for i, r in enumerate(resources)
+        if i in behind
     ]
 
 

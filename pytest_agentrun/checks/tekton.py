@@ -115,8 +115,8 @@ def _skipped_tasks(profile: LaneProfile, run: dict[str, Any], where: str) -> lis
     may_skip = sorted(t["name"] for t in profile.tekton_tasks.values() if t.get("whenGuarded"))
     subject = f"{where} status.skippedTasks"
     expected = "none, or only " + " and ".join(may_skip) + " (guarded by the plan)"
-    missing = [s for s in skipped if not isinstance(s, dict) or s.get("name") not in may_skip]
-    if not missing:
+    unguarded = [s for s in skipped if not isinstance(s, dict) or s.get("name") not in may_skip]
+    if not unguarded:
         names = ", ".join(s["name"] for s in skipped) or "none"
         return [passed(subject, expected, names, where)]
     return [
@@ -127,7 +127,7 @@ def _skipped_tasks(profile: LaneProfile, run: dict[str, Any], where: str) -> lis
             where,
             skipped=task,
         )
-        for task in missing
+        for task in unguarded
     ]
 
 
