@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from . import yaml_text
 from .errors import LaneConfigError
 
 
@@ -75,7 +76,7 @@ class LaneProfile:
             raise LaneConfigError(
                 f"unknown lane {lane!r}: profiles exist for {', '.join(sorted(files))} ({where})"
             )
-        return cls(yaml.safe_load(files[lane].read_text()))
+        return cls(yaml_text.load(files[lane].read_text()))
 
     def __getitem__(self, key: str) -> Any:
         return self.data[key]
@@ -195,7 +196,7 @@ class LaneConfig:
             if not path.is_file():
                 raise LaneConfigError(f"lane config {path} does not exist")
             try:
-                raw = yaml.safe_load(path.read_text()) or {}
+                raw = yaml_text.load(path.read_text()) or {}
             except yaml.YAMLError as exc:
                 raise LaneConfigError(
                     f"lane config {path} is not valid YAML: {exc}".splitlines()[0]

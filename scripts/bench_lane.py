@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import yaml
 
 from pytest_agentrun.evidence.bundle import write_manifest
+from pytest_agentrun import yaml_text
 
 # -- a recorded lane scaled to N services ------------------------------------------------------
 # The sandbox's manager service is cloned: agentrun-mgr -> agentrun-svc0001 ... (not the env image
@@ -236,8 +237,8 @@ def delayed_lane_config(
 ) -> tuple[Path, list[DelayProxy]]:
     """A copy of a sandbox lane config (and its kubeconfig) that reaches the API server, the git
     server and the registry through DelayProxy; the proxies to close."""
-    raw = yaml.safe_load(lane_config.read_text())
-    kubeconfig = yaml.safe_load((lane_config.parent / raw["kubernetes"]["kubeconfig"]).read_text())
+    raw = yaml_text.load(lane_config.read_text())
+    kubeconfig = yaml_text.load((lane_config.parent / raw["kubernetes"]["kubeconfig"]).read_text())
     api = DelayProxy(kubeconfig["clusters"][0]["cluster"]["server"], delay)
     git = DelayProxy(raw["source"]["repoUrl"], delay)
     registry = DelayProxy(raw["registry"]["url"], delay)

@@ -28,11 +28,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import yaml
 from agentrun_sandbox import lane as sandbox
 
 from bench_lane import add_releases, delayed_lane_config, scale_bundle, wait_synced
 from pytest_agentrun.lane import LaneConfig, LaneProfile
+from pytest_agentrun import yaml_text
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTEST = [
@@ -283,8 +283,8 @@ def latency_table(
             config, proxies = delayed_lane_config(
                 lane_config, delay / 1000, scratch / f"latency-{delay}"
             )
-            raw = yaml.safe_load(config.read_text())
-            kubeconfig = yaml.safe_load(Path(raw["kubernetes"]["kubeconfig"]).read_text())
+            raw = yaml_text.load(config.read_text())
+            kubeconfig = yaml_text.load(Path(raw["kubernetes"]["kubeconfig"]).read_text())
             reads = sequential_script(
                 api, registry, raw, kubeconfig, scratch / f"latency-{delay}" / "reads.sh"
             )

@@ -19,8 +19,8 @@ import json
 import re
 import sys
 from pathlib import Path
+from pytest_agentrun import yaml_text
 
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "tests" / "reference"
@@ -114,7 +114,7 @@ def crd_schema(path: Path, version: str) -> tuple[dict, str]:
     text = path.read_text()
     source = re.match(r"# source: (.+)", text).group(1).strip()
     crd = next(
-        d for d in yaml.safe_load_all(text) if d and d.get("kind") == "CustomResourceDefinition"
+        d for d in yaml_text.load_all(text) if d and d.get("kind") == "CustomResourceDefinition"
     )
     served = next(v for v in crd["spec"]["versions"] if v["name"] == version)
     return served["schema"][

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
 
+from .. import yaml_text
 from ..lane import LaneProfile
 
 DEFAULT_LANE = "v0.1"
@@ -46,7 +46,7 @@ def use_lane(profile: LaneProfile) -> None:
 
 def templates() -> list[dict]:
     text = resources.files("pytest_agentrun").joinpath("data/criteria.yaml").read_text()
-    data = yaml.safe_load(text)
+    data = yaml_text.load(text)
     return data["criteria"]
 
 

@@ -13,9 +13,9 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-import yaml
 from _pytest.config import create_terminal_writer
 
+from .. import yaml_text
 from .criteria import Criterion, catalogue, use_lane
 from .places import check_places, marked_tests, scenario_places
 from ..errors import LaneConfigError
@@ -24,7 +24,7 @@ from ..lane import LaneProfile
 
 @cache
 def sources() -> dict[str, dict[str, str]]:
-    return yaml.safe_load(
+    return yaml_text.load(
         resources.files("pytest_agentrun").joinpath("data/criteria-sources.yaml").read_text()
     )
 

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable
 
 import yaml
 
+from .. import yaml_text
 from ..model import tekton_results
 from ..model.documents import Catalog
 from ..model.envidentity import InputChanges, classify
@@ -138,7 +139,7 @@ def _skipped_tasks(profile: LaneProfile, run: dict[str, Any], where: str) -> lis
 def forbidden_machinery() -> dict[str, Any]:
     """The forbidden gates and CI machinery of any lane (data file; the lane's tasks
     are in its profile)."""
-    return yaml.safe_load(
+    return yaml_text.load(
         resources.files("pytest_agentrun").joinpath("data/tekton-lane-tasks.yaml").read_text()
     )
 

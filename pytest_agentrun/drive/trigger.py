@@ -15,8 +15,8 @@ from importlib import resources
 from string import Template
 from typing import Any
 
-import yaml
 
+from .. import yaml_text
 from ..errors import DriveError
 from ..lane import LaneConfig
 from ..masking import redact_url
@@ -102,7 +102,7 @@ def pipeline_run(config: LaneConfig, revision: str) -> dict[str, Any]:
         "serviceAccount": profile.tekton_service_account,
     }
     text = resources.files("pytest_agentrun").joinpath("data/pipelinerun.yaml").read_text()
-    return _fill(yaml.safe_load(text), values)
+    return _fill(yaml_text.load(text), values)
 
 
 def _with_install(config: LaneConfig, run: dict[str, Any], kube: LiveKube) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from .. import yaml_text
 from ..defaults import TIMEOUTS
 from ..model.run_state import VERIFICATION_TASK
 from ..lane import LaneProfile
@@ -75,11 +76,11 @@ def fill(text: str, mapping: dict[str, str]) -> str:
 
 def render_template(name: str, mapping: dict[str, str]) -> list[dict[str, Any]]:
     text = resources.files("pytest_agentrun").joinpath(f"incluster/templates/{name}").read_text()
-    return [doc for doc in yaml.safe_load_all(fill(text, mapping)) if doc]
+    return [doc for doc in yaml_text.load_all(fill(text, mapping)) if doc]
 
 
 def _data(name: str) -> dict[str, Any]:
-    return yaml.safe_load(
+    return yaml_text.load(
         resources.files("pytest_agentrun").joinpath(f"incluster/{name}").read_text()
     )
 

@@ -20,12 +20,9 @@ from typing import Any
 import jsonschema
 import yaml
 
+from .. import yaml_text
 from ..errors import EvidenceError
 from .commits import is_full_sha
-
-# libyaml's safe loader when PyYAML was built with it: the same documents, parsed ~10x faster
-# (a lane with a thousand services has thousands of manifests).
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @cache
@@ -244,7 +241,7 @@ def _add_yaml(
     result: ManifestSet, path: str, start: int, first_line: int, chunk: str, prefix: str
 ) -> None:
     try:
-        obj = yaml.load(chunk, Loader=SAFE_LOADER)
+        obj = yaml_text.load(chunk)
     except yaml.YAMLError as exc:
         # where the broken construct began (an unclosed `[` ...), else where the parser gave up
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)

@@ -20,8 +20,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, Iterator
 
-import yaml
 
+from .. import yaml_text
 from ..lane import LaneProfile
 
 
@@ -128,7 +128,7 @@ class Cues:
 
 @cache
 def cues() -> Cues:
-    data = yaml.safe_load(
+    data = yaml_text.load(
         resources.files("pytest_agentrun").joinpath("data/forbidden-phrases.yaml").read_text()
     )
     compile_all = lambda key: tuple(re.compile(p, re.IGNORECASE) for p in data[key])  # noqa: E731

@@ -16,12 +16,12 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import urllib3
-import yaml
 from kubernetes import client, config as kube_config
 from kubernetes.client.rest import ApiException
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from .. import yaml_text
 from ..errors import EvidenceError, LaneConfigError
 from ..evidence.cache import EvidenceCache
 from ..lane import LaneConfig
@@ -50,7 +50,7 @@ LOG_TIMEOUT = TIMEOUTS.kube_log
 
 @cache
 def resource_table() -> dict[str, dict[str, Any]]:
-    return yaml.safe_load(
+    return yaml_text.load(
         resources.files("pytest_agentrun").joinpath("data/resources.yaml").read_text()
     )
 
