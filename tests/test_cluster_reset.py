@@ -38,6 +38,10 @@ def test_a_reset_removes_a_lane_even_a_namespace_held_by_a_finalizer(tmp_path):
             requests = lane.paths.api_requests()
             assert any(r["resource"] == "namespaces" and r["verb"] == "get" for r in requests)
             assert not [r for r in requests if r["verb"] == "delete"]
+        group = host.plane.group
+    # Every component ended on SIGTERM within its grace: no watch the sandbox opened held
+    # kube-apiserver's graceful stop, which waits for every open watch to end.
+    assert group.killed == []
 
 
 def test_a_reset_that_cannot_undo_a_change_starts_the_cluster_anew(tmp_path):
