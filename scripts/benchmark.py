@@ -32,7 +32,7 @@ from agentrun_sandbox import lane as sandbox
 
 from bench_lane import add_releases, delayed_lane_config, scale_bundle, wait_synced
 from pytest_agentrun.lane import LaneConfig, LaneProfile
-from pytest_agentrun import yaml_text
+from pytest_agentrun.model import yaml_text
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTEST = [

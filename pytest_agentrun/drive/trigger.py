@@ -16,7 +16,7 @@ from string import Template
 from typing import Any
 
 
-from .. import yaml_text
+from ..model import yaml_text
 from ..errors import DriveError
 from ..lane import LaneConfig
 from ..masking import redact_url
