@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .model import yaml_text
+from . import yaml_text
 from .errors import LaneConfigError
 
 

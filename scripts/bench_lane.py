@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import yaml
 
 from pytest_agentrun.evidence.bundle import write_manifest
-from pytest_agentrun.model import yaml_text
+from pytest_agentrun import yaml_text
 
 # -- a recorded lane scaled to N services ------------------------------------------------------
 # The sandbox's manager service is cloned: agentrun-mgr -> agentrun-svc0001 ... (not the env image

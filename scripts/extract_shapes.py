@@ -19,7 +19,7 @@ import json
 import re
 import sys
 from pathlib import Path
-from pytest_agentrun.model import yaml_text
+from pytest_agentrun import yaml_text
 
 
 ROOT = Path(__file__).resolve().parents[1]

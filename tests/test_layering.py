@@ -1,8 +1,10 @@
 """The package's rooms (issue 15): checks judge values, readers read, the drive acts.
 
-- checks/ import only the model, the lane profile, the finding type, the error a lazy read raises
-  and the criterion catalogue (for the registry), never a reader, the drive or a client library;
-- model/ does no I/O: it imports nothing of readers/, drive/, incluster/ or a client library;
+- checks/ import only the model, the lane profile, the finding type, the error a lazy read raises,
+  the YAML loader and the criterion catalogue (for the registry), never a reader, the drive or a
+  client library;
+- model/ does no I/O: it imports nothing of readers/, drive/, incluster/ or a client library (the
+  YAML loader parses text it is given);
 - evidence access lives under readers/: no top-level module reads a lane source.
 """
 
@@ -22,10 +24,16 @@ CHECKS_MAY_IMPORT = (
     "pytest_agentrun.lane",
     "pytest_agentrun.finding",
     "pytest_agentrun.errors",
+    "pytest_agentrun.yaml_text",
     "pytest_agentrun.catalogue.criteria",
     "pytest_agentrun.checks",
 )
-MODEL_MAY_IMPORT = ("pytest_agentrun.model", "pytest_agentrun.lane", "pytest_agentrun.errors")
+MODEL_MAY_IMPORT = (
+    "pytest_agentrun.model",
+    "pytest_agentrun.lane",
+    "pytest_agentrun.errors",
+    "pytest_agentrun.yaml_text",
+)
 
 
 def imported_modules(path: Path) -> list[tuple[int, str]]:
@@ -38,7 +46,10 @@ def imported_modules(path: Path) -> list[tuple[int, str]]:
         elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
             if node.level:
                 base = package.split(".")[: len(package.split(".")) - node.level + 1]
-                module = ".".join(base + ([node.module] if node.module else []))
+                if not node.module:  # `from .. import x`: the modules it names
+                    found += [(node.lineno, ".".join([*base, a.name])) for a in node.names]
+                    continue
+                module = ".".join([*base, node.module])
             else:
                 module = node.module
             found.append((node.lineno, module))

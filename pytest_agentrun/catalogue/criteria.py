@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 
 
-from ..model import yaml_text
+from .. import yaml_text
 from ..lane import LaneProfile
 
 DEFAULT_LANE = "v0.1"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from _pytest.config import create_terminal_writer
 
-from ..model import yaml_text
+from .. import yaml_text
 from .criteria import Criterion, catalogue, use_lane
 from .places import check_places, marked_tests, scenario_places
 from ..errors import LaneConfigError

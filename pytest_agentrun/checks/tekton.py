@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable
 
 import yaml
 
-from ..model import yaml_text
+from .. import yaml_text
 from ..model import tekton_results
 from ..model.documents import Catalog
 from ..model.envidentity import InputChanges, classify

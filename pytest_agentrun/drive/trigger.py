@@ -16,7 +16,7 @@ from string import Template
 from typing import Any
 
 
-from ..model import yaml_text
+from .. import yaml_text
 from ..errors import DriveError
 from ..lane import LaneConfig
 from ..masking import redact_url

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from ..model import yaml_text
+from .. import yaml_text
 from ..defaults import TIMEOUTS
 from ..model.run_state import VERIFICATION_TASK
 from ..lane import LaneProfile

@@ -20,7 +20,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from . import yaml_text
+from .. import yaml_text
 from ..errors import EvidenceError
 from .commits import is_full_sha
 

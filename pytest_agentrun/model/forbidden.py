@@ -21,7 +21,7 @@ from importlib import resources
 from typing import Any, Iterator
 
 
-from . import yaml_text
+from .. import yaml_text
 from ..lane import LaneProfile
 
 

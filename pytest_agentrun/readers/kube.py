@@ -21,7 +21,7 @@ from kubernetes.client.rest import ApiException
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
-from ..model import yaml_text
+from .. import yaml_text
 from ..errors import EvidenceError, LaneConfigError
 from ..evidence.cache import EvidenceCache
 from ..lane import LaneConfig
