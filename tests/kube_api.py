@@ -36,7 +36,7 @@ class ServedObjects:
     def reset(self) -> list[str]:
         """Back to how it started: what differs still, one line each (empty: as it was)."""
         with self.plane.client() as api:
-            leftovers = reset.reset(api, self.baseline)
+            leftovers = reset.reset(api, self.baseline, finalize=True)  # no namespace controller
         log = self.plane.audit_log
         self.audit_start = log.stat().st_size if log.is_file() else 0
         return leftovers

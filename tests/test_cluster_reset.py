@@ -13,8 +13,11 @@ from suite_run import run_suite_in_process
 
 
 def differences(host) -> tuple[list, list]:
+    """What the cluster has beyond its baseline and the seed's namespaces the reset emptied
+    (reset.namespaces_kept), and what of those changed."""
     with host.plane.client() as api:
-        return reset.differences(host.baseline, reset.inventory(api, reset.resources(api)))
+        now = reset.inventory(api, reset.resources(api))
+        return reset.differences(host.baseline | host.emptied, now)
 
 
 def test_a_reset_removes_a_lane_even_a_namespace_held_by_a_finalizer(tmp_path):
@@ -28,6 +31,10 @@ def test_a_reset_removes_a_lane_even_a_namespace_held_by_a_finalizer(tmp_path):
             assert any(k.resource == "pods" for k in made)
         assert host.restarts == []
         assert differences(host) == ([], [])
+        # The seed's other namespaces were emptied and kept; the one the lane deleted went, ended
+        # by the namespace controller (a reset ending it could race the controller's pass).
+        kept = {k.name for k in host.emptied if k.resource == "namespaces"}
+        assert {"agentrun-ci", "argocd"} <= kept and "agentrun-v01" not in kept
 
         # The next lane finds the cluster as the first one did, and is judged the same.
         with sandbox.in_process(tmp_path / "second", host=host) as lane:
