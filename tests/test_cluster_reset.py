@@ -116,6 +116,31 @@ def test_a_seed_left_untouched_is_kept_by_the_next_lane_and_a_write_ends_it(tmp_
         assert host.kept == 1 and host.restarts == []
 
 
+def test_a_seed_a_lane_only_added_to_is_kept_once_the_additions_are_gone(tmp_path):
+    """A lane that only made objects of its own (a ConfigMap by hand, a Deployment that rolled
+    out): the reset deletes them, and once etcd holds the seed's objects as they were and
+    nothing more, the next lane keeps the seed, without the additions."""
+    seeds = tmp_path / "seeds"
+    with sandbox.cluster_hosts(tmp_path / "clusters") as hosts:
+        host = hosts.of("default")
+
+        def lane(name: str):
+            return sandbox.in_process(tmp_path / name, host=host, seed_cache=seeds)
+
+        with lane("first") as first:
+            control = SandboxControl(first.paths.root)
+            control.kubectl("create", "configmap", "made-by-hand", "-n", "agentrun-v01")
+            SCENARIOS["ci-poller-deployment"].apply(control)
+        with lane("second") as second:
+            assert "seed kept" in second.info["phases"]
+            control = SandboxControl(second.paths.root)
+            names = control.kubectl("get", "configmaps,deployments", "-A", "-o=name")
+            assert "made-by-hand" not in names and "ci-poller" not in names, names
+            result = run_suite_in_process(second.lane_config, tmp_path / "reports", None)
+            assert result.failed() == set(), {c: result.messages[c] for c in result.failed()}
+        assert (host.cleared, host.kept, host.restarts) == (1, 1, [])
+
+
 def test_a_lane_of_another_seed_does_not_build_on_a_kept_one(tmp_path):
     """Without a seed cache each lane makes its own seed (other commits): the seed the lane
     before left is taken away before the new one goes on, never built upon."""
