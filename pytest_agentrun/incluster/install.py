@@ -14,6 +14,7 @@ import argparse
 import copy
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -207,12 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     try:
-        import tempfile
-
-        config = LaneConfig.load(
-            profile, args.lane_config, Path(tempfile.mkdtemp(prefix="agentrun-install-"))
-        )
-        apply(config, files)
+        with tempfile.TemporaryDirectory(prefix="agentrun-install-") as cache_dir:
+            apply(LaneConfig.load(profile, args.lane_config, Path(cache_dir)), files)
     except AgentrunError as exc:
         print(f"agentrun-lane install-incluster: {exc}", file=sys.stderr)
         return 1

@@ -109,12 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="write the outcome here as JSON")
     args = parser.parse_args(argv)
     try:
-        config = LaneConfig.load(
-            LaneProfile.load(args.lane),
-            args.lane_config,
-            Path(tempfile.mkdtemp(prefix="agentrun-settle-")),
-        )
-        result = wait(config, args.timeout, args.poll)
+        with tempfile.TemporaryDirectory(prefix="agentrun-settle-") as cache_dir:
+            profile = LaneProfile.load(args.lane)
+            config = LaneConfig.load(profile, args.lane_config, Path(cache_dir))
+            result = wait(config, args.timeout, args.poll)
     except AgentrunError as exc:  # the lane could not be looked at: an error, not a wait run out
         result = {"settled": False, "error": str(exc).splitlines()[0]}
         print(f"agentrun-lane settle: {result['error']}", file=sys.stderr)
