@@ -28,6 +28,7 @@ RUN_ID = pytest.StashKey[str]()
 REPLAY = pytest.StashKey[RecordedEvidence]()
 SESSION = pytest.StashKey[LaneSession]()
 EVIDENCE_CACHE = pytest.StashKey[EvidenceCache]()
+DRIVE_DESELECTED = pytest.StashKey[int]()  # drive tests left out of a run without --drive
 
 
 @pytest.fixture(scope="session")
@@ -43,14 +44,26 @@ def lane(request: pytest.FixtureRequest) -> Iterator[LaneSession]:
     )
     config.stash[SESSION] = session
     # Not with --drive (the passive evidence is read after the drive), not on replay (nothing to
-    # wait for), not in xdist workers (each would read the whole set).
-    if not (config.getoption("drive") or REPLAY in config.stash or hasattr(config, "workerinput")):
+    # wait for), not in xdist workers (each would read the whole set), not for some criteria
+    # only (--criteria, -k: the whole set is more than their tests read).
+    if not (
+        config.getoption("drive")
+        or REPLAY in config.stash
+        or hasattr(config, "workerinput")
+        or not _runs_every_passive_test(config)
+    ):
         session.prefetch(config.getoption("prefetch_workers"))
     yield session
     # What the verdict is given on, read while the readers are open (cached: nothing is read twice).
     config.stash[RUN_LOG].identity = identity(session, config.getoption("lane"))
     session.close()
     _release_evidence(config, session)
+
+
+def _runs_every_passive_test(config: pytest.Config) -> bool:
+    coverage = config.stash[RUN_LOG].coverage
+    left_out = len(coverage.collected) - len(coverage.selected)
+    return left_out <= config.stash.get(DRIVE_DESELECTED, 0)
 
 
 def _release_evidence(config: pytest.Config, session: LaneSession) -> None:

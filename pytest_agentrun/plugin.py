@@ -16,7 +16,7 @@ from .catalogue import explain
 from .catalogue.criteria import use_lane
 from .errors import LaneConfigError
 from .evidence.bundle import RecordedEvidence
-from .fixtures import LANE_CONFIG, REPLAY, RUN_ID, bundle_dir, session_cache
+from .fixtures import DRIVE_DESELECTED, LANE_CONFIG, REPLAY, RUN_ID, bundle_dir, session_cache
 from .lane import LaneConfig, LaneProfile
 from .masking import redact_text
 from .readers import preflight
@@ -252,9 +252,6 @@ def spec_url(config: pytest.Config) -> str:
     # The spec travels with the package (data/spec/, copied from the lane spec): nothing
     # is read outside it.
     return (Path(__file__).resolve().parent / "data" / "spec" / "criteria.md").as_uri()
-
-
-DRIVE_DESELECTED = pytest.StashKey[int]()
 
 
 def _deselect_drive_tests(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -69,3 +69,15 @@ def test_prefetched_and_sequential_runs_read_the_same_evidence_once(conforming_l
     assert len(git) <= GIT, "3 fetches of 3 requests each (info/refs, ls-refs, fetch)"
     fetches = [e for e in git if e["method"] == "GET" and e["path"].endswith("/info/refs")]
     assert len(fetches) == 3, "one fetch per remote and the mirror's exact fetch of the source head"
+
+
+def test_a_run_of_some_criteria_reads_only_what_their_tests_read(conforming_lane, tmp_path):
+    """The prefetch is the whole catalogue's read set: a run of one criterion (--criteria) does
+    not start it, and reads what that criterion's tests read, here none of the runtime's."""
+    full, full_api, _ = run_counting(conforming_lane, tmp_path / "full")
+    some, some_api, _ = run_counting(conforming_lane, tmp_path / "some", "--criteria", "TK-04")
+    assert set(some.verdicts) == {"TK-04"} and some.passed() == {"TK-04"}, some.output[-2000:]
+    runtime = {"deployments", "pods", "services", "replicasets", "events"}
+    assert {e["resource"] for e in full_api} & runtime, "the full run reads the runtime"
+    read = {str(e["resource"]) for e in some_api}
+    assert not read & runtime, sorted(read)
