@@ -20,6 +20,15 @@ def differences(host) -> tuple[list, list]:
         return reset.differences(host.baseline | host.emptied, now)
 
 
+def counts(host) -> tuple[int, int, int]:
+    """(lanes that kept the seed before them, lanes whose additions were deleted, restarts)."""
+    return host.kept, host.cleared, len(host.restarts)
+
+
+def since(before: tuple[int, int, int], host) -> tuple[int, ...]:
+    return tuple(now - then for now, then in zip(counts(host), before))
+
+
 def test_a_reset_removes_a_lane_even_a_namespace_held_by_a_finalizer(tmp_path):
     with sandbox.cluster_hosts(tmp_path / "clusters") as hosts:
         host = hosts.of("default")
@@ -78,83 +87,83 @@ def test_a_cluster_a_lane_broke_is_started_anew(tmp_path):
         assert differences(host) == ([], [])
 
 
-def test_a_seed_left_untouched_is_kept_by_the_next_lane_and_a_write_ends_it(tmp_path):
+def test_a_seed_left_untouched_is_kept_by_the_next_lane_and_a_write_ends_it(
+    tmp_path, cluster_hosts
+):
     """A lane that only violated git or its worktree leaves the cluster as the seed made it:
     the next lane keeps it (no reset, no new seed) and is judged on it as on a fresh one. A write
     to the cluster, or a container log on the node, sends the next lane back to a fresh seed."""
     seeds = tmp_path / "seeds"
-    with sandbox.cluster_hosts(tmp_path / "clusters") as hosts:
-        host = hosts.of("default")
+    host = cluster_hosts.of("default")  # the worker's, used by tests before this one
+    before = counts(host)
 
-        def lane(name: str):
-            return sandbox.in_process(tmp_path / name, host=host, seed_cache=seeds)
+    def lane(name: str):
+        return sandbox.in_process(tmp_path / name, host=host, seed_cache=seeds)
 
-        def namespace(control: SandboxControl) -> dict:
-            return json.loads(control.kubectl("get", "namespace", "agentrun-v01", "-o=json"))
+    def namespace(control: SandboxControl) -> dict:
+        return json.loads(control.kubectl("get", "namespace", "agentrun-v01", "-o=json"))
 
-        with lane("first") as first:
-            assert "seed applied" in first.info["phases"]
-            control = SandboxControl(first.paths.root)
-            uid = namespace(control)["metadata"]["uid"]
-            SCENARIOS["worktree-untracked-file"].apply(control)
-        with lane("second") as second:
-            assert "seed kept" in second.info["phases"]
-            control = SandboxControl(second.paths.root)
-            assert namespace(control)["metadata"]["uid"] == uid
-            result = run_suite_in_process(second.lane_config, tmp_path / "reports", None)
-            assert result.failed() == set() and "SRC-01" in result.passed()
-            control.kubectl("annotate", "namespace", "agentrun-v01", "agentrun.io/touched=yes")
-        with lane("third") as third:
-            assert "seed applied" in third.info["phases"]
-            control = SandboxControl(third.paths.root)
-            assert "agentrun.io/touched" not in namespace(control)["metadata"].get(
-                "annotations", {}
-            )
-            (third.paths.root / "runtime" / "logs" / "current.log").write_text("a line\n")
-        with lane("fourth") as fourth:
-            assert "seed applied" in fourth.info["phases"]
-        assert host.kept == 1 and host.restarts == []
+    with lane("first") as first:
+        assert "seed applied" in first.info["phases"]
+        control = SandboxControl(first.paths.root)
+        uid = namespace(control)["metadata"]["uid"]
+        SCENARIOS["worktree-untracked-file"].apply(control)
+    with lane("second") as second:
+        assert "seed kept" in second.info["phases"]
+        control = SandboxControl(second.paths.root)
+        assert namespace(control)["metadata"]["uid"] == uid
+        result = run_suite_in_process(second.lane_config, tmp_path / "reports", None)
+        assert result.failed() == set() and "SRC-01" in result.passed()
+        control.kubectl("annotate", "namespace", "agentrun-v01", "agentrun.io/touched=yes")
+    with lane("third") as third:
+        assert "seed applied" in third.info["phases"]
+        control = SandboxControl(third.paths.root)
+        assert "agentrun.io/touched" not in namespace(control)["metadata"].get("annotations", {})
+        (third.paths.root / "runtime" / "logs" / "current.log").write_text("a line\n")
+    with lane("fourth") as fourth:
+        assert "seed applied" in fourth.info["phases"]
+    assert since(before, host) == (1, 0, 0)
 
 
-def test_a_seed_a_lane_only_added_to_is_kept_once_the_additions_are_gone(tmp_path):
+def test_a_seed_a_lane_only_added_to_is_kept_once_the_additions_are_gone(tmp_path, cluster_hosts):
     """A lane that only made objects of its own (a ConfigMap by hand, a Deployment that rolled
     out): the reset deletes them, and once etcd holds the seed's objects as they were and
     nothing more, the next lane keeps the seed, without the additions."""
     seeds = tmp_path / "seeds"
-    with sandbox.cluster_hosts(tmp_path / "clusters") as hosts:
-        host = hosts.of("default")
+    host = cluster_hosts.of("default")  # the worker's, used by tests before this one
+    before = counts(host)
 
-        def lane(name: str):
-            return sandbox.in_process(tmp_path / name, host=host, seed_cache=seeds)
+    def lane(name: str):
+        return sandbox.in_process(tmp_path / name, host=host, seed_cache=seeds)
 
-        with lane("first") as first:
-            control = SandboxControl(first.paths.root)
-            control.kubectl("create", "configmap", "made-by-hand", "-n", "agentrun-v01")
-            SCENARIOS["ci-poller-deployment"].apply(control)
-        with lane("second") as second:
-            assert "seed kept" in second.info["phases"]
-            control = SandboxControl(second.paths.root)
-            names = control.kubectl("get", "configmaps,deployments", "-A", "-o=name")
-            assert "made-by-hand" not in names and "ci-poller" not in names, names
-            result = run_suite_in_process(second.lane_config, tmp_path / "reports", None)
-            assert result.failed() == set(), {c: result.messages[c] for c in result.failed()}
-        assert (host.cleared, host.kept, host.restarts) == (1, 1, [])
+    with lane("first") as first:
+        control = SandboxControl(first.paths.root)
+        control.kubectl("create", "configmap", "made-by-hand", "-n", "agentrun-v01")
+        SCENARIOS["ci-poller-deployment"].apply(control)
+    with lane("second") as second:
+        assert "seed kept" in second.info["phases"]
+        control = SandboxControl(second.paths.root)
+        names = control.kubectl("get", "configmaps,deployments", "-A", "-o=name")
+        assert "made-by-hand" not in names and "ci-poller" not in names, names
+        result = run_suite_in_process(second.lane_config, tmp_path / "reports", None)
+        assert result.failed() == set(), {c: result.messages[c] for c in result.failed()}
+    assert since(before, host) == (1, 1, 0)
 
 
-def test_a_lane_of_another_seed_does_not_build_on_a_kept_one(tmp_path):
+def test_a_lane_of_another_seed_does_not_build_on_a_kept_one(tmp_path, cluster_hosts):
     """Without a seed cache each lane makes its own seed (other commits): the seed the lane
     before left is taken away before the new one goes on, never built upon."""
-    with sandbox.cluster_hosts(tmp_path / "clusters") as hosts:
-        host = hosts.of("default")
-        with sandbox.in_process(tmp_path / "first", host=host) as first:
-            pass
-        with sandbox.in_process(tmp_path / "second", host=host) as second:
-            assert "seed applied" in second.info["phases"]
-            assert second.info["releases"] != first.info["releases"]
-            control = SandboxControl(second.paths.root)
-            runs = json.loads(
-                control.kubectl("get", "pipelineruns.tekton.dev", "-A", "-o", "json")
-            )["items"]
-            made_for = {r["metadata"]["name"][-12:] for r in runs}
-            assert made_for and made_for <= {c[:12] for c in second.info["releases"]}
-        assert host.kept == 0 and host.restarts == []
+    host = cluster_hosts.of("default")  # the worker's, used by tests before this one
+    before = counts(host)
+    with sandbox.in_process(tmp_path / "first", host=host) as first:
+        pass
+    with sandbox.in_process(tmp_path / "second", host=host) as second:
+        assert "seed applied" in second.info["phases"]
+        assert second.info["releases"] != first.info["releases"]
+        control = SandboxControl(second.paths.root)
+        runs = json.loads(control.kubectl("get", "pipelineruns.tekton.dev", "-A", "-o", "json"))[
+            "items"
+        ]
+        made_for = {r["metadata"]["name"][-12:] for r in runs}
+        assert made_for and made_for <= {c[:12] for c in second.info["releases"]}
+    assert since(before, host) == (0, 0, 0)

@@ -49,6 +49,54 @@ def kubectl_json(lane, *args: str) -> dict:
     return json.loads(SandboxControl(lane.paths.root).kubectl(*args, "-o", "json"))
 
 
+# The tests that make lanes of their own come first: the module's `lived_in` and `argocd3` lanes
+# do not hold the worker's clusters of those worlds yet, so these borrow them instead of starting
+# second ones.
+def test_lived_in_namespace_deletion_completes(lived_in_disposable):
+    """The Terminating Pod's hold does not outlive its namespace: deleting the namespace ends
+    (on the real control plane the sandbox's finalizer is released, as its controller would)."""
+    control = SandboxControl(lived_in_disposable.paths.root)
+    ns = control.profile["runtimeNamespace"]
+    control.kubectl("delete", "namespace", ns, "--wait=false")
+    deadline = time.monotonic() + 60
+    while ns in control.kubectl("get", "namespaces", "-o", "name"):
+        assert time.monotonic() < deadline, control.kubectl("get", "namespace", ns, "-o", "yaml")
+        time.sleep(0.5)
+
+
+@pytest.mark.parametrize("world", ["default", "lived-in"])
+def test_kubectl_set_image_and_create_configmap_on_a_sandbox_lane(
+    world, seed_cache, cluster_hosts, tmp_path
+):
+    """What a person does by hand on the lane: `kubectl set image` changes one container (env and
+    mounts stay), `kubectl create configmap` (protobuf) creates the object."""
+    host = cluster_hosts.of(world)
+    with sandbox.in_process(
+        tmp_path / "lane", world=world, seed_cache=seed_cache, host=host
+    ) as lane:
+        control = SandboxControl(lane.paths.root)
+        ns = control.profile["runtimeNamespace"]
+        before = kubectl_json(lane, "get", "deployment", "agentrun-mgr", "-n", ns)["spec"][
+            "template"
+        ]["spec"]
+        image = before["containers"][0]["image"].split("@")[0] + ":hotfix"
+        control.kubectl(
+            "set", "image", "deployment/agentrun-mgr", "-n", ns, f"agentrun-mgr={image}"
+        )
+        after = kubectl_json(lane, "get", "deployment", "agentrun-mgr", "-n", ns)["spec"][
+            "template"
+        ]["spec"]
+        assert after["containers"][0]["image"] == image
+        assert {k: v for k, v in after["containers"][0].items() if k != "image"} == {
+            k: v for k, v in before["containers"][0].items() if k != "image"
+        }
+        assert after["volumes"] == before["volumes"]
+        control.kubectl("create", "configmap", "hand-made", "-n", ns, "--from-literal=mode=debug")
+        assert kubectl_json(lane, "get", "configmap", "hand-made", "-n", ns)["data"] == {
+            "mode": "debug"
+        }
+
+
 def test_worlds_are_data_with_the_default_first():
     assert {"default", "argocd3", "lived-in"} <= set(worlds.names())
     default = worlds.load(None)
@@ -111,18 +159,6 @@ def test_lived_in_pods_events_and_manifests(lived_in):
     assert (
         len(endpoints["subsets"][0]["addresses"]) == 1
     )  # neither the Evicted nor the Terminating Pod
-
-
-def test_lived_in_namespace_deletion_completes(lived_in_disposable):
-    """The Terminating Pod's hold does not outlive its namespace: deleting the namespace ends
-    (on the real control plane the sandbox's finalizer is released, as its controller would)."""
-    control = SandboxControl(lived_in_disposable.paths.root)
-    ns = control.profile["runtimeNamespace"]
-    control.kubectl("delete", "namespace", ns, "--wait=false")
-    deadline = time.monotonic() + 60
-    while ns in control.kubectl("get", "namespaces", "-o", "name"):
-        assert time.monotonic() < deadline, control.kubectl("get", "namespace", ns, "-o", "yaml")
-        time.sleep(0.5)
 
 
 def test_lived_in_results_end_with_a_newline_and_the_identity_is_a_digest(lived_in):
@@ -221,39 +257,6 @@ def test_sandbox_world_needs_sandbox():
         done.returncode == 4
         and "--sandbox-world chooses the world of --sandbox" in done.stdout + done.stderr
     )
-
-
-@pytest.mark.parametrize("world", ["default", "lived-in"])
-def test_kubectl_set_image_and_create_configmap_on_a_sandbox_lane(
-    world, seed_cache, cluster_hosts, tmp_path
-):
-    """What a person does by hand on the lane: `kubectl set image` changes one container (env and
-    mounts stay), `kubectl create configmap` (protobuf) creates the object."""
-    host = cluster_hosts.of(world)
-    with sandbox.in_process(
-        tmp_path / "lane", world=world, seed_cache=seed_cache, host=host
-    ) as lane:
-        control = SandboxControl(lane.paths.root)
-        ns = control.profile["runtimeNamespace"]
-        before = kubectl_json(lane, "get", "deployment", "agentrun-mgr", "-n", ns)["spec"][
-            "template"
-        ]["spec"]
-        image = before["containers"][0]["image"].split("@")[0] + ":hotfix"
-        control.kubectl(
-            "set", "image", "deployment/agentrun-mgr", "-n", ns, f"agentrun-mgr={image}"
-        )
-        after = kubectl_json(lane, "get", "deployment", "agentrun-mgr", "-n", ns)["spec"][
-            "template"
-        ]["spec"]
-        assert after["containers"][0]["image"] == image
-        assert {k: v for k, v in after["containers"][0].items() if k != "image"} == {
-            k: v for k, v in before["containers"][0].items() if k != "image"
-        }
-        assert after["volumes"] == before["volumes"]
-        control.kubectl("create", "configmap", "hand-made", "-n", ns, "--from-literal=mode=debug")
-        assert kubectl_json(lane, "get", "configmap", "hand-made", "-n", ns)["data"] == {
-            "mode": "debug"
-        }
 
 
 def test_a_cached_seed_is_the_same_lane_on_new_servers(tmp_path):
