@@ -157,7 +157,8 @@ def requests_table(api: list[dict], git: list[dict], bundle: Path) -> None:
         (e["method"], e["path"], json.dumps(e.get("query") or {}, sort_keys=True)) for e in api
     )
     fetches = [e for e in git if e["method"] == "GET" and e["path"].endswith("/info/refs")]
-    health = sum(1 for e in api if e.get("verb") == "proxy")
+    # kube-apiserver audits a proxied request as a get of the services/proxy subresource
+    health = sum(1 for e in api if e.get("subresource") == "proxy")
     listed = {e["path"] for e in api if e.get("verb") == "list" and not e.get("query")}
     # An object read twice: the same request again, or a GET of one object of a list already read.
     twice = [r for r, k in reads.items() if k > 1]
@@ -448,6 +449,7 @@ def kept_cluster_table(scratch: Path, lanes: int = 3) -> None:
             phases = ", ".join(f"{k} {v}" for k, v in handle.info.get("phases", {}).items())
             print(f"  lane {number}: up {up:.2f} s, stopped and reset {reset:.2f} s ({phases})")
         print(f"  lanes that kept the seed of the lane before: {host.kept}")
+        print(f"  lanes that only added to the seed, their additions deleted: {host.cleared}")
         print(f"  restarts after a reset that left something: {len(host.restarts)}")
 
 
