@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from agentrun_sandbox import lane as sandbox
 from agentrun_sandbox.controlplane import reset
 from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
@@ -122,6 +124,24 @@ def test_a_seed_left_untouched_is_kept_by_the_next_lane_and_a_write_ends_it(
         (third.paths.root / "runtime" / "logs" / "current.log").write_text("a line\n")
     with lane("fourth") as fourth:
         assert "seed applied" in fourth.info["phases"]
+    assert since(before, host) == (1, 0, 0)
+
+
+@pytest.mark.parametrize("world", ["argocd3", "lived-in"])
+def test_a_world_that_rolls_out_a_release_before_keeps_its_seed(world, tmp_path, cluster_hosts):
+    """The worlds whose seed rolls out the release before the current one: a lane that wrote
+    nothing leaves the seed for the next lane to keep. (Once no lane of these worlds kept one:
+    the Pod the rollout replaced went a second after the seed's inventory. The seed now waits
+    for it, seeding.wait_for_terminations; with today's timings this test passes without that
+    wait too, so it guards the keep, not the wait.)"""
+    host = cluster_hosts.of(world)
+    before = counts(host)
+    for name in ("first", "second"):
+        with sandbox.in_process(
+            tmp_path / name, world=world, host=host, seed_cache=tmp_path / "seeds"
+        ) as lane:
+            pass
+    assert "seed kept" in lane.info["phases"]
     assert since(before, host) == (1, 0, 0)
 
 
