@@ -127,6 +127,47 @@ def test_a_seed_left_untouched_is_kept_by_the_next_lane_and_a_write_ends_it(
     assert since(before, host) == (1, 0, 0)
 
 
+def test_a_write_landing_just_after_the_seeds_inventory_belongs_to_the_seed(
+    tmp_path, cluster_hosts, monkeypatch
+):
+    """The controllers' events and statuses may land a moment after the rollout ends, later on
+    a loaded machine (CI once saw a passive lane's release find the seed changed). The seed's
+    inventory counts only once etcd still holds it a moment later, so such a write is part of
+    the seed: a lane that wrote nothing leaves the seed kept, with nothing deleted."""
+    seeds = tmp_path / "seeds"
+    host = cluster_hosts.of("default")  # the worker's, used by tests before this one
+
+    def lane(name: str):
+        return sandbox.in_process(tmp_path / name, host=host, seed_cache=seeds)
+
+    with lane("writes") as writes:  # so that the next lane applies the seed anew
+        SandboxControl(writes.paths.root).kubectl("annotate", "namespace", "agentrun-v01", "a=b")
+    before = counts(host)
+    taken, late = reset.inventory, []
+
+    def inventory_then_a_late_event(api, kinds):
+        objects = taken(api, kinds)
+        if not late:  # an event the seed's rollout left behind, written as the inventory ends
+            event = {
+                "metadata": {"name": "agentrun-mgr.late"},
+                "involvedObject": {"kind": "Pod", "namespace": "agentrun-v01", "name": "late"},
+                "reason": "Late",
+                "type": "Normal",
+            }
+            late.append(api.post("/api/v1/namespaces/agentrun-v01/events", json=event))
+            late[0].raise_for_status()
+        return objects
+
+    monkeypatch.setattr(reset, "inventory", inventory_then_a_late_event)
+    with lane("first") as first:
+        assert "seed applied" in first.info["phases"] and late
+    with lane("second") as second:
+        assert "seed kept" in second.info["phases"]
+        events = SandboxControl(second.paths.root).kubectl("get", "events", "-A", "-o=name")
+        assert "agentrun-mgr.late" in events
+    assert since(before, host) == (1, 0, 0)
+
+
 @pytest.mark.parametrize("world", ["argocd3", "lived-in"])
 def test_a_world_that_rolls_out_a_release_before_keeps_its_seed(world, tmp_path, cluster_hosts):
     """The worlds whose seed rolls out the release before the current one: a lane that wrote
