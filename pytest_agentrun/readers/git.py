@@ -155,7 +155,8 @@ class GitRemote:
     def _git(self, *args: str, stdin: bytes | None = None, timeout: float | None = None) -> bytes:
         """One git command in the cache repository: its stdout; git.GitCommandError on failure
         (status -9 when it ran past `timeout`, as GitPython's kill_after_timeout reports it)."""
-        command = ["git", f"--git-dir={self._dir}", *args]
+        # The cache lives one session: the housekeeping git starts after a fetch is work lost.
+        command = ["git", "-c", "maintenance.auto=false", f"--git-dir={self._dir}", *args]
         try:
             done = subprocess.run(
                 command,

@@ -12,7 +12,9 @@ the registry's breaker.
 
 from __future__ import annotations
 
+import functools
 import json
+import ssl
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
@@ -56,6 +58,13 @@ def read_retry() -> Retry:
     )
 
 
+@functools.cache
+def _trust() -> ssl.SSLContext:
+    """The system's trust store, loaded once per process: httpx loads it for each transport
+    (some 20 ms), and a process may judge many lanes (the project's tests)."""
+    return httpx.create_ssl_context()
+
+
 class Registry:
     def __init__(
         self,
@@ -71,7 +80,7 @@ class Registry:
         self._http = httpx.Client(
             auth=auth,
             follow_redirects=False,
-            transport=RetryTransport(httpx.HTTPTransport(), retry=read_retry()),
+            transport=RetryTransport(httpx.HTTPTransport(verify=_trust()), retry=read_retry()),
         )
 
     def _send(
