@@ -1,7 +1,8 @@
 """The sandbox's real control plane: what a person sees with kubectl against it,
 and its failed starts.
 
-Each test starts its own control plane (about 3 s) and stops it; kubectl is the user's client.
+The tests share one control plane (a start costs some 5 s of CPU), each in a namespace of its own
+that its kubeconfig names; kubectl is the user's client.
 """
 
 from __future__ import annotations
@@ -21,13 +22,23 @@ from agentrun_sandbox.controlplane import ControlPlane, ControlPlaneError, NodeS
 IMAGE = "registry.sandbox.invalid/agentrun/env@sha256:" + "ab" * 32
 
 
+@pytest.fixture(scope="module")
+def plane(tmp_path_factory):
+    started = ControlPlane(tmp_path_factory.mktemp("cp"), NodeSpec("g14", "10.233.0.0/24")).start()
+    yield started
+    started.stop()
+
+
 @pytest.fixture
-def cluster(tmp_path):
-    plane = ControlPlane(tmp_path / "cp", NodeSpec("g14", "10.233.0.0/24")).start()
-    config = tmp_path / "kubeconfig"
-    config.write_text(yaml.safe_dump(plane.kubeconfig()))
-    yield plane, config
-    plane.stop()
+def cluster(plane, tmp_path, request):
+    """The shared control plane, and a kubeconfig whose context names this test's namespace."""
+    namespace = request.node.name.replace("_", "-")[:63].strip("-")
+    config = plane.kubeconfig()
+    config["contexts"][0]["context"]["namespace"] = namespace
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(config))
+    kubectl(path, "create", "namespace", namespace)
+    return plane, path
 
 
 def kubectl(config: Path, *args: str) -> str:
