@@ -9,7 +9,7 @@ import json
 import pytest
 
 from agentrun_sandbox import lane as sandbox
-from agentrun_sandbox.controlplane import reset
+from agentrun_sandbox.controlplane import reset, seeding
 from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
 from suite_run import run_suite_in_process
 
@@ -185,9 +185,11 @@ def test_a_world_that_rolls_out_a_release_before_keeps_its_seed(world, tmp_path,
         with sandbox.in_process(
             tmp_path / name, world=world, host=host, seed_cache=tmp_path / "seeds"
         ) as lane:
-            pass
+            seen = SandboxControl(lane.paths.root).kubectl("get", "pods,rs", "-A", "-o=json")
     assert "seed kept" in lane.info["phases"]
     assert since(before, host) == (1, 0, 0)
+    # The replaced Pods stopped at once (seeding.wait_for_terminations) and left no trace.
+    assert seeding.POD_DELETE_DELAY not in seen and "agentrun-mgr" in seen
 
 
 def test_a_seed_a_lane_only_added_to_is_kept_once_the_additions_are_gone(tmp_path, cluster_hosts):
