@@ -121,20 +121,22 @@ class ServedObjects:
 
 
 class ServedPool:
-    """The API servers of one worker, by the CRDs they serve; lent one per use and reset after."""
+    """The API servers of one worker, each serving every CRD a test of the pool asks for (one
+    start, not one per set: a CRD no test's objects use changes nothing they read); lent one
+    per use and reset after."""
+
+    CRDS = ("application-crd.yaml", "300-pipelinerun.yaml", "300-taskrun.yaml")
 
     def __init__(self, directory: Path):
-        self.directory, self.idle, self.started, self.made = directory, {}, [], 0
+        self.directory, self.idle, self.started, self.made = directory, [], [], 0
 
     @contextmanager
-    def lend(self, crds: tuple[str, ...] = ()) -> Iterator[ServedObjects]:
-        key = tuple(sorted(crds))
-        idle = self.idle.setdefault(key, [])
-        if idle:
-            server = idle.pop()
+    def lend(self) -> Iterator[ServedObjects]:
+        if self.idle:
+            server = self.idle.pop()
         else:
             self.made += 1  # a directory of its own: a stopped one's etcd is still there
-            server = ServedObjects(self.directory / f"apiserver-{self.made}", crds=crds)
+            server = ServedObjects(self.directory / f"apiserver-{self.made}", crds=self.CRDS)
             self.started.append(server)
         try:
             yield server
@@ -144,7 +146,7 @@ class ServedPool:
             except Exception:  # a test that stopped or broke it
                 clean = False
             if clean:
-                idle.append(server)
+                self.idle.append(server)
             else:  # not as it was: no other test gets it
                 self.started.remove(server)
                 server.stop()

@@ -133,7 +133,7 @@ def serve(tmp_path, served_apis):
     servers, lent = ExitStack(), []
 
     def start(objects, manager="argocd-controller"):
-        server = servers.enter_context(served_apis.lend(crds=("application-crd.yaml",)))
+        server = servers.enter_context(served_apis.lend())
         lent.append(server)
         server.load([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}])
         server.load(copy.deepcopy(objects), manager=manager)

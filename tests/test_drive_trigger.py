@@ -96,10 +96,10 @@ def runs_for(config: LaneConfig, revision: str) -> list[str]:
 
 @pytest.fixture
 def bare_api(tmp_path, served_apis):
-    """A kube-apiserver holding only the lane's namespaces and Tekton's CRDs (no controller plays
-    Tekton: HandTekton does), and a lane config that reaches it through a kubeconfig, as a real
-    lane's would."""
-    with served_apis.lend(crds=("300-pipelinerun.yaml", "300-taskrun.yaml")) as server:
+    """A kube-apiserver holding only the lane's namespaces and the CRDs of Tekton and Argo CD (no
+    controller plays Tekton: HandTekton does), and a lane config that reaches it through a
+    kubeconfig, as a real lane's would."""
+    with served_apis.lend() as server:
         server.load(namespace_objects(PROFILE.data))
         server.kubeconfig(tmp_path / "kubeconfig")
         (tmp_path / "lane.yaml").write_text(
