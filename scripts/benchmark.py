@@ -7,7 +7,7 @@
 - requests: what one passive run asked, against the minimal set (each distinct read once);
 - drive: one driven doc-only release, by phase;
 - history: the live run with 0/1,000/10,000 extra releases on the GitOps branch (git fast-import);
-- the test suite's time, only with --suite (`pytest tests -n auto`).
+- the test suite's time, only with --suite (`pytest tests -n auto --dist loadgroup`).
 
 Usage: .venv/bin/python scripts/benchmark.py [--services 1,10,100,1000] [--history 0,1000,10000]
        [--latency 0,50,100] [--suite]
@@ -35,6 +35,7 @@ from pytest_agentrun.lane import LaneConfig, LaneProfile
 from pytest_agentrun import yaml_text
 
 ROOT = Path(__file__).resolve().parents[1]
+LOADGROUP = ("--dist", "loadgroup")  # the README's test command: one worker per world
 PYTEST = [
     sys.executable,
     "-m",
@@ -397,10 +398,10 @@ def suite_time() -> None:
     targets: 5 and 10 minutes on a 2-core machine)."""
     for title, target, scope in (
         ("kill matrix (pytest tests/test_kill_matrix.py -n auto)", 5, "tests/test_kill_matrix.py"),
-        ("test suite (pytest tests -n auto)", 10, "tests"),
+        ("test suite (pytest tests -n auto --dist loadgroup)", 10, "tests"),
     ):
         print(f"\n{title}")
-        command = [sys.executable, "-m", "pytest", str(ROOT / scope), "-n", "auto"]
+        command = [sys.executable, "-m", "pytest", str(ROOT / scope), "-n", "auto", *LOADGROUP]
         seconds, _, outcome = run([*command, "-p", "no:cacheprovider", "-q"])
         print(f"  {seconds / 60:.1f} min  {outcome}   (target <= {target} min)")
 
@@ -504,7 +505,10 @@ def main() -> None:
     if args.suite:
         suite_time()
     else:
-        print("\ntest suite: not timed in this run (--suite runs `pytest tests -n auto`)")
+        print(
+            "\ntest suite: not timed in this run "
+            "(--suite runs `pytest tests -n auto --dist loadgroup`)"
+        )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from agentrun_sandbox import lane as sandbox
 from agentrun_sandbox.controlplane import reset, seeding
 from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
 from suite_run import run_suite_in_process
+from world_groups import world_params
 
 
 def differences(host) -> tuple[list, list]:
@@ -172,7 +173,7 @@ def test_a_write_landing_just_after_the_seeds_inventory_belongs_to_the_seed(
     assert since(before, host) == (1, 0, 0)
 
 
-@pytest.mark.parametrize("world", ["argocd3", "lived-in"])
+@pytest.mark.parametrize("world", world_params("argocd3", "lived-in"))
 def test_a_world_that_rolls_out_a_release_before_keeps_its_seed(world, tmp_path, cluster_hosts):
     """The worlds whose seed rolls out the release before the current one: a lane that wrote
     nothing leaves the seed for the next lane to keep. (Once no lane of these worlds kept one:

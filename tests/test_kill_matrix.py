@@ -23,6 +23,7 @@ from agentrun_sandbox.scenarios import SCENARIOS, SandboxControl
 from kill_matrix import plan, record
 from pytest_agentrun.catalogue.criteria import catalogue
 from suite_run import ROOT, run_suite_in_process
+from world_groups import world_marks, world_params
 
 
 @pytest.fixture
@@ -45,7 +46,9 @@ CASES = plan()
 
 
 @pytest.mark.parametrize(
-    "world_lane,names", CASES, ids=[f"{w}:{'+'.join(n)}" for w, n in CASES], indirect=["world_lane"]
+    "world_lane,names",
+    [pytest.param(w, n, marks=world_marks(w), id=f"{w}:{'+'.join(n)}") for w, n in CASES],
+    indirect=["world_lane"],
 )
 def test_scenario_kills_what_it_declares(world_lane, names, tmp_path):
     scenarios = [SCENARIOS[n] for n in names]
@@ -80,7 +83,7 @@ def test_scenario_kills_what_it_declares(world_lane, names, tmp_path):
                 assert "expected" in message or "cannot be decided" in message, message
 
 
-@pytest.mark.parametrize("world_lane", worlds.names(), indirect=True)
+@pytest.mark.parametrize("world_lane", world_params(*worlds.names()), indirect=True)
 def test_conforming_lane_passes_in_every_world(world_lane, tmp_path):
     """Every world's conforming lane passes the whole suite; a world whose real shapes a check does
     not handle yet fails here, naming each failing criterion's finding (issue 10)."""

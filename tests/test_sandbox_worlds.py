@@ -15,6 +15,7 @@ from agentrun_sandbox import world as worlds
 from agentrun_sandbox.lane_objects.argo import lane_source
 from agentrun_sandbox.scenarios import SandboxControl
 from suite_run import ROOT
+from world_groups import world_group, world_params
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +53,7 @@ def kubectl_json(lane, *args: str) -> dict:
 # The tests that make lanes of their own come first: the module's `lived_in` and `argocd3` lanes
 # do not hold the worker's clusters of those worlds yet, so these borrow them instead of starting
 # second ones.
+@world_group("lived-in")
 def test_lived_in_namespace_deletion_completes(lived_in_disposable):
     """The Terminating Pod's hold does not outlive its namespace: deleting the namespace ends
     (on the real control plane the sandbox's finalizer is released, as its controller would)."""
@@ -64,7 +66,7 @@ def test_lived_in_namespace_deletion_completes(lived_in_disposable):
         time.sleep(0.5)
 
 
-@pytest.mark.parametrize("world", ["default", "lived-in"])
+@pytest.mark.parametrize("world", world_params("default", "lived-in"))
 def test_kubectl_set_image_and_create_configmap_on_a_sandbox_lane(
     world, seed_cache, cluster_hosts, tmp_path
 ):
@@ -107,6 +109,7 @@ def test_worlds_are_data_with_the_default_first():
         worlds.load("nowhere")
 
 
+@world_group("lived-in")
 def test_lived_in_pods_events_and_manifests(lived_in):
     ns = "agentrun-v01"
     pods = kubectl_json(lived_in, "get", "pods", "-n", ns)["items"]
@@ -161,6 +164,7 @@ def test_lived_in_pods_events_and_manifests(lived_in):
     )  # neither the Evicted nor the Terminating Pod
 
 
+@world_group("lived-in")
 def test_lived_in_results_end_with_a_newline_and_the_identity_is_a_digest(lived_in):
     runs = kubectl_json(
         lived_in,
@@ -183,6 +187,7 @@ def test_lived_in_results_end_with_a_newline_and_the_identity_is_a_digest(lived_
     assert results["envIdentity"] == identity + "\n"
 
 
+@world_group("argocd3")
 def test_argocd3_tracks_by_annotation_with_real_managers_and_multi_source(argocd3):
     deploy = kubectl_json(
         argocd3, "get", "deployment", "agentrun-mgr", "-n", "agentrun-v01", "--show-managed-fields"
