@@ -10,7 +10,7 @@ import pytest
 from agentrun_sandbox import lane as sandbox
 from kube_api import ServedPool
 
-pytest_plugins = ["pytester"]
+pytest_plugins = ["pytester", "world_groups"]  # world_groups: its loadgroup hook
 
 # Copies of the steering repository's shared/reference (sources: reference/README.md,
 # reference/upstream/SOURCES.md), so a clone of the project alone runs its tests.
