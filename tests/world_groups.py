@@ -28,10 +28,11 @@ def world_params(*names: str) -> list:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """`--dist loadgroup` (world_groups.py): pytest-xdist 3.8 tells its scheduler a test's group
-    by a suffix it sets on the item's `_nodeid`, which pytest 9.2 no longer reads (a nodeid is
-    its `_id` now), so grouping silently stops (pytest-xdist issue 1386; PR 1388 proposes this
-    fix). The suffix is set where pytest reads it; an xdist that sets it itself is left alone."""
+    """`--dist loadgroup` (the README's test command): pytest-xdist 3.8 tells its scheduler a
+    test's group by a suffix it sets on the item's `_nodeid`, which pytest 9.2 no longer reads
+    (a nodeid is its `_id` now), so grouping silently stops (pytest-xdist issue 1386; PR 1388
+    proposes this fix). The suffix is set where pytest reads it; an xdist that sets it itself is
+    left alone."""
     if getattr(config.option, "loadgroup", False):
         for item in items:
             groups = {
