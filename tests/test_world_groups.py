@@ -8,6 +8,7 @@ from pathlib import Path
 
 def test_the_tests_of_a_group_run_on_one_worker(pytester, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent))
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # xdist and world_groups only
     pytester.makepyfile(
         """
         import pytest
@@ -20,7 +21,8 @@ def test_the_tests_of_a_group_run_on_one_worker(pytester, monkeypatch):
         """
     )
     result = pytester.runpytest_subprocess(
-        "-n", "2", "--dist", "loadgroup", "-p", "world_groups", "-v", "-p", "no:cacheprovider"
+        *("-p", "xdist.plugin", "-p", "world_groups", "-n", "2", "--dist", "loadgroup"),
+        *("-v", "-p", "no:cacheprovider"),
     )
     grouped = [line.split()[0] for line in result.outlines if "PASSED" in line and "]@w" in line]
     assert result.ret == 0 and len(grouped) == 4, result.stdout.str()
