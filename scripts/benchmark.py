@@ -397,7 +397,11 @@ def suite_time() -> None:
     """The project's tests on all cores, the kill matrix alone and then everything (issue 19's
     targets: 5 and 10 minutes on a 2-core machine)."""
     for title, target, scope in (
-        ("kill matrix (pytest tests/test_kill_matrix.py -n auto)", 5, "tests/test_kill_matrix.py"),
+        (
+            "kill matrix (pytest tests/test_kill_matrix.py -n auto --dist loadgroup)",
+            5,
+            "tests/test_kill_matrix.py",
+        ),
         ("test suite (pytest tests -n auto --dist loadgroup)", 10, "tests"),
     ):
         print(f"\n{title}")
